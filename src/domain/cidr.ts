@@ -1,0 +1,64 @@
+// Source addresses and prefixes: parse, normalise, contain. Pure; ip-cidr does the bit work.
+
+import IPCIDR from 'ip-cidr';
+
+export interface Cidr {
+  /** Normalised text: network address in canonical form, then `/prefix` (`198.51.100.7/32`, `2001:db8::/32`). */
+  text: string;
+  family: 4 | 6;
+  prefix: number;
+  start: bigint;
+  end: bigint;
+}
+
+export type CidrResult = { ok: true; cidr: Cidr } | { ok: false; error: string };
+
+const MAX_INPUT = 64;
+
+/** Parses an IPv4/IPv6 address (taken as a single-host prefix) or CIDR. Host bits are cleared. */
+export function parseCidr(input: string): CidrResult {
+  const text = input.trim();
+  const bad = (why: string): CidrResult => ({
+    ok: false,
+    error: `\`${text.slice(0, MAX_INPUT)}\` ${why}: expected an IPv4 or IPv6 address or CIDR such as 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32`,
+  });
+  if (text.length === 0) return bad('is empty');
+  if (text.length > MAX_INPUT) return bad('is too long');
+  if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(text)) return bad('is not an address');
+  const family: 4 | 6 = text.includes(':') ? 6 : 4;
+  const maxPrefix = family === 4 ? 32 : 128;
+  const [addressPart, prefixPart] = text.split('/') as [string, string | undefined];
+  const prefix = prefixPart === undefined ? maxPrefix : Number(prefixPart);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) return bad(`has an impossible prefix length (0–${maxPrefix})`);
+  if (!IPCIDR.isValidAddress(addressPart)) return bad('is not a valid address');
+  if (family === 4 && addressPart.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))) {
+    return bad('has a leading zero in an octet (ambiguous: octal or decimal)');
+  }
+  let range: IPCIDR;
+  try {
+    range = new IPCIDR(`${addressPart}/${prefix}`);
+  } catch {
+    return bad('is not a valid CIDR');
+  }
+  const start = BigInt(range.start<bigint>({ type: 'bigInteger' }).toString());
+  const end = BigInt(range.end<bigint>({ type: 'bigInteger' }).toString());
+  const network = range.start<IPCIDR.Address>({ type: 'addressObject' });
+  return { ok: true, cidr: { text: `${network.correctForm()}/${prefix}`, family, prefix, start, end } };
+}
+
+/** True when every address of `inner` lies inside `outer` (same family only). */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  return outer.family === inner.family && inner.start >= outer.start && inner.end <= outer.end;
+}
+
+/** `0.0.0.0/0` or `::/0`: the whole address family. */
+export function isWholeFamily(cidr: Cidr): boolean {
+  return cidr.prefix === 0;
+}
+
+/** Convenience for callers holding normalised text: parse both and test containment. */
+export function cidrTextContains(outer: string, inner: string): boolean {
+  const a = parseCidr(outer);
+  const b = parseCidr(inner);
+  return a.ok && b.ok && cidrContains(a.cidr, b.cidr);
+}

@@ -1,0 +1,142 @@
+// The shapes every layer speaks. Pure data: no I/O, no classes with behaviour.
+// Times are epoch milliseconds; durations are whole seconds.
+
+export type Protocol = 'TCP' | 'UDP' | '*';
+
+/** One port of one VM as the policy configures it (Azure's port object, normalised). */
+export interface PortPolicy {
+  number: number;
+  protocol: Protocol;
+  /** true when Azure's `*` (or 0.0.0.0/0 together with ::/0) allows any source. */
+  anySource: boolean;
+  /** Normalised CIDRs (`203.0.113.0/24`, `2001:db8::/32`); empty when anySource. */
+  allowedSourcePrefixes: string[];
+  maxDurationSeconds: number;
+  /** Optional floor (our extension, `minRequestAccessDuration`); default 1 second. */
+  minDurationSeconds: number;
+}
+
+export interface VmPolicy {
+  /** Azure resource id, or the name itself for VMs that are not in Azure. */
+  id: string;
+  /** Short name users type: last segment of `id` unless `name` is given. */
+  name: string;
+  /** Address users connect to and firewalls match (IP or host name). */
+  address?: string;
+  /** Firewall backend name; undefined means JIT_BACKEND. */
+  backend?: string;
+  tags: Record<string, string>;
+  ports: PortPolicy[];
+}
+
+export type RuleEffect = 'approve' | 'deny' | 'require_approval';
+
+export interface RuleMatch {
+  /** Globs on the VM short name (`*` and `?`); any of them matches. */
+  vms?: string[];
+  /** Every tag listed must be present with this value (value `*` = present). */
+  tags?: Record<string, string>;
+  /** Every requested port must be in this list. */
+  ports?: number[];
+  /** Slack user IDs (U…/W…) or user-group IDs (S…); the requester or one of their groups. */
+  requesters?: string[];
+  /** Matches when the requested duration is at most this many seconds. */
+  maxDurationSeconds?: number;
+  /** Matches when the requested source lies inside one of these CIDRs. */
+  sources?: string[];
+}
+
+export interface Rule {
+  name: string;
+  match: RuleMatch;
+  effect: RuleEffect;
+  /** For require_approval: how many distinct approvers (default 1). */
+  approvals?: number;
+  /** For require_approval: who may approve (user or group IDs); default the policy's approvers. */
+  approvers?: string[];
+  /** Shown to the requester and in the audit trail. */
+  reason?: string;
+}
+
+export interface Policy {
+  vms: VmPolicy[];
+  /** Default approvers: Slack user IDs and user-group IDs. */
+  approvers: string[];
+  rules: Rule[];
+}
+
+export interface Decision {
+  effect: RuleEffect;
+  approvalsNeeded: number;
+  approvers: string[];
+  /** Rule name, or null when no rule matched and the default applied. */
+  matchedRule: string | null;
+  reasons: string[];
+}
+
+export type RequestState =
+  | 'pending'
+  | 'approved'
+  | 'active'
+  | 'closing'
+  | 'closed'
+  | 'denied'
+  | 'cancelled'
+  | 'timed_out'
+  | 'failed';
+
+export interface RequestedPort {
+  number: number;
+  protocol: Protocol;
+}
+
+/** What a requester asked for, after validation against the policy. */
+export interface RequestDraft {
+  requester: string;
+  vm: string;
+  ports: RequestedPort[];
+  /** Normalised CIDR (`198.51.100.7/32`), or `*` for any source. */
+  source: string;
+  durationSeconds: number;
+  justification: string;
+}
+
+export interface AccessRequest extends RequestDraft {
+  id: string;
+  state: RequestState;
+  /** Bumped by every write; the compare-and-swap token for approvals. */
+  version: number;
+  createdAt: number;
+  decision: Decision;
+  /** Distinct user IDs who approved so far. */
+  approvals: string[];
+  /** Who denied, cancelled or revoked; or `system`. */
+  decidedBy?: string;
+  startAt?: number;
+  endAt?: number;
+  /** Why it ended the way it did (deny reason, failure message, `expired`, `revoked`). */
+  reason?: string;
+}
+
+/** Stable audit event names (STYLE.md §9). */
+export type AuditEventName =
+  | 'request.created'
+  | 'request.approval_added'
+  | 'request.approved'
+  | 'request.denied'
+  | 'request.cancelled'
+  | 'request.timed_out'
+  | 'grant.opened'
+  | 'grant.open_failed'
+  | 'grant.closing'
+  | 'grant.closed'
+  | 'grant.close_failed';
+
+export interface AuditEvent {
+  requestId: string;
+  name: AuditEventName;
+  /** Slack user ID, or `system` for the scheduler. */
+  actor: string;
+  at: number;
+  detail?: string;
+}

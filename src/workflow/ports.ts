@@ -1,0 +1,93 @@
+// Ports the use cases depend on (STYLE.md §2). Adapters implement them; the
+// workflow never imports an adapter.
+
+import type { AccessRequest, AuditEvent, AuditEventName, RequestState } from '../domain/types.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * A message that a state change causes. Written to the outbox in the same
+ * transaction as the change; delivered later by the outbox worker. It carries a
+ * snapshot of the request so rendering never needs another read.
+ */
+export type Notification =
+  /** `request.created` starts the request's audit thread; every later event is a reply in it. */
+  | { kind: 'audit'; event: AuditEvent; request: AccessRequest }
+  /** Ask for approval in one place: the approval channel or one approver's DM. */
+  | { kind: 'approval_request'; target: string; request: AccessRequest }
+  /** Rewrite every approval message of the request in place (decided: buttons gone). */
+  | { kind: 'approval_update'; request: AccessRequest }
+  /** Tell the requester what just happened to their request. */
+  | { kind: 'requester_dm'; event: AuditEventName; request: AccessRequest };
+
+/** Where a posted Slack message lives, so later notifications can thread or update. */
+export interface MessageRef {
+  requestId: string;
+  role: 'audit' | 'approval';
+  channel: string;
+  ts: string;
+}
+
+export interface OutboxRow {
+  id: number;
+  requestId: string;
+  notification: Notification;
+  attempts: number;
+  /** Epoch ms before which the worker must not retry. */
+  nextAttemptAt: number;
+  lastError?: string;
+}
+
+export interface Notifier {
+  /**
+   * Delivers one notification. `refs` are the request's messages posted so far;
+   * the result lists messages this call posted, for the store to remember.
+   * Throws on failure; a `retryAfterMs` property on the error is honoured.
+   */
+  deliver(notification: Notification, refs: MessageRef[]): Promise<MessageRef[]>;
+}
+
+export interface RequestFilter {
+  requester?: string;
+  states?: RequestState[];
+  vm?: string;
+}
+
+/** Compare-and-swap guard: the row must still be in this state at this version. */
+export interface Expected {
+  id: string;
+  state: RequestState;
+  version: number;
+}
+
+export interface Store {
+  /** Inserts a new request with its first audit event and notifications, in one transaction. Throws JitError jit_store_failed with cause `duplicate_id` when the id exists. */
+  insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest;
+  getRequest(id: string): AccessRequest | undefined;
+  /**
+   * Writes `next` (its version becomes expected.version + 1) with its audit
+   * events and notifications in one transaction, only if the stored row still
+   * matches `expected`. Returns the stored request, or undefined when another
+   * writer got there first (nothing is written then).
+   */
+  transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest | undefined;
+  listRequests(filter: RequestFilter): AccessRequest[];
+  /** Active requests with endAt <= now, and every request in `closing`. */
+  dueForClose(now: number): AccessRequest[];
+  /** Every audit event, oldest first; of one request when given. */
+  auditEvents(requestId?: string): AuditEvent[];
+
+  /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
+  pendingOutbox(limit: number): OutboxRow[];
+  markDelivered(rowId: number, refs: MessageRef[]): void;
+  markRetry(rowId: number, error: string, nextAttemptAt: number): void;
+  messageRefs(requestId: string): MessageRef[];
+
+  /** Cheap liveness probe for /healthz. */
+  ping(): boolean;
+  close(): void;
+}
