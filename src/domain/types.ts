@@ -116,6 +116,21 @@ export interface AccessRequest extends RequestDraft {
   endAt?: number;
   /** Why it ended the way it did (deny reason, failure message, `expired`, `revoked`). */
   reason?: string;
+  /**
+   * Where the grant lives, fixed when the request is approved, so a later policy
+   * edit can never stop the bot from closing what it opened.
+   */
+  target?: GrantTarget;
+  /** Failed close attempts so far (the close is retried until the backend confirms). */
+  closeAttempts?: number;
+}
+
+export interface GrantTarget {
+  vmId: string;
+  /** Address the firewall matches and the requester connects to. */
+  address: string;
+  /** Firewall backend name. */
+  backend: string;
 }
 
 /** Stable audit event names (STYLE.md §9). */

@@ -51,6 +51,14 @@ export interface Notifier {
   deliver(notification: Notification, refs: MessageRef[]): Promise<MessageRef[]>;
 }
 
+/** Slack user groups, as far as authorisation needs them. */
+export interface Directory {
+  /** Which of `groups` (user-group IDs) the user belongs to. */
+  groupsOf(user: string, groups: string[]): Promise<string[]>;
+  /** Members of one user group. */
+  membersOf(group: string): Promise<string[]>;
+}
+
 export interface RequestFilter {
   requester?: string;
   states?: RequestState[];

@@ -1,0 +1,168 @@
+// The composition root (DESIGN.md): config → store → backends → workflow →
+// Slack app → scheduler. Nothing else constructs adapters. main.ts runs it
+// with process.env; the end-to-end tests run it in-process with their own env.
+
+import { randomBytes } from 'node:crypto';
+import { LogLevel } from '@slack/bolt';
+import { loadConfig, type Config } from './config/env.js';
+import { loadPolicyFile } from './config/policy-file.js';
+import { JitError } from './domain/errors.js';
+import { formatPolicyProblems } from './domain/policy/parse.js';
+import type { Policy } from './domain/types.js';
+import type { FirewallBackend } from './firewall/backend.js';
+import { MemoryBackend } from './firewall/memory.js';
+import { BackendRegistry } from './firewall/registry.js';
+import { healthRoute } from './http/health.js';
+import { createLogger, type JitLogger } from './log.js';
+import { OutboxWorker } from './notify/outbox-worker.js';
+import { SlackNotifier } from './notify/slack-notifier.js';
+import { ExpiryTimers } from './scheduler/expiry-timers.js';
+import { Sweeper } from './scheduler/sweeper.js';
+import { createSlackApp, registerListeners, startSlackApp } from './slack/app.js';
+import { SlackDirectory } from './slack/directory.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { AccessWorkflow } from './workflow/access-workflow.js';
+import { KeyedLock } from './workflow/context.js';
+import { systemClock, type Clock } from './workflow/ports.js';
+
+export interface BotOptions {
+  clock?: Clock;
+  logger?: JitLogger;
+  /** Backends to use instead of the built-in ones (tests pass a MemoryBackend they can inspect). */
+  backends?: FirewallBackend[];
+  outboxPollMs?: number;
+  /** Interface to listen on; default all (Slack must reach it). Tests use 127.0.0.1. */
+  host?: string;
+}
+
+export interface Bot {
+  config: Config;
+  /** The HTTP port actually bound (PORT=0 picks a free one). */
+  port: number;
+  workflow: AccessWorkflow;
+  backends: BackendRegistry;
+  /** Re-reads JIT_POLICY; a bad file keeps the old policy. Resolves with whether it loaded. */
+  reloadPolicy(): boolean;
+  /** Runs one sweep now (tests and the startup sweep use it). */
+  sweep(): Promise<void>;
+  /** Delivers due outbox rows now. */
+  flushOutbox(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A startup problem: one line for the operator, no stack trace. */
+export class StartupError extends Error {}
+
+export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {}): Promise<Bot> {
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new StartupError(loaded.error);
+  const config = loaded.config;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ level: config.JIT_LOG_LEVEL as LogLevel });
+  logger.addSecret(config.SLACK_SIGNING_SECRET);
+
+  let policy = readPolicy(config.JIT_POLICY);
+  const backends = new BackendRegistry(options.backends ?? [new MemoryBackend()], config.JIT_BACKEND);
+  checkBackends(policy, backends);
+  const store = openStore(config.JIT_DB, clock);
+
+  const app = createSlackApp({ config, logger, routes: [healthRoute(store, backends)] });
+  const lock = new KeyedLock();
+  const outbox = new OutboxWorker(
+    store,
+    new SlackNotifier({ client: app.client, auditChannel: config.JIT_AUDIT_CHANNEL, policy: () => policy, clock }),
+    clock,
+    logger,
+    { pollMs: options.outboxPollMs ?? 1000 },
+  );
+  let timers: ExpiryTimers | undefined;
+  const workflow = new AccessWorkflow({
+    store,
+    backends,
+    clock,
+    policy: () => policy,
+    directory: new SlackDirectory(app.client, clock, logger),
+    randomBytes: (size) => randomBytes(size),
+    logger,
+    settings: { pendingTimeoutMs: config.JIT_PENDING_TIMEOUT, ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}) },
+    listener: {
+      activated: (request) => timers?.schedule(request),
+      ended: (request) => timers?.cancel(request.id),
+      notified: () => outbox.kick(),
+    },
+    lock,
+  });
+  timers = new ExpiryTimers((id) => workflow.expire(id), clock, logger);
+  const sweeper = new Sweeper(() => workflow.sweep(), config.JIT_SWEEP_SCHEDULE, logger);
+  registerListeners(app, { workflow, policy: () => policy, clock, logger });
+
+  // Startup: close what expired while we were down, resume what a crash left
+  // approved, and re-arm a timer for every grant still open.
+  await sweeper.runOnce();
+  for (const request of workflow.active()) timers.schedule(request);
+  outbox.start();
+  sweeper.start();
+  const port = await startSlackApp(app, config.PORT, options.host);
+  logger.info(`jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy.vms.length} VMs, backends ${backends.names().join(', ')}`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    port,
+    workflow,
+    backends,
+    reloadPolicy() {
+      try {
+        const next = readPolicy(config.JIT_POLICY);
+        checkBackends(next, backends);
+        policy = next;
+        logger.info(`policy reloaded from ${config.JIT_POLICY}: ${policy.vms.length} VMs, ${policy.rules.length} rules`);
+        return true;
+      } catch (error) {
+        logger.error(`policy reload failed, keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      }
+    },
+    sweep: () => sweeper.runOnce(),
+    flushOutbox: (timeoutMs = 5000) => outbox.flush(timeoutMs),
+    stop() {
+      stopping ??= (async () => {
+        // Stop taking work, let in-flight use cases finish, deliver what is due, close.
+        await app.stop().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
+        await sweeper.stop();
+        timers?.stop();
+        await workflow.idle();
+        await outbox.stop();
+        await outbox.flush(5000);
+        store.close();
+        logger.info('jit bot stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function readPolicy(path: string): Policy {
+  const result = loadPolicyFile(path);
+  if (result.ok) return result.policy;
+  throw new StartupError(`JIT_POLICY (${path}) is invalid:\n${formatPolicyProblems(result.problems)}`);
+}
+
+function checkBackends(policy: Policy, backends: BackendRegistry): void {
+  for (const vm of policy.vms) {
+    try {
+      backends.forVm(vm);
+    } catch (error) {
+      throw new StartupError(`JIT_POLICY: ${(error as Error).message}`);
+    }
+  }
+}
+
+function openStore(path: string, clock: Clock): SqliteStore {
+  try {
+    return SqliteStore.open(path, { clock });
+  } catch (error) {
+    const message = error instanceof JitError ? error.message : `cannot open ${path}: ${(error as Error).message}`;
+    throw new StartupError(`JIT_DB ${message}`);
+  }
+}

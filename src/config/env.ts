@@ -1,0 +1,100 @@
+// The environment contract of DESIGN.md, parsed once at startup (STYLE.md §6).
+// A bad value becomes one line naming the variable and saying what to do.
+
+import cron from 'node-cron';
+import { z } from 'zod';
+
+const channelId = /^[CGD][A-Z0-9]{2,}$/;
+
+const optional = (schema: z.ZodType<string>) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+const url = (example: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+      message: `must be an http(s) URL such as ${example}`,
+    });
+
+const durationMs = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d+)(ms|s|m)$/.exec(value);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `must be a number followed by ms, s or m, such as ${fallback}` });
+        return z.NEVER;
+      }
+      const unit = { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+      return Number(match[1]) * unit;
+    });
+
+const schema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required: copy the Bot User OAuth Token (xoxb-…) from your Slack app’s OAuth & Permissions page' })
+    .trim()
+    .regex(/^xoxb-\S+$/, 'must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)'),
+  SLACK_SIGNING_SECRET: z
+    .string({ error: 'is required: copy the Signing Secret from your Slack app’s Basic Information page' })
+    .trim()
+    .min(8, 'looks too short: copy the Signing Secret from your Slack app’s Basic Information page'),
+  SLACK_APP_TOKEN: optional(
+    z.string().trim().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp- (Basic Information → App-Level Tokens), or unset for HTTP mode'),
+  ),
+  SLACK_API_URL: optional(url('https://slack.com/api/')).transform((value) =>
+    value === undefined ? undefined : value.endsWith('/') ? value : `${value}/`,
+  ),
+  PORT: z
+    .string()
+    .trim()
+    .default('3000')
+    .transform((value, ctx) => {
+      const port = Number(value);
+      if (!/^\d+$/.test(value) || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'must be a TCP port number between 0 and 65535 (0 picks a free port)' });
+        return z.NEVER;
+      }
+      return port;
+    }),
+  JIT_POLICY: z.string().trim().min(1).default('./policy.yaml'),
+  JIT_DB: z.string().trim().min(1).default('./data/jit.db'),
+  JIT_AUDIT_CHANNEL: z
+    .string({ error: 'is required: set it to the ID of the audit channel (channel details → About, e.g. C0123456789) and invite the bot there' })
+    .trim()
+    .regex(channelId, 'must be a Slack channel ID such as C0123456789 (channel details → About), not a #name'),
+  JIT_APPROVAL_CHANNEL: optional(
+    z.string().trim().regex(channelId, 'must be a Slack channel ID such as C0123456789, or unset to DM each approver'),
+  ),
+  JIT_BACKEND: z
+    .string()
+    .trim()
+    .default('memory')
+    .refine((value) => /^[a-z][a-z0-9-]{0,31}$/.test(value), { message: 'must be a backend name such as memory' }),
+  AZURE_ARM_ENDPOINT: optional(url('https://management.azure.com')),
+  JIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info'),
+  JIT_PENDING_TIMEOUT: durationMs('30m'),
+  JIT_SWEEP_SCHEDULE: z
+    .string()
+    .trim()
+    .default('* * * * *')
+    .refine((value) => cron.validate(value), { message: 'must be a cron expression such as "* * * * *" (every minute)' }),
+});
+
+export type Config = z.output<typeof schema>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
+
+/** Parses the environment; on failure returns one line per bad variable (the first is what main prints). */
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const lines = parsed.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? 'environment');
+    const message = issue.code === 'invalid_type' && env[key] === undefined ? issue.message.replace(/^Invalid input.*$/, 'is required') : issue.message;
+    return `${key} ${message}`;
+  });
+  return { ok: false, error: lines.join('\n') };
+}

@@ -1,0 +1,124 @@
+// Checks that span several fields or elements. They read the raw document, not
+// zod's output, so they still run (and report) when some other field of the
+// same object is broken: the author sees every problem in one pass.
+
+import { parseDuration, formatDuration } from '../duration.js';
+import { formatPath, type Path } from './problems.js';
+import { shortNameOf, VM_NAME, VM_NAME_RULE } from './schema.js';
+
+export interface Located {
+  path: Path;
+  value: unknown;
+}
+
+export interface PathProblem {
+  path: Path;
+  message: string;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function checkVms(vms: readonly Located[]): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const firstByName = new Map<string, Path>();
+  for (const { path, value: vm } of vms) {
+    if (!isRecord(vm)) continue;
+    const name = shortName(vm);
+    if (typeof vm.name !== 'string' && name !== undefined && !VM_NAME.test(name)) {
+      problems.push({
+        path: [...path, 'id'],
+        message: `the short name \`${name}\` taken from the end of the id is not a valid VM name: add a \`name\` (${VM_NAME_RULE})`,
+      });
+    }
+    if (name !== undefined) {
+      const first = firstByName.get(name.toLowerCase());
+      if (first === undefined) firstByName.set(name.toLowerCase(), path);
+      else {
+        problems.push({
+          path,
+          message: `the short name \`${name}\` is already used by ${formatPath(first)}: short names must be unique (ignoring case); set a different \`name\` on one of them`,
+        });
+      }
+    }
+    if (Array.isArray(vm.ports)) problems.push(...checkPorts(vm.ports, [...path, 'ports']));
+  }
+  return problems;
+}
+
+function shortName(vm: Record<string, unknown>): string | undefined {
+  if (typeof vm.name === 'string') return vm.name.trim();
+  if (typeof vm.id === 'string' && vm.id.trim() !== '') return shortNameOf(vm.id);
+  return undefined;
+}
+
+function checkPorts(ports: readonly unknown[], path: Path): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const seen: { index: number; number: number; protocol: string }[] = [];
+  ports.forEach((port, index) => {
+    if (!isRecord(port)) return;
+    const here = [...path, index];
+    const single = port.allowedSourceAddressPrefix !== undefined;
+    const list = port.allowedSourceAddressPrefixes !== undefined;
+    if (single && list) {
+      problems.push({ path: here, message: 'has both allowedSourceAddressPrefix and allowedSourceAddressPrefixes: keep only one' });
+    } else if (!single && !list) {
+      problems.push({
+        path: here,
+        message: 'has neither allowedSourceAddressPrefix nor allowedSourceAddressPrefixes: add one (a single prefix, or "*" for any source; or a list of prefixes)',
+      });
+    }
+    const min = typeof port.minRequestAccessDuration === 'string' ? parseDuration(port.minRequestAccessDuration) : undefined;
+    const max = typeof port.maxRequestAccessDuration === 'string' ? parseDuration(port.maxRequestAccessDuration) : undefined;
+    if (min?.ok && max?.ok && min.seconds > max.seconds) {
+      problems.push({
+        path: [...here, 'minRequestAccessDuration'],
+        message: `the minimum ${formatDuration(min.seconds)} is longer than the maximum ${formatDuration(max.seconds)}: lower it, or raise maxRequestAccessDuration`,
+      });
+    }
+    const protocol = typeof port.protocol === 'string' ? port.protocol.trim().toUpperCase() : undefined;
+    if (!Number.isInteger(port.number) || (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== '*')) return;
+    const number = port.number as number;
+    // `*` covers both protocols, so it overlaps a TCP or UDP entry for the same number.
+    const clash = seen.find((other) => other.number === number && (other.protocol === protocol || other.protocol === '*' || protocol === '*'));
+    if (clash) {
+      problems.push({
+        path: here,
+        message: `port ${number}/${protocol} overlaps ports[${clash.index}] (${clash.number}/${clash.protocol}): list each port once, or TCP and UDP as separate entries`,
+      });
+    } else {
+      seen.push({ index, number, protocol });
+    }
+  });
+  return problems;
+}
+
+export function checkRules(rules: readonly Located[]): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const firstByName = new Map<string, Path>();
+  for (const { path, value: rule } of rules) {
+    if (!isRecord(rule)) continue;
+    const effect = rule.effect;
+    if (effect === 'approve' || effect === 'deny') {
+      for (const key of ['approvals', 'approvers'] as const) {
+        if (rule[key] === undefined) continue;
+        problems.push({
+          path: [...path, key],
+          message: `only a require_approval rule uses ${key}, and this rule's effect is ${effect}: remove ${key}, or set effect: require_approval`,
+        });
+      }
+    }
+    if (typeof rule.name !== 'string' || rule.name.trim() === '') continue;
+    const name = rule.name.trim();
+    const first = firstByName.get(name.toLowerCase());
+    if (first === undefined) firstByName.set(name.toLowerCase(), path);
+    else {
+      problems.push({
+        path: [...path, 'name'],
+        message: `the rule name \`${name}\` is already used by ${formatPath(first)}: rule names must be unique (ignoring case)`,
+      });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,76 @@
+// Policy problems are data (STYLE.md §4): every one, each with the path a person
+// would use to find the spot in their own file.
+
+export interface PolicyProblem {
+  /** `virtualMachines[0].ports[1].number`, `(file)` for syntax, `(root)` for the document itself. */
+  path: string;
+  message: string;
+}
+
+export type PathSegment = string | number;
+export type Path = readonly PathSegment[];
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Writes a path as the document spells it: `value[0].properties.virtualMachines[2]`, `tags["cost center"]`. */
+export function formatPath(path: Path): string {
+  if (path.length === 0) return '(root)';
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (IDENTIFIER.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
+export function problemAt(path: Path, message: string): PolicyProblem {
+  return { path: formatPath(path), message };
+}
+
+/** One line per problem, as a log line or a CLI error would show it. */
+export function formatPolicyProblems(problems: readonly PolicyProblem[]): string {
+  return problems.map((problem) => `${problem.path}: ${problem.message}`).join('\n');
+}
+
+/** Shows a value the user wrote inside a message, short enough to stay on one line. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    const flat = value.replace(/\s+/g, ' ');
+    return `\`${flat.length > 40 ? `${flat.slice(0, 40)}…` : flat}\``;
+  }
+  return String(value);
+}
+
+/** The allowed key closest to a misspelt one, if it is close enough to be a likely typo. */
+export function closestKey(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of allowed) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(1, Math.min(3, Math.floor(key.length / 4))) ? best : undefined;
+}
+
+export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+  const guess = closestKey(key, allowed);
+  const hint = guess === undefined ? '' : ` (did you mean \`${guess}\`?)`;
+  return `unknown key${hint}: allowed keys are ${allowed.join(', ')}`;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

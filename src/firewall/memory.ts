@@ -1,0 +1,71 @@
+// The in-memory backend: the honest twin of a real firewall for tests and demos.
+// It opens nothing on the network; it remembers what would be open, and can be
+// told to fail so the workflow's failure paths are exercised for real.
+
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule } from './backend.js';
+
+type Operation = 'open' | 'close' | 'list' | 'health';
+
+export class MemoryBackend implements FirewallBackend {
+  readonly name: string;
+  private readonly open_ = new Map<string, GrantSpec>();
+  private readonly failures = new Map<Operation, { message: string; remaining: number }>();
+  /** Every call in order, for tests that assert what was asked of the firewall. */
+  readonly calls: { op: Operation; requestId?: string }[] = [];
+
+  constructor(name = 'memory') {
+    this.name = name;
+  }
+
+  /** The next `times` calls of `op` throw `message`. */
+  failNext(op: Operation, message: string, times = 1): void {
+    this.failures.set(op, { message, remaining: times });
+  }
+
+  async open(grant: GrantSpec): Promise<void> {
+    this.record('open', grant.requestId);
+    this.open_.set(grant.requestId, structuredClone(grant));
+  }
+
+  async close(grant: GrantSpec): Promise<void> {
+    this.record('close', grant.requestId);
+    this.open_.delete(grant.requestId);
+  }
+
+  async list(): Promise<OpenRule[]> {
+    this.record('list');
+    return [...this.open_.values()].flatMap((grant) =>
+      grant.ports.map((port) => ({
+        requestId: grant.requestId,
+        vmName: grant.vmName,
+        port: port.number,
+        protocol: port.protocol,
+        source: grant.source,
+        endAt: grant.endAt,
+      })),
+    );
+  }
+
+  async health(): Promise<BackendHealth> {
+    try {
+      this.record('health');
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, detail: (error as Error).message };
+    }
+  }
+
+  /** True when the backend holds an allow rule for this request (test convenience). */
+  isOpen(requestId: string): boolean {
+    return this.open_.has(requestId);
+  }
+
+  private record(op: Operation, requestId?: string): void {
+    this.calls.push({ op, requestId });
+    const failure = this.failures.get(op);
+    if (!failure) return;
+    failure.remaining -= 1;
+    if (failure.remaining <= 0) this.failures.delete(op);
+    throw new Error(failure.message);
+  }
+}

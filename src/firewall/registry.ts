@@ -1,0 +1,48 @@
+// Maps backend names to instances and VMs to their backend. Built once in main.ts.
+
+import { JitError } from '../domain/errors.js';
+import type { VmPolicy } from '../domain/types.js';
+import type { FirewallBackend } from './backend.js';
+
+export class BackendRegistry {
+  private readonly backendsByName = new Map<string, FirewallBackend>();
+
+  constructor(
+    backends: FirewallBackend[],
+    private readonly defaultName: string,
+  ) {
+    for (const backend of backends) this.backendsByName.set(backend.name, backend);
+    if (!this.backendsByName.has(defaultName)) {
+      throw new JitError('jit_config_invalid', `JIT_BACKEND names \`${defaultName}\`, which is not configured: use one of ${this.names().join(', ')}`);
+    }
+  }
+
+  names(): string[] {
+    return [...this.backendsByName.keys()];
+  }
+
+  all(): FirewallBackend[] {
+    return [...this.backendsByName.values()];
+  }
+
+  /** A backend by name; throws when it is not configured (a close must then be retried, never dropped). */
+  byName(name: string): FirewallBackend {
+    const backend = this.backendsByName.get(name);
+    if (!backend) throw new JitError('jit_backend_failed', `backend \`${name}\` is not configured (available: ${this.names().join(', ')})`);
+    return backend;
+  }
+
+  find(name: string | undefined): FirewallBackend | undefined {
+    return name === undefined ? undefined : this.backendsByName.get(name);
+  }
+
+  /** The VM's own backend, or the default; throws when the policy names one that does not exist. */
+  forVm(vm: Pick<VmPolicy, 'name' | 'backend'>): FirewallBackend {
+    const name = vm.backend ?? this.defaultName;
+    const backend = this.backendsByName.get(name);
+    if (!backend) {
+      throw new JitError('jit_backend_failed', `VM ${vm.name} names backend \`${name}\`, which is not configured (available: ${this.names().join(', ')})`);
+    }
+    return backend;
+  }
+}

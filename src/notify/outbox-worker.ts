@@ -1,0 +1,107 @@
+// Delivers outbox rows in order, per request, with backoff. A row leaves the
+// outbox only after Slack accepted it, so an outage delays messages, never drops
+// them. Rows of one request keep their order: a failed row holds back the later
+// rows of the same request (an audit reply cannot precede its thread's root).
+
+import type { Logger } from '@slack/bolt';
+import type { Clock, Notifier, OutboxRow, Store } from '../workflow/ports.js';
+
+export interface OutboxWorkerOptions {
+  pollMs?: number;
+  batchSize?: number;
+  maxBackoffMs?: number;
+}
+
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private again = false;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly maxBackoffMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    options: OutboxWorkerOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.batchSize = options.batchSize ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Deliver soon; calls while a pass runs coalesce into one more pass. */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** One pass over undelivered rows; resolves with how many were delivered. */
+  async drain(): Promise<number> {
+    let delivered = 0;
+    const blocked = new Set<string>();
+    for (const row of this.store.pendingOutbox(this.batchSize)) {
+      if (blocked.has(row.requestId)) continue;
+      if (row.nextAttemptAt > this.clock.now() || !(await this.deliver(row))) {
+        blocked.add(row.requestId);
+        continue;
+      }
+      delivered++;
+    }
+    return delivered;
+  }
+
+  /** Delivers until nothing due is left or the deadline passes (graceful shutdown). */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.running;
+    while (Date.now() < deadline) {
+      const delivered = await this.drain();
+      if (delivered === 0) return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async deliver(row: OutboxRow): Promise<boolean> {
+    try {
+      const refs = await this.notifier.deliver(row.notification, this.store.messageRefs(row.requestId));
+      this.store.markDelivered(row.id, refs);
+      return true;
+    } catch (error) {
+      const retryAfterMs = retryAfterOf(error);
+      const backoff = retryAfterMs ?? Math.min(this.maxBackoffMs, 1000 * 2 ** Math.min(row.attempts, 16));
+      const message = error instanceof Error ? error.message : String(error);
+      this.store.markRetry(row.id, message, this.clock.now() + backoff);
+      this.logger.warn(`outbox row ${row.id} (${row.notification.kind}, request ${row.requestId}) failed, retry in ${backoff} ms: ${message}`);
+      return false;
+    }
+  }
+}
+
+/** @slack/web-api's rate-limit error carries `retryAfter` in seconds. */
+function retryAfterOf(error: unknown): number | undefined {
+  const seconds = (error as { retryAfter?: unknown } | undefined)?.retryAfter;
+  return typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : undefined;
+}

@@ -1,0 +1,83 @@
+// Renders outbox notifications with the pure builders in slack/blocks/ and
+// sends them through the Slack Web API. Throws on any failure so the outbox
+// worker retries; reports the messages it posted so later rows can thread on
+// them or update them in place.
+
+import type { WebClient } from '@slack/web-api';
+import type { Policy } from '../domain/types.js';
+import { approvalMessage, approvalResolvedMessage } from '../slack/blocks/approval.js';
+import { auditReplyText, auditRootMessage } from '../slack/blocks/audit.js';
+import { connectHint, requesterDmText } from '../slack/blocks/dm.js';
+import type { Clock, MessageRef, Notification, Notifier } from '../workflow/ports.js';
+
+export interface SlackNotifierOptions {
+  client: WebClient;
+  auditChannel: string;
+  policy: () => Policy;
+  clock: Clock;
+}
+
+export class SlackNotifier implements Notifier {
+  constructor(private readonly options: SlackNotifierOptions) {}
+
+  async deliver(notification: Notification, refs: MessageRef[]): Promise<MessageRef[]> {
+    switch (notification.kind) {
+      case 'audit':
+        return this.audit(notification, refs);
+      case 'approval_request':
+        return this.approvalRequest(notification);
+      case 'approval_update':
+        await this.approvalUpdate(notification, refs);
+        return [];
+      case 'requester_dm':
+        await this.requesterDm(notification);
+        return [];
+    }
+  }
+
+  private async audit(notification: Extract<Notification, { kind: 'audit' }>, refs: MessageRef[]): Promise<MessageRef[]> {
+    const { client, auditChannel } = this.options;
+    const root = refs.find((ref) => ref.role === 'audit');
+    if (notification.event.name === 'request.created') {
+      // Already posted by an earlier attempt that crashed before it was recorded as delivered.
+      if (root) return [];
+      const message = auditRootMessage(notification.request);
+      const posted = await client.chat.postMessage({ channel: auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false });
+      return [{ requestId: notification.request.id, role: 'audit', channel: posted.channel ?? auditChannel, ts: requireTs(posted.ts) }];
+    }
+    if (!root) throw new Error(`audit thread of request ${notification.request.id} has no root message yet`);
+    await client.chat.postMessage({
+      channel: root.channel,
+      thread_ts: root.ts,
+      text: auditReplyText(notification.event, notification.request),
+      unfurl_links: false,
+    });
+    return [];
+  }
+
+  private async approvalRequest(notification: Extract<Notification, { kind: 'approval_request' }>): Promise<MessageRef[]> {
+    const message = approvalMessage(notification.request);
+    const posted = await this.options.client.chat.postMessage({ channel: notification.target, text: message.text, blocks: message.blocks, unfurl_links: false });
+    return [{ requestId: notification.request.id, role: 'approval', channel: posted.channel ?? notification.target, ts: requireTs(posted.ts) }];
+  }
+
+  private async approvalUpdate(notification: Extract<Notification, { kind: 'approval_update' }>, refs: MessageRef[]): Promise<void> {
+    const { request } = notification;
+    const message = request.state === 'pending' ? approvalMessage(request) : approvalResolvedMessage(request, this.options.clock.now());
+    for (const ref of refs.filter((candidate) => candidate.role === 'approval')) {
+      await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+    }
+  }
+
+  private async requesterDm(notification: Extract<Notification, { kind: 'requester_dm' }>): Promise<void> {
+    const { request, event } = notification;
+    const vm = this.options.policy().vms.find((candidate) => candidate.name === request.vm);
+    const hint = event === 'grant.opened' && vm ? connectHint(vm, request.ports) : undefined;
+    await this.options.client.chat.postMessage({ channel: request.requester, text: requesterDmText(event, request, hint), unfurl_links: false });
+  }
+}
+
+function requireTs(ts: string | undefined): string {
+  if (!ts) throw new Error('Slack accepted the message but returned no ts');
+  return ts;
+}

@@ -1,0 +1,40 @@
+// The second line of defence: a node-cron sweep (every minute by default) that
+// closes whatever a lost timer missed. One sweep at a time.
+
+import type { Logger } from '@slack/bolt';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { SweepReport } from '../workflow/sweep.js';
+
+export class Sweeper {
+  private task: ScheduledTask | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly sweep: () => Promise<SweepReport>,
+    private readonly schedule: string,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.task ??= cron.schedule(this.schedule, () => void this.runOnce(), { noOverlap: true });
+  }
+
+  /** Runs a sweep now unless one is already running; resolves when it ends. */
+  runOnce(): Promise<void> {
+    this.running ??= this.sweep()
+      .then((report) => {
+        if (report.timedOut + report.resumed + report.closed + report.stillClosing > 0) this.logger.info('sweep:', report);
+      })
+      .catch((error: unknown) => this.logger.error('sweep failed:', error))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    await this.task?.stop();
+    this.task = undefined;
+    await this.running;
+  }
+}

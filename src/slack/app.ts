@@ -1,0 +1,52 @@
+// Builds the Bolt app: HTTP mode on PORT (Slack posts to /slack/events) or
+// Socket Mode when SLACK_APP_TOKEN is set; /healthz is served in both.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type CustomRoute, type Logger } from '@slack/bolt';
+import type { Config } from '../config/env.js';
+import { registerApprovalButtons } from './listeners/approval.js';
+import { registerCommand } from './listeners/command.js';
+import type { ListenerDeps } from './listeners/deps.js';
+import { registerHome } from './listeners/home.js';
+import { registerModal } from './listeners/modal.js';
+
+export interface SlackAppOptions {
+  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'PORT'>;
+  logger: Logger;
+  routes: CustomRoute[];
+}
+
+export function createSlackApp(options: SlackAppOptions): App {
+  const { config, logger, routes } = options;
+  const clientOptions = {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    // Retries of state-changing messages belong to the outbox; listeners' own calls retry briefly.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+  };
+  const common = { token: config.SLACK_BOT_TOKEN, logger, clientOptions, customRoutes: routes };
+  if (config.SLACK_APP_TOKEN) {
+    return new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true, installerOptions: { port: config.PORT } });
+  }
+  return new App({ ...common, signingSecret: config.SLACK_SIGNING_SECRET, port: config.PORT });
+}
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  registerCommand(app, deps);
+  registerApprovalButtons(app, deps);
+  registerModal(app, deps);
+  registerHome(app, deps);
+  app.error(async (error) => {
+    deps.logger.error('unhandled error in a Slack listener:', error);
+  });
+}
+
+/**
+ * Starts the app; in HTTP mode resolves with the port actually bound (PORT=0
+ * picks one). `host` limits the listener (tests bind to loopback only).
+ */
+export async function startSlackApp(app: App, port: number, host?: string): Promise<number> {
+  const started = (await (host === undefined ? app.start(port) : app.start({ port, host }))) as Server | undefined;
+  const address = started && typeof started.address === 'function' ? (started.address() as AddressInfo | null) : null;
+  return address?.port ?? port;
+}

@@ -1,0 +1,91 @@
+// The audit channel: one thread per request. The root states what was asked
+// and how the rule engine decided; each reply records one audit event, with
+// its time, so the thread reads as the request's history.
+
+import type { KnownBlock } from '@slack/types';
+import type { AccessRequest, AuditEvent } from '../../domain/types.js';
+import type { SlackMessage } from './approval.js';
+import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
+import { portsText, requestIdText, sourceText, summarySection, summaryLine, vmText } from './request-summary.js';
+
+const DETAIL_MAX = 1500;
+
+export function auditRootMessage(request: AccessRequest): SlackMessage {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `*Access request ${requestIdText(request.id)}* from ${userMention(request.requester)} · ${effectText(request)} · ${slackDate(request.createdAt)}`,
+          3000,
+        ),
+      },
+    },
+    summarySection(request),
+  ];
+  return { text: `Access request ${summaryLine(request)}`, blocks };
+}
+
+/** The rule engine's verdict in words; the rule and its reasons are in the summary fields. */
+function effectText(request: AccessRequest): string {
+  const { effect, approvalsNeeded } = request.decision;
+  if (effect === 'approve') return 'approved by policy';
+  if (effect === 'deny') return 'denied by policy';
+  return `needs ${approvalsNeeded} approval${approvalsNeeded === 1 ? '' : 's'}`;
+}
+
+/** One thread reply per audit event; the event time closes every line. */
+export function auditReplyText(event: AuditEvent, request: AccessRequest): string {
+  return `${eventLine(event, request)} · ${slackDate(event.at)}`;
+}
+
+function eventLine(event: AuditEvent, request: AccessRequest): string {
+  const detail = event.detail ?? request.reason;
+  const because = detail ? `: ${escapeTruncated(detail, DETAIL_MAX)}` : '';
+  switch (event.name) {
+    case 'request.created':
+      return `Requested by ${userMention(event.actor)}`;
+    case 'request.approval_added': {
+      const needed = request.decision.approvalsNeeded;
+      return `${actor(event.actor)} approved (${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'})`;
+    }
+    case 'request.approved':
+      if (event.actor === 'system') {
+        const rule = request.decision.matchedRule;
+        return rule === null ? 'Approved automatically' : `Approved automatically by rule \`${escapeTruncated(rule, 200)}\``;
+      }
+      return `Approved by ${actor(event.actor)}`;
+    case 'request.denied':
+      return `Denied by ${event.actor === 'system' ? 'policy' : actor(event.actor)}${because}`;
+    case 'request.cancelled':
+      return event.actor === request.requester ? 'Cancelled by the requester' : `Cancelled by ${actor(event.actor)}`;
+    case 'request.timed_out':
+      return 'Timed out: nobody approved it in time';
+    case 'grant.opened': {
+      const opened = `Opened ${portsText(request.ports)} on *${vmText(request.vm)}* for ${sourceText(request.source)}`;
+      return request.endAt === undefined ? opened : `${opened} until ${slackDate(request.endAt)}`;
+    }
+    case 'grant.open_failed':
+      return `Opening failed, nothing is open${because}`;
+    case 'grant.closing':
+      return `Closing${closingWhy(event, request)}`;
+    case 'grant.closed':
+      return `Closed ${portsText(request.ports)} on *${vmText(request.vm)}*`;
+    case 'grant.close_failed':
+      return `Closing failed, retrying until the backend confirms${because}`;
+  }
+}
+
+/** `expired` and `revoked` are the workflow's own words; anything else is shown as given. */
+function closingWhy(event: AuditEvent, request: AccessRequest): string {
+  const why = event.detail ?? request.reason;
+  if (why === undefined || why === '') return '';
+  if (why === 'expired') return ': the end time was reached';
+  if (why === 'revoked') return `: revoked by ${actor(event.actor)}`;
+  return `: ${escapeTruncated(why, DETAIL_MAX)}`;
+}
+
+function actor(id: string): string {
+  return id === 'system' ? 'the system' : userMention(id);
+}

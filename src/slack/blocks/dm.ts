@@ -1,0 +1,101 @@
+// What the requester reads in their DM at each step. Written for the person
+// waiting on a port: what happened, what is open and until when, how to connect.
+
+import type { AccessRequest, AuditEventName, RequestedPort, VmPolicy } from '../../domain/types.js';
+import { escapeMrkdwn, escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
+import { humanDuration, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+
+const REASON_MAX = 1500;
+
+export function requesterDmText(event: AuditEventName, request: AccessRequest, connectHint?: string): string {
+  const id = requestIdText(request.id);
+  const what = `${portsText(request.ports)} on *${vmText(request.vm)}*`;
+  const reason = request.reason ? `: ${escapeTruncated(request.reason, REASON_MAX)}` : '';
+  switch (event) {
+    case 'request.created':
+      return createdText(request, id, what);
+    case 'request.approval_added': {
+      const needed = request.decision.approvalsNeeded;
+      return `Your request ${id} for ${what} has ${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'} (${mentionList(request.approvals, 20, userMention)}).`;
+    }
+    case 'request.approved':
+      return `Your request ${id} for ${what} was approved. Opening access now.`;
+    case 'request.denied': {
+      const by = request.decidedBy && request.decidedBy !== 'system' ? userMention(request.decidedBy) : 'policy';
+      return `Your request ${id} for ${what} was denied by ${by}${reason}.`;
+    }
+    case 'request.cancelled':
+      return request.decidedBy === undefined || request.decidedBy === request.requester
+        ? `Your request ${id} for ${what} is cancelled.`
+        : `Your request ${id} for ${what} was cancelled by ${userMention(request.decidedBy)}.`;
+    case 'request.timed_out':
+      return `Your request ${id} for ${what} timed out: nobody approved it in time. Request again with \`/jit request\`.`;
+    case 'grant.opened':
+      return openedText(request, connectHint);
+    case 'grant.open_failed':
+      return `Opening ${what} for ${id} failed${reason}. Nothing was opened; try again or ask an admin.`;
+    case 'grant.closing':
+      return `Access ${id} to ${what} is closing${closingWhy(request)}.`;
+    case 'grant.closed':
+      return `Access ${id} to ${what} is closed.`;
+    case 'grant.close_failed':
+      return `Closing ${what} for ${id} failed${reason}. The bot keeps retrying until the firewall confirms.`;
+  }
+}
+
+function createdText(request: AccessRequest, id: string, what: string): string {
+  const asked = `Your request ${id} for ${what} from ${sourceText(request.source)} for ${humanDuration(request.durationSeconds)}`;
+  const { effect, approvers, approvalsNeeded } = request.decision;
+  if (effect === 'deny') {
+    const reasons = request.decision.reasons.join('; ');
+    return `${asked} was denied by policy${reasons ? `: ${escapeTruncated(reasons, REASON_MAX)}` : ''}.`;
+  }
+  if (effect === 'approve') return `${asked} was approved by policy. Opening access now.`;
+  const count = approvalsNeeded === 1 ? '' : ` (${approvalsNeeded} approvals needed)`;
+  return `${asked} is waiting for approval from ${mentionList(approvers)}${count}.`;
+}
+
+/** `Port 22 on web-1 is open for 198.51.100.7/32 until <!date…>`, then how to connect. */
+function openedText(request: AccessRequest, connectHint?: string): string {
+  const plural = request.ports.length > 1;
+  const ports = request.ports.map(openedPortText).join(', ');
+  const source = request.source === '*' ? 'any source' : sourceText(request.source);
+  const until = request.endAt === undefined ? '' : ` until ${slackDate(request.endAt)}`;
+  const line = `${plural ? 'Ports' : 'Port'} ${ports} on *${vmText(request.vm)}* ${plural ? 'are' : 'is'} open for ${source}${until}.`;
+  return connectHint ? `${line}\nConnect: \`${escapeMrkdwn(connectHint)}\`` : line;
+}
+
+/** TCP is what almost every management port is; only the exceptions name their protocol. */
+function openedPortText(port: RequestedPort): string {
+  if (port.protocol === 'TCP') return String(port.number);
+  return `${port.number}/${port.protocol === '*' ? 'any' : port.protocol}`;
+}
+
+function closingWhy(request: AccessRequest): string {
+  if (request.reason === 'expired') return ': the end time was reached';
+  if (request.reason === 'revoked') {
+    return request.decidedBy && request.decidedBy !== 'system' ? `: revoked by ${userMention(request.decidedBy)}` : ': revoked';
+  }
+  return request.reason ? `: ${escapeTruncated(request.reason, REASON_MAX)}` : '';
+}
+
+/**
+ * How to reach the opened ports, as plain text (callers escape it): `ssh <address>`
+ * for 22, `RDP to <address>:3389` for 3389, `<address>:<port>` otherwise.
+ */
+export function connectHint(vm: VmPolicy, ports: readonly RequestedPort[]): string | undefined {
+  if (vm.address === undefined || vm.address === '' || ports.length === 0) return undefined;
+  const address = vm.address;
+  // IPv6 literals need brackets before a `:port` suffix, not after `ssh`.
+  const hostPort = (port: number): string => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+  const seen = new Set<number>();
+  const hints: string[] = [];
+  for (const { number } of ports) {
+    if (seen.has(number)) continue;
+    seen.add(number);
+    if (number === 22) hints.push(`ssh ${address}`);
+    else if (number === 3389) hints.push(`RDP to ${hostPort(3389)}`);
+    else hints.push(hostPort(number));
+  }
+  return hints.join('; ');
+}

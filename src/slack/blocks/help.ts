@@ -1,0 +1,26 @@
+// `/jit help`: the one place a user learns the command grammar, so every
+// form the parser accepts is listed here with an example that works as typed.
+
+export function helpText(): string {
+  return [
+    '*Just-in-time VM access*: management ports stay closed until you ask, and close again when your time is up.',
+    '',
+    '*Commands*',
+    '• `/jit request`: open a form to choose a VM, ports, your source address and a duration.',
+    '• `/jit request <vm> <ports> <source> <duration> [justification…]`: the same in one line.',
+    '    Example: `/jit request web-1 22 203.0.113.7 2h deploy hotfix`',
+    '    Several ports: `22,3389`. The justification is everything after the duration.',
+    '• `/jit list`: your pending and active requests.',
+    '• `/jit cancel <id>`: withdraw a pending request of yours, e.g. `/jit cancel abc123`.',
+    '• `/jit revoke <id>`: close granted access now instead of waiting for its end time.',
+    '• `/jit help`: this message.',
+    '',
+    '*Durations*: `90m`, `2h`, `1d`, or ISO 8601 like `PT3H`. Each port has a maximum set by policy (shown in the form).',
+    '',
+    '*Source*: the address you connect from: one IP (`203.0.113.7`, `2001:db8::7`) or a CIDR (`203.0.113.0/24`). ' +
+      'It must lie inside the sources the VM\'s policy allows; `*` (any source) only where the policy allows any.',
+    '',
+    'Depending on the rules, a request is approved at once, denied, or sent to approvers, who see *Approve* and *Deny* buttons. ' +
+      'I DM you at each step, and every step is recorded in the audit channel.',
+  ].join('\n');
+}

@@ -1,0 +1,56 @@
+// The `/jit` grammar (a contract: DESIGN.md). Pure: text in, command out.
+
+import { normaliseRequestId } from '../domain/ids.js';
+
+export const MAX_COMMAND_TEXT = 2000;
+
+export type JitCommand =
+  | { kind: 'request_modal' }
+  | { kind: 'request'; vm: string; ports: string; source: string; duration: string; justification: string }
+  | { kind: 'list' }
+  | { kind: 'cancel'; id: string }
+  | { kind: 'revoke'; id: string }
+  | { kind: 'help' }
+  | { kind: 'invalid'; message: string };
+
+const USAGE_REQUEST = '`/jit request <vm> <ports> <source> <duration> [justification…]`, e.g. `/jit request web-1 22 203.0.113.7 2h deploy hotfix`, or `/jit request` alone for a form';
+
+export function parseJitCommand(text: string): JitCommand {
+  if (text.length > MAX_COMMAND_TEXT) {
+    return { kind: 'invalid', message: `That command is ${text.length} characters long; the limit is ${MAX_COMMAND_TEXT}. Shorten the justification.` };
+  }
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [verb = 'help', ...args] = words;
+  switch (verb.toLowerCase()) {
+    case 'help':
+      return { kind: 'help' };
+    case 'list':
+      return args.length === 0 ? { kind: 'list' } : { kind: 'invalid', message: '`/jit list` takes no arguments.' };
+    case 'cancel':
+    case 'revoke':
+      return idCommand(verb.toLowerCase() as 'cancel' | 'revoke', args);
+    case 'request':
+      return requestCommand(text, args);
+    default:
+      return { kind: 'invalid', message: `\`${verb.slice(0, 40)}\` is not a /jit command. Try \`/jit help\`.` };
+  }
+}
+
+function idCommand(kind: 'cancel' | 'revoke', args: string[]): JitCommand {
+  if (args.length !== 1) return { kind: 'invalid', message: `Usage: \`/jit ${kind} <id>\`, with the request ID from \`/jit list\` (six characters, like \`k7m2qp\`).` };
+  const id = normaliseRequestId(args[0] ?? '');
+  if (!id) return { kind: 'invalid', message: `\`${(args[0] ?? '').slice(0, 40)}\` is not a request ID: IDs are six characters like \`k7m2qp\` (see \`/jit list\`).` };
+  return { kind, id };
+}
+
+function requestCommand(text: string, args: string[]): JitCommand {
+  if (args.length === 0) return { kind: 'request_modal' };
+  if (args.length < 4) return { kind: 'invalid', message: `A request needs a VM, ports, a source and a duration: ${USAGE_REQUEST}.` };
+  const [vm, ports, source, duration] = args as [string, string, string, string];
+  // Keep the justification as typed (inner spacing included): it is evidence.
+  const justification = text
+    .trim()
+    .replace(/^\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*/, '')
+    .trim();
+  return { kind: 'request', vm, ports, source, duration, justification };
+}

@@ -1,0 +1,48 @@
+// `/jit …`: parse, ack at once (Slack allows 3 s), then answer through response_url.
+
+import type { App } from '@slack/bolt';
+import { helpText } from '../blocks/help.js';
+import { problemsText } from '../blocks/errors.js';
+import { requestListBlocks } from '../blocks/list.js';
+import { requestModal } from '../blocks/modal.js';
+import { parseJitCommand } from '../command.js';
+import { requestAcceptedText } from '../blocks/reply.js';
+import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
+
+export function registerCommand(app: App, deps: ListenerDeps): void {
+  app.command('/jit', async ({ command, ack, respond, client }) => {
+    await ack();
+    const user = command.user_id;
+    const reply = (text: string) => respond({ response_type: 'ephemeral', text });
+    const parsed = parseJitCommand(command.text ?? '');
+    try {
+      switch (parsed.kind) {
+        case 'help':
+          return void (await reply(helpText()));
+        case 'invalid':
+          return void (await reply(`${escapeMrkdwn(parsed.message)}\nType \`/jit help\` for every command.`));
+        case 'request_modal':
+          return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal({ vms: deps.policy().vms }) }));
+        case 'request': {
+          const { kind: _kind, ...fields } = parsed;
+          const result = await deps.workflow.request({ requester: user, ...fields });
+          return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(result.problems)));
+        }
+        case 'list': {
+          const message = requestListBlocks(deps.workflow.openRequestsOf(user), deps.clock.now());
+          return void (await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks }));
+        }
+        case 'cancel':
+          await deps.workflow.cancel(parsed.id, user);
+          return void (await reply(`Request #${parsed.id} is cancelled.`));
+        case 'revoke': {
+          const request = await deps.workflow.revoke(parsed.id, user);
+          return void (await reply(request.state === 'closed' ? `Request #${parsed.id} is revoked: access is closed.` : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`));
+        }
+      }
+    } catch (error) {
+      // JitError messages are built from validated IDs and states only, never raw user text.
+      await reply(userMessage(error, deps.logger, `/jit ${parsed.kind} by ${user}`));
+    }
+  });
+}

@@ -1,0 +1,27 @@
+// What the listeners need. Listeners only translate: payload → use case → reply.
+
+import type { Logger } from '@slack/bolt';
+import { isJitError } from '../../domain/errors.js';
+import type { Policy } from '../../domain/types.js';
+import type { AccessWorkflow } from '../../workflow/access-workflow.js';
+import type { Clock } from '../../workflow/ports.js';
+import { escapeMrkdwn } from '../blocks/escape.js';
+
+export interface ListenerDeps {
+  workflow: AccessWorkflow;
+  policy: () => Policy;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A sentence for the user: a JitError's own message, or a generic one (details go to the log). */
+export function userMessage(error: unknown, logger: Logger, context: string): string {
+  if (isJitError(error)) {
+    logger.info(`${context}: refused [${error.code}] ${error.message}`);
+    return error.message;
+  }
+  logger.error(`${context}: failed:`, error);
+  return 'Something went wrong on our side and nothing was changed. Try again in a minute; if it keeps failing, tell the bot’s admins.';
+}
+
+export { escapeMrkdwn };

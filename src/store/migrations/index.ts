@@ -1,0 +1,7 @@
+// Every migration, in order. Position n (from 1) is schema version n: append
+// only, never reorder or remove, or existing databases would skip or rerun one.
+
+import type { Migration } from '../migrate.js';
+import { migration0001Initial } from './0001-initial.js';
+
+export const migrations: readonly Migration[] = Object.freeze([migration0001Initial]);

@@ -1,0 +1,315 @@
+// The SQLite adapter for the `Store` port. better-sqlite3 is synchronous, so a
+// transaction never interleaves with other code in this process; across
+// processes (or a second connection) the compare-and-swap in `transition` is
+// what keeps two writers from both winning.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { JitError, isJitError } from '../domain/errors.js';
+import type { AccessRequest, AuditEvent, RequestState } from '../domain/types.js';
+import { systemClock } from '../workflow/ports.js';
+import type { Clock, Expected, MessageRef, Notification, OutboxRow, RequestFilter, Store } from '../workflow/ports.js';
+import { migrate } from './migrate.js';
+import { migrations } from './migrations/index.js';
+
+export interface SqliteStoreOptions {
+  /** Stamps `delivered_at`; the only clock this adapter reads. */
+  clock?: Clock;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+const MAX_ERROR_LENGTH = 500;
+
+/** A row of `requests`: `data` is the whole request, the other columns indexed copies of its fields. */
+interface RequestColumns {
+  id: string;
+  state: RequestState;
+  version: number;
+  requester: string;
+  vm: string;
+  created_at: number;
+  end_at: number | null;
+  data: string;
+}
+
+type Nullable<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> | null };
+type AuditRow = Nullable<AuditEvent, 'detail'>;
+type OutboxDbRow = Nullable<Omit<OutboxRow, 'notification'>, 'lastError'> & { notification: string };
+type DataRow = { data: string };
+
+export class SqliteStore implements Store {
+  private readonly sql;
+  private readonly listCache = new Map<string, Statement<unknown[], DataRow>>();
+  private readonly insertTx;
+  private readonly transitionTx;
+  private readonly deliveredTx;
+
+  /** Opens (creating file and directory when missing) and migrates; `':memory:'` for a throwaway one. */
+  static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const memory = file === ':memory:' || file === '';
+    let db: Database;
+    try {
+      if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
+    } catch (error) {
+      throw storeError(`could not open ${file}`, error);
+    }
+    try {
+      // busy_timeout first, so the WAL switch itself waits out another opener.
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // WAL: the outbox worker and /healthz read while a transition writes.
+      if (!memory) db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only a power
+      // loss can drop the last commits, and startup reconciliation repairs that.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations);
+      return new SqliteStore(db, options.clock ?? systemClock);
+    } catch (error) {
+      db.close();
+      throw isJitError(error) ? error : storeError(`could not open ${file}`, error);
+    }
+  }
+
+  private constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {
+    this.sql = prepareStatements(db);
+    // Every write runs IMMEDIATE: the write lock is taken at BEGIN, so a busy
+    // database is waited out by busy_timeout instead of failing on a lock upgrade.
+    this.insertTx = db.transaction((request: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
+      const row = toColumns(request);
+      if (this.sql.insertRequest.run(row).changes === 0) {
+        throw new JitError('jit_store_failed', 'request id already exists', { cause: 'duplicate_id' });
+      }
+      this.writeSideEffects(events, notes);
+      return parseRequest(row);
+    }).immediate;
+    this.transitionTx = db.transaction(
+      (expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
+        // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
+        const row = toColumns({ ...next, version: expected.version + 1 });
+        const swap = { ...row, expected_state: expected.state, expected_version: expected.version };
+        // Lost the race: return before writing anything, so nothing is announced twice.
+        if (this.sql.transition.run(swap).changes !== 1) return undefined;
+        this.writeSideEffects(events, notes);
+        return parseRequest(row);
+      },
+    ).immediate;
+    this.deliveredTx = db.transaction((rowId: number, refs: MessageRef[], now: number) => {
+      this.requireOutboxRow(rowId, this.sql.markDelivered.run({ id: rowId, now }).changes);
+      for (const ref of refs) this.sql.upsertRef.run(ref);
+    }).immediate;
+  }
+
+  insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest {
+    return this.guard('insert request', () => this.insertTx(request, events, notifications));
+  }
+
+  getRequest(id: string): AccessRequest | undefined {
+    return this.guard('read request', () => {
+      const row = this.sql.getRequest.get(id);
+      return row === undefined ? undefined : parseRequest(row);
+    });
+  }
+
+  transition(
+    expected: Expected,
+    next: AccessRequest,
+    events: AuditEvent[],
+    notifications: Notification[],
+  ): AccessRequest | undefined {
+    if (next.id !== expected.id) {
+      throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
+    }
+    return this.guard('change request', () => this.transitionTx(expected, next, events, notifications));
+  }
+
+  listRequests(filter: RequestFilter): AccessRequest[] {
+    return this.guard('list requests', () => {
+      const clauses: Array<[sql: string, value: unknown]> = [];
+      if (filter.requester !== undefined) clauses.push(['requester = ?', filter.requester]);
+      // The states go in as one JSON parameter, so each filter shape is one cached
+      // statement however many states it names. An empty list matches nothing.
+      if (filter.states !== undefined) {
+        clauses.push(['state IN (SELECT value FROM json_each(?))', JSON.stringify(filter.states)]);
+      }
+      if (filter.vm !== undefined) clauses.push(['vm = ?', filter.vm]);
+      const statement = this.listStatement(clauses.map(([sql]) => sql).join(' AND '));
+      return statement.all(...clauses.map(([, value]) => value)).map(parseRequest);
+    });
+  }
+
+  dueForClose(now: number): AccessRequest[] {
+    return this.guard('read requests due for close', () => this.sql.dueForClose.all(now).map(parseRequest));
+  }
+
+  auditEvents(requestId?: string): AuditEvent[] {
+    return this.guard('read audit events', () => {
+      const rows = requestId === undefined ? this.sql.allEvents.all() : this.sql.eventsOf.all(requestId);
+      return rows.map(({ detail, ...event }) => (detail === null ? event : { ...event, detail }));
+    });
+  }
+
+  pendingOutbox(limit: number): OutboxRow[] {
+    return this.guard('read outbox', () =>
+      this.sql.pendingOutbox.all(limit).map(({ notification, lastError, ...row }) => ({
+        ...row,
+        notification: JSON.parse(notification) as Notification,
+        ...(lastError === null ? {} : { lastError }),
+      })),
+    );
+  }
+
+  markDelivered(rowId: number, refs: MessageRef[]): void {
+    this.guard('mark outbox row delivered', () => this.deliveredTx(rowId, refs, this.clock.now()));
+  }
+
+  markRetry(rowId: number, error: string, nextAttemptAt: number): void {
+    this.guard('mark outbox row for retry', () => {
+      const { changes } = this.sql.markRetry.run({ id: rowId, error: truncate(error), next: nextAttemptAt });
+      this.requireOutboxRow(rowId, changes);
+    });
+  }
+
+  messageRefs(requestId: string): MessageRef[] {
+    return this.guard('read message refs', () => this.sql.refsOf.all(requestId));
+  }
+
+  ping(): boolean {
+    try {
+      return this.sql.ping.get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private writeSideEffects(events: AuditEvent[], notifications: Notification[]): void {
+    for (const event of events) this.sql.insertEvent.run({ ...event, detail: event.detail ?? null });
+    for (const notification of notifications) {
+      this.sql.insertOutbox.run({ requestId: notification.request.id, notification: JSON.stringify(notification) });
+    }
+  }
+
+  /** Both outbox updates skip delivered rows (a late duplicate worker); only an unknown id is an error. */
+  private requireOutboxRow(rowId: number, changes: number): void {
+    if (changes > 0 || this.sql.outboxExists.get(rowId) !== undefined) return;
+    throw new JitError('jit_store_failed', `outbox row ${rowId} does not exist`);
+  }
+
+  /** One prepared statement per filter shape (at most eight), made on first use. */
+  private listStatement(where: string): Statement<unknown[], DataRow> {
+    let statement = this.listCache.get(where);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], DataRow>(
+        `SELECT data FROM requests ${where === '' ? '' : `WHERE ${where}`} ORDER BY created_at DESC, id DESC`,
+      );
+      this.listCache.set(where, statement);
+    }
+    return statement;
+  }
+
+  /** Callers see one error code for every storage failure; the SQLite error stays as `cause`. */
+  private guard<T>(what: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw isJitError(error) ? error : storeError(`could not ${what}`, error);
+    }
+  }
+}
+
+function prepareStatements(db: Database) {
+  const event = 'request_id AS requestId, name, actor, at, detail';
+  return {
+    // DO NOTHING rather than catching the constraint error: a duplicate id is an
+    // expected outcome (random ids collide), not an exception from SQLite.
+    insertRequest: db.prepare<[RequestColumns]>(
+      `INSERT INTO requests (id, state, version, requester, vm, created_at, end_at, data)
+       VALUES (@id, @state, @version, @requester, @vm, @created_at, @end_at, @data)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    // Every indexed copy is rewritten from `next`, so no column can disagree with `data`.
+    transition: db.prepare<[RequestColumns & { expected_state: RequestState; expected_version: number }]>(
+      `UPDATE requests
+          SET state = @state, version = version + 1, requester = @requester, vm = @vm,
+              created_at = @created_at, end_at = @end_at, data = @data
+        WHERE id = @id AND state = @expected_state AND version = @expected_version`,
+    ),
+    getRequest: db.prepare<[string], DataRow>('SELECT data FROM requests WHERE id = ?'),
+    // Most overdue first. An active row without an end time is a bug elsewhere;
+    // it is returned too, because a grant that nobody closes is the unsafe outcome.
+    dueForClose: db.prepare<[number], DataRow>(
+      `SELECT data, end_at, id FROM requests WHERE state = 'active' AND (end_at <= ? OR end_at IS NULL)
+       UNION ALL
+       SELECT data, end_at, id FROM requests WHERE state = 'closing'
+       ORDER BY end_at, id`,
+    ),
+    insertEvent: db.prepare<[AuditRow]>(
+      'INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (@requestId, @name, @actor, @at, @detail)',
+    ),
+    allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events ORDER BY seq`),
+    eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),
+    insertOutbox: db.prepare<[{ requestId: string; notification: string }]>(
+      'INSERT INTO outbox (request_id, notification) VALUES (@requestId, @notification)',
+    ),
+    pendingOutbox: db.prepare<[number], OutboxDbRow>(
+      `SELECT id, request_id AS requestId, notification, attempts, next_attempt_at AS nextAttemptAt,
+              last_error AS lastError
+         FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`,
+    ),
+    markDelivered: db.prepare<[{ id: number; now: number }]>(
+      'UPDATE outbox SET delivered_at = @now WHERE id = @id AND delivered_at IS NULL',
+    ),
+    markRetry: db.prepare<[{ id: number; error: string; next: number }]>(
+      `UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next
+        WHERE id = @id AND delivered_at IS NULL`,
+    ),
+    outboxExists: db.prepare<[number], { id: number }>('SELECT id FROM outbox WHERE id = ?'),
+    // Upsert: a message posted again (say, the first was deleted) replaces the old ts.
+    upsertRef: db.prepare<[MessageRef]>(
+      `INSERT INTO message_refs (request_id, role, channel, ts) VALUES (@requestId, @role, @channel, @ts)
+       ON CONFLICT (request_id, role, channel) DO UPDATE SET ts = excluded.ts`,
+    ),
+    refsOf: db.prepare<[string], MessageRef>(
+      'SELECT request_id AS requestId, role, channel, ts FROM message_refs WHERE request_id = ? ORDER BY rowid',
+    ),
+    ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
+  };
+}
+
+function parseRequest(row: DataRow): AccessRequest {
+  return JSON.parse(row.data) as AccessRequest;
+}
+
+function toColumns(request: AccessRequest): RequestColumns {
+  return {
+    id: request.id,
+    state: request.state,
+    version: request.version,
+    requester: request.requester,
+    vm: request.vm,
+    created_at: request.createdAt,
+    end_at: request.endAt ?? null,
+    data: JSON.stringify(request),
+  };
+}
+
+/** Keeps long error bodies out of the outbox; never splits a surrogate pair. */
+function truncate(text: string): string {
+  if (text.length <= MAX_ERROR_LENGTH) return text;
+  const cut = text.slice(0, MAX_ERROR_LENGTH);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+function storeError(what: string, error: unknown): JitError {
+  const why = error instanceof Error ? error.message : String(error);
+  return new JitError('jit_store_failed', `${what}: ${why}`, { cause: error });
+}

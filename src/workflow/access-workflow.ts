@@ -1,0 +1,65 @@
+// The use cases behind one object: what Slack listeners, the CLI and the
+// scheduler call. Each method is a whole use case; none holds Slack or SQL.
+
+import type { AccessRequest } from '../domain/types.js';
+import type { WorkflowContext } from './context.js';
+import { checkRequest, createRequest, type CreateResult, type FieldProblem, type RequestInput } from './create-request.js';
+import { approve, deny, load, type DecideResult } from './decide-request.js';
+import { cancel, revoke } from './end-request.js';
+import { expire } from './grant.js';
+import { sweep, type SweepReport } from './sweep.js';
+
+export class AccessWorkflow {
+  constructor(readonly ctx: WorkflowContext) {}
+
+  check(input: RequestInput): FieldProblem[] {
+    return checkRequest(this.ctx, input);
+  }
+
+  request(input: RequestInput): Promise<CreateResult> {
+    return createRequest(this.ctx, input);
+  }
+
+  approve(id: string, user: string): Promise<DecideResult> {
+    return approve(this.ctx, id, user);
+  }
+
+  deny(id: string, user: string, reason?: string): Promise<DecideResult> {
+    return deny(this.ctx, id, user, reason);
+  }
+
+  cancel(id: string, user: string): Promise<AccessRequest> {
+    return cancel(this.ctx, id, user);
+  }
+
+  revoke(id: string, user: string): Promise<AccessRequest> {
+    return revoke(this.ctx, id, user);
+  }
+
+  /** Called by the precise per-grant timer. */
+  expire(id: string): Promise<AccessRequest | undefined> {
+    return expire(this.ctx, id);
+  }
+
+  sweep(): Promise<SweepReport> {
+    return sweep(this.ctx);
+  }
+
+  get(id: string): AccessRequest {
+    return load(this.ctx, id);
+  }
+
+  /** The requester's requests that still matter: waiting, approved, open or closing. */
+  openRequestsOf(user: string): AccessRequest[] {
+    return this.ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
+  }
+
+  active(): AccessRequest[] {
+    return this.ctx.store.listRequests({ states: ['active'] });
+  }
+
+  /** Waits for every in-flight use case (graceful shutdown). */
+  idle(): Promise<void> {
+    return this.ctx.lock.idle();
+  }
+}

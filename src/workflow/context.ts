@@ -1,0 +1,68 @@
+// What every use case needs, gathered once by main.ts (the composition root).
+
+import type { Logger } from '@slack/bolt';
+import type { AccessRequest, AuditEvent, AuditEventName, Policy } from '../domain/types.js';
+import type { BackendRegistry } from '../firewall/registry.js';
+import type { Clock, Directory, Notification, Store } from './ports.js';
+
+export interface WorkflowListener {
+  /** A grant became active: schedule its precise expiry timer. */
+  activated?(request: AccessRequest): void;
+  /** A request reached a terminal state: drop its timer. */
+  ended?(request: AccessRequest): void;
+  /** Outbox rows were written: wake the delivery worker. */
+  notified?(): void;
+}
+
+export interface WorkflowSettings {
+  /** Approval requests go here; unset: a DM to each approver. */
+  approvalChannel?: string;
+  /** A pending request older than this times out. */
+  pendingTimeoutMs: number;
+}
+
+export interface WorkflowContext {
+  store: Store;
+  backends: BackendRegistry;
+  clock: Clock;
+  policy: () => Policy;
+  directory: Directory;
+  randomBytes: (size: number) => Uint8Array;
+  logger: Logger;
+  settings: WorkflowSettings;
+  listener: WorkflowListener;
+  lock: KeyedLock;
+}
+
+/** Serialises work on one request inside this process (a click racing the sweeper). The store's CAS still decides across processes. */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+
+  /** Resolves once everything queued so far has finished (graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  }
+}
+
+export function auditEvent(name: AuditEventName, request: AccessRequest, actor: string, at: number, detail?: string): AuditEvent {
+  return { requestId: request.id, name, actor, at, ...(detail === undefined ? {} : { detail }) };
+}
+
+/** The audit reply plus, where the requester should hear about it, their DM. */
+export function announce(event: AuditEvent, request: AccessRequest, options: { dm?: boolean; updateApproval?: boolean } = {}): Notification[] {
+  const notifications: Notification[] = [{ kind: 'audit', event, request }];
+  if (options.updateApproval) notifications.push({ kind: 'approval_update', request });
+  if (options.dm) notifications.push({ kind: 'requester_dm', event: event.name, request });
+  return notifications;
+}

@@ -1,0 +1,147 @@
+// Use case: a requester asks for access. Validate, decide, store with its audit
+// event and notifications in one transaction, then act on an automatic approval.
+
+import { validateDraft } from '../domain/draft.js';
+import { isJitError, JitError } from '../domain/errors.js';
+import { newRequestId } from '../domain/ids.js';
+import { decide } from '../domain/rules.js';
+import type { AccessRequest, Decision, GrantTarget, Policy, RequestDraft, VmPolicy } from '../domain/types.js';
+import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { activate } from './grant.js';
+import type { Notification } from './ports.js';
+
+export interface RequestInput {
+  requester: string;
+  vm: string;
+  ports: string;
+  source: string;
+  duration: string;
+  justification: string;
+}
+
+export type FieldProblem = { field: 'vm' | 'ports' | 'source' | 'duration' | 'justification'; message: string };
+
+export type CreateResult = { ok: true; request: AccessRequest } | { ok: false; problems: FieldProblem[] };
+
+const ID_ATTEMPTS = 8;
+
+/** Validation alone, for the modal's inline errors before the view closes. */
+export function checkRequest(ctx: WorkflowContext, input: RequestInput): FieldProblem[] {
+  const result = validateDraft(input, ctx.policy());
+  return result.ok ? [] : result.problems;
+}
+
+export async function createRequest(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
+  const policy = ctx.policy();
+  const validated = validateDraft(input, policy);
+  if (!validated.ok) return { ok: false, problems: validated.problems };
+  const { draft, vm } = validated;
+
+  const requesterGroups = await ctx.directory.groupsOf(draft.requester, groupIds(requesterCandidates(policy)));
+  const now = ctx.clock.now();
+  const decision = await withEligibleApprovers(ctx, decide({ draft, vm, requesterGroups, now }, policy), draft.requester);
+  const target = targetOf(ctx, vm);
+  const request = await insertWithFreshId(ctx, draft, decision, target, now);
+  ctx.listener.notified?.();
+  ctx.logger.info(`request ${request.id} by ${request.requester} for ${request.vm}: ${request.state} (${decision.matchedRule ?? 'default'})`);
+
+  if (request.state === 'approved') return { ok: true, request: await activate(ctx, request) };
+  return { ok: true, request };
+}
+
+function requesterCandidates(policy: Policy): string[] {
+  return policy.rules.flatMap((rule) => rule.match.requesters ?? []);
+}
+
+export function groupIds(ids: string[]): string[] {
+  return [...new Set(ids.filter((id) => id.startsWith('S')))];
+}
+
+/**
+ * A request nobody but the requester could approve would only wait for its
+ * timeout: deny it at once and say why, instead.
+ */
+async function withEligibleApprovers(ctx: WorkflowContext, decision: Decision, requester: string): Promise<Decision> {
+  if (decision.effect !== 'require_approval') return decision;
+  const eligible = await expandApprovers(ctx, decision.approvers, requester);
+  if (eligible.length > 0) return decision;
+  return {
+    ...decision,
+    effect: 'deny',
+    approvalsNeeded: 0,
+    reasons: [...decision.reasons, 'nobody other than the requester may approve it: ask an admin to add approvers to the policy'],
+  };
+}
+
+/** Approver user IDs with groups expanded, the requester left out. */
+export async function expandApprovers(ctx: WorkflowContext, approvers: string[], requester: string): Promise<string[]> {
+  const users = new Set<string>();
+  for (const id of approvers) {
+    if (!id.startsWith('S')) {
+      users.add(id);
+      continue;
+    }
+    try {
+      for (const member of await ctx.directory.membersOf(id)) users.add(member);
+    } catch (error) {
+      ctx.logger.warn(`could not list members of user group ${id}:`, error);
+    }
+  }
+  users.delete(requester);
+  return [...users];
+}
+
+function targetOf(ctx: WorkflowContext, vm: VmPolicy): GrantTarget {
+  return { vmId: vm.id, address: vm.address ?? vm.name, backend: ctx.backends.forVm(vm).name };
+}
+
+async function insertWithFreshId(
+  ctx: WorkflowContext,
+  draft: RequestDraft,
+  decision: Decision,
+  target: GrantTarget,
+  now: number,
+): Promise<AccessRequest> {
+  for (let attempt = 1; ; attempt++) {
+    const request = initialRequest(newRequestId(ctx.randomBytes), draft, decision, target, now);
+    const created = auditEvent('request.created', request, request.requester, now);
+    const events = [created];
+    const notifications: Notification[] = [{ kind: 'audit', event: created, request }];
+    if (request.state === 'pending') {
+      notifications.push({ kind: 'requester_dm', event: 'request.created', request });
+      for (const destination of await approvalTargets(ctx, request)) {
+        notifications.push({ kind: 'approval_request', target: destination, request });
+      }
+    } else {
+      const settled = auditEvent(request.state === 'approved' ? 'request.approved' : 'request.denied', request, 'system', now, decision.reasons.join('; '));
+      events.push(settled);
+      notifications.push(...announce(settled, request, { dm: true }));
+    }
+    try {
+      return ctx.store.insertRequest(request, events, notifications);
+    } catch (error) {
+      const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
+      if (!duplicate || attempt >= ID_ATTEMPTS) throw error instanceof JitError ? error : new JitError('jit_store_failed', 'could not store the request', { cause: error });
+    }
+  }
+}
+
+function initialRequest(id: string, draft: RequestDraft, decision: Decision, target: GrantTarget, now: number): AccessRequest {
+  const state = decision.effect === 'approve' ? 'approved' : decision.effect === 'deny' ? 'denied' : 'pending';
+  return {
+    ...draft,
+    id,
+    state,
+    version: 1,
+    createdAt: now,
+    decision,
+    approvals: [],
+    target,
+    ...(state === 'pending' ? {} : { decidedBy: 'system', reason: decision.reasons.join('; ') }),
+  };
+}
+
+async function approvalTargets(ctx: WorkflowContext, request: AccessRequest): Promise<string[]> {
+  if (ctx.settings.approvalChannel) return [ctx.settings.approvalChannel];
+  return expandApprovers(ctx, request.decision.approvers, request.requester);
+}

@@ -1,0 +1,71 @@
+// Use cases: an approver clicks Approve or Deny. Authorised against the request's
+// decision at the moment of the click; one compare-and-swap decides every race.
+
+import { JitError } from '../domain/errors.js';
+import { approvalComplete, mayApprove } from '../domain/rules.js';
+import type { AccessRequest } from '../domain/types.js';
+import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { groupIds } from './create-request.js';
+import { activate, expectedOf } from './grant.js';
+
+export type DecideResult =
+  /** The click changed the request (`approved` when the quorum is complete). */
+  | { outcome: 'approval_added' | 'approved' | 'denied'; request: AccessRequest };
+
+export async function approve(ctx: WorkflowContext, id: string, user: string): Promise<DecideResult> {
+  const decided = await ctx.lock.run(id, async () => {
+    const current = load(ctx, id);
+    const groups = await ctx.directory.groupsOf(user, groupIds(current.decision.approvers));
+    const verdict = mayApprove(user, groups, current);
+    if (!verdict.ok) throw refusal(current, verdict.reason);
+
+    const now = ctx.clock.now();
+    const approvals = [...current.approvals, user];
+    const complete = approvalComplete({ ...current, approvals });
+    const next: AccessRequest = complete
+      ? { ...current, approvals, state: 'approved', decidedBy: user }
+      : { ...current, approvals };
+    const event = auditEvent(complete ? 'request.approved' : 'request.approval_added', next, user, now, `${approvals.length} of ${current.decision.approvalsNeeded}`);
+    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: complete, updateApproval: true }));
+    ctx.listener.notified?.();
+    if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
+    ctx.logger.info(`request ${id}: ${event.name} by ${user}`);
+    return stored;
+  });
+  if (decided.state !== 'approved') return { outcome: 'approval_added', request: decided };
+  return { outcome: 'approved', request: await activate(ctx, decided) };
+}
+
+export function deny(ctx: WorkflowContext, id: string, user: string, reason?: string): Promise<DecideResult> {
+  return ctx.lock.run(id, async () => {
+    const current = load(ctx, id);
+    if (current.requester === user) {
+      throw new JitError('jit_not_allowed', `You cannot deny your own request #${id}: use \`/jit cancel ${id}\` to withdraw it.`);
+    }
+    const groups = await ctx.directory.groupsOf(user, groupIds(current.decision.approvers));
+    if (!current.decision.approvers.some((id) => id === user || groups.includes(id))) {
+      throw new JitError('jit_not_approver', `You are not an approver for request #${id}, so you cannot deny it.`);
+    }
+    if (current.state !== 'pending') throw refusal(current, `it is already ${current.state}`);
+
+    const next: AccessRequest = { ...current, state: 'denied', decidedBy: user, ...(reason ? { reason } : {}) };
+    const event = auditEvent('request.denied', next, user, ctx.clock.now(), reason);
+    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    ctx.listener.notified?.();
+    if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
+    ctx.listener.ended?.(stored);
+    ctx.logger.info(`request ${id}: denied by ${user}`);
+    return { outcome: 'denied', request: stored };
+  });
+}
+
+export function load(ctx: WorkflowContext, id: string): AccessRequest {
+  const request = ctx.store.getRequest(id);
+  if (!request) throw new JitError('jit_not_found', `There is no request #${id}. Check the ID with \`/jit list\`.`);
+  return request;
+}
+
+function refusal(request: AccessRequest, why: string): JitError {
+  const state = request.state === 'pending' ? why : `it is already ${request.state.replace('_', ' ')}${request.decidedBy && request.decidedBy !== 'system' ? ` (by <@${request.decidedBy}>)` : ''}`;
+  return new JitError(request.state === 'pending' ? 'jit_not_approver' : 'jit_wrong_state', `Request #${request.id} was not changed: ${state}.`);
+}

@@ -1,0 +1,163 @@
+// Opening and closing grants on the firewall. The rules that keep ports shut:
+// - a grant is marked active only after the backend opened it;
+// - a grant is marked closed only after the backend confirmed the close;
+// - when in doubt (a lost race, a failed open) we close, never leave open.
+
+import { JitError } from '../domain/errors.js';
+import type { AccessRequest, RequestState } from '../domain/types.js';
+import type { FirewallBackend, GrantSpec } from '../firewall/backend.js';
+import { announce, auditEvent, type WorkflowContext } from './context.js';
+
+/** Alert in the audit thread on these failed close attempts, then every tenth. */
+const CLOSE_ALERT_ATTEMPTS = new Set([1, 3]);
+
+export function activate(ctx: WorkflowContext, request: AccessRequest): Promise<AccessRequest> {
+  return ctx.lock.run(request.id, () => activateUnlocked(ctx, request.id));
+}
+
+/** Closes the grant of a request that is active (its time is up) or already closing. */
+export function expire(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
+  return ctx.lock.run(id, async () => {
+    const current = ctx.store.getRequest(id);
+    if (!current) return undefined;
+    if (current.state === 'active' && current.endAt !== undefined && current.endAt <= ctx.clock.now()) {
+      const closing = beginClose(ctx, current, 'system', 'expired');
+      return closing ? closeUnlocked(ctx, closing) : ctx.store.getRequest(id);
+    }
+    if (current.state === 'closing') return closeUnlocked(ctx, current);
+    return current;
+  });
+}
+
+/** Re-opens a request left `approved` by a crash between approval and open. */
+export function resumeApproved(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
+  return ctx.lock.run(id, () => activateUnlocked(ctx, id));
+}
+
+/**
+ * Moves an approved or active request to `closing` (compare-and-swap) and
+ * records why. Returns the closing request, or undefined when it was no longer
+ * open. Callers hold the request's lock.
+ */
+export function beginClose(ctx: WorkflowContext, request: AccessRequest, actor: string, why: 'expired' | 'revoked'): AccessRequest | undefined {
+  if (request.state !== 'active' && request.state !== 'approved') return undefined;
+  const now = ctx.clock.now();
+  const next: AccessRequest = {
+    ...request,
+    state: 'closing',
+    reason: why,
+    ...(why === 'revoked' ? { decidedBy: actor } : {}),
+  };
+  const event = auditEvent('grant.closing', next, actor, now, why);
+  return ctx.store.transition(expectedOf(request), next, [event], announce(event, next)) ?? undefined;
+}
+
+export async function closeUnlocked(ctx: WorkflowContext, request: AccessRequest): Promise<AccessRequest | undefined> {
+  const spec = grantSpec(request, request.endAt ?? ctx.clock.now());
+  try {
+    await backendOf(ctx, request).close(spec);
+  } catch (error) {
+    return recordCloseFailure(ctx, request, error);
+  }
+  const now = ctx.clock.now();
+  const next: AccessRequest = { ...request, state: 'closed', ...(request.endAt === undefined || request.endAt > now ? { endAt: now } : {}) };
+  const event = auditEvent('grant.closed', next, 'system', now, request.reason);
+  const stored = ctx.store.transition(expectedOf(request), next, [event], announce(event, next, { dm: true }));
+  ctx.listener.notified?.();
+  if (stored) {
+    ctx.listener.ended?.(stored);
+    ctx.logger.info(`request ${request.id}: grant closed (${request.reason ?? 'closed'})`);
+  }
+  return stored ?? ctx.store.getRequest(request.id);
+}
+
+async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<AccessRequest> {
+  const current = ctx.store.getRequest(id);
+  if (!current) throw new JitError('jit_not_found', `request #${id} does not exist`);
+  if (current.state !== 'approved') return current;
+
+  const startAt = ctx.clock.now();
+  const endAt = startAt + current.durationSeconds * 1000;
+  const spec = grantSpec(current, endAt);
+  let backend: FirewallBackend;
+  try {
+    backend = backendOf(ctx, current);
+    await backend.open(spec);
+  } catch (error) {
+    return recordOpenFailure(ctx, current, spec, error);
+  }
+
+  const next: AccessRequest = { ...current, state: 'active', startAt, endAt };
+  const event = auditEvent('grant.opened', next, 'system', startAt);
+  const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true }));
+  ctx.listener.notified?.();
+  if (stored) {
+    ctx.listener.activated?.(stored);
+    ctx.logger.info(`request ${id}: grant opened on ${stored.vm} until ${new Date(endAt).toISOString()}`);
+    return stored;
+  }
+  // Another writer moved the request while the port was opening (a revoke from
+  // another process). It is no longer meant to be open: close what we opened.
+  const latest = ctx.store.getRequest(id) ?? current;
+  if (latest.state !== 'active') await closeQuietly(ctx, backend, spec);
+  return latest;
+}
+
+async function recordOpenFailure(ctx: WorkflowContext, request: AccessRequest, spec: GrantSpec, error: unknown): Promise<AccessRequest> {
+  const message = errorMessage(error);
+  ctx.logger.error(`request ${request.id}: opening the grant failed:`, error);
+  const next: AccessRequest = { ...request, state: 'failed', reason: `the firewall could not open the port: ${message}` };
+  const event = auditEvent('grant.open_failed', next, 'system', ctx.clock.now(), message);
+  const stored = ctx.store.transition(expectedOf(request), next, [event], announce(event, next, { dm: true }));
+  ctx.listener.notified?.();
+  if (stored) ctx.listener.ended?.(stored);
+  // A backend may have applied part of the grant before failing: fail closed.
+  const backend = ctx.backends.find(request.target?.backend);
+  if (backend) await closeQuietly(ctx, backend, spec);
+  return stored ?? ctx.store.getRequest(request.id) ?? next;
+}
+
+function recordCloseFailure(ctx: WorkflowContext, request: AccessRequest, error: unknown): AccessRequest | undefined {
+  const attempts = (request.closeAttempts ?? 0) + 1;
+  const message = errorMessage(error);
+  ctx.logger.error(`request ${request.id}: closing the grant failed (attempt ${attempts}), will retry:`, error);
+  const next: AccessRequest = { ...request, closeAttempts: attempts };
+  const event = auditEvent('grant.close_failed', next, 'system', ctx.clock.now(), `attempt ${attempts}: ${message}`);
+  const alert = CLOSE_ALERT_ATTEMPTS.has(attempts) || attempts % 10 === 0;
+  const stored = ctx.store.transition(expectedOf(request), next, [event], alert ? announce(event, next) : []);
+  if (alert) ctx.listener.notified?.();
+  return stored ?? ctx.store.getRequest(request.id);
+}
+
+async function closeQuietly(ctx: WorkflowContext, backend: FirewallBackend, spec: GrantSpec): Promise<void> {
+  try {
+    await backend.close(spec);
+  } catch (error) {
+    ctx.logger.error(`request ${spec.requestId}: cleanup close failed; reconciliation must remove it:`, error);
+  }
+}
+
+function backendOf(ctx: WorkflowContext, request: AccessRequest): FirewallBackend {
+  if (!request.target) throw new JitError('jit_backend_failed', `request #${request.id} has no firewall target`);
+  return ctx.backends.byName(request.target.backend);
+}
+
+export function grantSpec(request: AccessRequest, endAt: number): GrantSpec {
+  return {
+    requestId: request.id,
+    vmId: request.target?.vmId ?? request.vm,
+    vmName: request.vm,
+    address: request.target?.address ?? request.vm,
+    ports: request.ports,
+    source: request.source,
+    endAt,
+  };
+}
+
+export function expectedOf(request: AccessRequest): { id: string; state: RequestState; version: number } {
+  return { id: request.id, state: request.state, version: request.version };
+}
+
+function errorMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300);
+}

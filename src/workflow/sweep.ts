@@ -1,0 +1,56 @@
+// The backstop that runs every minute and at startup: time out stale pending
+// requests, open what a crash left approved, close what is past its end.
+
+import type { AccessRequest } from '../domain/types.js';
+import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { expectedOf, expire, resumeApproved } from './grant.js';
+
+export interface SweepReport {
+  timedOut: number;
+  resumed: number;
+  closed: number;
+  stillClosing: number;
+}
+
+export async function sweep(ctx: WorkflowContext): Promise<SweepReport> {
+  const report: SweepReport = { timedOut: 0, resumed: 0, closed: 0, stillClosing: 0 };
+  const now = ctx.clock.now();
+
+  for (const request of ctx.store.listRequests({ states: ['pending'] })) {
+    if (request.createdAt + ctx.settings.pendingTimeoutMs <= now && (await timeOut(ctx, request.id))) report.timedOut++;
+  }
+  for (const request of ctx.store.listRequests({ states: ['approved'] })) {
+    const resumed = await settle(ctx, request, () => resumeApproved(ctx, request.id));
+    if (resumed?.state === 'active') report.resumed++;
+  }
+  for (const request of ctx.store.dueForClose(now)) {
+    const result = await settle(ctx, request, () => expire(ctx, request.id));
+    if (result?.state === 'closed') report.closed++;
+    else if (result?.state === 'closing') report.stillClosing++;
+  }
+  return report;
+}
+
+/** One request's failure must not stop the sweep of the others. */
+async function settle(ctx: WorkflowContext, request: AccessRequest, work: () => Promise<AccessRequest | undefined>): Promise<AccessRequest | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    ctx.logger.error(`sweep: request ${request.id} (${request.state}) failed:`, error);
+    return undefined;
+  }
+}
+
+function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
+  return ctx.lock.run(id, async () => {
+    const current = ctx.store.getRequest(id);
+    const now = ctx.clock.now();
+    if (!current || current.state !== 'pending' || current.createdAt + ctx.settings.pendingTimeoutMs > now) return false;
+    const next: AccessRequest = { ...current, state: 'timed_out', decidedBy: 'system', reason: 'no decision in time' };
+    const event = auditEvent('request.timed_out', next, 'system', now);
+    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    ctx.listener.notified?.();
+    if (stored) ctx.listener.ended?.(stored);
+    return stored !== undefined;
+  });
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.js';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-123', SLACK_SIGNING_SECRET: 'secret-123456', JIT_AUDIT_CHANNEL: 'C0AUDIT' };
+
+describe('loadConfig', () => {
+  it('loadConfig_withRequiredOnly_fillsDefaults', () => {
+    const result = loadConfig(base);
+    expect(result).toEqual({
+      ok: true,
+      config: expect.objectContaining({
+        PORT: 3000,
+        JIT_DB: './data/jit.db',
+        JIT_POLICY: './policy.yaml',
+        JIT_BACKEND: 'memory',
+        JIT_PENDING_TIMEOUT: 30 * 60_000,
+      }),
+    });
+    expect(result.ok && [result.config.SLACK_APP_TOKEN, result.config.SLACK_API_URL]).toEqual([undefined, undefined]);
+  });
+
+  it('loadConfig_slackApiUrlWithoutSlash_getsTrailingSlash', () => {
+    const result = loadConfig({ ...base, SLACK_API_URL: 'http://127.0.0.1:9/api' });
+    expect(result.ok && result.config.SLACK_API_URL).toBe('http://127.0.0.1:9/api/');
+  });
+
+  it('loadConfig_emptyOptionalValues_countAsUnset', () => {
+    const result = loadConfig({ ...base, SLACK_APP_TOKEN: '', JIT_APPROVAL_CHANNEL: ' ' });
+    expect(result.ok && [result.config.SLACK_APP_TOKEN, result.config.JIT_APPROVAL_CHANNEL]).toEqual([undefined, undefined]);
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: undefined }, /^SLACK_BOT_TOKEN is required: copy the Bot User OAuth Token/],
+    [{ SLACK_BOT_TOKEN: 'xoxp-user' }, /^SLACK_BOT_TOKEN must be a bot token starting with xoxb-/],
+    [{ SLACK_SIGNING_SECRET: undefined }, /^SLACK_SIGNING_SECRET is required/],
+    [{ SLACK_APP_TOKEN: 'abc' }, /^SLACK_APP_TOKEN must be an app-level token starting with xapp-/],
+    [{ SLACK_API_URL: 'ftp://x' }, /^SLACK_API_URL must be an http\(s\) URL/],
+    [{ PORT: '70000' }, /^PORT must be a TCP port number/],
+    [{ PORT: 'http' }, /^PORT must be a TCP port number/],
+    [{ JIT_AUDIT_CHANNEL: undefined }, /^JIT_AUDIT_CHANNEL is required: set it to the ID of the audit channel/],
+    [{ JIT_AUDIT_CHANNEL: '#audit' }, /^JIT_AUDIT_CHANNEL must be a Slack channel ID/],
+    [{ JIT_APPROVAL_CHANNEL: 'approvals' }, /^JIT_APPROVAL_CHANNEL must be a Slack channel ID/],
+    [{ JIT_BACKEND: 'Not A Name' }, /^JIT_BACKEND must be a backend name/],
+    [{ AZURE_ARM_ENDPOINT: 'nope' }, /^AZURE_ARM_ENDPOINT must be an http\(s\) URL/],
+    [{ JIT_LOG_LEVEL: 'loud' }, /^JIT_LOG_LEVEL must be one of debug, info, warn, error/],
+    [{ JIT_PENDING_TIMEOUT: '30' }, /^JIT_PENDING_TIMEOUT must be a number followed by ms, s or m/],
+    [{ JIT_SWEEP_SCHEDULE: 'every minute' }, /^JIT_SWEEP_SCHEDULE must be a cron expression/],
+  ])('loadConfig_badValue_namesTheVariable %j', (override, message) => {
+    const env: Record<string, string | undefined> = { ...base, ...override };
+    const result = loadConfig(env);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.split('\n')).toHaveLength(1);
+    expect(!result.ok && result.error).toMatch(message);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEventName } from '../../../src/domain/types.js';
+import { connectHint, requesterDmText } from '../../../src/slack/blocks/dm.js';
+import { HOSTILE, T0, hostileIsInert, request, vm } from './fixtures.js';
+
+const EVENTS: AuditEventName[] = [
+  'request.created',
+  'request.approval_added',
+  'request.approved',
+  'request.denied',
+  'request.cancelled',
+  'request.timed_out',
+  'grant.opened',
+  'grant.open_failed',
+  'grant.closing',
+  'grant.closed',
+  'grant.close_failed',
+];
+
+describe('requesterDmText', () => {
+  it.each(EVENTS)('requesterDmText_%s_hasInertText', (event) => {
+    const text = requesterDmText(event, request({ reason: HOSTILE, decidedBy: 'U2', endAt: T0, justification: HOSTILE }), 'ssh <!channel>');
+    expect(text.length).toBeGreaterThan(10);
+    expect(text.length).toBeLessThan(3000);
+    expect(hostileIsInert(text)).toBe(true);
+  });
+
+  it('requesterDmText_created_pending_namesApprovers', () => {
+    expect(requesterDmText('request.created', request())).toContain('waiting for approval from <@U0APP1>, <!subteam^S0OPS>');
+  });
+  it('requesterDmText_opened_saysWhatIsOpenUntilWhen', () => {
+    const text = requesterDmText('grant.opened', request({ state: 'active', endAt: T0 }), 'ssh 10.0.0.4');
+    expect(text).toBe(`Port 22 on *web-1* is open for 198.51.100.7/32 until <!date^${T0 / 1000}^{date_short_pretty} {time}|2024-01-15T09:00:00Z>.\nConnect: \`ssh 10.0.0.4\``);
+  });
+  it('requesterDmText_openedWithoutHint_hasNoConnectLine', () => {
+    expect(requesterDmText('grant.opened', request({ endAt: T0 }))).not.toContain('Connect');
+  });
+  it('requesterDmText_denied_hasReason', () => {
+    expect(requesterDmText('request.denied', request({ state: 'denied', decidedBy: 'U2', reason: 'not today' }))).toContain('denied by <@U2>: not today');
+  });
+  it('requesterDmText_failed_hasReason', () => {
+    expect(requesterDmText('grant.open_failed', request({ state: 'failed', reason: 'nft exited 1' }))).toContain('nft exited 1');
+  });
+  it('requesterDmText_timedOut_saysSo', () => expect(requesterDmText('request.timed_out', request())).toContain('timed out'));
+  it('requesterDmText_cancelled_saysSo', () => expect(requesterDmText('request.cancelled', request())).toContain('cancelled'));
+  it('requesterDmText_closed_saysSo', () => expect(requesterDmText('grant.closed', request())).toContain('is closed'));
+});
+
+describe('connectHint', () => {
+  const ports = (...numbers: number[]) => numbers.map((number) => ({ number, protocol: 'TCP' as const }));
+  it('connectHint_ssh', () => expect(connectHint(vm('web-1', { address: '10.0.0.4' }), ports(22))).toBe('ssh 10.0.0.4'));
+  it('connectHint_rdp', () => expect(connectHint(vm('win-1', { address: 'win-1.corp' }), ports(3389))).toBe('RDP to win-1.corp:3389'));
+  it('connectHint_other', () => expect(connectHint(vm('x', { address: '10.0.0.5' }), ports(5986))).toBe('10.0.0.5:5986'));
+  it('connectHint_several', () => expect(connectHint(vm('x', { address: '10.0.0.5' }), ports(22, 5985))).toBe('ssh 10.0.0.5; 10.0.0.5:5985'));
+  it('connectHint_ipv6_bracketsHostPort', () => expect(connectHint(vm('x', { address: '2001:db8::1' }), ports(3389))).toBe('RDP to [2001:db8::1]:3389'));
+  it('connectHint_noAddress_isUndefined', () => expect(connectHint(vm('x'), ports(22))).toBeUndefined());
+});

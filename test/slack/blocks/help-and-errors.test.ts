@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { problemsText } from '../../../src/slack/blocks/errors.js';
+import { helpText } from '../../../src/slack/blocks/help.js';
+import { HOSTILE, hostileIsInert } from './fixtures.js';
+
+describe('helpText', () => {
+  it('helpText_documentsEveryCommand', () => {
+    const text = helpText();
+    for (const s of ['/jit request`', '/jit request <vm> <ports> <source> <duration> [justification…]', '/jit request web-1 22 203.0.113.7 2h deploy hotfix', '/jit list', '/jit cancel <id>', '/jit revoke <id>', '/jit help', 'PT3H', '203.0.113.0/24']) {
+      expect(text).toContain(s);
+    }
+    expect(text.length).toBeLessThan(3000);
+  });
+});
+
+describe('problemsText', () => {
+  it('problemsText_listsEachProblemWithField', () => {
+    const text = problemsText([{ field: 'source', message: 'not an IP' }, { message: 'unknown VM web-9' }]);
+    expect(text).toContain('• *source*: not an IP');
+    expect(text).toContain('• unknown VM web-9');
+    expect(text).toContain('/jit help');
+  });
+  it('problemsText_hostileMessage_isInert', () => {
+    expect(hostileIsInert(problemsText([{ field: '<!here>', message: HOSTILE }]))).toBe(true);
+  });
+  it('problemsText_many_isCapped', () => {
+    const text = problemsText(Array.from({ length: 100 }, (_, i) => ({ message: `problem ${i} ${'x'.repeat(2000)}` })));
+    expect(text).toContain('…and 80 more');
+    expect(text.length).toBeLessThan(12_000);
+  });
+  it('problemsText_none_isStillHelpful', () => expect(problemsText([])).toContain('/jit help'));
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseJitCommand } from '../../src/slack/command.js';
+
+describe('parseJitCommand', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['  HELP  ', { kind: 'help' }],
+    ['list', { kind: 'list' }],
+    ['request', { kind: 'request_modal' }],
+    ['cancel k7m2qp', { kind: 'cancel', id: 'k7m2qp' }],
+    ['cancel #K7M2QP', { kind: 'cancel', id: 'k7m2qp' }],
+    ['revoke k7m2qp', { kind: 'revoke', id: 'k7m2qp' }],
+    [
+      'request web-1 22 203.0.113.7 2h',
+      { kind: 'request', vm: 'web-1', ports: '22', source: '203.0.113.7', duration: '2h', justification: '' },
+    ],
+    [
+      'request web-1 22,3389 203.0.113.0/24 PT1H deploy  hotfix <!channel>',
+      { kind: 'request', vm: 'web-1', ports: '22,3389', source: '203.0.113.0/24', duration: 'PT1H', justification: 'deploy  hotfix <!channel>' },
+    ],
+  ])('parse_%j', (text, expected) => {
+    expect(parseJitCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['list extra', /takes no arguments/],
+    ['cancel', /Usage: `\/jit cancel <id>`/],
+    ['cancel 0o1il0', /is not a request ID/],
+    ['revoke a b', /Usage/],
+    ['request web-1 22 203.0.113.7', /needs a VM, ports, a source and a duration/],
+    ['frobnicate', /`frobnicate` is not a \/jit command/],
+    ['request web-1 22 1.2.3.4 2h ' + 'x'.repeat(2001), /limit is 2000/],
+  ])('parse_invalid_%s', (text, message) => {
+    const parsed = parseJitCommand(text);
+    expect(parsed.kind).toBe('invalid');
+    expect(parsed.kind === 'invalid' && parsed.message).toMatch(message);
+  });
+});

@@ -1,0 +1,65 @@
+// Shared setup for the store tests: a fresh directory per test (a real file,
+// so WAL and a second connection behave as in production) and requests with
+// every optional field filled, so a round trip that drops one is caught.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AccessRequest, AuditEvent, AuditEventName } from '../../src/domain/types.js';
+import type { Notification } from '../../src/workflow/ports.js';
+
+export function makeTempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'jit-store-'));
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function makeRequest(overrides: Partial<AccessRequest> = {}): AccessRequest {
+  return {
+    id: 'abc234',
+    state: 'pending',
+    version: 1,
+    requester: 'U0REQUEST',
+    vm: 'web-01',
+    ports: [
+      { number: 22, protocol: 'TCP' },
+      { number: 3389, protocol: '*' },
+    ],
+    source: '198.51.100.7/32',
+    durationSeconds: 3600,
+    justification: 'incident INC-42: disk full ✓',
+    createdAt: 1_700_000_000_000,
+    decision: {
+      effect: 'require_approval',
+      approvalsNeeded: 2,
+      approvers: ['U0APPROVE1', 'S0GROUP'],
+      matchedRule: 'prod-needs-two',
+      reasons: ['vm matches web-*', 'port 22 requested'],
+    },
+    approvals: ['U0APPROVE1'],
+    decidedBy: 'U0APPROVE2',
+    startAt: 1_700_000_060_000,
+    endAt: 1_700_003_660_000,
+    reason: 'expired',
+    ...overrides,
+  };
+}
+
+export function makeEvent(request: AccessRequest, name: AuditEventName, overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return { requestId: request.id, name, actor: 'U0ACTOR', at: request.createdAt, detail: `${name} detail`, ...overrides };
+}
+
+export function auditNote(request: AccessRequest, event: AuditEvent): Notification {
+  return { kind: 'audit', event, request };
+}
+
+export function dmNote(request: AccessRequest, event: AuditEventName): Notification {
+  return { kind: 'requester_dm', event, request };
+}
+
+/** The `next` a use case would hand to `transition`. */
+export function moved(request: AccessRequest, changes: Partial<AccessRequest>): AccessRequest {
+  return { ...request, ...changes };
+}

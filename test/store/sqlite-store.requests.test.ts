@@ -1,0 +1,260 @@
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JitError } from '../../src/domain/errors.js';
+import type { AccessRequest, AuditEvent } from '../../src/domain/types.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { Notification, RequestFilter } from '../../src/workflow/ports.js';
+import { auditNote, dmNote, makeEvent, makeRequest, makeTempDir, moved, removeDir } from './fixtures.js';
+
+let dir: string;
+let file: string;
+let stores: SqliteStore[];
+
+function openStore(): SqliteStore {
+  const store = SqliteStore.open(file);
+  stores.push(store);
+  return store;
+}
+
+beforeEach(() => {
+  dir = makeTempDir();
+  file = path.join(dir, 'jit.db');
+  stores = [];
+});
+
+afterEach(() => {
+  for (const store of stores) store.close();
+  removeDir(dir);
+});
+
+function seed(store: SqliteStore, overrides: Partial<AccessRequest> = {}): AccessRequest {
+  const request = makeRequest(overrides);
+  const created = makeEvent(request, 'request.created');
+  return store.insertRequest(request, [created], [auditNote(request, created)]);
+}
+
+function approve(request: AccessRequest): { next: AccessRequest; events: AuditEvent[]; notes: Notification[] } {
+  const next = moved(request, { state: 'approved', approvals: ['U0APPROVE1', 'U0APPROVE2'] });
+  const event = makeEvent(request, 'request.approved', { actor: 'U0APPROVE2' });
+  return { next, events: [event], notes: [auditNote(next, event), dmNote(next, 'request.approved')] };
+}
+
+describe('insertRequest / getRequest', () => {
+  it('insertRequest_thenGetRequest_returnsEveryFieldUnchanged', () => {
+    const store = openStore();
+    const request = makeRequest();
+
+    const stored = store.insertRequest(request, [], []);
+
+    expect(stored).toEqual(request);
+    expect(store.getRequest(request.id)).toEqual(request);
+    // And from a fresh connection, so nothing is served from a cache.
+    expect(openStore().getRequest(request.id)).toEqual(request);
+  });
+
+  it('insertRequest_withoutOptionalFields_returnsThemAbsent', () => {
+    const store = openStore();
+    const { decidedBy, startAt, endAt, reason, ...bare } = makeRequest();
+    void [decidedBy, startAt, endAt, reason];
+
+    store.insertRequest(bare, [], []);
+
+    expect(store.getRequest(bare.id)).toStrictEqual(bare);
+  });
+
+  it('insertRequest_writesItsEventsAndNotifications', () => {
+    const store = openStore();
+    const request = seed(store);
+
+    expect(store.auditEvents(request.id)).toEqual([makeEvent(request, 'request.created')]);
+    expect(store.pendingOutbox(10).map((row) => row.notification.kind)).toEqual(['audit']);
+  });
+
+  it('insertRequest_whenTheIdExists_throwsDuplicateIdAndWritesNothing', () => {
+    const store = openStore();
+    const original = seed(store);
+    const impostor = makeRequest({ requester: 'U0OTHER', vm: 'db-01' });
+    const event = makeEvent(impostor, 'request.created', { actor: 'U0OTHER' });
+
+    let thrown: unknown;
+    try {
+      store.insertRequest(impostor, [event], [auditNote(impostor, event)]);
+    } catch (error) {
+      thrown = error;
+    }
+
+    expect(thrown).toBeInstanceOf(JitError);
+    expect(thrown).toMatchObject({ code: 'jit_store_failed', message: 'request id already exists', cause: 'duplicate_id' });
+    expect(store.getRequest(original.id)).toEqual(original);
+    expect(store.auditEvents()).toHaveLength(1);
+    expect(store.pendingOutbox(10)).toHaveLength(1);
+  });
+
+  it('insertRequest_whenAnEventNamesAnUnknownRequest_writesNothing', () => {
+    const store = openStore();
+    const request = makeRequest();
+    // foreign_keys = ON: an event for a request that does not exist is refused,
+    // and the request row written before it is rolled back with it.
+    const orphan = makeEvent(makeRequest({ id: 'zzz999' }), 'request.created');
+
+    expect(() => store.insertRequest(request, [orphan], [])).toThrow(JitError);
+    expect(store.getRequest(request.id)).toBeUndefined();
+  });
+
+  it('getRequest_whenMissing_returnsUndefined', () => {
+    expect(openStore().getRequest('nope22')).toBeUndefined();
+  });
+});
+
+describe('transition', () => {
+  it('transition_whenExpectedMatches_storesNextWithVersionBumpedAndItsSideEffects', () => {
+    const store = openStore();
+    const request = seed(store);
+    const { next, events, notes } = approve(request);
+
+    const stored = store.transition(request, { ...next, version: 999 }, events, notes);
+
+    const expected = { ...next, version: request.version + 1 };
+    expect(stored).toEqual(expected);
+    expect(store.getRequest(request.id)).toEqual(expected);
+    expect(store.auditEvents(request.id).map((e) => e.name)).toEqual(['request.created', 'request.approved']);
+    expect(store.pendingOutbox(10).map((row) => row.notification.kind)).toEqual(['audit', 'audit', 'requester_dm']);
+  });
+
+  it('transition_whenVersionIsStale_writesNothing', () => {
+    const store = openStore();
+    const request = seed(store);
+    const first = approve(request);
+    const winner = store.transition(request, first.next, first.events, first.notes);
+
+    // A second approver who read the request before the first click landed.
+    const late = moved(request, { state: 'denied', decidedBy: 'U0LATE' });
+    const lateEvent = makeEvent(request, 'request.denied');
+    const result = store.transition(request, late, [lateEvent], [auditNote(late, lateEvent)]);
+
+    expect(result).toBeUndefined();
+    expect(store.getRequest(request.id)).toEqual(winner);
+    expect(store.auditEvents(request.id).map((e) => e.name)).toEqual(['request.created', 'request.approved']);
+    expect(store.pendingOutbox(10)).toHaveLength(3);
+  });
+
+  it('transition_whenStateDiffersAtTheSameVersion_writesNothing', () => {
+    const store = openStore();
+    const request = seed(store);
+    const { next, events, notes } = approve(request);
+
+    expect(store.transition({ ...request, state: 'approved' }, next, events, notes)).toBeUndefined();
+    expect(store.getRequest(request.id)).toEqual(request);
+    expect(store.auditEvents(request.id)).toHaveLength(1);
+  });
+
+  it('transition_whenTheRequestDoesNotExist_returnsUndefined', () => {
+    const store = openStore();
+    const ghost = makeRequest({ id: 'ghost2' });
+    expect(store.transition(ghost, moved(ghost, { state: 'approved' }), [], [])).toBeUndefined();
+  });
+
+  it('transition_racedByTwoConnectionsOnOneFile_hasExactlyOneWinner', () => {
+    const a = openStore();
+    const b = openStore();
+    const request = seed(a);
+    const { next, events, notes } = approve(request);
+
+    // Both connections read the same version; fifty attempts alternate between them.
+    const winners: string[] = [];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const [store, name] = attempt % 2 === 0 ? [b, 'b'] : [a, 'a'];
+      if (store.transition(request, next, events, notes) !== undefined) winners.push(name);
+    }
+
+    expect(winners).toEqual(['b']);
+    expect(a.getRequest(request.id)?.version).toBe(request.version + 1);
+    expect(a.auditEvents(request.id)).toHaveLength(2);
+    expect(b.pendingOutbox(100)).toHaveLength(3);
+  });
+
+  it('transition_whenAnEventBreaksAConstraint_leavesTheStateUnchanged', () => {
+    const store = openStore();
+    const request = seed(store);
+    const { next, notes } = approve(request);
+    const broken = { ...makeEvent(request, 'request.approved'), name: null } as unknown as AuditEvent;
+
+    expect(() => store.transition(request, next, [makeEvent(request, 'request.approved'), broken], notes)).toThrow(JitError);
+
+    expect(store.getRequest(request.id)).toEqual(request);
+    expect(store.auditEvents(request.id)).toHaveLength(1);
+    expect(store.pendingOutbox(10)).toHaveLength(1);
+  });
+
+  it('transition_whenANotificationCannotBeSerialised_leavesTheStateUnchanged', () => {
+    const store = openStore();
+    const request = seed(store);
+    const { next, events } = approve(request);
+    // JSON.stringify throws on a BigInt; the request row was already updated by then.
+    const poisoned = { ...dmNote(next, 'request.approved'), extra: 1n } as unknown as Notification;
+
+    expect(() => store.transition(request, next, events, [auditNote(next, events[0]!), poisoned])).toThrow(JitError);
+
+    expect(store.getRequest(request.id)).toEqual(request);
+    expect(store.auditEvents(request.id)).toHaveLength(1);
+    expect(store.pendingOutbox(10)).toHaveLength(1);
+  });
+
+  it('transition_whenNextChangesTheId_isRefused', () => {
+    const store = openStore();
+    const request = seed(store);
+    expect(() => store.transition(request, moved(request, { id: 'other2', state: 'approved' }), [], [])).toThrow(
+      /was given request other2/,
+    );
+    expect(store.getRequest(request.id)).toEqual(request);
+  });
+});
+
+describe('dueForClose', () => {
+  it('dueForClose_returnsActiveRequestsPastTheirEndAndEveryClosingOne', () => {
+    const store = openStore();
+    const now = 1_700_010_000_000;
+    seed(store, { id: 'due222', state: 'active', endAt: now - 1 });
+    seed(store, { id: 'edge22', state: 'active', endAt: now });
+    seed(store, { id: 'later2', state: 'active', endAt: now + 1 });
+    seed(store, { id: 'closn2', state: 'closing', endAt: now + 60_000 });
+    seed(store, { id: 'done22', state: 'closed', endAt: now - 60_000 });
+    seed(store, { id: 'pend22', state: 'pending', endAt: now - 60_000 });
+
+    expect(store.dueForClose(now).map((r) => r.id)).toEqual(['due222', 'edge22', 'closn2']);
+  });
+
+  it('dueForClose_includesAnActiveRequestWithoutEndTime', () => {
+    const store = openStore();
+    const { endAt, ...noEnd } = makeRequest({ id: 'noend2', state: 'active' });
+    void endAt;
+    store.insertRequest(noEnd, [], []);
+
+    expect(store.dueForClose(0).map((r) => r.id)).toEqual(['noend2']);
+  });
+});
+
+describe('listRequests', () => {
+  function seedMany(store: SqliteStore): void {
+    seed(store, { id: 'old222', requester: 'U1', vm: 'web-01', state: 'closed', createdAt: 1000 });
+    seed(store, { id: 'mid222', requester: 'U1', vm: 'db-01', state: 'active', createdAt: 2000 });
+    seed(store, { id: 'new222', requester: 'U2', vm: 'web-01', state: 'pending', createdAt: 3000 });
+    seed(store, { id: 'new333', requester: 'U1', vm: 'web-01', state: 'pending', createdAt: 3000 });
+  }
+
+  const cases: Array<[string, RequestFilter, string[]]> = [
+    ['noFilter_returnsAllNewestFirst', {}, ['new333', 'new222', 'mid222', 'old222']],
+    ['byRequester_returnsOnlyTheirs', { requester: 'U1' }, ['new333', 'mid222', 'old222']],
+    ['byStates_returnsThoseStates', { states: ['pending', 'active'] }, ['new333', 'new222', 'mid222']],
+    ['byVm_returnsThatVm', { vm: 'web-01' }, ['new333', 'new222', 'old222']],
+    ['byAllThree_combinesThem', { requester: 'U1', states: ['pending', 'closed'], vm: 'web-01' }, ['new333', 'old222']],
+    ['byEmptyStates_returnsNothing', { states: [] }, []],
+    ['byUnknownRequester_returnsNothing', { requester: 'U404' }, []],
+  ];
+
+  it.each(cases)('listRequests_%s', (_name, filter, ids) => {
+    const store = openStore();
+    seedMany(store);
+    expect(store.listRequests(filter).map((r) => r.id)).toEqual(ids);
+  });
+});

@@ -1,0 +1,84 @@
+// A real workflow over a real SQLite file, the memory firewall, fixed user
+// groups and a fake clock: the use cases without Slack.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../src/log.js';
+import type { Policy, PortPolicy, VmPolicy } from '../../src/domain/types.js';
+import { MemoryBackend } from '../../src/firewall/memory.js';
+import { BackendRegistry } from '../../src/firewall/registry.js';
+import { StaticDirectory } from '../../src/slack/directory.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { AccessWorkflow } from '../../src/workflow/access-workflow.js';
+import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
+import type { RequestInput } from '../../src/workflow/create-request.js';
+import type { Notification } from '../../src/workflow/ports.js';
+import { FakeClock } from './fake-clock.js';
+
+export function port(number: number, overrides: Partial<PortPolicy> = {}): PortPolicy {
+  return { number, protocol: 'TCP', anySource: true, allowedSourcePrefixes: [], maxDurationSeconds: 3 * 3600, minDurationSeconds: 1, ...overrides };
+}
+
+export function vm(name: string, overrides: Partial<VmPolicy> = {}): VmPolicy {
+  return { id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`, name, address: '10.0.0.4', tags: {}, ports: [port(22)], ...overrides };
+}
+
+export function policyOf(overrides: Partial<Policy> = {}): Policy {
+  return { vms: [vm('web-1')], approvers: ['UAPPROVER1', 'UAPPROVER2'], rules: [], ...overrides };
+}
+
+export interface Harness {
+  workflow: AccessWorkflow;
+  ctx: WorkflowContext;
+  store: SqliteStore;
+  backend: MemoryBackend;
+  clock: FakeClock;
+  policy: Policy;
+  setPolicy(policy: Policy): void;
+  /** Notifications written so far, oldest first. */
+  notifications(): Notification[];
+  input(overrides?: Partial<RequestInput>): RequestInput;
+  cleanup(): void;
+}
+
+export function createHarness(options: { policy?: Policy; groups?: Record<string, string[]>; approvalChannel?: string } = {}): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'jit-workflow-'));
+  const clock = new FakeClock();
+  const store = SqliteStore.open(join(dir, 'jit.db'), { clock });
+  const backend = new MemoryBackend();
+  let policy = options.policy ?? policyOf();
+  let seed = 0;
+  const ctx: WorkflowContext = {
+    store,
+    backends: new BackendRegistry([backend], 'memory'),
+    clock,
+    policy: () => policy,
+    directory: new StaticDirectory(options.groups ?? {}),
+    // Deterministic but distinct IDs per harness.
+    randomBytes: (size) => Uint8Array.from({ length: size }, () => (seed = (seed * 131 + 17) % 241)),
+    logger: createLogger({ write: () => undefined }),
+    settings: { pendingTimeoutMs: 30 * 60_000, ...(options.approvalChannel ? { approvalChannel: options.approvalChannel } : {}) },
+    listener: {},
+    lock: new KeyedLock(),
+  };
+  return {
+    workflow: new AccessWorkflow(ctx),
+    ctx,
+    store,
+    backend,
+    clock,
+    get policy() {
+      return policy;
+    },
+    setPolicy(next) {
+      policy = next;
+    },
+    notifications: () => store.pendingOutbox(10_000).map((row) => row.notification),
+    input: (overrides = {}) => ({ requester: 'UREQ', vm: 'web-1', ports: '22', source: '203.0.113.7', duration: '2h', justification: 'deploy', ...overrides }),
+    cleanup() {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
