@@ -31,8 +31,6 @@ export interface BotOptions {
   /** Backends to use instead of the built-in ones (tests pass a MemoryBackend they can inspect). */
   backends?: FirewallBackend[];
   outboxPollMs?: number;
-  /** Interface to listen on; default all (Slack must reach it). Tests use 127.0.0.1. */
-  host?: string;
 }
 
 export interface Bot {
@@ -102,7 +100,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   for (const request of workflow.active()) timers.schedule(request);
   outbox.start();
   sweeper.start();
-  const port = await startSlackApp(app, config.PORT, options.host);
+  const port = await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
   logger.info(`jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy.vms.length} VMs, backends ${backends.names().join(', ')}`);
 
   let stopping: Promise<void> | undefined;

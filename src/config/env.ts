@@ -59,6 +59,9 @@ const schema = z.object({
       }
       return port;
     }),
+  JIT_LISTEN_HOST: optional(
+    z.string().trim().regex(/^[A-Za-z0-9.:-]+$/, 'must be an interface address such as 127.0.0.1 or ::, or unset for all interfaces'),
+  ),
   JIT_POLICY: z.string().trim().min(1).default('./policy.yaml'),
   JIT_DB: z.string().trim().min(1).default('./data/jit.db'),
   JIT_AUDIT_CHANNEL: z

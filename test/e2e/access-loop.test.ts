@@ -135,3 +135,43 @@ describe('the access loop over signed Slack requests', () => {
     expect(e2e.fake.calls.some((c) => c.args.channel === AUDIT)).toBe(true);
   });
 });
+
+describe('restarts', () => {
+  it('grantThatExpiredWhileTheBotWasDown_isClosedByTheStartupSweep', async () => {
+    e2e = await startE2E();
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1s'));
+    await e2e.click('UAPPROVER1', await approvalTo(e2e, 'UAPPROVER1', id), 'jit_approve', { expectReply: false });
+    await until(() => e2e!.backend.isOpen(id));
+    await e2e.bot.stop(); // before the timer fires
+    expect(e2e.backend.isOpen(id)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    e2e = await e2e.restart();
+    expect(e2e.backend.isOpen(id)).toBe(false);
+    expect(e2e.bot.workflow.get(id).state).toBe('closed');
+    expect((await e2e.auditThread(id)).join('\n')).toMatch(/end time was reached[\s\S]*closed/i);
+  });
+
+  it('grantStillRunningAtRestart_getsItsTimerBack', async () => {
+    e2e = await startE2E();
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 2s'));
+    await e2e.click('UAPPROVER1', await approvalTo(e2e, 'UAPPROVER1', id), 'jit_approve', { expectReply: false });
+    await until(() => e2e!.backend.isOpen(id));
+    e2e = await e2e.restart();
+    expect(e2e.backend.isOpen(id)).toBe(true);
+    await until(() => !e2e!.backend.isOpen(id), 4000);
+    await until(() => e2e!.bot.workflow.get(id).state === 'closed');
+  });
+
+  it('slackOutage_delaysMessagesButLosesNone', async () => {
+    e2e = await startE2E();
+    e2e.fake.failNext('chat.postMessage', 6, { status: 500 });
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h'));
+    const approval = await approvalTo(e2e, 'UAPPROVER1', id);
+    expect(approval.response.ok).toBe(true);
+    await until(() => e2e!.fake.callsTo('chat.postMessage').filter((c) => c.response.ok).length >= 4, 15_000);
+    // Each message arrived exactly once: the root, the requester's DM, two approval requests.
+    const delivered = e2e.fake.callsTo('chat.postMessage').filter((c) => c.response.ok);
+    expect(delivered.map((c) => c.args.channel).sort()).toEqual([AUDIT, 'UAPPROVER1', 'UAPPROVER2', 'UREQ']);
+    expect(await e2e.auditThread(id)).toHaveLength(1);
+  }, 30_000);
+});

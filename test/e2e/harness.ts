@@ -49,6 +49,8 @@ export interface E2E {
   /** Clicks a button on a message the bot posted; resolves with any ephemeral reply (or undefined). */
   click(user: string, message: RecordedCall, actionId: string, options?: { expectReply?: boolean }): Promise<string | undefined>;
   submitModal(user: string, values: StateValues): Promise<{ status: number; json?: unknown }>;
+  /** Stops this bot (not the fake Slack or the firewall) and starts a new one on the same files, as after a crash or restart. */
+  restart(): Promise<E2E>;
   /** Messages posted to the audit channel's thread of a request, root first. */
   auditThread(requestId: string): Promise<string[]>;
   stop(): Promise<void>;
@@ -56,11 +58,19 @@ export interface E2E {
 
 let responseCounter = 0;
 
-export async function startE2E(options: { policy?: string; env?: Record<string, string>; groups?: Record<string, string[]> } = {}): Promise<E2E> {
-  const fake = await startFakeSlack({ groups: options.groups ?? {} });
-  const dir = mkdtempSync(join(tmpdir(), 'jit-e2e-'));
-  writeFileSync(join(dir, 'policy.yaml'), options.policy ?? BASIC_POLICY);
-  const backend = new MemoryBackend();
+export interface E2EOptions {
+  policy?: string;
+  env?: Record<string, string>;
+  groups?: Record<string, string[]>;
+  /** Reuse these instead of making new ones (a restart). */
+  shared?: { fake: FakeSlack; backend: MemoryBackend; dir: string };
+}
+
+export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
+  const fake = options.shared?.fake ?? (await startFakeSlack({ groups: options.groups ?? {} }));
+  const dir = options.shared?.dir ?? mkdtempSync(join(tmpdir(), 'jit-e2e-'));
+  if (!options.shared) writeFileSync(join(dir, 'policy.yaml'), options.policy ?? BASIC_POLICY);
+  const backend = options.shared?.backend ?? new MemoryBackend();
   const logs: string[] = [];
   const bot = await startBot(
     {
@@ -71,9 +81,10 @@ export async function startE2E(options: { policy?: string; env?: Record<string, 
       JIT_POLICY: join(dir, 'policy.yaml'),
       JIT_DB: join(dir, 'data', 'jit.db'),
       JIT_AUDIT_CHANNEL: AUDIT,
+      JIT_LISTEN_HOST: '127.0.0.1',
       ...options.env,
     },
-    { backends: [backend], outboxPollMs: 50, host: '127.0.0.1', logger: createLogger({ write: (line) => logs.push(line) }) },
+    { backends: [backend], outboxPollMs: 50, logger: createLogger({ write: (line) => logs.push(line) }) },
   );
   const baseUrl = `http://127.0.0.1:${bot.port}`;
 
@@ -116,10 +127,15 @@ export async function startE2E(options: { policy?: string; env?: Record<string, 
     },
     async auditThread(requestId) {
       await bot.flushOutbox();
-      const root = fake.callsTo('chat.postMessage').find((c) => c.args.channel === AUDIT && !c.args.thread_ts && JSON.stringify(c.args).includes(`#${requestId}`));
+      const posted = fake.callsTo('chat.postMessage').filter((c) => c.response.ok);
+      const root = posted.find((c) => c.args.channel === AUDIT && !c.args.thread_ts && JSON.stringify(c.args).includes(`#${requestId}`));
       if (!root) return [];
-      const replies = fake.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === root.response.ts);
+      const replies = posted.filter((c) => c.args.thread_ts === root.response.ts);
       return [String(root.args.text), ...replies.map((c) => String(c.args.text))];
+    },
+    async restart() {
+      await bot.stop();
+      return startE2E({ ...options, shared: { fake, backend, dir } });
     },
     async stop() {
       await bot.stop();
@@ -141,3 +157,4 @@ export function requestIdIn(text: string): string {
   if (!match) throw new Error(`no request ID in: ${text}`);
   return match[1]!;
 }
+

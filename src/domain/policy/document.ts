@@ -31,10 +31,12 @@ function readYaml(text: string): DocumentResult {
   // `uniqueKeys` makes a repeated key an error instead of silently keeping the last one.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    const problems = document.errors.map((error) => ({
-      path: FILE,
-      message: `invalid YAML at ${lineAndColumn(text, error.pos[0])}: ${error.message.split('\n')[0] ?? error.message}`,
-    }));
+    const problems = document.errors.map((error) => {
+      const reason = error.message.split('\n')[0] ?? error.message;
+      // `allowedSourceAddressPrefix: *` is Azure's "any source", but bare `*` starts a YAML alias.
+      const hint = /^\*(?=[\s,}\]#]|$)/.test(text.slice(error.pos[0])) ? '; a bare * starts a YAML alias: write "*" in quotes' : '';
+      return { path: FILE, message: `invalid YAML at ${lineAndColumn(text, error.pos[0])}: ${reason}${hint}` };
+    });
     return { ok: false, problems };
   }
   try {
