@@ -4,6 +4,7 @@
 // a decision and the audit trail can show it.
 
 import { cidrContains, isWholeFamily, parseCidr, type Cidr } from './cidr.js';
+import { formatDuration } from './duration.js';
 import { matchGlob } from './glob.js';
 import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from './types.js';
 
@@ -173,24 +174,6 @@ function orList(items: string[]): string {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** Compact duration for sentences: 14400 → "4h", 5400 → "1h30m", 90 → "1m30s". */
-export function formatDuration(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, 'd'],
-    [3_600, 'h'],
-    [60, 'm'],
-    [1, 's'],
-  ];
-  let rest = Math.max(0, Math.floor(seconds));
-  let text = '';
-  for (const [size, suffix] of units) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) text += `${count}${suffix}`;
-  }
-  return text === '' ? '0s' : text;
 }
 
 /**

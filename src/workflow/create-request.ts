@@ -1,7 +1,7 @@
 // Use case: a requester asks for access. Validate, decide, store with its audit
 // event and notifications in one transaction, then act on an automatic approval.
 
-import { validateDraft } from '../domain/draft.js';
+import { validateDraft, type DraftInput, type DraftProblem } from '../domain/draft.js';
 import { isJitError, JitError } from '../domain/errors.js';
 import { newRequestId } from '../domain/ids.js';
 import { decide } from '../domain/rules.js';
@@ -10,16 +10,8 @@ import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { activate } from './grant.js';
 import type { Notification } from './ports.js';
 
-export interface RequestInput {
-  requester: string;
-  vm: string;
-  ports: string;
-  source: string;
-  duration: string;
-  justification: string;
-}
-
-export type FieldProblem = { field: 'vm' | 'ports' | 'source' | 'duration' | 'justification'; message: string };
+export type RequestInput = DraftInput;
+export type FieldProblem = DraftProblem;
 
 export type CreateResult = { ok: true; request: AccessRequest } | { ok: false; problems: FieldProblem[] };
 

@@ -3,7 +3,6 @@ import {
   approvalComplete,
   decide,
   evaluate,
-  formatDuration,
   mayApprove,
   type RuleInput,
   type TraceRow,
@@ -372,20 +371,6 @@ describe('evaluate', () => {
   });
 });
 
-describe('formatDuration', () => {
-  const cases: [number, string][] = [
-    [0, '0s'],
-    [45, '45s'],
-    [90, '1m30s'],
-    [1_800, '30m'],
-    [5_400, '1h30m'],
-    [14_400, '4h'],
-    [90_061, '1d1h1m1s'],
-  ];
-  it.each(cases)('%i seconds_reads_%s', (seconds, expected) => {
-    expect(formatDuration(seconds)).toBe(expected);
-  });
-});
 
 function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
   return {

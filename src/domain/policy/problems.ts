@@ -24,10 +24,6 @@ export function formatPath(path: Path): string {
   return text;
 }
 
-export function problemAt(path: Path, message: string): PolicyProblem {
-  return { path: formatPath(path), message };
-}
-
 /** One line per problem, as a log line or a CLI error would show it. */
 export function formatPolicyProblems(problems: readonly PolicyProblem[]): string {
   return problems.map((problem) => `${problem.path}: ${problem.message}`).join('\n');

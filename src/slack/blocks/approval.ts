@@ -3,9 +3,10 @@
 // would only be refused by the compare-and-swap anyway.
 
 import type { ActionsBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
+import { formatDuration } from '../../domain/duration.js';
 import type { AccessRequest } from '../../domain/types.js';
 import { escapeTruncated, mentionList, slackDate, truncate, userMention } from './escape.js';
-import { humanDuration, portsText, requestIdText, summarySection, summaryLine, vmText } from './request-summary.js';
+import { portsText, requestIdText, summarySection, summaryLine, vmText } from './request-summary.js';
 
 /** Shared with the listeners: the buttons' action IDs and the block holding them. */
 export const APPROVAL_IDS = {
@@ -120,7 +121,7 @@ function header(request: AccessRequest): HeaderBlock {
 
 function askSection(request: AccessRequest): SectionBlock {
   return section(
-    `${userMention(request.requester)} asks for ${portsText(request.ports)} on *${vmText(request.vm)}* for ${humanDuration(request.durationSeconds)}.`,
+    `${userMention(request.requester)} asks for ${portsText(request.ports)} on *${vmText(request.vm)}* for ${formatDuration(request.durationSeconds)}.`,
   );
 }
 

@@ -2,8 +2,9 @@
 // waiting on a port: what happened, what is open and until when, how to connect.
 
 import type { AccessRequest, AuditEventName, RequestedPort, VmPolicy } from '../../domain/types.js';
+import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
-import { humanDuration, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 
 const REASON_MAX = 1500;
 
@@ -44,7 +45,7 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
 }
 
 function createdText(request: AccessRequest, id: string, what: string): string {
-  const asked = `Your request ${id} for ${what} from ${sourceText(request.source)} for ${humanDuration(request.durationSeconds)}`;
+  const asked = `Your request ${id} for ${what} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
   const { effect, approvers, approvalsNeeded } = request.decision;
   if (effect === 'deny') {
     const reasons = request.decision.reasons.join('; ');

@@ -2,10 +2,11 @@
 // Capped so a user with hundreds of requests still gets a message Slack accepts.
 
 import type { KnownBlock } from '@slack/types';
+import { formatDuration } from '../../domain/duration.js';
 import type { AccessRequest } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
 import { slackDate, truncate } from './escape.js';
-import { humanDuration, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 
 /** Slack's limit on blocks in a message. */
 const MAX_BLOCKS = 50;
@@ -40,12 +41,12 @@ function stateText(request: AccessRequest, now: number): string {
   switch (request.state) {
     case 'pending': {
       const needed = request.decision.approvalsNeeded;
-      return `Pending: ${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}, would run ${humanDuration(request.durationSeconds)}`;
+      return `Pending: ${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}, would run ${formatDuration(request.durationSeconds)}`;
     }
     case 'active':
       if (request.endAt === undefined) return 'Active';
       // `now` gives the remaining time, which reads faster than a clock time.
-      return `Active until ${slackDate(request.endAt)} (${humanDuration(Math.max(0, (request.endAt - now) / 1000))} left)`;
+      return `Active until ${slackDate(request.endAt)} (${formatDuration(Math.max(0, (request.endAt - now) / 1000))} left)`;
     case 'approved':
       return 'Approved, opening';
     case 'closing':

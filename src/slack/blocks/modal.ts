@@ -3,9 +3,10 @@
 // list always shows the chosen VM's configured ports and nothing else.
 
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { formatDuration } from '../../domain/duration.js';
 import type { PortPolicy, VmPolicy } from '../../domain/types.js';
 import { truncate } from './escape.js';
-import { humanDuration } from './request-summary.js';
+
 
 /** Shared with the listeners, so a renamed block cannot silently break the submission handler. */
 export const MODAL_IDS = {
@@ -153,7 +154,7 @@ export function portOptions(ports: readonly PortPolicy[]): PlainTextOption[] {
     const protocols = group.map((p) => (p.protocol === '*' ? 'any' : p.protocol)).join('+');
     const max = Math.min(...group.map((p) => p.maxDurationSeconds));
     options.push({
-      text: { type: 'plain_text', text: truncate(`${number}/${protocols} — max ${humanDuration(max)}`, OPTION_TEXT_MAX) },
+      text: { type: 'plain_text', text: truncate(`${number}/${protocols} — max ${formatDuration(max)}`, OPTION_TEXT_MAX) },
       value: String(number),
     });
   }

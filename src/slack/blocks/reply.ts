@@ -1,12 +1,13 @@
 // The ephemeral answer to `/jit request …`: what happened to the request just made.
 
 import type { AccessRequest } from '../../domain/types.js';
+import { formatDuration } from '../../domain/duration.js';
 import { escapeTruncated, mentionList, slackDate } from './escape.js';
-import { humanDuration, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 
 export function requestAcceptedText(request: AccessRequest): string {
   const id = requestIdText(request.id);
-  const what = `${portsText(request.ports)} on *${vmText(request.vm)}* from ${sourceText(request.source)} for ${humanDuration(request.durationSeconds)}`;
+  const what = `${portsText(request.ports)} on *${vmText(request.vm)}* from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
   const reason = request.reason ? escapeTruncated(request.reason, 1000) : '';
   switch (request.state) {
     case 'pending': {

@@ -9,11 +9,6 @@ import { escapeMrkdwn, escapeTruncated, userMention } from './escape.js';
 /** Slack rejects a section field longer than this. */
 export const FIELD_MAX = 2000;
 
-/** `1d 2h`, `1h 30m`, `45s`: the domain's formatter, so Slack and the CLI print durations alike. */
-export function humanDuration(seconds: number): string {
-  return formatDuration(seconds);
-}
-
 /** `22/TCP, 3389/TCP`; Azure's `*` protocol reads as `any`. */
 export function portsText(ports: readonly RequestedPort[]): string {
   if (ports.length === 0) return 'no ports';
@@ -67,7 +62,7 @@ export function summaryFields(request: AccessRequest): MrkdwnElement[] {
     field('VM', vmText(request.vm)),
     field('Ports', portsText(request.ports)),
     field('Source', sourceText(request.source)),
-    field('Duration', humanDuration(request.durationSeconds)),
+    field('Duration', formatDuration(request.durationSeconds)),
     field('Justification', justificationText(request.justification, FIELD_MAX - '*Justification*\n'.length)),
     field('Decided by rule', decisionText(request.decision, FIELD_MAX - '*Decided by rule*\n'.length)),
   ];
@@ -79,5 +74,5 @@ export function summarySection(request: AccessRequest): SectionBlock {
 
 /** One plain line for notification fallbacks: only IDs we generate and escaped names. */
 export function summaryLine(request: AccessRequest): string {
-  return `${requestIdText(request.id)}: ${userMention(request.requester)} asks for ${portsText(request.ports)} on ${vmText(request.vm)} from ${sourceText(request.source)} for ${humanDuration(request.durationSeconds)}`;
+  return `${requestIdText(request.id)}: ${userMention(request.requester)} asks for ${portsText(request.ports)} on ${vmText(request.vm)} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
 }
