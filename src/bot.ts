@@ -96,11 +96,22 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
 
   // Startup: close what expired while we were down, resume what a crash left
   // approved, and re-arm a timer for every grant still open.
-  await sweeper.runOnce();
-  for (const request of workflow.active()) timers.schedule(request);
-  outbox.start();
-  sweeper.start();
-  const port = await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
+  let port: number;
+  try {
+    await sweeper.runOnce();
+    for (const request of workflow.active()) timers.schedule(request);
+    outbox.start();
+    sweeper.start();
+    port = await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
+  } catch (error) {
+    // Leave nothing running behind a failed start (a Socket Mode connection refused, a port in use).
+    await app.stop().catch(() => undefined);
+    await sweeper.stop();
+    timers.stop();
+    await outbox.stop();
+    store.close();
+    throw error;
+  }
   logger.info(`jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy.vms.length} VMs, backends ${backends.names().join(', ')}`);
 
   let stopping: Promise<void> | undefined;

@@ -8,11 +8,12 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { JitError, isJitError } from '../domain/errors.js';
-import type { AccessRequest, AuditEvent, RequestState } from '../domain/types.js';
+import type { AccessRequest, AuditEvent } from '../domain/types.js';
 import { systemClock } from '../workflow/ports.js';
 import type { Clock, Expected, MessageRef, Notification, OutboxRow, RequestFilter, Store } from '../workflow/ports.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
 
 export interface SqliteStoreOptions {
   /** Stamps `delivered_at`; the only clock this adapter reads. */
@@ -21,23 +22,6 @@ export interface SqliteStoreOptions {
 
 const BUSY_TIMEOUT_MS = 5000;
 const MAX_ERROR_LENGTH = 500;
-
-/** A row of `requests`: `data` is the whole request, the other columns indexed copies of its fields. */
-interface RequestColumns {
-  id: string;
-  state: RequestState;
-  version: number;
-  requester: string;
-  vm: string;
-  created_at: number;
-  end_at: number | null;
-  data: string;
-}
-
-type Nullable<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> | null };
-type AuditRow = Nullable<AuditEvent, 'detail'>;
-type OutboxDbRow = Nullable<Omit<OutboxRow, 'notification'>, 'lastError'> & { notification: string };
-type DataRow = { data: string };
 
 export class SqliteStore implements Store {
   private readonly sql;
@@ -224,65 +208,6 @@ export class SqliteStore implements Store {
       throw isJitError(error) ? error : storeError(`could not ${what}`, error);
     }
   }
-}
-
-function prepareStatements(db: Database) {
-  const event = 'request_id AS requestId, name, actor, at, detail';
-  return {
-    // DO NOTHING rather than catching the constraint error: a duplicate id is an
-    // expected outcome (random ids collide), not an exception from SQLite.
-    insertRequest: db.prepare<[RequestColumns]>(
-      `INSERT INTO requests (id, state, version, requester, vm, created_at, end_at, data)
-       VALUES (@id, @state, @version, @requester, @vm, @created_at, @end_at, @data)
-       ON CONFLICT (id) DO NOTHING`,
-    ),
-    // Every indexed copy is rewritten from `next`, so no column can disagree with `data`.
-    transition: db.prepare<[RequestColumns & { expected_state: RequestState; expected_version: number }]>(
-      `UPDATE requests
-          SET state = @state, version = version + 1, requester = @requester, vm = @vm,
-              created_at = @created_at, end_at = @end_at, data = @data
-        WHERE id = @id AND state = @expected_state AND version = @expected_version`,
-    ),
-    getRequest: db.prepare<[string], DataRow>('SELECT data FROM requests WHERE id = ?'),
-    // Most overdue first. An active row without an end time is a bug elsewhere;
-    // it is returned too, because a grant that nobody closes is the unsafe outcome.
-    dueForClose: db.prepare<[number], DataRow>(
-      `SELECT data, end_at, id FROM requests WHERE state = 'active' AND (end_at <= ? OR end_at IS NULL)
-       UNION ALL
-       SELECT data, end_at, id FROM requests WHERE state = 'closing'
-       ORDER BY end_at, id`,
-    ),
-    insertEvent: db.prepare<[AuditRow]>(
-      'INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (@requestId, @name, @actor, @at, @detail)',
-    ),
-    allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events ORDER BY seq`),
-    eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),
-    insertOutbox: db.prepare<[{ requestId: string; notification: string }]>(
-      'INSERT INTO outbox (request_id, notification) VALUES (@requestId, @notification)',
-    ),
-    pendingOutbox: db.prepare<[number], OutboxDbRow>(
-      `SELECT id, request_id AS requestId, notification, attempts, next_attempt_at AS nextAttemptAt,
-              last_error AS lastError
-         FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`,
-    ),
-    markDelivered: db.prepare<[{ id: number; now: number }]>(
-      'UPDATE outbox SET delivered_at = @now WHERE id = @id AND delivered_at IS NULL',
-    ),
-    markRetry: db.prepare<[{ id: number; error: string; next: number }]>(
-      `UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next
-        WHERE id = @id AND delivered_at IS NULL`,
-    ),
-    outboxExists: db.prepare<[number], { id: number }>('SELECT id FROM outbox WHERE id = ?'),
-    // Upsert: a message posted again (say, the first was deleted) replaces the old ts.
-    upsertRef: db.prepare<[MessageRef]>(
-      `INSERT INTO message_refs (request_id, role, channel, ts) VALUES (@requestId, @role, @channel, @ts)
-       ON CONFLICT (request_id, role, channel) DO UPDATE SET ts = excluded.ts`,
-    ),
-    refsOf: db.prepare<[string], MessageRef>(
-      'SELECT request_id AS requestId, role, channel, ts FROM message_refs WHERE request_id = ? ORDER BY rowid',
-    ),
-    ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
-  };
 }
 
 function parseRequest(row: DataRow): AccessRequest {

@@ -26,7 +26,7 @@ export async function approve(ctx: WorkflowContext, id: string, user: string): P
       ? { ...current, approvals, state: 'approved', decidedBy: user }
       : { ...current, approvals };
     const event = auditEvent(complete ? 'request.approved' : 'request.approval_added', next, user, now, `${approvals.length} of ${current.decision.approvalsNeeded}`);
-    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: complete, updateApproval: true }));
+    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
     if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
     ctx.logger.info(`request ${id}: ${event.name} by ${user}`);

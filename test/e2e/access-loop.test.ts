@@ -71,6 +71,8 @@ describe('the access loop over signed Slack requests', () => {
     e2e = await startE2E({ policy: undefined });
     const id = requestIdIn(await e2e.command('UAPPROVER1', 'request web-1 22 198.51.100.7 1h'));
     const approval = await approvalTo(e2e, 'UAPPROVER2', id);
+    expect(await e2e.click('UAPPROVER1', approval, 'jit_approve')).toMatch(/cannot approve your own request/);
+    expect(await e2e.click('UAPPROVER1', approval, 'jit_deny')).toMatch(/cannot deny your own request/);
     expect(await e2e.click('USTRANGER', approval, 'jit_approve')).toMatch(/not an approver/);
     expect(await e2e.click('USTRANGER', approval, 'jit_deny')).toMatch(/not an approver/);
     expect(e2e.bot.workflow.get(id).state).toBe('pending');
@@ -121,6 +123,25 @@ describe('the access loop over signed Slack requests', () => {
     expect(approvalPosts).toHaveLength(1);
     await e2e.click('UAPPROVER2', approval, 'jit_approve', { expectReply: false });
     await until(() => e2e!.backend.isOpen(id));
+  });
+
+  it('groupApprovers_resolvedThroughUsergroups_memberApproves', async () => {
+    e2e = await startE2E({
+      groups: { S0SRE: ['USRE1', 'USRE2'] },
+      policy: `approvers: [S0SRE]
+virtualMachines:
+  - id: web-1
+    ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT1H}]
+`,
+    });
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 30m'));
+    const approval = await approvalTo(e2e, 'USRE2', id);
+    await approvalTo(e2e, 'USRE1', id);
+    expect(JSON.stringify(approval.args.blocks)).toContain('<!subteam^S0SRE>');
+    expect(await e2e.click('UOUTSIDER', approval, 'jit_approve')).toMatch(/not an approver/);
+    await e2e.click('USRE2', approval, 'jit_approve', { expectReply: false });
+    await until(() => e2e!.backend.isOpen(id));
+    expect(e2e.fake.callsTo('usergroups.users.list').every((c) => c.args.usergroup === 'S0SRE')).toBe(true);
   });
 
   it('hostileJustification_isEscapedEverywhere', async () => {
