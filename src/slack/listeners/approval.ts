@@ -1,37 +1,39 @@
 // Approve and Deny buttons on approval messages. The click's own user is
 // authorised by the workflow; a refusal is an ephemeral reply that changes nothing.
 
-import type { App, BlockButtonAction } from '@slack/bolt';
+import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import { normaliseRequestId } from '../../domain/ids.js';
 import { APPROVAL_IDS } from '../blocks/approval.js';
 import { userMessage, type ListenerDeps } from './deps.js';
 
-export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
-  app.action<BlockButtonAction>(APPROVAL_IDS.approve, async ({ ack, body, action, respond }) => {
-    await ack();
-    const whisper = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const id = normaliseRequestId(action.value ?? '');
-    if (!id) return void (await whisper('That button does not carry a valid request ID; nothing was changed.'));
-    try {
-      const result = await deps.workflow.approve(id, body.user.id);
-      if (result.outcome === 'approval_added') {
-        const { approvals, decision } = result.request;
-        await whisper(`Your approval of request #${id} is recorded: ${approvals.length} of ${decision.approvalsNeeded}.`);
-      }
-    } catch (error) {
-      await whisper(userMessage(error, deps.logger, `approve ${id} by ${body.user.id}`));
-    }
-  });
+type Decide = (id: string, user: string, whisper: (text: string) => Promise<unknown>) => Promise<unknown>;
 
-  app.action<BlockButtonAction>(APPROVAL_IDS.deny, async ({ ack, body, action, respond }) => {
+export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
+  onButton(app, deps, APPROVAL_IDS.approve, async (id, user, whisper) => {
+    const result = await deps.workflow.approve(id, user);
+    // A completed decision shows in the message itself (updated in place); a partial one needs saying.
+    if (result.outcome === 'approval_added') {
+      const { approvals, decision } = result.request;
+      await whisper(`Your approval of request #${id} is recorded: ${approvals.length} of ${decision.approvalsNeeded}.`);
+    }
+  });
+  onButton(app, deps, APPROVAL_IDS.deny, (id, user) => deps.workflow.deny(id, user));
+}
+
+function onButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide): void {
+  app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
     await ack();
-    const whisper = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const whisper = ephemeral(respond);
     const id = normaliseRequestId(action.value ?? '');
     if (!id) return void (await whisper('That button does not carry a valid request ID; nothing was changed.'));
     try {
-      await deps.workflow.deny(id, body.user.id);
+      await decide(id, body.user.id, whisper);
     } catch (error) {
-      await whisper(userMessage(error, deps.logger, `deny ${id} by ${body.user.id}`));
+      await whisper(userMessage(error, deps.logger, `${actionId} ${id} by ${body.user.id}`));
     }
   });
+}
+
+function ephemeral(respond: RespondFn) {
+  return (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
 }
