@@ -39,8 +39,8 @@ export interface Bot {
   port: number;
   workflow: AccessWorkflow;
   backends: BackendRegistry;
-  /** Re-reads JIT_POLICY; a bad file keeps the old policy. Resolves with whether it loaded. */
-  reloadPolicy(): boolean;
+  /** Re-reads JIT_POLICY and re-protects ports; a bad file keeps the old policy. Resolves with whether it loaded. */
+  reloadPolicy(): Promise<boolean>;
   /** Runs one sweep now (tests and the startup sweep use it). */
   sweep(): Promise<void>;
   /** Delivers due outbox rows now. */
@@ -98,6 +98,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   // approved, and re-arm a timer for every grant still open.
   let port: number;
   try {
+    await backends.protectAll(policy);
     await sweeper.runOnce();
     for (const request of workflow.active()) timers.schedule(request);
     outbox.start();
@@ -120,10 +121,11 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     port,
     workflow,
     backends,
-    reloadPolicy() {
+    async reloadPolicy() {
       try {
         const next = readPolicy(config.JIT_POLICY);
         checkBackends(next, backends);
+        await backends.protectAll(next);
         policy = next;
         logger.info(`policy reloaded from ${config.JIT_POLICY}: ${policy.vms.length} VMs, ${policy.rules.length} rules`);
         return true;

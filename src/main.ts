@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  process.on('SIGHUP', () => bot.reloadPolicy());
+  process.on('SIGHUP', () => void bot.reloadPolicy());
   const shutdown = (signal: string) => {
     process.stderr.write(`jit: ${signal} received, shutting down\n`);
     bot.stop().then(

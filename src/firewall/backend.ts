@@ -3,7 +3,17 @@
 // success for a rule it did not apply. Both are idempotent: opening what is open
 // (same request, same end) or closing what is closed succeeds.
 
-import type { RequestedPort } from '../domain/types.js';
+import type { Protocol, RequestedPort } from '../domain/types.js';
+
+/** A port JIT manages: closed to every source unless a grant allows one. */
+export interface ProtectedPort {
+  vmId: string;
+  vmName: string;
+  /** The VM's address from the policy (or its name when none is given). */
+  address: string;
+  port: number;
+  protocol: Protocol;
+}
 
 export interface GrantSpec {
   requestId: string;
@@ -36,6 +46,13 @@ export interface BackendHealth {
 
 export interface FirewallBackend {
   readonly name: string;
+  /**
+   * Declares every port this backend must keep closed (called at startup and on
+   * each policy reload, with the policy's VMs that use this backend). The
+   * backend converges its deny rules to exactly this set; it never removes or
+   * shortens an allow rule of a running grant.
+   */
+  protect(ports: ProtectedPort[]): Promise<void>;
   /** Opens every port of the grant, or none of them, then resolves. */
   open(grant: GrantSpec): Promise<void>;
   /** Closes every port of the grant; resolves only once the backend confirms. */

@@ -2,9 +2,9 @@
 // It opens nothing on the network; it remembers what would be open, and can be
 // told to fail so the workflow's failure paths are exercised for real.
 
-import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule } from './backend.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from './backend.js';
 
-type Operation = 'open' | 'close' | 'list' | 'health';
+type Operation = 'protect' | 'open' | 'close' | 'list' | 'health';
 
 export class MemoryBackend implements FirewallBackend {
   readonly name: string;
@@ -20,6 +20,14 @@ export class MemoryBackend implements FirewallBackend {
   /** The next `times` calls of `op` throw `message`. */
   failNext(op: Operation, message: string, times = 1): void {
     this.failures.set(op, { message, remaining: times });
+  }
+
+  /** The ports declared by the last protect() call. */
+  protectedPorts: ProtectedPort[] = [];
+
+  async protect(ports: ProtectedPort[]): Promise<void> {
+    this.record('protect');
+    this.protectedPorts = structuredClone(ports);
   }
 
   async open(grant: GrantSpec): Promise<void> {

@@ -1,8 +1,8 @@
 // Maps backend names to instances and VMs to their backend. Built once in main.ts.
 
 import { JitError } from '../domain/errors.js';
-import type { VmPolicy } from '../domain/types.js';
-import type { FirewallBackend } from './backend.js';
+import type { Policy, VmPolicy } from '../domain/types.js';
+import type { FirewallBackend, ProtectedPort } from './backend.js';
 
 export class BackendRegistry {
   private readonly backendsByName = new Map<string, FirewallBackend>();
@@ -44,5 +44,26 @@ export class BackendRegistry {
       throw new JitError('jit_backend_failed', `VM ${vm.name} names backend \`${name}\`, which is not configured (available: ${this.names().join(', ')})`);
     }
     return backend;
+  }
+
+  /**
+   * Tells every backend which ports the policy wants closed on it. A backend no
+   * VM uses any more is told "none", so it drops its deny rules too.
+   */
+  async protectAll(policy: Policy): Promise<void> {
+    const byBackend = new Map<string, ProtectedPort[]>(this.names().map((name) => [name, []]));
+    for (const vm of policy.vms) {
+      const ports = byBackend.get(this.forVm(vm).name)!;
+      for (const port of vm.ports) {
+        ports.push({ vmId: vm.id, vmName: vm.name, address: vm.address ?? vm.name, port: port.number, protocol: port.protocol });
+      }
+    }
+    for (const [name, ports] of byBackend) {
+      try {
+        await this.byName(name).protect(ports);
+      } catch (error) {
+        throw new JitError('jit_backend_failed', `backend ${name} could not install its deny rules: ${(error as Error).message}`, { cause: error });
+      }
+    }
   }
 }

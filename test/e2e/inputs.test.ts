@@ -130,14 +130,20 @@ describe('health and policy reload', () => {
   });
 
   it('reload_badFile_keepsTheOldPolicy_goodFile_appliesIt', async () => {
+    expect(e2e.backend.protectedPorts.map((p) => `${p.vmName}:${p.port}/${p.protocol}@${p.address}`)).toEqual([
+      'web-1:22/TCP@10.0.0.4',
+      'web-1:3389/TCP@10.0.0.4',
+      'db-1:5432/TCP@10.0.0.5',
+    ]);
     const file = join(e2e.dir, 'policy.yaml');
     writeFileSync(file, 'virtualMachines: [{id: broken, ports: []}]\n');
-    expect(e2e.bot.reloadPolicy()).toBe(false);
+    expect(await e2e.bot.reloadPolicy()).toBe(false);
     expect(e2e.logs.join('\n')).toMatch(/policy reload failed, keeping the previous policy/);
     expect(await e2e.command('URELOAD', 'request web-1 22 198.51.100.7 1h')).toMatch(/waiting for one approval/);
 
     writeFileSync(file, 'approvers: [UAPPROVER1]\nvirtualMachines:\n  - id: new-1\n    ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT1H}]\n');
-    expect(e2e.bot.reloadPolicy()).toBe(true);
+    expect(await e2e.bot.reloadPolicy()).toBe(true);
+    expect(e2e.backend.protectedPorts.map((p) => `${p.vmName}:${p.port}`)).toEqual(['new-1:22']);
     expect(await e2e.command('URELOAD', 'request web-1 22 198.51.100.7 1h')).toMatch(/web-1/);
     expect(await e2e.command('URELOAD', 'request new-1 22 198.51.100.7 1h')).toMatch(/waiting for one approval/);
   });
