@@ -86,6 +86,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     listener: {
       activated: (request) => timers?.schedule(request),
       ended: (request) => timers?.cancel(request.id),
+      retryClose: (request, delayMs) => timers?.retry(request.id, delayMs),
       notified: () => outbox.kick(),
     },
     lock,

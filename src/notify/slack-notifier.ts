@@ -6,7 +6,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Policy } from '../domain/types.js';
 import { approvalMessage, approvalResolvedMessage } from '../slack/blocks/approval.js';
-import { auditReplyText, auditRootMessage } from '../slack/blocks/audit.js';
+import { auditAlertText, auditReplyText, auditRootMessage } from '../slack/blocks/audit.js';
 import { connectHint, requesterDmText } from '../slack/blocks/dm.js';
 import type { Clock, MessageRef, Notification, Notifier } from '../workflow/ports.js';
 
@@ -31,6 +31,13 @@ export class SlackNotifier implements Notifier {
         return [];
       case 'requester_dm':
         await this.requesterDm(notification);
+        return [];
+      case 'alert':
+        await this.options.client.chat.postMessage({
+          channel: this.options.auditChannel,
+          text: auditAlertText(notification.event, notification.request),
+          unfurl_links: false,
+        });
         return [];
     }
   }

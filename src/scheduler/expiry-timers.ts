@@ -34,6 +34,17 @@ export class ExpiryTimers {
     this.timers.set(request.id, timer);
   }
 
+  /** Runs the expiry use case again after `delayMs` (a close that failed). */
+  retry(id: string, delayMs: number): void {
+    if (this.stopped) return;
+    this.cancel(id);
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      this.expire(id).catch((error: unknown) => this.logger.error(`close retry of request ${id} failed; the sweep will retry:`, error));
+    }, delayMs);
+    this.timers.set(id, timer);
+  }
+
   cancel(id: string): void {
     const timer = this.timers.get(id);
     if (timer) clearTimeout(timer);

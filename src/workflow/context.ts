@@ -10,6 +10,8 @@ export interface WorkflowListener {
   activated?(request: AccessRequest): void;
   /** A request reached a terminal state: drop its timer. */
   ended?(request: AccessRequest): void;
+  /** A close failed: try again after `delayMs` (the minute sweep retries too). */
+  retryClose?(request: AccessRequest, delayMs: number): void;
   /** Outbox rows were written: wake the delivery worker. */
   notified?(): void;
 }

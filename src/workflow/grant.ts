@@ -8,8 +8,11 @@ import type { AccessRequest, RequestState } from '../domain/types.js';
 import type { FirewallBackend, GrantSpec } from '../firewall/backend.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 
-/** Alert in the audit thread on these failed close attempts, then every tenth. */
-const CLOSE_ALERT_ATTEMPTS = new Set([1, 3]);
+/** Failed close attempts reported in the request's audit thread (then every tenth). */
+const CLOSE_REPORT_ATTEMPTS = new Set([1, 3]);
+/** From this many failed attempts on (then every tenth), a loud top-level alert. */
+const CLOSE_ALERT_AFTER = 3;
+const CLOSE_RETRY_MAX_MS = 60_000;
 
 export function activate(ctx: WorkflowContext, request: AccessRequest): Promise<AccessRequest> {
   return ctx.lock.run(request.id, () => activateUnlocked(ctx, request.id));
@@ -123,9 +126,15 @@ function recordCloseFailure(ctx: WorkflowContext, request: AccessRequest, error:
   ctx.logger.error(`request ${request.id}: closing the grant failed (attempt ${attempts}), will retry:`, error);
   const next: AccessRequest = { ...request, closeAttempts: attempts };
   const event = auditEvent('grant.close_failed', next, 'system', ctx.clock.now(), `attempt ${attempts}: ${message}`);
-  const alert = CLOSE_ALERT_ATTEMPTS.has(attempts) || attempts % 10 === 0;
-  const stored = ctx.store.transition(expectedOf(request), next, [event], alert ? announce(event, next) : []);
-  if (alert) ctx.listener.notified?.();
+  const tenth = attempts % 10 === 0;
+  const notifications = [
+    ...(CLOSE_REPORT_ATTEMPTS.has(attempts) || tenth ? announce(event, next) : []),
+    ...(attempts === CLOSE_ALERT_AFTER || tenth ? [{ kind: 'alert' as const, event, request: next }] : []),
+  ];
+  const stored = ctx.store.transition(expectedOf(request), next, [event], notifications);
+  if (notifications.length > 0) ctx.listener.notified?.();
+  // Back off 1 s, 2 s, 4 s … up to a minute; the minute sweep is the backstop.
+  if (stored) ctx.listener.retryClose?.(stored, Math.min(CLOSE_RETRY_MAX_MS, 1000 * 2 ** (attempts - 1)));
   return stored ?? ctx.store.getRequest(request.id);
 }
 

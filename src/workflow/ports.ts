@@ -21,6 +21,8 @@ export type Notification =
   | { kind: 'approval_request'; target: string; request: AccessRequest }
   /** Rewrite every approval message of the request in place (decided: buttons gone). */
   | { kind: 'approval_update'; request: AccessRequest }
+  /** Something needs a human now (a port that will not close): a top-level, loud audit-channel message. */
+  | { kind: 'alert'; event: AuditEvent; request: AccessRequest }
   /** Tell the requester what just happened to their request. */
   | { kind: 'requester_dm'; event: AuditEventName; request: AccessRequest };
 

@@ -157,6 +157,23 @@ virtualMachines:
   });
 });
 
+describe('a port that will not close', () => {
+  it('closeFailures_areRetriedWithBackoff_andRaiseALoudAlertInTheAuditChannel', async () => {
+    e2e = await startE2E();
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1s'));
+    e2e.backend.failNext('close', 'firewall unreachable', 3);
+    await e2e.click('UAPPROVER1', await approvalTo(e2e, 'UAPPROVER1', id), 'jit_approve', { expectReply: false });
+    const alert = await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === AUDIT && String(c.args.text).startsWith('<!here>'), { timeoutMs: 10_000 });
+    expect(alert.args.thread_ts).toBeUndefined();
+    expect(String(alert.args.text)).toMatch(new RegExp(`#${id}.*still open: closing failed 3 times: attempt 3: firewall unreachable`));
+    expect(e2e.backend.isOpen(id)).toBe(true);
+    expect(e2e.bot.workflow.get(id).state).toBe('closing');
+    await e2e.bot.sweep(); // the minute sweep's retry, without waiting for the next backoff
+    expect(e2e.bot.workflow.get(id).state).toBe('closed');
+    expect(e2e.backend.isOpen(id)).toBe(false);
+  }, 20_000);
+});
+
 describe('restarts', () => {
   it('grantThatExpiredWhileTheBotWasDown_isClosedByTheStartupSweep', async () => {
     e2e = await startE2E();

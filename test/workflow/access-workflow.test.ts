@@ -189,6 +189,25 @@ describe('firewall failures', () => {
   });
 });
 
+describe('close retries', () => {
+  it('closeFailingRepeatedly_backsOffAndAlertsOnTheThirdAttempt', async () => {
+    h = createHarness();
+    const delays: number[] = [];
+    h.ctx.listener.retryClose = (_request, delayMs) => delays.push(delayMs);
+    const request = await pending(h);
+    await h.workflow.approve(request.id, 'UAPPROVER1');
+    h.clock.advance(2 * 3600_000);
+    h.backend.failNext('close', 'firewall down', 4);
+    for (let i = 0; i < 4; i++) await h.workflow.expire(request.id);
+    expect(delays).toEqual([1000, 2000, 4000, 8000]);
+    const alerts = h.notifications().filter((n) => n.kind === 'alert');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.request.closeAttempts).toBe(3);
+    expect(h.store.getRequest(request.id)?.state).toBe('closing');
+    expect((await h.workflow.expire(request.id))?.state).toBe('closed');
+  });
+});
+
 describe('expiry, cancel, revoke', () => {
   it('expire_beforeEndTime_doesNothing', async () => {
     h = createHarness();

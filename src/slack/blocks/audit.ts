@@ -77,6 +77,20 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
   }
 }
 
+/**
+ * The loud, top-level message when a port will not close: it must reach a human
+ * even if nobody watches the request's thread.
+ */
+export function auditAlertText(event: AuditEvent, request: AccessRequest): string {
+  const attempts = request.closeAttempts ?? 0;
+  const detail = event.detail ? `: ${escapeTruncated(event.detail, DETAIL_MAX)}` : '';
+  return (
+    `<!here> :rotating_light: ${portsText(request.ports)} on *${vmText(request.vm)}* for ${sourceText(request.source)} ` +
+    `(request ${requestIdText(request.id)}) is still open: closing failed ${attempts} time${attempts === 1 ? '' : 's'}${detail}. ` +
+    `The bot keeps retrying; check the firewall backend. · ${slackDate(event.at)}`
+  );
+}
+
 /** `expired` and `revoked` are the workflow's own words; anything else is shown as given. */
 function closingWhy(event: AuditEvent, request: AccessRequest): string {
   const why = event.detail ?? request.reason;
