@@ -77,6 +77,24 @@ const schema = z.object({
     .default('memory')
     .refine((value) => /^[a-z][a-z0-9-]{0,31}$/.test(value), { message: 'must be a backend name such as memory' }),
   AZURE_ARM_ENDPOINT: optional(url('https://management.azure.com')),
+  JIT_AZURE_NSG_SCOPE: z.enum(['nic', 'subnet'], { error: 'must be nic (the NSG on the VM’s network interface) or subnet (the NSG on its subnet)' }).default('nic'),
+  JIT_NFT_COMMAND: z
+    .string()
+    .trim()
+    .default('nft')
+    .transform((value, ctx) => {
+      const argv = value.split(/\s+/).filter(Boolean);
+      if (argv.length === 0 || !argv.every((arg) => /^[A-Za-z0-9_./:=@%+-]+$/.test(arg))) {
+        ctx.addIssue({ code: 'custom', message: 'must be a command such as `nft`, `sudo nft` or `ip netns exec gw nft` (plain words, no shell syntax)' });
+        return z.NEVER;
+      }
+      return argv;
+    }),
+  JIT_NFT_TABLE: z
+    .string()
+    .trim()
+    .default('jit')
+    .refine((value) => /^[a-z][a-z0-9_]{0,31}$/.test(value), { message: 'must be an nftables table name such as jit (lower case letters, digits, _)' }),
   JIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info'),
   JIT_PENDING_TIMEOUT: durationMs('30m'),
   JIT_SWEEP_SCHEDULE: z

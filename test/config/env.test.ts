@@ -24,6 +24,11 @@ describe('loadConfig', () => {
     expect(result.ok && result.config.SLACK_API_URL).toBe('http://127.0.0.1:9/api/');
   });
 
+  it('loadConfig_nftCommand_isSplitIntoAnArgumentVector', () => {
+    const result = loadConfig({ ...base, JIT_NFT_COMMAND: ' ip netns exec gw  nft ' });
+    expect(result.ok && result.config.JIT_NFT_COMMAND).toEqual(['ip', 'netns', 'exec', 'gw', 'nft']);
+  });
+
   it('loadConfig_emptyOptionalValues_countAsUnset', () => {
     const result = loadConfig({ ...base, SLACK_APP_TOKEN: '', JIT_APPROVAL_CHANNEL: ' ' });
     expect(result.ok && [result.config.SLACK_APP_TOKEN, result.config.JIT_APPROVAL_CHANNEL]).toEqual([undefined, undefined]);
@@ -42,6 +47,9 @@ describe('loadConfig', () => {
     [{ JIT_APPROVAL_CHANNEL: 'approvals' }, /^JIT_APPROVAL_CHANNEL must be a Slack channel ID/],
     [{ JIT_BACKEND: 'Not A Name' }, /^JIT_BACKEND must be a backend name/],
     [{ AZURE_ARM_ENDPOINT: 'nope' }, /^AZURE_ARM_ENDPOINT must be an http\(s\) URL/],
+    [{ JIT_AZURE_NSG_SCOPE: 'vnet' }, /^JIT_AZURE_NSG_SCOPE must be nic .* or subnet/],
+    [{ JIT_NFT_COMMAND: 'nft; rm -rf /' }, /^JIT_NFT_COMMAND must be a command such as `nft`/],
+    [{ JIT_NFT_TABLE: 'My Table' }, /^JIT_NFT_TABLE must be an nftables table name/],
     [{ JIT_LOG_LEVEL: 'loud' }, /^JIT_LOG_LEVEL must be one of debug, info, warn, error/],
     [{ JIT_PENDING_TIMEOUT: '30' }, /^JIT_PENDING_TIMEOUT must be a number followed by ms, s or m/],
     [{ JIT_SWEEP_SCHEDULE: 'every minute' }, /^JIT_SWEEP_SCHEDULE must be a cron expression/],
