@@ -1,0 +1,237 @@
+// The nftables backend: ports stay shut in the kernel, and every grant is an
+// allow-set element with a kernel timeout, so a dead bot still closes on time.
+// The table layout is documented in ruleset.ts.
+//
+// Every change is one `nft -f -` transaction. open/close calls made in the same
+// tick share one transaction; if it fails, each call is retried on its own so
+// every caller learns its own outcome. Transactions never overlap: each plans
+// against the state it has just read back, so re-reading is always truthful.
+
+import { JitError } from '../../domain/errors.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../backend.js';
+import { parseTable, type LiveTable } from './parse.js';
+import { openTarget, planClose, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
+import { DEFAULT_SLOTS, DEFAULT_TABLE, hostAddress, isRequestId, protectScript, skeletonScript, validateLayout, type AllowElement, type Layout } from './ruleset.js';
+import { commandRunner, isMissing, isRace, type NftRunner } from './runner.js';
+
+export interface NftablesLogger {
+  debug(...parts: unknown[]): void;
+  info(...parts: unknown[]): void;
+  warn(...parts: unknown[]): void;
+  error(...parts: unknown[]): void;
+}
+
+export interface NftablesBackendOptions {
+  /** Backend name the policy refers to; default `nftables`. */
+  name?: string;
+  /** Command prefix ending in nft: `['nft']` (default), `['sudo', 'nft']`, `['ip', 'netns', 'exec', 'gw', 'nft']`. */
+  command?: string[];
+  /** The one table this backend owns, `inet <table>`; default `jit`. */
+  table?: string;
+  /** Allow sets per address family: how many overlapping grants one VM port can hold; default 8. */
+  slots?: number;
+  clock?: { now(): number };
+  logger?: NftablesLogger;
+  /** Replaces spawning `command` (tests use a recording fake). */
+  runner?: NftRunner;
+  /** How long one nft run may take before it is killed; default 15 s. */
+  timeoutMs?: number;
+}
+
+type Change = { kind: 'open'; target: OpenTarget } | { kind: 'close'; requestId: string };
+type Job = Change & { resolve: () => void; reject: (error: unknown) => void };
+
+/** How often one grant is re-planned when the kernel changed between our read and our write. */
+const RACE_ATTEMPTS = 3;
+
+const silent: NftablesLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class NftablesBackend implements FirewallBackend {
+  readonly name: string;
+  readonly layout: Layout;
+  private readonly runner: NftRunner;
+  private readonly clock: { now(): number };
+  private readonly logger: NftablesLogger;
+  /** VM names by address, for list(); the kernel only knows addresses. */
+  private readonly vmNames = new Map<string, string>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private pending: Job[] = [];
+  private flushQueued = false;
+
+  constructor(options: NftablesBackendOptions = {}) {
+    this.name = options.name ?? 'nftables';
+    this.layout = validateLayout(options.table ?? DEFAULT_TABLE, options.slots ?? DEFAULT_SLOTS);
+    this.runner = options.runner ?? commandRunner(options.command ?? ['nft'], { timeoutMs: options.timeoutMs });
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.logger = options.logger ?? silent;
+  }
+
+  async protect(ports: ProtectedPort[]): Promise<void> {
+    const keys = protectedKeys(ports);
+    const script = protectScript(this.layout, keys);
+    await this.exclusive(() => this.apply(script, `protect ${keys.length} port(s)`));
+    for (const port of ports) this.vmNames.set(hostAddress(port.address)?.address ?? port.address, port.vmName);
+  }
+
+  open(grant: GrantSpec): Promise<void> {
+    let target: OpenTarget;
+    try {
+      target = openTarget(grant);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.vmNames.set(target.address, grant.vmName);
+    return this.enqueue({ kind: 'open', target });
+  }
+
+  close(grant: GrantSpec): Promise<void> {
+    let requestId: string;
+    try {
+      requestId = requireRequestId(grant.requestId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.enqueue({ kind: 'close', requestId });
+  }
+
+  async list(): Promise<OpenRule[]> {
+    const live = await this.read();
+    const now = this.clock.now();
+    if (live.unreadable.length > 0) {
+      this.logger.warn(`nftables: ${live.unreadable.length} allow element(s) in table inet ${this.layout.table} have a shape we do not write:`, live.unreadable);
+    }
+    return live.allow.map((element) => this.toOpenRule(element, now));
+  }
+
+  async health(): Promise<BackendHealth> {
+    try {
+      // -t leaves set elements out: cheap however many grants are open.
+      await this.runner.run(['-t', 'list', 'table', 'inet', this.layout.table]);
+      return { ok: true };
+    } catch (error) {
+      if (isMissing(error)) return { ok: false, detail: `table inet ${this.layout.table} does not exist (protect has not run, or it was deleted)` };
+      return { ok: false, detail: (error as Error).message };
+    }
+  }
+
+  private toOpenRule(element: AllowElement, now: number): OpenRule {
+    const rule: OpenRule = {
+      // Elements someone added by hand are still reported, so reconciliation sees them.
+      requestId: element.comment !== undefined && isRequestId(element.comment) ? element.comment : '',
+      vmName: this.vmNames.get(element.address) ?? element.address,
+      port: element.port,
+      protocol: element.protocol === 'tcp' ? 'TCP' : 'UDP',
+      source: element.source.text,
+    };
+    if (element.expiresMs !== undefined) rule.endAt = now + element.expiresMs;
+    return rule;
+  }
+
+  private enqueue(change: Change): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ ...change, resolve, reject });
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      // Calls made in this tick (and any made while earlier work runs) join one transaction.
+      setImmediate(() => {
+        void this.exclusive(async () => {
+          this.flushQueued = false;
+          await this.flush(this.pending.splice(0));
+        });
+      });
+    });
+  }
+
+  /** Settles every job; never throws. */
+  private async flush(jobs: Job[]): Promise<void> {
+    let alone = jobs;
+    if (jobs.length > 1) {
+      const planned: Job[] = [];
+      try {
+        const live = await this.read();
+        const now = this.clock.now();
+        const lines: string[] = [];
+        for (const job of jobs) {
+          try {
+            lines.push(...this.plan(job, live.allow, now));
+            planned.push(job);
+          } catch (error) {
+            job.reject(error);
+          }
+        }
+        if (lines.length > 0) await this.apply(this.script(lines), `${planned.length} change(s)`);
+        for (const job of planned) job.resolve();
+        return;
+      } catch (error) {
+        this.logger.warn(`nftables: a transaction of ${jobs.length} changes failed, applying each on its own:`, error);
+        alone = planned.length > 0 ? planned : jobs;
+      }
+    }
+    for (const job of alone) {
+      try {
+        await this.applyAlone(job);
+        job.resolve();
+      } catch (error) {
+        job.reject(error);
+      }
+    }
+  }
+
+  private async applyAlone(job: Job): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const live = await this.read();
+      const lines = this.plan(job, live.allow, this.clock.now());
+      if (lines.length === 0) return;
+      try {
+        await this.apply(this.script(lines), describe(job));
+        return;
+      } catch (error) {
+        // An element that expired after our read makes `delete element` fail
+        // with ENOENT (nft 1.0.6 has no `destroy`): read again, retry what is left.
+        if (attempt >= RACE_ATTEMPTS || !isRace((error as Error).cause)) throw error;
+        this.logger.debug(`nftables: ${describe(job)} raced the kernel (attempt ${attempt}), re-reading`);
+      }
+    }
+  }
+
+  private plan(job: Change, elements: AllowElement[], now: number): string[] {
+    return job.kind === 'open' ? planOpen(elements, job.target, this.layout, now) : planClose(elements, job.requestId, this.layout);
+  }
+
+  /** Opens may arrive before protect ever ran: make sure the sets they fill exist. */
+  private script(lines: string[]): string {
+    const adds = lines.some((line) => line.startsWith('add element'));
+    return `${[...(adds ? skeletonScript(this.layout) : []), ...lines].join('\n')}\n`;
+  }
+
+  private async apply(script: string, what: string): Promise<void> {
+    this.logger.debug(`nftables: applying ${what}:\n${script}`);
+    try {
+      await this.runner.run(['-f', '-'], script);
+    } catch (error) {
+      throw new JitError('jit_backend_failed', `nftables could not apply ${what}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async read(): Promise<LiveTable> {
+    let output: string;
+    try {
+      output = await this.runner.run(['-j', 'list', 'table', 'inet', this.layout.table]);
+    } catch (error) {
+      // No table: nothing of ours can be open.
+      if (isMissing(error)) return { allow: [], unreadable: [] };
+      throw new JitError('jit_backend_failed', `nftables could not read table inet ${this.layout.table}: ${(error as Error).message}`, { cause: error });
+    }
+    return parseTable(output, this.layout.table);
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function describe(job: Change): string {
+  return job.kind === 'open' ? `open of grant #${job.target.requestId}` : `close of grant #${job.requestId}`;
+}

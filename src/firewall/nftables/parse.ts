@@ -1,0 +1,103 @@
+// Reads `nft -j list table inet <table>` back into allow elements. Every value
+// the kernel reports is parsed again (parseCidr, port and protocol checks)
+// before the planner may render it into a delete command.
+
+import { parseCidr } from '../../domain/cidr.js';
+import type { AllowElement, Family, L4, SourceRange } from './ruleset.js';
+
+export interface LiveTable {
+  allow: AllowElement[];
+  /** Elements we could not read (foreign shapes such as port ranges), as JSON, for the log. */
+  unreadable: string[];
+}
+
+const ALLOW_SET = /^allow([46])_(\d{1,2})$/;
+const PROTOCOLS: Record<string, L4> = { tcp: 'tcp', udp: 'udp', '6': 'tcp', '17': 'udp' };
+
+type Json = unknown;
+
+function record(value: Json): Record<string, Json> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : undefined;
+}
+
+export function parseTable(output: string, table: string): LiveTable {
+  let document: Json;
+  try {
+    document = JSON.parse(output);
+  } catch (error) {
+    throw new Error(`nft -j printed something that is not JSON: ${(error as Error).message}`);
+  }
+  const items = record(document)?.['nftables'];
+  if (!Array.isArray(items)) throw new Error('nft -j output has no `nftables` array');
+  const live: LiveTable = { allow: [], unreadable: [] };
+  for (const item of items) {
+    const set = record(record(item)?.['set']);
+    if (!set || set['table'] !== table || set['family'] !== 'inet' || typeof set['name'] !== 'string') continue;
+    const match = ALLOW_SET.exec(set['name']);
+    if (!match) continue;
+    const family = Number(match[1]) as Family;
+    const slot = Number(match[2]);
+    const elems = Array.isArray(set['elem']) ? set['elem'] : [];
+    for (const entry of elems) {
+      const element = parseElement(entry, family, slot);
+      if (element) live.allow.push(element);
+      else live.unreadable.push(JSON.stringify(entry).slice(0, 300));
+    }
+  }
+  return live;
+}
+
+/** One set element: `{elem: {val, timeout, expires, comment}}`, or a bare value when it has no options. */
+export function parseElement(entry: Json, family: Family, slot: number): AllowElement | undefined {
+  const wrapped = record(record(entry)?.['elem']);
+  const value = wrapped ? wrapped['val'] : entry;
+  const concat = record(value)?.['concat'];
+  if (!Array.isArray(concat) || concat.length !== 4) return undefined;
+  const [src, dst, proto, port] = concat as [Json, Json, Json, Json];
+  const source = parseSource(src, family);
+  const address = typeof dst === 'string' ? parseHost(dst, family) : undefined;
+  const protocol = typeof proto === 'string' || typeof proto === 'number' ? PROTOCOLS[String(proto)] : undefined;
+  if (!source || !address || !protocol || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return undefined;
+  }
+  const element: AllowElement = { family, slot, source, address, protocol, port };
+  const comment = wrapped?.['comment'];
+  if (typeof comment === 'string') element.comment = comment;
+  // nft -j reports whole seconds, truncated; a timeout with no `expires` yet is still fully ahead.
+  const expires = wrapped?.['expires'] ?? wrapped?.['timeout'];
+  if (typeof expires === 'number') element.expiresMs = expires * 1000;
+  return element;
+}
+
+function parseSource(value: Json, family: Family): SourceRange | undefined {
+  if (typeof value === 'string') return fromCidr(value, family);
+  const prefix = record(record(value)?.['prefix']);
+  if (prefix && typeof prefix['addr'] === 'string' && typeof prefix['len'] === 'number') {
+    return fromCidr(`${prefix['addr']}/${prefix['len']}`, family);
+  }
+  const range = record(value)?.['range'];
+  if (Array.isArray(range) && range.length === 2 && typeof range[0] === 'string' && typeof range[1] === 'string') {
+    const low = fromCidr(range[0], family);
+    const high = fromCidr(range[1], family);
+    if (!low || !high) return undefined;
+    return { text: `${stripHostPrefix(low.text)}-${stripHostPrefix(high.text)}`, family, start: low.start, end: high.end };
+  }
+  return undefined;
+}
+
+function fromCidr(text: string, family: Family): SourceRange | undefined {
+  const parsed = parseCidr(text);
+  if (!parsed.ok || parsed.cidr.family !== family) return undefined;
+  const { text: normalised, start, end } = parsed.cidr;
+  return { text: normalised, family, start, end };
+}
+
+function parseHost(text: string, family: Family): string | undefined {
+  if (text.includes('/')) return undefined;
+  const source = fromCidr(text, family);
+  return source ? stripHostPrefix(source.text) : undefined;
+}
+
+function stripHostPrefix(text: string): string {
+  return text.slice(0, text.lastIndexOf('/'));
+}

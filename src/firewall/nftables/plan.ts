@@ -1,0 +1,149 @@
+// Turns grants into nft commands against the live allow elements the kernel
+// reported. Pure: the caller reads the state, passes the time, runs the lines.
+// Planning mutates the element list it is given, so several grants planned
+// into one transaction see each other (two grants never pick the same slot).
+
+import { parseCidr } from '../../domain/cidr.js';
+import { JitError } from '../../domain/errors.js';
+import type { GrantSpec, ProtectedPort } from '../backend.js';
+import {
+  addElementLine,
+  deleteElementLine,
+  hostAddress,
+  isPort,
+  isRequestId,
+  protocolsOf,
+  timeoutSeconds,
+  type AllowElement,
+  type Family,
+  type L4,
+  type Layout,
+  type ProtectedKey,
+  type SourceRange,
+} from './ruleset.js';
+
+/** A grant after validation: everything the script needs, nothing it must not contain. */
+export interface OpenTarget {
+  requestId: string;
+  family: Family;
+  address: string;
+  source: SourceRange;
+  keys: { protocol: L4; port: number }[];
+  endAt: number;
+}
+
+function needsAddress(vmName: string, address: string): JitError {
+  return new JitError(
+    'jit_config_invalid',
+    `VM ${vmName} needs an IP \`address\` in the policy for the nftables backend (got \`${address.slice(0, 80)}\`)`,
+  );
+}
+
+function requirePort(port: number, vmName: string): number {
+  if (!isPort(port)) throw new JitError('jit_config_invalid', `VM ${vmName}: port ${port} is not a port number (1–65535)`);
+  return port;
+}
+
+export function protectedKeys(ports: ProtectedPort[]): ProtectedKey[] {
+  return ports.flatMap((port) => {
+    const host = hostAddress(port.address);
+    if (!host) throw needsAddress(port.vmName, port.address);
+    requirePort(port.port, port.vmName);
+    return protocolsOf(port.protocol).map((protocol) => ({ ...host, protocol, port: port.port }));
+  });
+}
+
+export function requireRequestId(requestId: string): string {
+  if (!isRequestId(requestId)) {
+    throw new JitError('jit_input_invalid', `request id \`${requestId.slice(0, 80)}\` cannot be stored as an nftables comment (a-z, 0-9, -)`);
+  }
+  return requestId;
+}
+
+export function openTarget(grant: GrantSpec): OpenTarget {
+  const requestId = requireRequestId(grant.requestId);
+  const host = hostAddress(grant.address);
+  if (!host) throw needsAddress(grant.vmName, grant.address);
+  // `*` means the whole family of the VM's address: 0.0.0.0/0 can never reach an IPv6 VM anyway.
+  const parsed = parseCidr(grant.source === '*' ? (host.family === 4 ? '0.0.0.0/0' : '::/0') : grant.source);
+  if (!parsed.ok) throw new JitError('jit_input_invalid', `grant #${requestId}: ${parsed.error}`);
+  const { text, family, start, end } = parsed.cidr;
+  if (family !== host.family) {
+    throw new JitError(
+      'jit_input_invalid',
+      `grant #${requestId}: source ${text} is IPv${family} but VM ${grant.vmName} (${host.address}) is IPv${host.family}`,
+    );
+  }
+  const keys = grant.ports.flatMap((port) => {
+    requirePort(port.number, grant.vmName);
+    return protocolsOf(port.protocol).map((protocol) => ({ protocol, port: port.number }));
+  });
+  return { requestId, family, address: host.address, source: { text, family, start, end }, keys, endAt: grant.endAt };
+}
+
+function sameKey(a: ProtectedKey, b: ProtectedKey): boolean {
+  return a.family === b.family && a.address === b.address && a.protocol === b.protocol && a.port === b.port;
+}
+
+function overlaps(a: SourceRange, b: SourceRange): boolean {
+  return a.family === b.family && a.start <= b.end && b.start <= a.end;
+}
+
+/**
+ * Adds the grant's missing elements. An element this request already holds is
+ * left alone (re-adding would restart its timeout: the kernel refreshes the
+ * timeout of an existing element on `add element`), except that one outliving
+ * the grant is shortened to it: never lengthened.
+ */
+export function planOpen(elements: AllowElement[], target: OpenTarget, layout: Layout, now: number): string[] {
+  const timeout = timeoutSeconds(target.endAt, now);
+  const lines: string[] = [];
+  const added: AllowElement[] = [];
+  const shortened: AllowElement[] = [];
+  for (const { protocol, port } of target.keys) {
+    const wanted = { family: target.family, address: target.address, protocol, port };
+    const held = elements.find(
+      (e) => e.comment === target.requestId && sameKey(e, wanted) && e.source.start === target.source.start && e.source.end === target.source.end,
+    );
+    if (held) {
+      if (held.expiresMs === undefined || held.expiresMs > timeout * 1000) {
+        lines.push(deleteElementLine(layout, held), addElementLine(layout, held, timeout));
+        shortened.push(held);
+      }
+      continue;
+    }
+    const slot = freeSlot([...elements, ...added], wanted, target.source, layout);
+    if (slot === undefined) {
+      throw new JitError(
+        'jit_backend_failed',
+        `${layout.slots} grants overlapping ${target.source.text} on ${target.address} ${protocol}/${port} are already open; the nftables backend holds at most ${layout.slots} (option \`slots\`)`,
+      );
+    }
+    const element: AllowElement = { ...wanted, slot, source: target.source, comment: target.requestId, expiresMs: timeout * 1000 };
+    added.push(element);
+    lines.push(addElementLine(layout, element, timeout));
+  }
+  // Only a grant planned in full changes the picture the next grant in the batch sees.
+  for (const element of shortened) element.expiresMs = timeout * 1000;
+  elements.push(...added);
+  return lines;
+}
+
+function freeSlot(elements: AllowElement[], key: ProtectedKey, source: SourceRange, layout: Layout): number | undefined {
+  for (let slot = 0; slot < layout.slots; slot++) {
+    if (!elements.some((e) => e.slot === slot && sameKey(e, key) && overlaps(e.source, source))) return slot;
+  }
+  return undefined;
+}
+
+/** Deletes every element carrying the request's id, whatever port or source it has. */
+export function planClose(elements: AllowElement[], requestId: string, layout: Layout): string[] {
+  const lines: string[] = [];
+  for (let i = elements.length - 1; i >= 0; i--) {
+    const element = elements[i]!;
+    if (element.comment !== requestId) continue;
+    lines.push(deleteElementLine(layout, element));
+    elements.splice(i, 1);
+  }
+  return lines.reverse();
+}
