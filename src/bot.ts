@@ -10,7 +10,7 @@ import { JitError } from './domain/errors.js';
 import { formatPolicyProblems } from './domain/policy/parse.js';
 import type { Policy } from './domain/types.js';
 import type { FirewallBackend } from './firewall/backend.js';
-import { MemoryBackend } from './firewall/memory.js';
+import { createBackends } from './firewall/factory.js';
 import { BackendRegistry } from './firewall/registry.js';
 import { healthRoute } from './http/health.js';
 import { createLogger, type JitLogger } from './log.js';
@@ -60,7 +60,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   logger.addSecret(config.SLACK_SIGNING_SECRET);
 
   let policy = readPolicy(config.JIT_POLICY);
-  const backends = new BackendRegistry(options.backends ?? [new MemoryBackend()], config.JIT_BACKEND);
+  const backends = new BackendRegistry(options.backends ?? createBackends(config, policy, logger), config.JIT_BACKEND);
   checkBackends(policy, backends);
   const store = openStore(config.JIT_DB, clock);
 

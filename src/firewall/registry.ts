@@ -41,7 +41,10 @@ export class BackendRegistry {
     const name = vm.backend ?? this.defaultName;
     const backend = this.backendsByName.get(name);
     if (!backend) {
-      throw new JitError('jit_backend_failed', `VM ${vm.name} names backend \`${name}\`, which is not configured (available: ${this.names().join(', ')})`);
+      throw new JitError(
+        'jit_backend_failed',
+        `VM ${vm.name} names backend \`${name}\`, which is not running (running: ${this.names().join(', ')}); backends start with the bot, so restart it after adding one`,
+      );
     }
     return backend;
   }

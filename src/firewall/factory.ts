@@ -1,0 +1,32 @@
+// Builds the firewall backends the configuration and the policy name. Only
+// main's composition root calls this; tests construct backends directly.
+
+import type { Logger } from '@slack/bolt';
+import type { Config } from '../config/env.js';
+import { JitError } from '../domain/errors.js';
+import type { Policy } from '../domain/types.js';
+import type { FirewallBackend } from './backend.js';
+import { MemoryBackend } from './memory.js';
+import { NftablesBackend } from './nftables/backend.js';
+
+export const BACKEND_KINDS = ['memory', 'nftables'] as const;
+
+type BackendConfig = Pick<Config, 'JIT_BACKEND' | 'JIT_NFT_COMMAND' | 'JIT_NFT_TABLE'>;
+
+/** One instance of each backend that JIT_BACKEND or a VM of the policy names. */
+export function createBackends(config: BackendConfig, policy: Policy, logger: Logger): FirewallBackend[] {
+  const names = new Set([config.JIT_BACKEND, ...policy.vms.flatMap((vm) => (vm.backend ? [vm.backend] : []))]);
+  return [...names].map((name) => createBackend(name, config, logger));
+}
+
+function createBackend(name: string, config: BackendConfig, logger: Logger): FirewallBackend {
+  switch (name) {
+    case 'memory':
+      logger.warn('the memory backend opens nothing on the network: use it to try the bot out, not to guard VMs');
+      return new MemoryBackend();
+    case 'nftables':
+      return new NftablesBackend({ command: config.JIT_NFT_COMMAND, table: config.JIT_NFT_TABLE, logger });
+    default:
+      throw new JitError('jit_config_invalid', `backend \`${name}\` does not exist: use one of ${BACKEND_KINDS.join(', ')} (JIT_BACKEND, or a VM's \`backend\` in JIT_POLICY)`);
+  }
+}
