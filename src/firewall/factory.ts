@@ -1,17 +1,19 @@
 // Builds the firewall backends the configuration and the policy name. Only
 // main's composition root calls this; tests construct backends directly.
 
+import { DefaultAzureCredential } from '@azure/identity';
 import type { Logger } from '@slack/bolt';
 import type { Config } from '../config/env.js';
 import { JitError } from '../domain/errors.js';
 import type { Policy } from '../domain/types.js';
+import { AzureNsgBackend } from './azure/index.js';
 import type { FirewallBackend } from './backend.js';
 import { MemoryBackend } from './memory.js';
 import { NftablesBackend } from './nftables/backend.js';
 
-export const BACKEND_KINDS = ['memory', 'nftables'] as const;
+export const BACKEND_KINDS = ['memory', 'nftables', 'azure-nsg'] as const;
 
-type BackendConfig = Pick<Config, 'JIT_BACKEND' | 'JIT_NFT_COMMAND' | 'JIT_NFT_TABLE'>;
+type BackendConfig = Pick<Config, 'JIT_BACKEND' | 'JIT_NFT_COMMAND' | 'JIT_NFT_TABLE' | 'AZURE_ARM_ENDPOINT' | 'JIT_AZURE_NSG_SCOPE'>;
 
 /** One instance of each backend that JIT_BACKEND or a VM of the policy names. */
 export function createBackends(config: BackendConfig, policy: Policy, logger: Logger): FirewallBackend[] {
@@ -26,6 +28,14 @@ function createBackend(name: string, config: BackendConfig, logger: Logger): Fir
       return new MemoryBackend();
     case 'nftables':
       return new NftablesBackend({ command: config.JIT_NFT_COMMAND, table: config.JIT_NFT_TABLE, logger });
+    case 'azure-nsg':
+      // DefaultAzureCredential: managed identity, workload identity, Azure CLI login or a service principal from AZURE_*.
+      return new AzureNsgBackend({
+        credential: new DefaultAzureCredential(),
+        nsgScope: config.JIT_AZURE_NSG_SCOPE,
+        logger,
+        ...(config.AZURE_ARM_ENDPOINT ? { endpoint: config.AZURE_ARM_ENDPOINT } : {}),
+      });
     default:
       throw new JitError('jit_config_invalid', `backend \`${name}\` does not exist: use one of ${BACKEND_KINDS.join(', ')} (JIT_BACKEND, or a VM's \`backend\` in JIT_POLICY)`);
   }

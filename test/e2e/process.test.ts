@@ -67,7 +67,7 @@ describe('the bot process', () => {
     [{ JIT_AUDIT_CHANNEL: undefined }, /^jit: JIT_AUDIT_CHANNEL is required: set it to the ID of the audit channel/],
     [{ SLACK_BOT_TOKEN: 'token' }, /^jit: SLACK_BOT_TOKEN must be a bot token starting with xoxb-/],
     [{ PORT: 'eighty' }, /^jit: PORT must be a TCP port number/],
-    [{ JIT_BACKEND: 'iptables' }, /^jit: backend `iptables` does not exist: use one of memory, nftables/],
+    [{ JIT_BACKEND: 'iptables' }, /^jit: backend `iptables` does not exist: use one of memory, nftables, azure-nsg/],
   ])('badEnvironment_exitsWithOneLineNamingTheVariable %j', async (overrides, message) => {
     const run = start(env(overrides));
     expect(await run.exit).toBe(1);

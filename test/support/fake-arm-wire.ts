@@ -1,0 +1,120 @@
+// How the fake ARM world looks on the wire: the JSON shapes Azure returns for
+// VMs, NICs, subnets, NSGs and security rules (properties nested, ids absolute).
+
+import type { FakeArmWorld, FakeNsg, FakeRule } from './fake-arm-world.js';
+
+type Json = Record<string, unknown>;
+
+const DEFAULT_RULES: [string, string, string, number, string, string][] = [
+  ['AllowVnetInBound', 'VirtualNetwork', 'Allow', 65000, 'Inbound', 'VirtualNetwork'],
+  ['AllowAzureLoadBalancerInBound', 'AzureLoadBalancer', 'Allow', 65001, 'Inbound', '*'],
+  ['DenyAllInBound', '*', 'Deny', 65500, 'Inbound', '*'],
+  ['AllowVnetOutBound', 'VirtualNetwork', 'Allow', 65000, 'Outbound', 'VirtualNetwork'],
+  ['AllowInternetOutBound', '*', 'Allow', 65001, 'Outbound', 'Internet'],
+  ['DenyAllOutBound', '*', 'Deny', 65500, 'Outbound', '*'],
+];
+
+export function ruleToWire(nsg: FakeNsg, rule: FakeRule): Json {
+  return {
+    name: rule.name,
+    id: `${nsg.id}/securityRules/${rule.name}`,
+    etag: nsg.etag,
+    type: 'Microsoft.Network/networkSecurityGroups/securityRules',
+    properties: { ...rule.properties, provisioningState: nsg.provisioningState === 'Updating' ? 'Updating' : 'Succeeded' },
+  };
+}
+
+export function nsgToWire(nsg: FakeNsg): Json {
+  return {
+    name: nsg.name,
+    id: nsg.id,
+    etag: nsg.etag,
+    type: 'Microsoft.Network/networkSecurityGroups',
+    location: nsg.location,
+    tags: nsg.tags,
+    properties: {
+      provisioningState: nsg.provisioningState,
+      resourceGuid: '3c0b3b8c-1b4e-4a43-9a5b-2f5a4f0e8d11',
+      securityRules: nsg.rules.map((rule) => ruleToWire(nsg, rule)),
+      defaultSecurityRules: DEFAULT_RULES.map(([name, source, access, priority, direction, destination]) => ({
+        name,
+        id: `${nsg.id}/defaultSecurityRules/${name}`,
+        etag: nsg.etag,
+        type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules',
+        properties: {
+          provisioningState: 'Succeeded',
+          protocol: '*',
+          sourcePortRange: '*',
+          destinationPortRange: '*',
+          sourceAddressPrefix: source,
+          destinationAddressPrefix: destination,
+          access,
+          priority,
+          direction,
+        },
+      })),
+    },
+  };
+}
+
+export function vmToWire(world: FakeArmWorld, id: string): Json | undefined {
+  const vm = world.vm(id);
+  if (!vm) return undefined;
+  return {
+    name: vm.name,
+    id: vm.id,
+    type: 'Microsoft.Compute/virtualMachines',
+    location: vm.location,
+    properties: {
+      vmId: '6f1e1d9c-0b8a-4a55-8f43-2b2f7c1e9a10',
+      hardwareProfile: { vmSize: 'Standard_B1s' },
+      provisioningState: 'Succeeded',
+      networkProfile: { networkInterfaces: vm.nics.map((nic) => ({ id: nic.id, properties: { primary: nic.primary } })) },
+    },
+  };
+}
+
+export function nicToWire(world: FakeArmWorld, id: string): Json | undefined {
+  const nic = world.nic(id);
+  if (!nic) return undefined;
+  return {
+    name: nic.name,
+    id: nic.id,
+    etag: 'W/"00000000-0000-0000-0000-0000000000c1"',
+    type: 'Microsoft.Network/networkInterfaces',
+    location: nic.location,
+    properties: {
+      provisioningState: 'Succeeded',
+      ...(nic.nsgId ? { networkSecurityGroup: { id: nic.nsgId } } : {}),
+      ipConfigurations: nic.ipConfigurations.map((config) => ({
+        name: config.name,
+        id: `${nic.id}/ipConfigurations/${config.name}`,
+        type: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+        properties: {
+          provisioningState: 'Succeeded',
+          privateIPAddress: config.privateIp,
+          privateIPAllocationMethod: 'Dynamic',
+          privateIPAddressVersion: config.privateIp.includes(':') ? 'IPv6' : 'IPv4',
+          subnet: { id: config.subnetId },
+          primary: config.primary,
+        },
+      })),
+    },
+  };
+}
+
+export function subnetToWire(world: FakeArmWorld, id: string): Json | undefined {
+  const subnet = world.subnet(id);
+  if (!subnet) return undefined;
+  return {
+    name: subnet.name,
+    id: subnet.id,
+    etag: 'W/"00000000-0000-0000-0000-0000000000d1"',
+    type: 'Microsoft.Network/virtualNetworks/subnets',
+    properties: {
+      provisioningState: 'Succeeded',
+      addressPrefix: subnet.addressPrefix,
+      ...(subnet.nsgId ? { networkSecurityGroup: { id: subnet.nsgId } } : {}),
+    },
+  };
+}

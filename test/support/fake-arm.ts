@@ -1,0 +1,269 @@
+// A fake Azure Resource Manager on loopback HTTPS, serving the slice of the
+// Compute and Network APIs the NSG backend calls, with ARM's rules: a bearer
+// token on every request, a required api-version, ETags and If-Match (412),
+// SecurityRuleConflict for two rules with one priority and direction, writes
+// that complete asynchronously (Azure-AsyncOperation / Location, polled to
+// Succeeded), and scriptable throttling (429 + Retry-After) and server errors.
+// The SDK reaches it through its `endpoint` option and trusts its certificate
+// through `tlsOptions.ca`; the production code cannot tell it from Azure.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { makeSelfSignedCertificate } from './fake-arm-cert.js';
+import { ArmError, FakeArmWorld, notFound, rgId } from './fake-arm-world.js';
+import { defaultCode, header, parseJson, readBody, safeJson, throwIt } from './fake-arm-http.js';
+import { nicToWire, nsgToWire, ruleToWire, subnetToWire, vmToWire } from './fake-arm-wire.js';
+
+export { FAKE_SUBSCRIPTION, type AddedVm, type AddVmOptions } from './fake-arm-world.js';
+
+export interface RecordedArmRequest {
+  method: string;
+  /** Path without the query. */
+  path: string;
+  apiVersion: string | null;
+  ifMatch?: string;
+  /** Parsed JSON body of a PUT. */
+  body?: Record<string, unknown>;
+  status: number;
+  /** True when the answer came from failNext(), not from the fake's own rules. */
+  scripted: boolean;
+  at: number;
+}
+
+export interface ScriptedArmFailure {
+  status: number;
+  code?: string;
+  message?: string;
+  /** Seconds, sent as Retry-After. */
+  retryAfter?: number;
+  method?: string;
+  /** Matched against the request path; default every path. */
+  path?: RegExp;
+  /** How many matching requests fail; default 1. */
+  times?: number;
+}
+
+export interface FakeArmOptions {
+  /** Bearer token the fake accepts; default `fake-arm-token`. */
+  token?: string;
+  /** Polls an async operation answers InProgress before its final status; default 1. */
+  asyncPolls?: number;
+}
+
+interface Operation {
+  remaining: number;
+  failure?: { code: string; message: string };
+  finish(ok: boolean): void;
+}
+
+const RG = '^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/';
+const ROUTES = {
+  vm: new RegExp(`${RG}Microsoft\\.Compute/virtualMachines/([^/]+)$`, 'i'),
+  nic: new RegExp(`${RG}Microsoft\\.Network/networkInterfaces/([^/]+)$`, 'i'),
+  subnet: new RegExp(`${RG}Microsoft\\.Network/virtualNetworks/([^/]+)/subnets/([^/]+)$`, 'i'),
+  nsg: new RegExp(`${RG}Microsoft\\.Network/networkSecurityGroups/([^/]+)$`, 'i'),
+  rules: new RegExp(`${RG}Microsoft\\.Network/networkSecurityGroups/([^/]+)/securityRules$`, 'i'),
+  rule: new RegExp(`${RG}Microsoft\\.Network/networkSecurityGroups/([^/]+)/securityRules/([^/]+)$`, 'i'),
+  operation: /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Network\/locations\/([^/]+)\/(operations|operationResults)\/([^/]+)$/i,
+};
+
+export class FakeArm {
+  readonly world = new FakeArmWorld();
+  readonly requests: RecordedArmRequest[] = [];
+  /** A credential that hands out the token this fake accepts, recording the scopes asked for. */
+  readonly credential: TokenCredential & { scopes: string[] };
+  private readonly failures: (ScriptedArmFailure & { path: RegExp; times: number })[] = [];
+  private readonly hooks: { method: string; path: RegExp; run: () => void }[] = [];
+  private readonly operations = new Map<string, Operation>();
+  private operationFailures: { code: string; message: string }[] = [];
+  private stalls = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly certificate: string,
+    private readonly token: string,
+    private readonly asyncPolls: number,
+  ) {
+    const scopes: string[] = [];
+    this.credential = {
+      scopes,
+      getToken: async (requested: string | string[]): Promise<AccessToken> => {
+        scopes.push(...[requested].flat());
+        return { token: this.token, expiresOnTimestamp: Date.now() + 60 * 60_000 };
+      },
+    };
+    server.on('request', (req, res) => void this.handle(req, res));
+  }
+
+  static async start(options: FakeArmOptions = {}): Promise<FakeArm> {
+    const { cert, key } = makeSelfSignedCertificate();
+    const server = createServer({ cert, key });
+    const fake = new FakeArm(server, cert, options.token ?? 'fake-arm-token', options.asyncPolls ?? 1);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get endpoint(): string {
+    return `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The next `times` requests matching `method`/`path` get this error instead of an answer. */
+  failNext(failure: ScriptedArmFailure): void {
+    this.failures.push({ ...failure, times: failure.times ?? 1, path: failure.path ?? /.*/ });
+  }
+
+  /** The next asynchronous write is accepted, then its operation ends Failed with this error. */
+  failNextOperation(code = 'InternalServerError', message = 'An error occurred.'): void {
+    this.operationFailures.push({ code, message });
+  }
+
+  /** The next asynchronous write is accepted, and its operation stays InProgress for ever. */
+  stallNextOperation(): void {
+    this.stalls += 1;
+  }
+
+  /** Runs `run` right after the next matching request has been answered (e.g. a concurrent edit). */
+  after(method: string, path: RegExp, run: () => void): void {
+    this.hooks.push({ method, path, run });
+  }
+
+  /** Writes (PUT/DELETE) recorded so far, optionally only those whose path matches. */
+  writes(path?: RegExp): RecordedArmRequest[] {
+    return this.requests.filter((r) => (r.method === 'PUT' || r.method === 'DELETE') && (!path || path.test(r.path)));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.endpoint);
+    const method = req.method ?? 'GET';
+    const path = decodeURIComponent(url.pathname);
+    const record: RecordedArmRequest = {
+      method,
+      path,
+      apiVersion: url.searchParams.get('api-version'),
+      ifMatch: header(req, 'if-match'),
+      status: 0,
+      scripted: false,
+      at: Date.now(),
+    };
+    this.requests.push(record);
+    const body = await readBody(req);
+    if (method === 'PUT') record.body = safeJson(body);
+    let status = 500;
+    let payload: unknown;
+    let headers: Record<string, string> = {};
+    try {
+      const scripted = this.takeFailure(method, path);
+      if (scripted) {
+        record.scripted = true;
+        if (scripted.retryAfter !== undefined) headers['Retry-After'] = String(scripted.retryAfter);
+        throw new ArmError(scripted.status, scripted.code ?? defaultCode(scripted.status), scripted.message ?? `Scripted ${scripted.status}.`);
+      }
+      this.authenticate(header(req, 'authorization'));
+      if (!record.apiVersion) throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+      ({ status, payload, headers } = this.route(method, path, parseJson(body), record));
+    } catch (error) {
+      if (!(error instanceof ArmError)) throw error;
+      status = error.status;
+      payload = error.body();
+    }
+    record.status = status;
+    const text = payload === undefined ? '' : JSON.stringify(payload);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': randomUUID(), ...headers });
+    res.end(text);
+    const hook = this.hooks.findIndex((h) => h.method === method && h.path.test(path));
+    if (hook >= 0) this.hooks.splice(hook, 1)[0]!.run();
+  }
+
+  private takeFailure(method: string, path: string): ScriptedArmFailure | undefined {
+    const index = this.failures.findIndex((f) => (!f.method || f.method === method) && f.path.test(path));
+    if (index < 0) return undefined;
+    const failure = this.failures[index]!;
+    failure.times -= 1;
+    if (failure.times <= 0) this.failures.splice(index, 1);
+    return failure;
+  }
+
+  private authenticate(authorization: string | undefined): void {
+    if (!authorization) throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+    if (authorization !== `Bearer ${this.token}`) throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+  }
+
+  private route(method: string, path: string, body: Record<string, unknown>, record: RecordedArmRequest): { status: number; payload?: unknown; headers: Record<string, string> } {
+    const ok = (payload: unknown) => ({ status: 200, payload, headers: {} });
+    let m: RegExpMatchArray | null;
+    // Strict HTTP: a conditional GET whose ETag does not match fails, so a client
+    // that leaks a write's If-Match onto its polls finds out here, not in Azure.
+    if (method === 'GET' && record.ifMatch !== undefined && record.ifMatch !== '*' && this.world.nsg(path)?.etag !== record.ifMatch) {
+      throw new ArmError(412, 'PreconditionFailed', `If-Match ${record.ifMatch} does not match the current ETag of ${path}.`);
+    }
+    if (method === 'GET' && (m = path.match(ROUTES.operation))) return this.pollOperation(m[3]!.toLowerCase(), m[4]!, path);
+    if (method === 'GET' && (m = path.match(ROUTES.vm))) return ok(vmToWire(this.world, path) ?? throwIt(notFound('Microsoft.Compute/virtualMachines', path)));
+    if (method === 'GET' && (m = path.match(ROUTES.nic))) return ok(nicToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/networkInterfaces', path)));
+    if (method === 'GET' && (m = path.match(ROUTES.subnet))) return ok(subnetToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/virtualNetworks/subnets', path)));
+    if ((m = path.match(ROUTES.nsg))) {
+      if (method === 'GET') return ok(nsgToWire(this.world.requireNsg(path)));
+      if (method === 'PUT') {
+        const { created, nsg } = this.world.putNsg(path, body, record.ifMatch);
+        return this.accepted(created ? 201 : 200, nsgToWire(nsg), m[1]!, nsg.location, record.apiVersion!, (ok) => (nsg.provisioningState = ok ? 'Succeeded' : 'Failed'));
+      }
+    }
+    if (method === 'GET' && (m = path.match(ROUTES.rules))) {
+      const nsg = this.world.requireNsg(path.replace(/\/securityRules$/i, ''));
+      return ok({ value: nsg.rules.map((rule) => ruleToWire(nsg, rule)) });
+    }
+    if ((m = path.match(ROUTES.rule))) {
+      const nsgId = `${rgId(m[1]!, m[2]!)}/providers/Microsoft.Network/networkSecurityGroups/${m[3]!}`;
+      const name = m[4]!;
+      const nsg = this.world.requireNsg(nsgId);
+      if (method === 'GET') {
+        const rule = nsg.rules.find((r) => r.name.toLowerCase() === name.toLowerCase());
+        return ok(rule ? ruleToWire(nsg, rule) : throwIt(notFound('Microsoft.Network/networkSecurityGroups/securityRules', path)));
+      }
+      const finish = (ok: boolean) => (nsg.provisioningState = ok ? 'Succeeded' : 'Failed');
+      if (method === 'PUT') {
+        const { created, rule } = this.world.putRule(nsgId, name, body, record.ifMatch);
+        return this.accepted(created ? 201 : 200, ruleToWire(nsg, rule), m[1]!, nsg.location, record.apiVersion!, finish);
+      }
+      if (method === 'DELETE') {
+        if (!this.world.deleteRule(nsgId, name, record.ifMatch)) return { status: 204, headers: {} };
+        return this.accepted(202, undefined, m[1]!, nsg.location, record.apiVersion!, finish);
+      }
+    }
+    throw new ArmError(404, 'NoRegisteredProviderFound', `The fake ARM does not serve ${method} ${path}.`);
+  }
+
+  /** A write ARM took on: answered now, finished by polling the operation it names. */
+  private accepted(status: number, payload: unknown, subscription: string, location: string, apiVersion: string, finish: (ok: boolean) => void) {
+    const id = randomUUID();
+    const failure = this.operationFailures.shift();
+    const stalled = this.stalls > 0;
+    if (stalled) this.stalls -= 1;
+    this.operations.set(id, { remaining: stalled ? Infinity : this.asyncPolls, failure, finish });
+    const base = `${this.endpoint}/subscriptions/${subscription}/providers/Microsoft.Network/locations/${location}`;
+    const headers: Record<string, string> = { 'Azure-AsyncOperation': `${base}/operations/${id}?api-version=${apiVersion}` };
+    if (status === 202) headers.Location = `${base}/operationResults/${id}?api-version=${apiVersion}`;
+    return { status, payload, headers };
+  }
+
+  private pollOperation(kind: string, id: string, path: string) {
+    const operation = this.operations.get(id);
+    if (!operation) throw notFound('Microsoft.Network/locations/operations', path);
+    if (operation.remaining > 0) {
+      operation.remaining -= 1;
+      return kind === 'operations' ? { status: 200, payload: { status: 'InProgress' }, headers: {} } : { status: 202, headers: {} };
+    }
+    operation.finish(!operation.failure);
+    if (operation.failure) {
+      return { status: 200, payload: { status: 'Failed', error: operation.failure }, headers: {} };
+    }
+    return kind === 'operations' ? { status: 200, payload: { status: 'Succeeded' }, headers: {} } : { status: 204, headers: {} };
+  }
+}
