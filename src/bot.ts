@@ -18,6 +18,7 @@ import { OutboxWorker } from './notify/outbox-worker.js';
 import { SlackNotifier } from './notify/slack-notifier.js';
 import { ExpiryTimers } from './scheduler/expiry-timers.js';
 import { Sweeper } from './scheduler/sweeper.js';
+import { WarningTimers } from './scheduler/warning-timers.js';
 import { createSlackApp, registerListeners, startSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -74,6 +75,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     { pollMs: options.outboxPollMs ?? 1000 },
   );
   let timers: ExpiryTimers | undefined;
+  let warnings: WarningTimers | undefined;
   const workflow = new AccessWorkflow({
     store,
     backends,
@@ -82,16 +84,23 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     directory: new SlackDirectory(app.client, clock, logger),
     randomBytes: (size) => randomBytes(size),
     logger,
-    settings: { pendingTimeoutMs: config.JIT_PENDING_TIMEOUT, ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}) },
+    settings: { pendingTimeoutMs: config.JIT_PENDING_TIMEOUT, expiryWarningMs: config.JIT_EXPIRY_WARNING, ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}) },
     listener: {
-      activated: (request) => timers?.schedule(request),
-      ended: (request) => timers?.cancel(request.id),
+      activated: (request) => {
+        timers?.schedule(request);
+        warnings?.schedule(request);
+      },
+      ended: (request) => {
+        timers?.cancel(request.id);
+        warnings?.cancel(request.id);
+      },
       retryClose: (request, delayMs) => timers?.retry(request.id, delayMs),
       notified: () => outbox.kick(),
     },
     lock,
   });
   timers = new ExpiryTimers((id) => workflow.expire(id), clock, logger);
+  warnings = new WarningTimers((id) => workflow.warnExpiry(id), clock, logger, config.JIT_EXPIRY_WARNING);
   const sweeper = new Sweeper(() => workflow.sweep(), config.JIT_SWEEP_SCHEDULE, logger);
   registerListeners(app, { workflow, policy: () => policy, clock, logger });
 
@@ -101,7 +110,10 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   try {
     await backends.protectAll(policy);
     await sweeper.runOnce();
-    for (const request of workflow.active()) timers.schedule(request);
+    for (const request of workflow.active()) {
+      timers.schedule(request);
+      warnings.schedule(request);
+    }
     outbox.start();
     sweeper.start();
     port = await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
@@ -110,6 +122,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await app.stop().catch(() => undefined);
     await sweeper.stop();
     timers.stop();
+    warnings.stop();
     await outbox.stop();
     store.close();
     throw error;
@@ -143,6 +156,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
         await app.stop().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
         await sweeper.stop();
         timers?.stop();
+        warnings?.stop();
         await workflow.idle();
         await outbox.stop();
         await outbox.flush(5000);

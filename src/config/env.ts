@@ -3,6 +3,7 @@
 
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseCidr, type Cidr } from '../domain/cidr.js';
 
 const channelId = /^[CGD][A-Z0-9]{2,}$/;
 
@@ -62,6 +63,19 @@ const schema = z.object({
   JIT_LISTEN_HOST: optional(
     z.string().trim().regex(/^[A-Za-z0-9.:-]+$/, 'must be an interface address such as 127.0.0.1 or ::, or unset for all interfaces'),
   ),
+  JIT_PUBLIC_URL: optional(url('https://jit.example.com')).transform((value) => value?.replace(/\/+$/, '')),
+  JIT_TRUSTED_PROXIES: optional(z.string()).transform((value, ctx) => {
+    const cidrs: Cidr[] = [];
+    for (const text of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
+      const parsed = parseCidr(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: `must list the CIDRs of your reverse proxies, comma-separated: ${parsed.error}` });
+        return z.NEVER;
+      }
+      cidrs.push(parsed.cidr);
+    }
+    return cidrs;
+  }),
   JIT_POLICY: z.string().trim().min(1).default('./policy.yaml'),
   JIT_DB: z.string().trim().min(1).default('./data/jit.db'),
   JIT_AUDIT_CHANNEL: z
@@ -97,6 +111,7 @@ const schema = z.object({
     .refine((value) => /^[a-z][a-z0-9_]{0,31}$/.test(value), { message: 'must be an nftables table name such as jit (lower case letters, digits, _)' }),
   JIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info'),
   JIT_PENDING_TIMEOUT: durationMs('30m'),
+  JIT_EXPIRY_WARNING: durationMs('5m'),
   JIT_SWEEP_SCHEDULE: z
     .string()
     .trim()

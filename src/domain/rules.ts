@@ -6,13 +6,16 @@
 import { cidrContains, isWholeFamily, parseCidr, type Cidr } from './cidr.js';
 import { formatDuration } from './duration.js';
 import { matchGlob } from './glob.js';
+import { effectiveJustification, justificationProblem, type JustificationPolicy } from './justification.js';
+import { timeProblem } from './time-window.js';
 import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from './types.js';
+import { describePrincipals, orList, plural } from './wording.js';
 
 export interface RuleInput {
   draft: RequestDraft;
   vm: VmPolicy;
   requesterGroups: string[];
-  /** Epoch ms; no condition reads it yet, but rules with time windows will. */
+  /** Epoch ms: the moment `hours` and `weekdays` are read at (the caller's clock, never ours). */
   now: number;
 }
 
@@ -27,9 +30,14 @@ export interface Evaluation {
   decision: Decision;
   /** One row per rule tried, in order, up to and including the first match. */
   trace: TraceRow[];
+  /** What the matched rule asks of the justification (break_glass always asks); absent when nothing. */
+  justification?: JustificationPolicy;
 }
 
 export type ApprovalCheck = { ok: true } | { ok: false; reason: string };
+
+/** How long a request waits for approvals when its rule does not say. */
+export const DEFAULT_PENDING_TIMEOUT_SECONDS = 1_800;
 
 /** First matching rule wins; no match falls back to one approval from the default approvers. */
 export function evaluate(input: RuleInput, policy: Policy): Evaluation {
@@ -38,7 +46,7 @@ export function evaluate(input: RuleInput, policy: Policy): Evaluation {
     const failed = failedConditions(rule.match, input);
     const matched = failed.length === 0;
     trace.push({ rule: rule.name, matched, failed });
-    if (matched) return { decision: decisionFor(rule, policy), trace };
+    if (matched) return matchedEvaluation(rule, policy, input.draft, trace);
   }
   const fallback: Decision = {
     effect: 'require_approval',
@@ -46,6 +54,8 @@ export function evaluate(input: RuleInput, policy: Policy): Evaluation {
     approvers: [...policy.approvers],
     matchedRule: null,
     reasons: ['no rule matched: one approval from the default approvers'],
+    pendingTimeoutSeconds: DEFAULT_PENDING_TIMEOUT_SECONDS,
+    denyEndsRequest: true,
   };
   return { decision: failClosedWithoutApprovers(fallback), trace };
 }
@@ -54,28 +64,51 @@ export function decide(input: RuleInput, policy: Policy): Decision {
   return evaluate(input, policy).decision;
 }
 
-function decisionFor(rule: Rule, policy: Policy): Decision {
-  const needsApproval = rule.effect === 'require_approval';
-  // At least 1: a require_approval rule with `approvals: 0` would be an approve in disguise.
-  const approvalsNeeded = needsApproval ? Math.max(1, rule.approvals ?? 1) : 0;
-  return failClosedWithoutApprovers({
-    effect: rule.effect,
-    approvalsNeeded,
-    approvers: needsApproval ? [...(rule.approvers ?? policy.approvers)] : [],
-    matchedRule: rule.name,
-    reasons: [rule.reason ?? generatedReason(rule, approvalsNeeded)],
-  });
+function matchedEvaluation(rule: Rule, policy: Policy, draft: RequestDraft, trace: TraceRow[]): Evaluation {
+  const decision = decisionFor(rule, policy);
+  // A request that is refused anyway needs no better justification.
+  const justification = decision.effect === 'deny' ? undefined : effectiveJustification(rule);
+  const error = justificationProblem(rule.name, justification, draft.justification);
+  return {
+    decision: error === undefined ? decision : { ...decision, justificationError: error },
+    trace,
+    ...(justification === undefined ? {} : { justification }),
+  };
 }
 
-function generatedReason(rule: Rule, approvalsNeeded: number): string {
+function decisionFor(rule: Rule, policy: Policy): Decision {
+  const base = { effect: rule.effect, matchedRule: rule.name };
   switch (rule.effect) {
+    case 'require_approval': {
+      // At least 1: a require_approval rule with `approvals: 0` would be an approve in disguise.
+      const approvalsNeeded = Math.max(1, rule.approvals ?? 1);
+      return failClosedWithoutApprovers({
+        ...base,
+        approvalsNeeded,
+        approvers: [...(rule.approvers ?? policy.approvers)],
+        reasons: [rule.reason ?? requireApprovalReason(rule.name, approvalsNeeded)],
+        pendingTimeoutSeconds: rule.pendingTimeoutSeconds ?? DEFAULT_PENDING_TIMEOUT_SECONDS,
+        denyEndsRequest: rule.denyEndsRequest ?? true,
+      });
+    }
+    case 'break_glass':
+      // Opens without waiting; the approvers acknowledge it afterwards.
+      return {
+        ...base,
+        approvalsNeeded: 0,
+        approvers: [...(rule.approvers ?? policy.approvers)],
+        reasons: [rule.reason ?? `rule ${rule.name} allows break-glass access: it opens at once and must be acknowledged afterwards`],
+      };
     case 'approve':
-      return `rule ${rule.name} approves automatically`;
+      return { ...base, approvalsNeeded: 0, approvers: [], reasons: [rule.reason ?? `rule ${rule.name} approves automatically`] };
     case 'deny':
-      return `rule ${rule.name} denies the request`;
-    case 'require_approval':
-      return `rule ${rule.name} requires ${plural(approvalsNeeded, 'approval')}`;
+      return { ...base, approvalsNeeded: 0, approvers: [], reasons: [rule.reason ?? `rule ${rule.name} denies the request`] };
   }
+}
+
+/** The reason a require_approval rule gets when it gives none. */
+export function requireApprovalReason(ruleName: string, approvalsNeeded: number): string {
+  return `rule ${ruleName} requires ${plural(approvalsNeeded, 'approval')}`;
 }
 
 // A request nobody may approve would sit pending until it times out; say so now instead.
@@ -86,8 +119,9 @@ function failClosedWithoutApprovers(decision: Decision): Decision {
     decision.matchedRule === null
       ? 'add `approvers` to the policy'
       : `add \`approvers\` to the policy or to rule ${decision.matchedRule}`;
+  const { pendingTimeoutSeconds: _timeout, denyEndsRequest: _denyEnds, ...rest } = decision;
   return {
-    ...decision,
+    ...rest,
     effect: 'deny',
     approvalsNeeded: 0,
     reasons: [`${where} but no approvers are configured: ${fix}`],
@@ -134,6 +168,9 @@ function failedConditions(match: RuleMatch, input: RuleInput): string[] {
     if (problem !== undefined) failed.push(problem);
   }
 
+  const outside = timeProblem(match, input.now);
+  if (outside !== undefined) failed.push(outside);
+
   return failed;
 }
 
@@ -150,30 +187,6 @@ function sourceProblem(source: string, ruleSources: string[]): string | undefine
   const inner: Cidr = parsed.cidr;
   if (prefixes.some((outer) => cidrContains(outer, inner))) return undefined;
   return `source ${inner.text} is not inside ${orList(ruleSources)}`;
-}
-
-/** "U1 or a member of S1": Slack user-group IDs start with S, everything else is a user. */
-function describePrincipals(ids: string[]): string {
-  const groups = ids.filter(isGroupId);
-  const users = ids.filter((id) => !isGroupId(id));
-  const parts = [...users];
-  if (groups.length > 0) parts.push(`a member of ${orList(groups)}`);
-  return orList(parts);
-}
-
-function isGroupId(id: string): boolean {
-  return id.startsWith('S');
-}
-
-/** "a", "a or b", "a, b or c"; "nothing listed" for an empty list (which matches nothing). */
-function orList(items: string[]): string {
-  if (items.length === 0) return 'nothing listed';
-  if (items.length === 1) return items[0] as string;
-  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -29,7 +29,7 @@ export interface VmPolicy {
   ports: PortPolicy[];
 }
 
-export type RuleEffect = 'approve' | 'deny' | 'require_approval';
+export type RuleEffect = 'approve' | 'deny' | 'require_approval' | 'break_glass';
 
 export interface RuleMatch {
   /** Globs on the VM short name (`*` and `?`); any of them matches. */
@@ -44,6 +44,15 @@ export interface RuleMatch {
   maxDurationSeconds?: number;
   /** Matches when the requested source lies inside one of these CIDRs. */
   sources?: string[];
+  /**
+   * Local time of day in `timezone`, in minutes since midnight: `from` inclusive,
+   * `to` exclusive (1440 = end of day); a window with `to` <= `from` wraps midnight.
+   */
+  hours?: { from: number; to: number };
+  /** Local weekday in `timezone` (of the moment itself, also inside a wrapping window). */
+  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+  /** Canonical IANA zone for `hours` and `weekdays`; absent means UTC. */
+  timezone?: string;
 }
 
 export interface Rule {
@@ -52,10 +61,22 @@ export interface Rule {
   effect: RuleEffect;
   /** For require_approval: how many distinct approvers (default 1). */
   approvals?: number;
-  /** For require_approval: who may approve (user or group IDs); default the policy's approvers. */
+  /**
+   * For require_approval: who may approve; for break_glass: who must acknowledge
+   * afterwards. User or group IDs; default the policy's approvers.
+   */
   approvers?: string[];
   /** Shown to the requester and in the audit trail. */
   reason?: string;
+  /** For require_approval: seconds a request may wait for approvals (default 1800). */
+  pendingTimeoutSeconds?: number;
+  /** For require_approval: whether one Deny ends the request (default true). */
+  denyEndsRequest?: boolean;
+  /**
+   * What the justification must be. `pattern` is compiled once, when the policy is
+   * parsed. A break_glass rule requires a justification whatever this says.
+   */
+  justification?: { required: boolean; pattern?: RegExp; hint?: string };
 }
 
 export interface Policy {
@@ -72,6 +93,15 @@ export interface Decision {
   /** Rule name, or null when no rule matched and the default applied. */
   matchedRule: string | null;
   reasons: string[];
+  /**
+   * Set when the draft's justification does not meet the matched rule's policy:
+   * show it to the requester as an inline error and do not create the request.
+   */
+  justificationError?: string;
+  /** For require_approval: seconds before a pending request times out (absent: 1800). */
+  pendingTimeoutSeconds?: number;
+  /** For require_approval: whether one Deny ends the request (absent: true). */
+  denyEndsRequest?: boolean;
 }
 
 export type RequestState =
@@ -123,6 +153,14 @@ export interface AccessRequest extends RequestDraft {
   target?: GrantTarget;
   /** Failed close attempts so far (the close is retried until the backend confirms). */
   closeAttempts?: number;
+  /** How often the grant was extended; `endAt` is then later than startAt + durationSeconds. */
+  extensions?: number;
+  /**
+   * The `endAt` the requester was last warned about (the warning before the end).
+   * Persisted so a restart never warns twice for one end; an extension moves
+   * `endAt`, which re-arms the warning for the new end.
+   */
+  expiryWarnedFor?: number;
 }
 
 export interface GrantTarget {
@@ -145,7 +183,9 @@ export type AuditEventName =
   | 'grant.open_failed'
   | 'grant.closing'
   | 'grant.closed'
-  | 'grant.close_failed';
+  | 'grant.close_failed'
+  | 'grant.extended'
+  | 'grant.expiry_warning';
 
 export interface AuditEvent {
   requestId: string;

@@ -1,7 +1,8 @@
-// The firewall port (STYLE.md §2): four methods, honest about failure.
-// `open` and `close` either succeed completely or throw; a backend never reports
-// success for a rule it did not apply. Both are idempotent: opening what is open
-// (same request, same end) or closing what is closed succeeds.
+// The firewall port (STYLE.md §2): a few methods, honest about failure.
+// `open`, `close` and `extend` either succeed completely or throw; a backend
+// never reports success for a rule it did not apply. All are idempotent: opening
+// what is open (same request, same end), closing what is closed, or extending
+// to the end a grant already has succeeds.
 
 import type { Protocol, RequestedPort } from '../domain/types.js';
 
@@ -57,6 +58,13 @@ export interface FirewallBackend {
   open(grant: GrantSpec): Promise<void>;
   /** Closes every port of the grant; resolves only once the backend confirms. */
   close(grant: GrantSpec): Promise<void>;
+  /**
+   * Moves the end of a grant that is open right now to `grant.endAt` (the new
+   * end), on every port or none. Never opens: when the grant is not (or no
+   * longer) fully open on the backend it throws, so an extension can never
+   * bring back a grant that expired or was closed meanwhile.
+   */
+  extend(grant: GrantSpec): Promise<void>;
   /** What is open right now, read back from the backend (not from memory of calls). */
   list(): Promise<OpenRule[]>;
   health(): Promise<BackendHealth>;

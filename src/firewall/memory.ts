@@ -4,7 +4,7 @@
 
 import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from './backend.js';
 
-type Operation = 'protect' | 'open' | 'close' | 'list' | 'health';
+type Operation = 'protect' | 'open' | 'close' | 'extend' | 'list' | 'health';
 
 export class MemoryBackend implements FirewallBackend {
   readonly name: string;
@@ -38,6 +38,19 @@ export class MemoryBackend implements FirewallBackend {
   async close(grant: GrantSpec): Promise<void> {
     this.record('close', grant.requestId);
     this.open_.delete(grant.requestId);
+  }
+
+  async extend(grant: GrantSpec): Promise<void> {
+    this.record('extend', grant.requestId);
+    const held = this.open_.get(grant.requestId);
+    // Like a real firewall whose rule expired or was closed: nothing to extend.
+    if (!held) throw new Error(`grant ${grant.requestId} is not open`);
+    held.endAt = grant.endAt;
+  }
+
+  /** The end the backend holds for an open grant (test convenience). */
+  endOf(requestId: string): number | undefined {
+    return this.open_.get(requestId)?.endAt;
   }
 
   async list(): Promise<OpenRule[]> {

@@ -7,7 +7,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Policy } from '../domain/types.js';
 import { approvalMessage, approvalResolvedMessage } from '../slack/blocks/approval.js';
 import { auditAlertText, auditReplyText, auditRootMessage } from '../slack/blocks/audit.js';
-import { connectHint, requesterDmText } from '../slack/blocks/dm.js';
+import { connectHint } from '../slack/blocks/dm.js';
+import { requesterDmMessage } from '../slack/blocks/grant-dm.js';
 import type { Clock, MessageRef, Notification, Notifier } from '../workflow/ports.js';
 
 export interface SlackNotifierOptions {
@@ -80,7 +81,9 @@ export class SlackNotifier implements Notifier {
     const { request, event } = notification;
     const vm = this.options.policy().vms.find((candidate) => candidate.name === request.vm);
     const hint = event === 'grant.opened' && vm ? connectHint(vm, request.ports) : undefined;
-    await this.options.client.chat.postMessage({ channel: request.requester, text: requesterDmText(event, request, hint), unfurl_links: false });
+    // An open grant's DMs carry its Extend / Revoke now buttons.
+    const message = requesterDmMessage(event, request, hint);
+    await this.options.client.chat.postMessage({ channel: request.requester, ...message, unfurl_links: false });
   }
 }
 

@@ -7,6 +7,7 @@ import { App, type CustomRoute, type Logger } from '@slack/bolt';
 import type { Config } from '../config/env.js';
 import { registerApprovalButtons } from './listeners/approval.js';
 import { registerCommand } from './listeners/command.js';
+import { registerGrantButtons } from './listeners/grant-buttons.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerHome } from './listeners/home.js';
 import { registerModal } from './listeners/modal.js';
@@ -34,6 +35,7 @@ export function createSlackApp(options: SlackAppOptions): App {
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerCommand(app, deps);
   registerApprovalButtons(app, deps);
+  registerGrantButtons(app, deps);
   registerModal(app, deps);
   registerHome(app, deps);
   app.error(async (error) => {

@@ -10,6 +10,8 @@ export type JitCommand =
   | { kind: 'list' }
   | { kind: 'cancel'; id: string }
   | { kind: 'revoke'; id: string }
+  /** `duration` is how much longer, as typed; absent: the grant's original length (capped). */
+  | { kind: 'extend'; id: string; duration?: string }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -31,6 +33,8 @@ export function parseJitCommand(text: string): JitCommand {
       return idCommand(verb.toLowerCase() as 'cancel' | 'revoke', args);
     case 'request':
       return requestCommand(text, args);
+    case 'extend':
+      return extendCommand(args);
     default:
       return { kind: 'invalid', message: `\`${verb.slice(0, 40)}\` is not a /jit command. Try \`/jit help\`.` };
   }
@@ -41,6 +45,16 @@ function idCommand(kind: 'cancel' | 'revoke', args: string[]): JitCommand {
   const id = normaliseRequestId(args[0] ?? '');
   if (!id) return { kind: 'invalid', message: `\`${(args[0] ?? '').slice(0, 40)}\` is not a request ID: IDs are six characters like \`k7m2qp\` (see \`/jit list\`).` };
   return { kind, id };
+}
+
+function extendCommand(args: string[]): JitCommand {
+  if (args.length < 1 || args.length > 2) {
+    return { kind: 'invalid', message: 'Usage: `/jit extend <id> [duration]`, e.g. `/jit extend k7m2qp 30m`; without a duration, as long again as first granted.' };
+  }
+  const [typed = '', duration] = args;
+  const id = normaliseRequestId(typed);
+  if (!id) return { kind: 'invalid', message: `\`${typed.slice(0, 40)}\` is not a request ID: IDs are six characters like \`k7m2qp\` (see \`/jit list\`).` };
+  return duration === undefined ? { kind: 'extend', id } : { kind: 'extend', id, duration };
 }
 
 function requestCommand(text: string, args: string[]): JitCommand {

@@ -163,6 +163,14 @@ export class SqliteStore implements Store {
     return this.guard('read message refs', () => this.sql.refsOf.all(requestId));
   }
 
+  recordSourceLink(nonce: string, user: string, address: string, at: number): boolean {
+    return this.guard('record a source link', () => this.sql.insertSourceLink.run({ nonce, user, address, at }).changes === 1);
+  }
+
+  recentSource(user: string, since: number): string | undefined {
+    return this.guard('read a recorded source', () => this.sql.recentSource.get(user, since)?.address);
+  }
+
   ping(): boolean {
     try {
       return this.sql.ping.get() !== undefined;

@@ -77,5 +77,12 @@ export function prepareStatements(db: Database) {
       'SELECT request_id AS requestId, role, channel, ts FROM message_refs WHERE request_id = ? ORDER BY rowid',
     ),
     ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
+    // DO NOTHING: a used nonce is an expected outcome (a second click), not an error.
+    insertSourceLink: db.prepare<[{ nonce: string; user: string; address: string; at: number }]>(
+      'INSERT INTO source_links (nonce, user, address, used_at) VALUES (@nonce, @user, @address, @at) ON CONFLICT (nonce) DO NOTHING',
+    ),
+    recentSource: db.prepare<[string, number], { address: string }>(
+      'SELECT address FROM source_links WHERE user = ? AND used_at >= ? ORDER BY used_at DESC, rowid DESC LIMIT 1',
+    ),
   };
 }

@@ -6,6 +6,8 @@ import type { WorkflowContext } from './context.js';
 import { checkRequest, createRequest, type CreateResult, type FieldProblem, type RequestInput } from './create-request.js';
 import { approve, deny, load, type DecideResult } from './decide-request.js';
 import { cancel, revoke } from './end-request.js';
+import { warnExpiry } from './expiry-warning.js';
+import { extend, type ExtendOptions, type ExtendResult } from './extend.js';
 import { expire } from './grant.js';
 import { sweep, type SweepReport } from './sweep.js';
 
@@ -34,6 +36,16 @@ export class AccessWorkflow {
 
   revoke(id: string, user: string): Promise<AccessRequest> {
     return revoke(this.ctx, id, user);
+  }
+
+  /** The requester gives an active grant more time (rule engine and port maximum permitting). */
+  extend(id: string, user: string, options?: ExtendOptions): Promise<ExtendResult> {
+    return extend(this.ctx, id, user, options);
+  }
+
+  /** Called by the per-grant warning timer: DMs the requester once, shortly before the end. */
+  warnExpiry(id: string): Promise<AccessRequest | undefined> {
+    return warnExpiry(this.ctx, id);
   }
 
   /** Called by the precise per-grant timer. */

@@ -6,7 +6,7 @@ import type { BackendRegistry } from '../firewall/registry.js';
 import type { Clock, Directory, Notification, Store } from './ports.js';
 
 export interface WorkflowListener {
-  /** A grant became active: schedule its precise expiry timer. */
+  /** A grant became active or got a new end (an extension): (re)arm its expiry and warning timers. */
   activated?(request: AccessRequest): void;
   /** A request reached a terminal state: drop its timer. */
   ended?(request: AccessRequest): void;
@@ -21,6 +21,8 @@ export interface WorkflowSettings {
   approvalChannel?: string;
   /** A pending request older than this times out. */
   pendingTimeoutMs: number;
+  /** How long before a grant's end its requester is warned (JIT_EXPIRY_WARNING); default 5 minutes. */
+  expiryWarningMs?: number;
 }
 
 export interface WorkflowContext {

@@ -13,19 +13,30 @@ import type { Notification } from './ports.js';
 export type RequestInput = DraftInput;
 export type FieldProblem = DraftProblem;
 
-export type CreateResult = { ok: true; request: AccessRequest } | { ok: false; problems: FieldProblem[] };
+export type CreateResult =
+  | { ok: true; request: AccessRequest }
+  /** `needsSourceLink`: the source was `me` and no "Use my IP" address is recorded yet. */
+  | { ok: false; problems: FieldProblem[]; needsSourceLink?: boolean };
+
+/** How long an address recorded by a "Use my IP" link stands in for `me`. */
+export const RECORDED_SOURCE_MS = 10 * 60_000;
+const ME = new Set(['me', 'myip', 'my-ip']);
 
 const ID_ATTEMPTS = 8;
 
 /** Validation alone, for the modal's inline errors before the view closes. */
 export function checkRequest(ctx: WorkflowContext, input: RequestInput): FieldProblem[] {
-  const result = validateDraft(input, ctx.policy());
+  const resolved = withRecordedSource(ctx, input);
+  if (!resolved) return [noRecordedSource()];
+  const result = validateDraft(resolved, ctx.policy());
   return result.ok ? [] : result.problems;
 }
 
 export async function createRequest(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
   const policy = ctx.policy();
-  const validated = validateDraft(input, policy);
+  const resolved = withRecordedSource(ctx, input);
+  if (!resolved) return { ok: false, problems: [noRecordedSource()], needsSourceLink: true };
+  const validated = validateDraft(resolved, policy);
   if (!validated.ok) return { ok: false, problems: validated.problems };
   const { draft, vm } = validated;
 
@@ -39,6 +50,24 @@ export async function createRequest(ctx: WorkflowContext, input: RequestInput): 
 
   if (request.state === 'approved') return { ok: true, request: await activate(ctx, request) };
   return { ok: true, request };
+}
+
+/**
+ * `me` (or an empty source from the form) means the address the requester's
+ * latest "Use my IP" link recorded; undefined when there is none recent enough.
+ */
+function withRecordedSource(ctx: WorkflowContext, input: RequestInput): RequestInput | undefined {
+  const source = input.source.trim();
+  if (source !== '' && !ME.has(source.toLowerCase())) return input;
+  const recorded = ctx.store.recentSource(input.requester, ctx.clock.now() - RECORDED_SOURCE_MS);
+  return recorded === undefined ? undefined : { ...input, source: recorded };
+}
+
+function noRecordedSource(): FieldProblem {
+  return {
+    field: 'source',
+    message: 'No address of yours is recorded: open the "Use my IP" link first, or type your address (e.g. 203.0.113.7).',
+  };
 }
 
 function requesterCandidates(policy: Policy): string[] {

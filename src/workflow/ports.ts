@@ -23,7 +23,11 @@ export type Notification =
   | { kind: 'approval_update'; request: AccessRequest }
   /** Something needs a human now (a port that will not close): a top-level, loud audit-channel message. */
   | { kind: 'alert'; event: AuditEvent; request: AccessRequest }
-  /** Tell the requester what just happened to their request. */
+  /**
+   * Tell the requester what just happened to their request. For an active grant
+   * (`grant.opened`, `grant.extended`, `grant.expiry_warning`) the DM carries the
+   * grant's buttons (`Extend`, and `Revoke now` except on the warning).
+   */
   | { kind: 'requester_dm'; event: AuditEventName; request: AccessRequest };
 
 /** Where a posted Slack message lives, so later notifications can thread or update. */
@@ -96,6 +100,14 @@ export interface Store {
   markDelivered(rowId: number, refs: MessageRef[]): void;
   markRetry(rowId: number, error: string, nextAttemptAt: number): void;
   messageRefs(requestId: string): MessageRef[];
+
+  /**
+   * Records the address a "Use my IP" link captured. Returns false, writing
+   * nothing, when that link's nonce was already used (links work once).
+   */
+  recordSourceLink(nonce: string, user: string, address: string, at: number): boolean;
+  /** The address the user's most recent link recorded at or after `since`. */
+  recentSource(user: string, since: number): string | undefined;
 
   /** Cheap liveness probe for /healthz. */
   ping(): boolean;

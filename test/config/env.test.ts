@@ -29,6 +29,12 @@ describe('loadConfig', () => {
     expect(result.ok && result.config.JIT_NFT_COMMAND).toEqual(['ip', 'netns', 'exec', 'gw', 'nft']);
   });
 
+  it('loadConfig_trustedProxies_areParsedCidrs', () => {
+    const result = loadConfig({ ...base, JIT_TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8', JIT_PUBLIC_URL: 'https://jit.example.com/' });
+    expect(result.ok && result.config.JIT_TRUSTED_PROXIES.map((c) => c.text)).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(result.ok && result.config.JIT_PUBLIC_URL).toBe('https://jit.example.com');
+  });
+
   it('loadConfig_emptyOptionalValues_countAsUnset', () => {
     const result = loadConfig({ ...base, SLACK_APP_TOKEN: '', JIT_APPROVAL_CHANNEL: ' ' });
     expect(result.ok && [result.config.SLACK_APP_TOKEN, result.config.JIT_APPROVAL_CHANNEL]).toEqual([undefined, undefined]);
@@ -50,6 +56,8 @@ describe('loadConfig', () => {
     [{ JIT_AZURE_NSG_SCOPE: 'vnet' }, /^JIT_AZURE_NSG_SCOPE must be nic .* or subnet/],
     [{ JIT_NFT_COMMAND: 'nft; rm -rf /' }, /^JIT_NFT_COMMAND must be a command such as `nft`/],
     [{ JIT_NFT_TABLE: 'My Table' }, /^JIT_NFT_TABLE must be an nftables table name/],
+    [{ JIT_PUBLIC_URL: 'jit.example.com' }, /^JIT_PUBLIC_URL must be an http\(s\) URL/],
+    [{ JIT_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.0/33' }, /^JIT_TRUSTED_PROXIES must list the CIDRs of your reverse proxies, comma-separated: `10.0.0.0\/33` has an impossible prefix/],
     [{ JIT_LOG_LEVEL: 'loud' }, /^JIT_LOG_LEVEL must be one of debug, info, warn, error/],
     [{ JIT_PENDING_TIMEOUT: '30' }, /^JIT_PENDING_TIMEOUT must be a number followed by ms, s or m/],
     [{ JIT_SWEEP_SCHEDULE: 'every minute' }, /^JIT_SWEEP_SCHEDULE must be a cron expression/],

@@ -43,7 +43,7 @@ describe('schema migrations', () => {
 
     const db = raw();
     expect(schemaVersion(db)).toBe(migrations.length);
-    expect(names(db, 'table')).toEqual(['audit_events', 'message_refs', 'outbox', 'requests']);
+    expect(names(db, 'table')).toEqual(['audit_events', 'message_refs', 'outbox', 'requests', 'source_links']);
     expect(names(db, 'index')).toEqual(
       expect.arrayContaining(['requests_state_end_at', 'requests_requester_state', 'outbox_undelivered']),
     );
@@ -151,5 +151,21 @@ describe('migrate()', () => {
     );
     expect(schemaVersion(db)).toBe(1);
     expect(names(db, 'table')).toEqual(['a']);
+  });
+});
+
+describe('source links (schema 2)', () => {
+  it('recordSourceLink_worksOncePerNonce_andRecentSourceReturnsTheLatest', () => {
+    const store = SqliteStore.open(file);
+    try {
+      expect(store.recordSourceLink('n1', 'UALICE', '198.51.100.7', 1000)).toBe(true);
+      expect(store.recordSourceLink('n1', 'UALICE', '203.0.113.9', 1001)).toBe(false);
+      expect(store.recordSourceLink('n2', 'UALICE', '2001:db8::7', 2000)).toBe(true);
+      expect(store.recentSource('UALICE', 0)).toBe('2001:db8::7');
+      expect(store.recentSource('UALICE', 2001)).toBeUndefined();
+      expect(store.recentSource('UBOB', 0)).toBeUndefined();
+    } finally {
+      store.close();
+    }
   });
 });

@@ -94,20 +94,32 @@ function checkPorts(ports: readonly unknown[], path: Path): PathProblem[] {
   return problems;
 }
 
-export function checkRules(rules: readonly Located[]): PathProblem[] {
+/** Which effects use each effect-specific rule key. */
+const KEY_EFFECTS: Record<string, readonly string[]> = {
+  approvals: ['require_approval'],
+  approvers: ['require_approval', 'break_glass'],
+  pendingTimeout: ['require_approval'],
+  denyEndsRequest: ['require_approval'],
+  justification: ['approve', 'require_approval', 'break_glass'],
+};
+const EFFECTS = ['approve', 'deny', 'require_approval', 'break_glass'];
+
+/** `rootHasApprovers`: the policy lists approvers, who acknowledge break-glass access by default. */
+export function checkRules(rules: readonly Located[], rootHasApprovers: boolean): PathProblem[] {
   const problems: PathProblem[] = [];
   const firstByName = new Map<string, Path>();
   for (const { path, value: rule } of rules) {
     if (!isRecord(rule)) continue;
     const effect = rule.effect;
-    if (effect === 'approve' || effect === 'deny') {
-      for (const key of ['approvals', 'approvers'] as const) {
-        if (rule[key] === undefined) continue;
-        problems.push({
-          path: [...path, key],
-          message: `only a require_approval rule uses ${key}, and this rule's effect is ${effect}: remove ${key}, or set effect: require_approval`,
-        });
-      }
+    if (typeof effect === 'string' && EFFECTS.includes(effect)) {
+      problems.push(...checkEffectKeys(rule, effect, path));
+      if (effect === 'break_glass') problems.push(...checkBreakGlass(rule, path, rootHasApprovers));
+    }
+    if (isRecord(rule.match) && rule.match.timezone !== undefined && rule.match.hours === undefined && rule.match.weekdays === undefined) {
+      problems.push({
+        path: [...path, 'match', 'timezone'],
+        message: 'a time zone alone changes nothing: add hours or weekdays to read in it, or remove timezone',
+      });
     }
     if (typeof rule.name !== 'string' || rule.name.trim() === '') continue;
     const name = rule.name.trim();
@@ -119,6 +131,41 @@ export function checkRules(rules: readonly Located[]): PathProblem[] {
         message: `the rule name \`${name}\` is already used by ${formatPath(first)}: rule names must be unique (ignoring case)`,
       });
     }
+  }
+  return problems;
+}
+
+function checkEffectKeys(rule: Record<string, unknown>, effect: string, path: Path): PathProblem[] {
+  const problems: PathProblem[] = [];
+  for (const [key, effects] of Object.entries(KEY_EFFECTS)) {
+    if (rule[key] === undefined || effects.includes(effect)) continue;
+    const users = effects.length === 1 ? `a ${effects[0]} rule uses` : `${effects.slice(0, -1).join(', ')} and ${effects.at(-1)} rules use`;
+    const fix = effects.includes('require_approval') ? `remove ${key}, or set effect: require_approval` : `remove ${key}`;
+    problems.push({ path: [...path, key], message: `only ${users} ${key}, and this rule's effect is ${effect}: ${fix}` });
+  }
+  return problems;
+}
+
+// Break-glass skips approval, so the policy must say who may use it and who reviews it afterwards.
+function checkBreakGlass(rule: Record<string, unknown>, path: Path, rootHasApprovers: boolean): PathProblem[] {
+  const problems: PathProblem[] = [];
+  if (!isRecord(rule.match) || rule.match.requesters === undefined) {
+    problems.push({
+      path: [...path, 'match', 'requesters'],
+      message: 'missing: a break_glass rule must name who may break glass: list their user IDs or an on-call user group',
+    });
+  }
+  if (isRecord(rule.justification) && rule.justification.required === false) {
+    problems.push({
+      path: [...path, 'justification', 'required'],
+      message: 'a break_glass rule always requires a justification: remove `required: false`',
+    });
+  }
+  if (rule.approvers === undefined && !rootHasApprovers) {
+    problems.push({
+      path: [...path, 'approvers'],
+      message: 'missing: nobody would acknowledge this break-glass access: add approvers to the rule or to the policy',
+    });
   }
   return problems;
 }

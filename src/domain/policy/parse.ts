@@ -7,7 +7,8 @@ import type { Policy, VmPolicy } from '../types.js';
 import { checkRules, checkVms, isRecord, type Located, type PathProblem } from './checks.js';
 import { readDocument, type PolicyFormat } from './document.js';
 import { closestKey, describeValue, formatPath, unknownKeyMessage, type Path, type PolicyProblem } from './problems.js';
-import { approversSchema, rulesSchema, vmSchema } from './schema.js';
+import { rulesSchema } from './rule-schema.js';
+import { approversSchema, vmSchema } from './schema.js';
 
 export type { PolicyFormat } from './document.js';
 export { formatPolicyProblems, type PolicyProblem } from './problems.js';
@@ -50,7 +51,8 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
   const approvers = parseOptional(approversSchema, document, 'approvers', problems) ?? [];
   const rules = parseOptional(rulesSchema, document, 'rules', problems) ?? [];
   if (Array.isArray(document.rules)) {
-    problems.push(...checkRules(document.rules.map((value: unknown, index) => ({ path: ['rules', index], value }))));
+    const rootHasApprovers = Array.isArray(document.approvers) && document.approvers.length > 0;
+    problems.push(...checkRules(document.rules.map((value: unknown, index) => ({ path: ['rules', index], value })), rootHasApprovers));
   }
 
   if (problems.length > 0) return { ok: false, problems: inDocumentOrder(problems) };

@@ -1,4 +1,4 @@
-// The zod schemas for one VM, one port, one rule and the approver list. Each
+// The zod schemas for one VM, one port and the approver list (rules: rule-schema.ts). Each
 // field checks and normalises itself, so zod reports every bad field at once;
 // checks that span fields or elements live in checks.ts, because zod skips an
 // object's own refinements as soon as one of its fields is wrong.
@@ -6,13 +6,12 @@
 import * as z from 'zod';
 import { parseCidr } from '../cidr.js';
 import { parseDuration, toIsoDuration } from '../duration.js';
-import type { PortPolicy, Protocol, Rule, RuleMatch, VmPolicy } from '../types.js';
+import type { PortPolicy, Protocol, VmPolicy } from '../types.js';
 import { describeValue, unknownKeyMessage } from './problems.js';
 
 export const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const BACKEND_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 export const PRINCIPAL_ID = /^(?:[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/;
-const VM_GLOB = /^[A-Za-z0-9._*?-]{1,64}$/;
 const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const HOST_NAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
 
@@ -22,12 +21,12 @@ const ISO_HINT = 'an ISO 8601 duration such as PT3H';
 type ErrorFn = (issue: { input?: unknown }) => string;
 
 /** Says what was expected and what was found, or that the key is missing. */
-function expected(what: string): ErrorFn {
+export function expected(what: string): ErrorFn {
   return (issue) => (issue.input === undefined ? `missing: expected ${what}` : `expected ${what}, got ${describeValue(issue.input)}`);
 }
 
 /** An object whose unknown keys are errors, reported one per key at the key's own path. */
-function closed<Shape extends z.core.$ZodLooseShape>(shape: Shape, what: string) {
+export function closed<Shape extends z.core.$ZodLooseShape>(shape: Shape, what: string) {
   const allowed = Object.keys(shape);
   const unknownKey = z.custom<unknown>(() => false, {
     error: (issue) => unknownKeyMessage(String(issue.path?.at(-1) ?? ''), allowed),
@@ -40,7 +39,7 @@ export function shortNameOf(id: string): string {
   return id.trim().replace(/\/+$/, '').split('/').at(-1) ?? id;
 }
 
-const portNumber = z.int({ error: expected('a port number from 1 to 65535') })
+export const portNumber = z.int({ error: expected('a port number from 1 to 65535') })
   .min(1, { error: expected('a port number from 1 to 65535') })
   .max(65535, { error: expected('a port number from 1 to 65535') });
 
@@ -67,14 +66,14 @@ const isoDuration = z.string({ error: expected(ISO_HINT) }).transform((text, ctx
 });
 
 /** Our own fields take either form. */
-const anyDuration = z.string({ error: expected('a duration such as 2h or PT2H') }).transform((text, ctx) => {
+export const anyDuration = z.string({ error: expected('a duration such as 2h or PT2H') }).transform((text, ctx) => {
   const result = parseDuration(text);
   if (result.ok) return result.seconds;
   ctx.addIssue({ code: 'custom', message: result.error });
   return z.NEVER;
 });
 
-const cidr = z.string({ error: expected('an address prefix such as 203.0.113.0/24') }).transform((text, ctx) => {
+export const cidr = z.string({ error: expected('an address prefix such as 203.0.113.0/24') }).transform((text, ctx) => {
   const result = parseCidr(text);
   if (result.ok) return result.cidr.text;
   ctx.addIssue({ code: 'custom', message: result.error });
@@ -156,9 +155,9 @@ const tagValue = z.string({
       ? `tag values are strings: quote it, as in "${String(issue.input)}"`
       : expected('a string tag value')(issue),
 });
-const tags = z.record(z.string(), tagValue, { error: expected('a map of tag names to string values') });
+export const tags = z.record(z.string(), tagValue, { error: expected('a map of tag names to string values') });
 
-const principal = z
+export const principal = z
   .string({ error: expected('a Slack user ID (U… or W…) or user-group ID (S…)') })
   .regex(PRINCIPAL_ID, { error: (issue) => `expected a Slack user ID (U… or W…) or user-group ID (S…), got ${describeValue(issue.input)}: use the member ID from the person's profile, not their name` });
 
@@ -183,50 +182,4 @@ export const vmSchema = closed(
   ports: vm.ports,
 }));
 
-/** An empty list would match nothing, which is never what someone meant by writing the key. */
-function matchList<T extends z.ZodType>(item: T, what: string, key: string) {
-  return z.array(item, { error: expected(`a list of ${what}`) }).min(1, { error: `an empty list matches nothing: list at least one, or remove \`${key}\` to match any` }).optional();
-}
-
-const matchSchema = closed(
-  {
-    vms: matchList(z.string({ error: expected('a VM name glob') }).regex(VM_GLOB, { error: (issue) => `${describeValue(issue.input)} is not a VM name glob: use letters, digits, \`.\`, \`_\`, \`-\` and the wildcards * and ?` }), 'VM name globs', 'vms'),
-    tags: tags.optional(),
-    ports: matchList(portNumber, 'port numbers', 'ports'),
-    requesters: matchList(principal, 'Slack user or user-group IDs', 'requesters'),
-    maxDuration: anyDuration.optional(),
-    sources: matchList(cidr, 'address prefixes', 'sources'),
-  },
-  'a match object',
-).transform((match): RuleMatch => {
-  const { maxDuration, ...rest } = match;
-  const result: RuleMatch = {};
-  for (const [key, value] of Object.entries(rest)) if (value !== undefined) Object.assign(result, { [key]: value });
-  if (maxDuration !== undefined) result.maxDurationSeconds = maxDuration;
-  return result;
-});
-
-export const ruleSchema = closed(
-  {
-    name: z.string({ error: expected('a rule name') }).trim().min(1, { error: 'the rule name is empty: give each rule a name' }).max(100, { error: 'the rule name is longer than 100 characters: shorten it' }),
-    match: matchSchema.optional(),
-    effect: z.enum(['approve', 'deny', 'require_approval'], { error: expected('approve, deny or require_approval') }),
-    approvals: z.int({ error: expected('a whole number of approvals from 1 to 10') })
-      .min(1, { error: expected('a whole number of approvals from 1 to 10') })
-      .max(10, { error: expected('a whole number of approvals from 1 to 10') })
-      .optional(),
-    approvers: z.array(principal, { error: expected('a list of Slack user or user-group IDs') }).min(1, { error: 'an empty list means nobody can approve: list at least one approver, or remove `approvers` to use the policy\'s' }).optional(),
-    reason: z.string({ error: expected('a reason as text') }).max(500, { error: 'the reason is longer than 500 characters: shorten it' }).optional(),
-  },
-  'a rule object with name and effect',
-).transform((rule): Rule => ({
-  name: rule.name,
-  match: rule.match ?? {},
-  effect: rule.effect,
-  ...(rule.approvals === undefined ? {} : { approvals: rule.approvals }),
-  ...(rule.approvers === undefined ? {} : { approvers: rule.approvers }),
-  ...(rule.reason === undefined ? {} : { reason: rule.reason }),
-}));
-
-export const rulesSchema = z.array(ruleSchema, { error: expected('a list of rules') });
 export const approversSchema = z.array(principal, { error: expected('a list of Slack user or user-group IDs') });

@@ -19,7 +19,7 @@ import { openRulesIn } from './readback.js';
 import { requireVmId, VmNotFoundError, VmResolver, type VmTarget } from './resolver.js';
 import type { NsgRef } from './resource-id.js';
 import { ALLOW_PREFIX, isAllowRuleName } from './rule-layout.js';
-import { allowIntents, converge, convergeDenyRules, denyIntent, removeGrantRules, shadowingRules, type NsgRule, type RuleIntent } from './rule-plan.js';
+import { allowIntents, converge, convergeDenyRules, denyIntent, extendGrantRules, removeGrantRules, shadowingRules, type NsgRule, type RuleIntent } from './rule-plan.js';
 
 const HEALTH_TIMEOUT_MS = 15_000;
 
@@ -137,6 +137,23 @@ export class AzureNsgBackend implements FirewallBackend {
       throw new JitError('jit_backend_failed', `could not open ${what}: ${messageOf(error)}`, { cause: error });
     }
     this.options.logger.info(`NSG ${target.nsg.name}: opened ${what} from ${grant.source}`);
+  }
+
+  /**
+   * NSG allow rules have no timeout: the bot's own close (timer, sweep) ends
+   * them. Extending rewrites each rule's description to the new end, in place
+   * and at its priority, in one guarded NSG write, and fails when a rule is
+   * missing, so it also proves the grant is still open.
+   */
+  async extend(grant: GrantSpec): Promise<void> {
+    const target = await this.target(grant);
+    const intents = allowIntents(grant, target.privateIp);
+    try {
+      await this.writer.submit(target.nsg, { label: `extend ${grant.requestId}`, apply: (rules) => extendGrantRules(rules, intents, this.options.bands.allow) });
+    } catch (error) {
+      throw new JitError('jit_backend_failed', `could not extend request ${grant.requestId} on ${grant.vmName}: ${messageOf(error)}`, { cause: error });
+    }
+    this.options.logger.info(`NSG ${target.nsg.name}: request ${grant.requestId} on ${grant.vmName} now ends ${new Date(grant.endAt).toISOString()}`);
   }
 
   async close(grant: GrantSpec): Promise<void> {

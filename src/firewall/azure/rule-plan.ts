@@ -171,6 +171,21 @@ export function removeGrantRules<R extends NsgRule>(rules: R[], requestId: strin
   return converge(rules, [], band, (rule) => parseAllowRuleName(rule.name)?.requestId === id);
 }
 
+/**
+ * A grant's allow rules rewritten for its new end (the description says until
+ * when; NSG rules have no expiry of their own, the bot's close removes them).
+ * Each rule keeps its priority. Throws when one of them is missing: extending
+ * never opens, so a grant closed meanwhile stays closed.
+ */
+export function extendGrantRules<R extends NsgRule>(rules: R[], intents: RuleIntent[], band: PriorityBand): (R | NsgRule)[] | undefined {
+  const present = new Set(rules.map((rule) => (rule.name ?? '').toLowerCase()));
+  const missing = intents.filter((intent) => !present.has(intent.name.toLowerCase()));
+  if (missing.length > 0) {
+    throw new JitError('jit_backend_failed', `${missing.map((intent) => intent.name).join(', ')} not found: the grant is not open, so there is nothing to extend`);
+  }
+  return converge(rules, intents, band);
+}
+
 /** Our deny rules converge to `intents`; with `removeStale`, ours that are not wanted go. */
 export function convergeDenyRules<R extends NsgRule>(rules: R[], intents: RuleIntent[], band: PriorityBand, removeStale: boolean): (R | NsgRule)[] | undefined {
   return converge(rules, intents, band, (rule) => removeStale && isDenyRuleName(rule.name));

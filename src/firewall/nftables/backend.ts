@@ -2,7 +2,7 @@
 // allow-set element with a kernel timeout, so a dead bot still closes on time.
 // The table layout is documented in ruleset.ts.
 //
-// Every change is one `nft -f -` transaction. open/close calls made in the same
+// Every change is one `nft -f -` transaction. open/close/extend calls made in the same
 // tick share one transaction; if it fails, each call is retried on its own so
 // every caller learns its own outcome. Transactions never overlap: each plans
 // against the state it has just read back, so re-reading is always truthful.
@@ -10,7 +10,7 @@
 import { JitError } from '../../domain/errors.js';
 import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../backend.js';
 import { parseTable, type LiveTable } from './parse.js';
-import { openTarget, planClose, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
+import { openTarget, planClose, planExtend, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
 import { DEFAULT_SLOTS, DEFAULT_TABLE, hostAddress, isRequestId, protectScript, skeletonScript, validateLayout, type AllowElement, type Layout } from './ruleset.js';
 import { commandRunner, isMissing, isRace, type NftRunner } from './runner.js';
 
@@ -38,7 +38,7 @@ export interface NftablesBackendOptions {
   timeoutMs?: number;
 }
 
-type Change = { kind: 'open'; target: OpenTarget } | { kind: 'close'; requestId: string };
+type Change = { kind: 'open'; target: OpenTarget } | { kind: 'extend'; target: OpenTarget } | { kind: 'close'; requestId: string };
 type Job = Change & { resolve: () => void; reject: (error: unknown) => void };
 
 /** How often one grant is re-planned when the kernel changed between our read and our write. */
@@ -82,6 +82,17 @@ export class NftablesBackend implements FirewallBackend {
     }
     this.vmNames.set(target.address, grant.vmName);
     return this.enqueue({ kind: 'open', target });
+  }
+
+  /** The kernel timeout of the grant's elements becomes the time left until `grant.endAt`. */
+  extend(grant: GrantSpec): Promise<void> {
+    let target: OpenTarget;
+    try {
+      target = openTarget(grant);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.enqueue({ kind: 'extend', target });
   }
 
   close(grant: GrantSpec): Promise<void> {
@@ -195,7 +206,9 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   private plan(job: Change, elements: AllowElement[], now: number): string[] {
-    return job.kind === 'open' ? planOpen(elements, job.target, this.layout, now) : planClose(elements, job.requestId, this.layout);
+    if (job.kind === 'open') return planOpen(elements, job.target, this.layout, now);
+    if (job.kind === 'extend') return planExtend(elements, job.target, this.layout, now);
+    return planClose(elements, job.requestId, this.layout);
   }
 
   /** Opens may arrive before protect ever ran: make sure the sets they fill exist. */
@@ -233,5 +246,5 @@ export class NftablesBackend implements FirewallBackend {
 }
 
 function describe(job: Change): string {
-  return job.kind === 'open' ? `open of grant #${job.target.requestId}` : `close of grant #${job.requestId}`;
+  return job.kind === 'close' ? `close of grant #${job.requestId}` : `${job.kind} of grant #${job.target.requestId}`;
 }

@@ -129,6 +129,34 @@ export function planOpen(elements: AllowElement[], target: OpenTarget, layout: L
   return lines;
 }
 
+/**
+ * Sets the kernel timeout of every element the grant holds to the time left
+ * until its new end: a delete and an add of the same element in the caller's
+ * one transaction, so the port never closes in between (a plain `add element`
+ * of an existing element does not reset the timeout on every kernel). Throws
+ * when an element is missing: extending never opens what expired or closed.
+ */
+export function planExtend(elements: AllowElement[], target: OpenTarget, layout: Layout, now: number): string[] {
+  const timeout = timeoutSeconds(target.endAt, now);
+  const held: AllowElement[] = [];
+  for (const { protocol, port } of target.keys) {
+    const wanted = { family: target.family, address: target.address, protocol, port };
+    const element = elements.find(
+      (e) => e.comment === target.requestId && sameKey(e, wanted) && e.source.start === target.source.start && e.source.end === target.source.end,
+    );
+    if (!element) {
+      throw new JitError(
+        'jit_backend_failed',
+        `grant #${target.requestId} is not open on ${target.address} ${protocol}/${port} (it expired or was closed), so there is nothing to extend`,
+      );
+    }
+    held.push(element);
+  }
+  const lines = held.flatMap((element) => [deleteElementLine(layout, element), addElementLine(layout, element, timeout)]);
+  for (const element of held) element.expiresMs = timeout * 1000;
+  return lines;
+}
+
 function freeSlot(elements: AllowElement[], key: ProtectedKey, source: SourceRange, layout: Layout): number | undefined {
   for (let slot = 0; slot < layout.slots; slot++) {
     if (!elements.some((e) => e.slot === slot && sameKey(e, key) && overlaps(e.source, source))) return slot;

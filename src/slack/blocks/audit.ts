@@ -74,6 +74,12 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
       return `Closed ${portsText(request.ports)} on *${vmText(request.vm)}*`;
     case 'grant.close_failed':
       return `Closing failed, retrying until the backend confirms${because}`;
+    case 'grant.extended': {
+      const until = request.endAt === undefined ? '' : ` until ${slackDate(request.endAt)}`;
+      return `Extended by ${actor(event.actor)}${until}${because}`;
+    }
+    case 'grant.expiry_warning':
+      return `Requester warned that access ends soon${because}`;
   }
 }
 

@@ -41,6 +41,10 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
       return `Access ${id} to ${what} is closed.`;
     case 'grant.close_failed':
       return `Closing ${what} for ${id} failed${reason}. The bot keeps retrying until the firewall confirms.`;
+    case 'grant.extended':
+      return `Access ${id} to ${what} is extended: open until ${untilText(request)}.`;
+    case 'grant.expiry_warning':
+      return `Access ${id} to ${what} ends soon, at ${untilText(request)}. Need longer? Click *Extend*.`;
   }
 }
 
@@ -64,6 +68,10 @@ function openedText(request: AccessRequest, connectHint?: string): string {
   const until = request.endAt === undefined ? '' : ` until ${slackDate(request.endAt)}`;
   const line = `${plural ? 'Ports' : 'Port'} ${ports} on *${vmText(request.vm)}* ${plural ? 'are' : 'is'} open for ${source}${until}.`;
   return connectHint ? `${line}\nConnect: \`${escapeMrkdwn(connectHint)}\`` : line;
+}
+
+function untilText(request: AccessRequest): string {
+  return request.endAt === undefined ? 'its end time' : slackDate(request.endAt);
 }
 
 /** TCP is what almost every management port is; only the exceptions name their protocol. */

@@ -13,6 +13,7 @@ export function helpText(): string {
     '• `/jit list`: your pending and active requests.',
     '• `/jit cancel <id>`: withdraw a pending request of yours, e.g. `/jit cancel abc123`.',
     '• `/jit revoke <id>`: close granted access now instead of waiting for its end time.',
+    '• `/jit extend <id> [duration]`: more time for your open access, e.g. `/jit extend abc123 30m`; without a duration, as long again as first granted (never past the port maximum from the start). The *Extend* button in my DM does the same.',
     '• `/jit help`: this message.',
     '',
     '*Durations*: `90m`, `2h`, `1d`, or ISO 8601 like `PT3H`. Each port has a maximum set by policy (shown in the form).',

@@ -21,6 +21,8 @@ export const MODAL_IDS = {
   durationAction: 'duration_input',
   justificationBlock: 'justification',
   justificationAction: 'justification_input',
+  myIpBlock: 'my_ip',
+  myIpAction: 'jit_my_ip',
 } as const;
 
 /** Slack's cap on options in a static select, and on options returned to an external select. */
@@ -33,6 +35,8 @@ export interface RequestModalOptions {
   vms: readonly VmPolicy[];
   selectedVm?: string;
   initial?: { source?: string; duration?: string; justification?: string };
+  /** A "Use my IP" link for this user; with it the source may be left empty. */
+  myIpUrl?: string;
 }
 
 export function requestModal(opts: RequestModalOptions): ModalView {
@@ -45,7 +49,9 @@ export function requestModal(opts: RequestModalOptions): ModalView {
     textInput(MODAL_IDS.sourceBlock, MODAL_IDS.sourceAction, 'Your source IP or CIDR', {
       placeholder: '203.0.113.7 or 203.0.113.0/24',
       initial: opts.initial?.source,
+      ...(opts.myIpUrl ? { optional: true, hint: 'Or open "Use my IP" below in your browser, then leave this empty.' } : {}),
     }),
+    ...(opts.myIpUrl ? [myIpButton(opts.myIpUrl)] : []),
     textInput(MODAL_IDS.durationBlock, MODAL_IDS.durationAction, 'Duration', {
       placeholder: '90m, 2h, 1d or PT3H',
       initial: opts.initial?.duration,
@@ -161,12 +167,22 @@ export function portOptions(ports: readonly PortPolicy[]): PlainTextOption[] {
   return options.slice(0, MAX_OPTIONS);
 }
 
+/** A link button: Slack opens it in the browser, where the bot sees the requester's address. */
+function myIpButton(url: string): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: MODAL_IDS.myIpBlock,
+    elements: [{ type: 'button', action_id: MODAL_IDS.myIpAction, text: { type: 'plain_text', text: 'Use my IP' }, url }],
+  };
+}
+
 function choosePrompt(): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: 'Choose a VM to see its ports.' }] };
 }
 
 interface TextInputOptions {
   placeholder: string;
+  hint?: string;
   initial?: string | undefined;
   optional?: boolean;
   multiline?: boolean;
@@ -180,6 +196,7 @@ function textInput(blockId: string, actionId: string, label: string, opts: TextI
     block_id: blockId,
     optional: opts.optional ?? false,
     label: { type: 'plain_text', text: label },
+    ...(opts.hint ? { hint: { type: 'plain_text', text: opts.hint } } : {}),
     element: {
       type: 'plain_text_input',
       action_id: actionId,

@@ -7,6 +7,7 @@ import { requestListBlocks } from '../blocks/list.js';
 import { requestModal } from '../blocks/modal.js';
 import { parseJitCommand } from '../command.js';
 import { requestAcceptedText } from '../blocks/reply.js';
+import { extendedReplyText } from '../blocks/grant-dm.js';
 import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
@@ -38,6 +39,15 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
         case 'revoke': {
           const request = await deps.workflow.revoke(parsed.id, user);
           return void (await reply(request.state === 'closed' ? `Request #${parsed.id} is revoked: access is closed.` : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`));
+        }
+        case 'extend': {
+          try {
+            const result = await deps.workflow.extend(parsed.id, user, parsed.duration === undefined ? {} : { duration: parsed.duration });
+            return void (await reply(extendedReplyText(result)));
+          } catch (error) {
+            // A refusal may quote a rule's reason from the policy: shown inert.
+            return void (await reply(escapeMrkdwn(userMessage(error, deps.logger, `/jit extend by ${user}`))));
+          }
         }
       }
     } catch (error) {

@@ -3,5 +3,6 @@
 
 import type { Migration } from '../migrate.js';
 import { migration0001Initial } from './0001-initial.js';
+import { migration0002SourceLinks } from './0002-source-links.js';
 
-export const migrations: readonly Migration[] = Object.freeze([migration0001Initial]);
+export const migrations: readonly Migration[] = Object.freeze([migration0001Initial, migration0002SourceLinks]);

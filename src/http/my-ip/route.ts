@@ -1,0 +1,84 @@
+// GET /jit/my-ip/<token> shows the address the bot sees and a confirm button;
+// POST records it (once) and, for an inline request, creates that request. The
+// two steps keep link scanners and browser prefetch from using the link up.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@slack/bolt';
+import { callerAddress } from '../../domain/caller-address.js';
+import type { Cidr } from '../../domain/cidr.js';
+import type { AccessWorkflow } from '../../workflow/access-workflow.js';
+import type { Clock, Store } from '../../workflow/ports.js';
+import { myIpPage, type PageContent } from './page.js';
+import { verifyLink } from './token.js';
+
+export const MY_IP_PATH = '/jit/my-ip';
+
+export interface MyIpDeps {
+  store: Store;
+  workflow: AccessWorkflow;
+  key: Buffer;
+  trustedProxies: readonly Cidr[];
+  clock: Clock;
+  logger: Logger;
+}
+
+type Req = IncomingMessage & { params?: Record<string, string> };
+
+export function myIpRoute(deps: MyIpDeps) {
+  return {
+    path: `${MY_IP_PATH}/:token`,
+    method: ['GET', 'POST'],
+    handler: (req: Req, res: ServerResponse) => {
+      handle(deps, req).then(
+        (page) => send(res, page),
+        (error: unknown) => {
+          deps.logger.error('use-my-ip link failed:', error);
+          send(res, { status: 500, title: 'Something went wrong', body: 'Nothing was recorded. Try again from Slack.' });
+        },
+      );
+    },
+  };
+}
+
+async function handle(deps: MyIpDeps, req: Req): Promise<PageContent> {
+  const check = verifyLink(req.params?.token ?? '', deps.key, deps.clock.now());
+  if (!check.ok) {
+    return check.reason === 'expired'
+      ? { status: 410, title: 'This link has expired', body: 'Links work for five minutes. Ask for a new one in Slack.' }
+      : { status: 400, title: 'This link is not valid', body: 'Ask for a new one in Slack.' };
+  }
+  const forwarded = req.headers['x-forwarded-for'];
+  const address = callerAddress(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, deps.trustedProxies);
+  if (!address) return { status: 400, title: 'Your address could not be told', body: 'Type your address in Slack instead.' };
+
+  if (req.method !== 'POST') {
+    return { status: 200, title: 'Use this address?', body: `The bot sees you connecting from ${address}.`, confirm: address };
+  }
+  const { payload } = check;
+  if (!deps.store.recordSourceLink(payload.nonce, payload.user, address, deps.clock.now())) {
+    return { status: 410, title: 'This link was already used', body: 'Each link works once. Ask for a new one in Slack.' };
+  }
+  deps.logger.info(`use-my-ip: ${payload.user} recorded ${address}`);
+  if (!payload.draft) {
+    return { status: 200, title: `Recorded ${address}`, body: 'Go back to Slack and submit the request with the source left empty (or `me`).' };
+  }
+  const result = await deps.workflow.request({ requester: payload.user, ...payload.draft, source: address });
+  if (!result.ok) {
+    return { status: 422, title: 'The request was not created', body: result.problems.map((p) => p.message).join('\n') };
+  }
+  return {
+    status: 200,
+    title: `Request #${result.request.id}: ${result.request.state.replace('_', ' ')}`,
+    body: `Source ${address}. Slack has the details; you can close this page.`,
+  };
+}
+
+function send(res: ServerResponse, page: PageContent): void {
+  res.writeHead(page.status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+  });
+  res.end(myIpPage(page));
+}

@@ -1,0 +1,64 @@
+// The requester's DMs about an open grant carry its buttons: `Extend` and
+// `Revoke now` when it opens or is extended, `Extend` alone on the warning
+// before the end. Each button names the grant and the end its message showed,
+// so a click on a message an extension has made stale changes nothing.
+
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import { formatDuration } from '../../domain/duration.js';
+import { normaliseRequestId } from '../../domain/ids.js';
+import type { AccessRequest, AuditEventName } from '../../domain/types.js';
+import type { SlackMessage } from './approval.js';
+import { requesterDmText } from './dm.js';
+import { slackDate, truncate } from './escape.js';
+import { requestIdText } from './request-summary.js';
+
+/** Shared with the listeners: the buttons' action IDs and the block holding them. */
+export const GRANT_IDS = {
+  block: 'jit_grant',
+  extend: 'jit_extend',
+  revoke: 'jit_revoke',
+} as const;
+
+const BUTTONS: Partial<Record<AuditEventName, ('extend' | 'revoke')[]>> = {
+  'grant.opened': ['extend', 'revoke'],
+  'grant.extended': ['extend', 'revoke'],
+  'grant.expiry_warning': ['extend'],
+};
+
+/** The requester's DM for `event`: plain text, plus the grant's buttons while it is open. */
+export function requesterDmMessage(event: AuditEventName, request: AccessRequest, connectHint?: string): { text: string; blocks?: KnownBlock[] } {
+  const text = requesterDmText(event, request, connectHint);
+  const buttons = BUTTONS[event];
+  if (!buttons || request.state !== 'active' || request.endAt === undefined) return { text };
+  const value = grantButtonValue(request.id, request.endAt);
+  const actions: ActionsBlock = { type: 'actions', block_id: GRANT_IDS.block, elements: buttons.map((which) => button(which, value)) };
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }, actions] };
+}
+
+function button(which: 'extend' | 'revoke', value: string): Button {
+  return which === 'extend'
+    ? { type: 'button', action_id: GRANT_IDS.extend, text: { type: 'plain_text', text: 'Extend' }, style: 'primary', value }
+    : { type: 'button', action_id: GRANT_IDS.revoke, text: { type: 'plain_text', text: 'Revoke now' }, style: 'danger', value };
+}
+
+/** `k7m2qp@1764320400000`: the request and the end the message showed. */
+export function grantButtonValue(id: string, endAt: number): string {
+  return `${id}@${endAt}`;
+}
+
+/** Reads a button value back; undefined unless it names one of our request IDs (the end is optional). */
+export function parseGrantButtonValue(value: string): { id: string; endAt?: number } | undefined {
+  const [idText = '', endText, ...rest] = value.split('@');
+  const id = normaliseRequestId(idText);
+  if (!id || rest.length > 0) return undefined;
+  if (endText === undefined) return { id };
+  if (!/^\d{1,16}$/.test(endText)) return undefined;
+  return { id, endAt: Number(endText) };
+}
+
+/** The reply to `/jit extend`: how much was added and the new end. */
+export function extendedReplyText(result: { request: AccessRequest; addedSeconds: number; capped: boolean }): string {
+  const { request } = result;
+  const capped = result.capped ? ', as much as the port maximum allows' : '';
+  return `Request ${requestIdText(request.id)} is extended by ${formatDuration(result.addedSeconds)}${capped}: open until ${slackDate(request.endAt ?? 0)}.`;
+}

@@ -1,0 +1,34 @@
+// `Extend` and `Revoke now` on the requester's DMs about an open grant. The
+// clicking user is authorised by the workflow; success shows up as the next DM
+// from the outbox, a refusal as an ephemeral reply that changed nothing.
+
+import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import { escapeMrkdwn } from '../blocks/escape.js';
+import { GRANT_IDS, parseGrantButtonValue } from '../blocks/grant-dm.js';
+import { userMessage, type ListenerDeps } from './deps.js';
+
+type Act = (button: { id: string; endAt?: number }, user: string) => Promise<unknown>;
+
+export function registerGrantButtons(app: App, deps: ListenerDeps): void {
+  onButton(app, deps, GRANT_IDS.extend, ({ id, endAt }, user) => deps.workflow.extend(id, user, endAt === undefined ? {} : { expectedEndAt: endAt }));
+  onButton(app, deps, GRANT_IDS.revoke, ({ id }, user) => deps.workflow.revoke(id, user));
+}
+
+function onButton(app: App, deps: ListenerDeps, actionId: string, act: Act): void {
+  app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+    await ack();
+    const whisper = ephemeral(respond);
+    const button = parseGrantButtonValue(action.value ?? '');
+    if (!button) return void (await whisper('That button does not carry a valid request ID; nothing was changed.'));
+    try {
+      await act(button, body.user.id);
+    } catch (error) {
+      // Refusals may quote policy text (a rule's reason): shown inert.
+      await whisper(escapeMrkdwn(userMessage(error, deps.logger, `${actionId} ${button.id} by ${body.user.id}`)));
+    }
+  });
+}
+
+function ephemeral(respond: RespondFn) {
+  return (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+}

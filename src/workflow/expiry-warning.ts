@@ -1,0 +1,34 @@
+// Use case: shortly before a grant ends, its requester gets a DM with an
+// `Extend` button. Once per end: the end warned about is stored on the request
+// in the same compare-and-swap as the audit event and the DM, so a restart, a
+// second timer or a second process never warns twice for it.
+
+import { formatDuration } from '../domain/duration.js';
+import { expiryWarningDue } from '../domain/extension.js';
+import type { AccessRequest } from '../domain/types.js';
+import { auditEvent, type WorkflowContext } from './context.js';
+import { expectedOf } from './grant.js';
+
+export const DEFAULT_EXPIRY_WARNING_MS = 5 * 60_000;
+
+export function expiryWarningMs(ctx: WorkflowContext): number {
+  return ctx.settings.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS;
+}
+
+/** Sends the warning if it is owed now; otherwise changes nothing. Resolves with the request as stored. */
+export function warnExpiry(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
+  return ctx.lock.run(id, async () => {
+    const current = ctx.store.getRequest(id);
+    const now = ctx.clock.now();
+    if (!current || !expiryWarningDue(current, expiryWarningMs(ctx), now)) return current;
+
+    const endAt = current.endAt!;
+    const next: AccessRequest = { ...current, expiryWarnedFor: endAt };
+    const event = auditEvent('grant.expiry_warning', next, 'system', now, `ends in ${formatDuration(Math.ceil((endAt - now) / 1000))}`);
+    // The requester's DM only: the audit table keeps the event, the audit thread is spared the noise.
+    const stored = ctx.store.transition(expectedOf(current), next, [event], [{ kind: 'requester_dm', event: event.name, request: next }]);
+    ctx.listener.notified?.();
+    if (stored) ctx.logger.info(`request ${id}: requester warned that access ends ${new Date(endAt).toISOString()}`);
+    return stored ?? ctx.store.getRequest(id);
+  });
+}

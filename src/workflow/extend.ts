@@ -1,0 +1,154 @@
+// Use case: the requester extends an active grant. An extension is judged like
+// a new request would be: the rule engine sees the whole span from the grant's
+// original start to the new end, and that span never passes the port's maximum.
+// Only an automatic approval extends; an extension that would need approvers is
+// refused for now (there is no approval flow for extensions: request again).
+//
+// Order, as for opening: the firewall first, then the compare-and-swap, so the
+// store never shows an end the firewall does not enforce.
+
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import { JitError } from '../domain/errors.js';
+import { grantMaxSeconds, planExtension } from '../domain/extension.js';
+import { decide } from '../domain/rules.js';
+import type { AccessRequest, Decision, Policy, RequestDraft } from '../domain/types.js';
+import type { FirewallBackend } from '../firewall/backend.js';
+import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { groupIds } from './create-request.js';
+import { load } from './decide-request.js';
+import { expectedOf, grantSpec } from './grant.js';
+
+export interface ExtendOptions {
+  /** How much longer, as the requester typed it (`30m`); default: the grant's original length, capped at the maximum. */
+  duration?: string;
+  /**
+   * The end the clicked message showed. A click on a message made stale by an
+   * extension in between changes nothing, so fifty clicks give one extension.
+   */
+  expectedEndAt?: number;
+}
+
+export interface ExtendResult {
+  request: AccessRequest;
+  addedSeconds: number;
+  /** The default length was cut to fit the port maximum. */
+  capped: boolean;
+}
+
+export function extend(ctx: WorkflowContext, id: string, user: string, options: ExtendOptions = {}): Promise<ExtendResult> {
+  return ctx.lock.run(id, async () => {
+    const current = load(ctx, id);
+    if (current.requester !== user) {
+      throw new JitError('jit_not_allowed', `Only the requester can extend request #${id}.`);
+    }
+    if (current.state !== 'active' || current.startAt === undefined || current.endAt === undefined) {
+      throw new JitError('jit_wrong_state', `Request #${id} is ${current.state.replace('_', ' ')}, not open: only open access can be extended. Request again with \`/jit request\`.`);
+    }
+    const now = ctx.clock.now();
+    if (current.endAt <= now) {
+      throw new JitError('jit_wrong_state', `Request #${id} has reached its end time and is closing. Request again with \`/jit request\`.`);
+    }
+    if (options.expectedEndAt !== undefined && options.expectedEndAt !== current.endAt) {
+      throw new JitError('jit_wrong_state', `Request #${id} was already extended: it is open until ${utc(current.endAt)}. Use the newest message to extend it again.`);
+    }
+
+    const requestedSeconds = parseRequested(options.duration);
+    const policy = ctx.policy();
+    const max = grantMaxSeconds(current, policy.vms.find((vm) => vm.name === current.vm));
+    if (!max.ok) throw refused(id, max.reason);
+    const plan = planExtension({ startAt: current.startAt, endAt: current.endAt, durationSeconds: current.durationSeconds, maxSeconds: max.seconds, requestedSeconds });
+    if (!plan.ok) throw refused(id, plan.reason);
+
+    const decision = await judge(ctx, policy, current, plan.totalSeconds, now);
+    const verdict = refusalOf(decision, plan.totalSeconds);
+    if (verdict) throw refused(id, verdict);
+
+    const backend = backendOf(ctx, current);
+    try {
+      await backend.extend(grantSpec(current, plan.endAt));
+    } catch (error) {
+      // The details are for the log; the requester learns what still holds.
+      ctx.logger.error(`request ${id}: extending the grant failed:`, error);
+      throw new JitError('jit_backend_failed', `The firewall could not extend request #${id}; access still ends at ${utc(current.endAt)}. Try again, or tell the bot's admins if it keeps failing.`, { cause: error });
+    }
+
+    const next: AccessRequest = { ...current, endAt: plan.endAt, extensions: (current.extensions ?? 0) + 1 };
+    const rule = decision.matchedRule === null ? 'default' : `rule ${decision.matchedRule}`;
+    const detail = `${formatDuration(plan.addedSeconds)} more, ${formatDuration(plan.totalSeconds)} in all${plan.capped ? ' (capped at the port maximum)' : ''}; ${rule}: ${decision.reasons.join('; ')}`;
+    const event = auditEvent('grant.extended', next, user, now, detail);
+    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    ctx.listener.notified?.();
+    if (!stored) {
+      await restoreEnd(ctx, backend, id);
+      throw new JitError('jit_wrong_state', `Request #${id} changed while you extended it; nothing was extended. Check \`/jit list\`.`);
+    }
+    ctx.listener.activated?.(stored);
+    ctx.logger.info(`request ${id}: extended by ${user} until ${new Date(plan.endAt).toISOString()}`);
+    return { request: stored, addedSeconds: plan.addedSeconds, capped: plan.capped };
+  });
+}
+
+/** `2026-11-28 11:00:05 UTC`: error messages are plain sentences, shown as they are. */
+function utc(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function parseRequested(duration: string | undefined): number | undefined {
+  if (duration === undefined || duration.trim() === '') return undefined;
+  const parsed = parseDuration(duration);
+  if (!parsed.ok) throw new JitError('jit_duration_invalid', `${parsed.error}.`);
+  return parsed.seconds;
+}
+
+/** The rule engine on the grant as if it had been asked for with the whole span at once. */
+async function judge(ctx: WorkflowContext, policy: Policy, request: AccessRequest, totalSeconds: number, now: number): Promise<Decision> {
+  const vm = policy.vms.find((candidate) => candidate.name === request.vm)!;
+  const draft: RequestDraft = {
+    requester: request.requester,
+    vm: request.vm,
+    ports: request.ports,
+    source: request.source,
+    durationSeconds: totalSeconds,
+    justification: request.justification,
+  };
+  const candidates = policy.rules.flatMap((rule) => rule.match.requesters ?? []);
+  const requesterGroups = await ctx.directory.groupsOf(request.requester, groupIds(candidates));
+  return decide({ draft, vm, requesterGroups, now }, policy);
+}
+
+/** Why the decision does not allow extending at once, or undefined when it does. */
+function refusalOf(decision: Decision, totalSeconds: number): string | undefined {
+  const reasons = decision.reasons.join('; ');
+  const total = formatDuration(totalSeconds);
+  if (decision.effect === 'approve') return decision.justificationError;
+  if (decision.effect === 'deny') return `the policy denies ${total} in all${reasons ? `: ${reasons}` : ''}`;
+  // require_approval (and anything else that is not an automatic approval).
+  return (
+    `${total} in all needs approval${reasons ? ` (${reasons})` : ''}, and extensions cannot be approved yet. ` +
+    'Request again with `/jit request` for the extra time'
+  );
+}
+
+function refused(id: string, why: string): JitError {
+  return new JitError('jit_not_allowed', `Request #${id} was not extended: ${why}.`);
+}
+
+function backendOf(ctx: WorkflowContext, request: AccessRequest): FirewallBackend {
+  if (!request.target) throw new JitError('jit_backend_failed', `request #${request.id} has no firewall target`);
+  return ctx.backends.byName(request.target.backend);
+}
+
+/**
+ * The firewall took the new end but another writer moved the request first
+ * (another process): put the firewall back to what the store says. A grant no
+ * longer active is the close's business, which removes it whatever its end.
+ */
+async function restoreEnd(ctx: WorkflowContext, backend: FirewallBackend, id: string): Promise<void> {
+  const latest = ctx.store.getRequest(id);
+  if (latest?.state !== 'active' || latest.endAt === undefined) return;
+  try {
+    await backend.extend(grantSpec(latest, latest.endAt));
+  } catch (error) {
+    ctx.logger.error(`request ${id}: restoring the firewall's end after a lost extension failed; the close at the end still removes it:`, error);
+  }
+}

@@ -1,0 +1,129 @@
+// Extend and revoke from the requester's DM, and the warning before the end,
+// through signed Slack requests against the fake Slack Web API.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RecordedCall } from '../support/fake-slack.js';
+import { requestIdIn, startE2E, type E2E } from './harness.js';
+
+let e2e: E2E | undefined;
+afterEach(async () => {
+  if (!e2e) return;
+  // Nothing the bot sent may be Block Kit that Slack would refuse.
+  expect(e2e.fake.rejected().map((c) => `${c.method}: ${JSON.stringify(c.response)}`)).toEqual([]);
+  await e2e.stop();
+  e2e = undefined;
+});
+
+const POLICY = `
+approvers: [UAPPROVER1, UAPPROVER2]
+rules:
+  - name: web-short
+    match: { vms: ["web-*"], maxDuration: 1h }
+    effect: approve
+    reason: short web access is automatic
+virtualMachines:
+  - id: web-1
+    address: 10.0.0.4
+    ports:
+      - number: 22
+        protocol: TCP
+        allowedSourceAddressPrefix: "*"
+        maxRequestAccessDuration: PT3H
+`;
+
+const MINUTE = 60_000;
+
+/** The requester's DMs that carry grant buttons, oldest first. */
+const grantDms = (e: E2E, user: string): RecordedCall[] =>
+  e.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === user && JSON.stringify(c.args.blocks ?? '').includes('jit_extend'));
+
+function buttonTexts(call: RecordedCall): string[] {
+  const blocks = call.args.blocks as { type: string; elements?: { type: string; text?: { text: string } }[] }[];
+  return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((el) => el.text?.text ?? '') : []));
+}
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function dmNumber(e: E2E, user: string, n: number, text: RegExp): Promise<RecordedCall> {
+  await until(() => grantDms(e, user).length >= n);
+  const dm = grantDms(e, user)[n - 1]!;
+  expect(String(dm.args.text)).toMatch(text);
+  return dm;
+}
+
+describe('extend and revoke from the DM', () => {
+  it('openedDm_hasExtendAndRevokeNow_extendMovesTheEnd_revokeCloses', async () => {
+    e2e = await startE2E({ policy: POLICY });
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 30m hotfix'));
+    const start = e2e.bot.workflow.get(id).startAt!;
+    expect(e2e.backend.endOf(id)).toBe(start + 30 * MINUTE);
+
+    const opened = await dmNumber(e2e, 'UREQ', 1, /Port 22 on \*web-1\* is open for 198\.51\.100\.7\/32 until <!date/);
+    expect(buttonTexts(opened)).toEqual(['Extend', 'Revoke now']);
+
+    expect(await e2e.click('UOTHER', opened, 'jit_extend')).toMatch(/Only the requester can extend request #/);
+    expect(e2e.backend.endOf(id)).toBe(start + 30 * MINUTE);
+
+    // The default extension is the original length again: an hour in all, which the rule still approves.
+    expect(await e2e.click('UREQ', opened, 'jit_extend', { expectReply: false })).toBeUndefined();
+    await until(() => e2e!.backend.endOf(id) === start + 60 * MINUTE);
+    expect(e2e.bot.workflow.get(id).endAt).toBe(start + 60 * MINUTE);
+    const extended = await dmNumber(e2e, 'UREQ', 2, /is extended: open until <!date/);
+    expect(buttonTexts(extended)).toEqual(['Extend', 'Revoke now']);
+    expect((await e2e.auditThread(id)).join('\n')).toMatch(/Extended by <@UREQ> until <!date\^\d+\^[^>]*>: 30m more, 1h in all; rule web-short: short web access is automatic/);
+
+    // The first DM is stale now: its Extend changes nothing. The next extension
+    // (1h30m in all) is past what the rule approves, so it needs approval: refused for now.
+    expect(await e2e.click('UREQ', opened, 'jit_extend')).toMatch(/was already extended: it is open until/);
+    expect(await e2e.click('UREQ', extended, 'jit_extend')).toMatch(/1h 30m in all needs approval .* extensions cannot be approved yet\. Request again with `\/jit request`/);
+    expect(e2e.backend.endOf(id)).toBe(start + 60 * MINUTE);
+
+    await e2e.click('UREQ', extended, 'jit_revoke', { expectReply: false });
+    await until(() => !e2e!.backend.isOpen(id));
+    await until(() => e2e!.bot.workflow.get(id).state === 'closed');
+    expect((await e2e.auditThread(id)).join('\n')).toMatch(/Extended[\s\S]*revoked by <@UREQ>[\s\S]*Closed/);
+    expect(await e2e.click('UREQ', opened, 'jit_revoke')).toMatch(/there is no open grant to revoke/);
+    expect(await e2e.click('UREQ', extended, 'jit_extend')).toMatch(/is closed, not open/);
+  });
+
+  it('slashExtend_withADuration_extendsByThat_andRefusesPastTheMax', async () => {
+    e2e = await startE2E({ policy: POLICY.replace('maxDuration: 1h', 'maxDuration: 3h') });
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 2h'));
+    const start = e2e.bot.workflow.get(id).startAt!;
+    expect(await e2e.command('UREQ', `extend ${id} 30m`)).toMatch(new RegExp(`Request #${id} is extended by 30m: open until <!date`));
+    expect(e2e.backend.endOf(id)).toBe(start + 150 * MINUTE);
+    expect(await e2e.command('UREQ', `extend ${id} 1h`)).toMatch(/1h more would pass the maximum of 3h from its start: ask for 30m or less/);
+    expect(await e2e.command('UREQ', `extend ${id}`)).toMatch(/is extended by 30m, as much as the port maximum allows/);
+    expect(e2e.backend.endOf(id)).toBe(start + 180 * MINUTE);
+    expect(await e2e.command('UREQ', 'extend nope')).toMatch(/is not a request ID/);
+  });
+});
+
+describe('the warning before the end', () => {
+  it('shortGrant_getsOneWarningDmWithExtend_evenAcrossARestart', async () => {
+    e2e = await startE2E({ policy: POLICY, env: { JIT_EXPIRY_WARNING: '2s' } });
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 4s'));
+    const warning = await dmNumber(e2e, 'UREQ', 2, /ends soon, at <!date.*Need longer\? Click \*Extend\*/);
+    expect(buttonTexts(warning)).toEqual(['Extend']);
+    expect(e2e.bot.workflow.get(id).expiryWarnedFor).toBe(e2e.bot.workflow.get(id).endAt);
+
+    e2e = await e2e.restart();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(grantDms(e2e, 'UREQ').filter((c) => /ends soon/.test(String(c.args.text)))).toHaveLength(1);
+
+    // Extend from the warning: the grant and the firewall get a new end, and a new warning is armed for it.
+    const endAt = e2e.bot.workflow.get(id).endAt!;
+    await e2e.click('UREQ', warning, 'jit_extend', { expectReply: false });
+    await until(() => e2e!.backend.endOf(id) === endAt + 4000);
+    await dmNumber(e2e, 'UREQ', 3, /is extended/);
+    await dmNumber(e2e, 'UREQ', 4, /ends soon/);
+    await until(() => e2e!.bot.workflow.get(id).state === 'closed', 8000);
+    expect(grantDms(e2e, 'UREQ').filter((c) => /ends soon/.test(String(c.args.text)))).toHaveLength(2);
+  }, 20_000);
+});
