@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config/env.js';
 import { loadPolicyFile } from './config/policy-file.js';
 import { JitError } from './domain/errors.js';
 import { formatPolicyProblems } from './domain/policy/parse.js';
+import { DEFAULT_PENDING_TIMEOUT_SECONDS } from './domain/rules.js';
 import type { Policy } from './domain/types.js';
 import type { FirewallBackend } from './firewall/backend.js';
 import { createBackends } from './firewall/factory.js';
@@ -84,7 +85,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     directory: new SlackDirectory(app.client, clock, logger),
     randomBytes: (size) => randomBytes(size),
     logger,
-    settings: { pendingTimeoutMs: config.JIT_PENDING_TIMEOUT, expiryWarningMs: config.JIT_EXPIRY_WARNING, ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}) },
+    settings: { pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_SECONDS * 1000, expiryWarningMs: config.JIT_EXPIRY_WARNING, ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}) },
     listener: {
       activated: (request) => {
         timers?.schedule(request);

@@ -110,7 +110,6 @@ const schema = z.object({
     .default('jit')
     .refine((value) => /^[a-z][a-z0-9_]{0,31}$/.test(value), { message: 'must be an nftables table name such as jit (lower case letters, digits, _)' }),
   JIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info'),
-  JIT_PENDING_TIMEOUT: durationMs('30m'),
   JIT_EXPIRY_WARNING: durationMs('5m'),
   JIT_SWEEP_SCHEDULE: z
     .string()

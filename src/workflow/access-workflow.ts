@@ -14,7 +14,7 @@ import { sweep, type SweepReport } from './sweep.js';
 export class AccessWorkflow {
   constructor(readonly ctx: WorkflowContext) {}
 
-  check(input: RequestInput): FieldProblem[] {
+  check(input: RequestInput): Promise<FieldProblem[]> {
     return checkRequest(this.ctx, input);
   }
 

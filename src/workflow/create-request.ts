@@ -24,12 +24,15 @@ const ME = new Set(['me', 'myip', 'my-ip']);
 
 const ID_ATTEMPTS = 8;
 
-/** Validation alone, for the modal's inline errors before the view closes. */
-export function checkRequest(ctx: WorkflowContext, input: RequestInput): FieldProblem[] {
+/** Validation and the matched rule's justification policy, for the modal's inline errors before the view closes. */
+export async function checkRequest(ctx: WorkflowContext, input: RequestInput): Promise<FieldProblem[]> {
   const resolved = withRecordedSource(ctx, input);
   if (!resolved) return [noRecordedSource()];
-  const result = validateDraft(resolved, ctx.policy());
-  return result.ok ? [] : result.problems;
+  const policy = ctx.policy();
+  const result = validateDraft(resolved, policy);
+  if (!result.ok) return result.problems;
+  const decision = await decideFor(ctx, policy, result.draft, result.vm);
+  return decision.justificationError ? [{ field: 'justification', message: decision.justificationError }] : [];
 }
 
 export async function createRequest(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
@@ -40,9 +43,10 @@ export async function createRequest(ctx: WorkflowContext, input: RequestInput): 
   if (!validated.ok) return { ok: false, problems: validated.problems };
   const { draft, vm } = validated;
 
-  const requesterGroups = await ctx.directory.groupsOf(draft.requester, groupIds(requesterCandidates(policy)));
   const now = ctx.clock.now();
-  const decision = await withEligibleApprovers(ctx, decide({ draft, vm, requesterGroups, now }, policy), draft.requester);
+  const decided = await decideFor(ctx, policy, draft, vm);
+  if (decided.justificationError) return { ok: false, problems: [{ field: 'justification', message: decided.justificationError }] };
+  const decision = await withEligibleApprovers(ctx, decided, draft.requester);
   const target = targetOf(ctx, vm);
   const request = await insertWithFreshId(ctx, draft, decision, target, now);
   ctx.listener.notified?.();
@@ -68,6 +72,11 @@ function noRecordedSource(): FieldProblem {
     field: 'source',
     message: 'No address of yours is recorded: open the "Use my IP" link first, or type your address (e.g. 203.0.113.7).',
   };
+}
+
+async function decideFor(ctx: WorkflowContext, policy: Policy, draft: RequestDraft, vm: VmPolicy): Promise<Decision> {
+  const requesterGroups = await ctx.directory.groupsOf(draft.requester, groupIds(requesterCandidates(policy)));
+  return decide({ draft, vm, requesterGroups, now: ctx.clock.now() }, policy);
 }
 
 function requesterCandidates(policy: Policy): string[] {
@@ -134,7 +143,15 @@ async function insertWithFreshId(
         notifications.push({ kind: 'approval_request', target: destination, request });
       }
     } else {
-      const settled = auditEvent(request.state === 'approved' ? 'request.approved' : 'request.denied', request, 'system', now, decision.reasons.join('; '));
+      // Break-glass: the requester approves their own request, on the record.
+      const breakGlass = decision.effect === 'break_glass';
+      const settled = auditEvent(
+        request.state === 'approved' ? 'request.approved' : 'request.denied',
+        request,
+        breakGlass ? request.requester : 'system',
+        now,
+        `${breakGlass ? 'break-glass: ' : ''}${decision.reasons.join('; ')}`,
+      );
       events.push(settled);
       notifications.push(...announce(settled, request, { dm: true }));
     }
@@ -148,7 +165,7 @@ async function insertWithFreshId(
 }
 
 function initialRequest(id: string, draft: RequestDraft, decision: Decision, target: GrantTarget, now: number): AccessRequest {
-  const state = decision.effect === 'approve' ? 'approved' : decision.effect === 'deny' ? 'denied' : 'pending';
+  const state = decision.effect === 'approve' || decision.effect === 'break_glass' ? 'approved' : decision.effect === 'deny' ? 'denied' : 'pending';
   return {
     ...draft,
     id,
@@ -158,7 +175,7 @@ function initialRequest(id: string, draft: RequestDraft, decision: Decision, tar
     decision,
     approvals: [],
     target,
-    ...(state === 'pending' ? {} : { decidedBy: 'system', reason: decision.reasons.join('; ') }),
+    ...(state === 'pending' ? {} : { decidedBy: decision.effect === 'break_glass' ? draft.requester : 'system', reason: decision.reasons.join('; ') }),
   };
 }
 

@@ -17,7 +17,7 @@ export async function sweep(ctx: WorkflowContext): Promise<SweepReport> {
   const now = ctx.clock.now();
 
   for (const request of ctx.store.listRequests({ states: ['pending'] })) {
-    if (request.createdAt + ctx.settings.pendingTimeoutMs <= now && (await timeOut(ctx, request.id))) report.timedOut++;
+    if (pendingDeadline(ctx, request) <= now && (await timeOut(ctx, request.id))) report.timedOut++;
   }
   for (const request of ctx.store.listRequests({ states: ['approved'] })) {
     const resumed = await settle(ctx, request, () => resumeApproved(ctx, request.id));
@@ -41,11 +41,17 @@ async function settle(ctx: WorkflowContext, request: AccessRequest, work: () => 
   }
 }
 
+/** The matched rule's pending timeout (requests stored before rules had one: the default). */
+export function pendingDeadline(ctx: WorkflowContext, request: AccessRequest): number {
+  const timeoutMs = request.decision.pendingTimeoutSeconds === undefined ? ctx.settings.pendingTimeoutMs : request.decision.pendingTimeoutSeconds * 1000;
+  return request.createdAt + timeoutMs;
+}
+
 function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
   return ctx.lock.run(id, async () => {
     const current = ctx.store.getRequest(id);
     const now = ctx.clock.now();
-    if (!current || current.state !== 'pending' || current.createdAt + ctx.settings.pendingTimeoutMs > now) return false;
+    if (!current || current.state !== 'pending' || pendingDeadline(ctx, current) > now) return false;
     const next: AccessRequest = { ...current, state: 'timed_out', decidedBy: 'system', reason: 'no decision in time' };
     const event = auditEvent('request.timed_out', next, 'system', now);
     const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));

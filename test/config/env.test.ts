@@ -13,7 +13,6 @@ describe('loadConfig', () => {
         JIT_DB: './data/jit.db',
         JIT_POLICY: './policy.yaml',
         JIT_BACKEND: 'memory',
-        JIT_PENDING_TIMEOUT: 30 * 60_000,
       }),
     });
     expect(result.ok && [result.config.SLACK_APP_TOKEN, result.config.SLACK_API_URL]).toEqual([undefined, undefined]);
@@ -59,7 +58,6 @@ describe('loadConfig', () => {
     [{ JIT_PUBLIC_URL: 'jit.example.com' }, /^JIT_PUBLIC_URL must be an http\(s\) URL/],
     [{ JIT_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.0/33' }, /^JIT_TRUSTED_PROXIES must list the CIDRs of your reverse proxies, comma-separated: `10.0.0.0\/33` has an impossible prefix/],
     [{ JIT_LOG_LEVEL: 'loud' }, /^JIT_LOG_LEVEL must be one of debug, info, warn, error/],
-    [{ JIT_PENDING_TIMEOUT: '30' }, /^JIT_PENDING_TIMEOUT must be a number followed by ms, s or m/],
     [{ JIT_SWEEP_SCHEDULE: 'every minute' }, /^JIT_SWEEP_SCHEDULE must be a cron expression/],
   ])('loadConfig_badValue_namesTheVariable %j', (override, message) => {
     const env: Record<string, string | undefined> = { ...base, ...override };

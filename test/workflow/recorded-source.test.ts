@@ -23,7 +23,7 @@ describe('`me` as the source', () => {
   it('emptySource_fromTheForm_usesTheRecordedAddressToo', async () => {
     h = createHarness();
     h.store.recordSourceLink('nonce-1', 'UREQ', '2001:db8::7', h.clock.now());
-    expect(h.workflow.check(h.input({ source: '' }))).toEqual([]);
+    expect(await h.workflow.check(h.input({ source: '' }))).toEqual([]);
     const result = await h.workflow.request(h.input({ source: '' }));
     expect(result.ok && result.request.source).toBe('2001:db8::7/128');
   });
@@ -32,12 +32,12 @@ describe('`me` as the source', () => {
     h = createHarness();
     h.store.recordSourceLink('nonce-1', 'UREQ', '198.51.100.7', h.clock.now());
     h.clock.advance(RECORDED_SOURCE_MS + 1);
-    expect(h.workflow.check(h.input({ source: 'me' }))[0]?.field).toBe('source');
+    expect((await h.workflow.check(h.input({ source: 'me' })))[0]?.field).toBe('source');
   });
 
   it('me_recordedForSomeoneElse_isNotUsed', async () => {
     h = createHarness();
     h.store.recordSourceLink('nonce-1', 'UOTHER', '198.51.100.7', h.clock.now());
-    expect(h.workflow.check(h.input({ source: 'me' }))[0]?.field).toBe('source');
+    expect((await h.workflow.check(h.input({ source: 'me' })))[0]?.field).toBe('source');
   });
 });

@@ -38,7 +38,7 @@ export function registerModal(app: App, deps: ListenerDeps): void {
   app.view(MODAL_IDS.callbackId, async ({ ack, body, view, client }) => {
     const user = body.user.id;
     const input = { requester: user, ...readModalValues(view.state.values as ModalStateValues) };
-    const problems = deps.workflow.check(input);
+    const problems = await deps.workflow.check(input);
     if (problems.length > 0) {
       const errors: Record<string, string> = {};
       for (const problem of problems) {
