@@ -3,7 +3,7 @@
 // with process.env; the end-to-end tests run it in-process with their own env.
 
 import { randomBytes } from 'node:crypto';
-import { LogLevel } from '@slack/bolt';
+import { LogLevel, type CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
 import { loadPolicyFile } from './config/policy-file.js';
 import { JitError } from './domain/errors.js';
@@ -14,6 +14,8 @@ import type { FirewallBackend } from './firewall/backend.js';
 import { createBackends } from './firewall/factory.js';
 import { BackendRegistry } from './firewall/registry.js';
 import { healthRoute } from './http/health.js';
+import { MY_IP_PATH, myIpRoute } from './http/my-ip/route.js';
+import { LINK_TTL_MS, linkKey, signLink } from './http/my-ip/token.js';
 import { createLogger, type JitLogger } from './log.js';
 import { OutboxWorker } from './notify/outbox-worker.js';
 import { SlackNotifier } from './notify/slack-notifier.js';
@@ -22,6 +24,7 @@ import { Sweeper } from './scheduler/sweeper.js';
 import { WarningTimers } from './scheduler/warning-timers.js';
 import { createSlackApp, registerListeners, startSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
+import type { MyIpDraft } from './slack/listeners/deps.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
 import { KeyedLock } from './workflow/context.js';
@@ -66,7 +69,23 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   checkBackends(policy, backends);
   const store = openStore(config.JIT_DB, clock);
 
-  const app = createSlackApp({ config, logger, routes: [healthRoute(store, backends)] });
+  // "Use my IP" links (only when JIT_PUBLIC_URL says where browsers reach the bot).
+  const myIp = config.JIT_PUBLIC_URL ? myIpLinks(config.JIT_PUBLIC_URL, linkKey(config.SLACK_SIGNING_SECRET), clock) : undefined;
+  const routes: CustomRoute[] = [healthRoute(store, backends)];
+  if (myIp) {
+    routes.push(
+      myIpRoute({
+        store,
+        // Bound late: the workflow is built after the app that serves this route.
+        workflow: { request: (input) => workflow.request(input) },
+        key: myIp.key,
+        trustedProxies: config.JIT_TRUSTED_PROXIES,
+        clock,
+        logger,
+      }),
+    );
+  }
+  const app = createSlackApp({ config, logger, routes });
   const lock = new KeyedLock();
   const outbox = new OutboxWorker(
     store,
@@ -103,7 +122,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   timers = new ExpiryTimers((id) => workflow.expire(id), clock, logger);
   warnings = new WarningTimers((id) => workflow.warnExpiry(id), clock, logger, config.JIT_EXPIRY_WARNING);
   const sweeper = new Sweeper(() => workflow.sweep(), config.JIT_SWEEP_SCHEDULE, logger);
-  registerListeners(app, { workflow, policy: () => policy, clock, logger });
+  registerListeners(app, { workflow, policy: () => policy, clock, logger, ...(myIp ? { myIpUrl: myIp.url } : {}) });
 
   // Startup: close what expired while we were down, resume what a crash left
   // approved, and re-arm a timer for every grant still open.
@@ -165,6 +184,16 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
         logger.info('jit bot stopped');
       })();
       return stopping;
+    },
+  };
+}
+
+function myIpLinks(publicUrl: string, key: Buffer, clock: Clock) {
+  return {
+    key,
+    url: (user: string, draft?: MyIpDraft): string => {
+      const token = signLink({ nonce: randomBytes(16).toString('base64url'), user, expiresAt: clock.now() + LINK_TTL_MS, ...(draft ? { draft } : {}) }, key);
+      return `${publicUrl}${MY_IP_PATH}/${token}`;
     },
   };
 }

@@ -12,6 +12,7 @@ export type JitCommand =
   | { kind: 'revoke'; id: string }
   /** `duration` is how much longer, as typed; absent: the grant's original length (capped). */
   | { kind: 'extend'; id: string; duration?: string }
+  | { kind: 'explain'; vm: string; ports: string; source: string; duration: string }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -33,6 +34,13 @@ export function parseJitCommand(text: string): JitCommand {
       return idCommand(verb.toLowerCase() as 'cancel' | 'revoke', args);
     case 'request':
       return requestCommand(text, args);
+    case 'explain': {
+      if (args.length !== 4) {
+        return { kind: 'invalid', message: 'Usage: `/jit explain <vm> <ports> <source> <duration>`, e.g. `/jit explain web-1 22 203.0.113.7 2h`: shows which rule would decide, without requesting anything.' };
+      }
+      const [vm, ports, source, duration] = args as [string, string, string, string];
+      return { kind: 'explain', vm, ports, source, duration };
+    }
     case 'extend':
       return extendCommand(args);
     default:

@@ -9,6 +9,7 @@ import { cancel, revoke } from './end-request.js';
 import { warnExpiry } from './expiry-warning.js';
 import { extend, type ExtendOptions, type ExtendResult } from './extend.js';
 import { expire } from './grant.js';
+import { explainRequest, type ExplainResult } from './explain.js';
 import { sweep, type SweepReport } from './sweep.js';
 
 export class AccessWorkflow {
@@ -16,6 +17,11 @@ export class AccessWorkflow {
 
   check(input: RequestInput): Promise<FieldProblem[]> {
     return checkRequest(this.ctx, input);
+  }
+
+  /** What the rules would decide, and why; stores nothing. */
+  explain(input: RequestInput): Promise<ExplainResult> {
+    return explainRequest(this.ctx, input);
   }
 
   request(input: RequestInput): Promise<CreateResult> {

@@ -60,14 +60,14 @@ export async function createRequest(ctx: WorkflowContext, input: RequestInput): 
  * `me` (or an empty source from the form) means the address the requester's
  * latest "Use my IP" link recorded; undefined when there is none recent enough.
  */
-function withRecordedSource(ctx: WorkflowContext, input: RequestInput): RequestInput | undefined {
+export function withRecordedSource(ctx: WorkflowContext, input: RequestInput): RequestInput | undefined {
   const source = input.source.trim();
   if (source !== '' && !ME.has(source.toLowerCase())) return input;
   const recorded = ctx.store.recentSource(input.requester, ctx.clock.now() - RECORDED_SOURCE_MS);
   return recorded === undefined ? undefined : { ...input, source: recorded };
 }
 
-function noRecordedSource(): FieldProblem {
+export function noRecordedSource(): FieldProblem {
   return {
     field: 'source',
     message: 'No address of yours is recorded: open the "Use my IP" link first, or type your address (e.g. 203.0.113.7).',
@@ -75,8 +75,12 @@ function noRecordedSource(): FieldProblem {
 }
 
 async function decideFor(ctx: WorkflowContext, policy: Policy, draft: RequestDraft, vm: VmPolicy): Promise<Decision> {
-  const requesterGroups = await ctx.directory.groupsOf(draft.requester, groupIds(requesterCandidates(policy)));
-  return decide({ draft, vm, requesterGroups, now: ctx.clock.now() }, policy);
+  return decide({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, draft.requester), now: ctx.clock.now() }, policy);
+}
+
+/** The requester's memberships among the groups the rules name (the only ones that can matter). */
+export function requesterGroupsOf(ctx: WorkflowContext, policy: Policy, requester: string): Promise<string[]> {
+  return ctx.directory.groupsOf(requester, groupIds(requesterCandidates(policy)));
 }
 
 function requesterCandidates(policy: Policy): string[] {

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@slack/bolt';
 import { callerAddress } from '../../domain/caller-address.js';
 import type { Cidr } from '../../domain/cidr.js';
-import type { AccessWorkflow } from '../../workflow/access-workflow.js';
+import type { CreateResult, RequestInput } from '../../workflow/create-request.js';
 import type { Clock, Store } from '../../workflow/ports.js';
 import { myIpPage, type PageContent } from './page.js';
 import { verifyLink } from './token.js';
@@ -15,14 +15,14 @@ export const MY_IP_PATH = '/jit/my-ip';
 
 export interface MyIpDeps {
   store: Store;
-  workflow: AccessWorkflow;
+  workflow: { request(input: RequestInput): Promise<CreateResult> };
   key: Buffer;
   trustedProxies: readonly Cidr[];
   clock: Clock;
   logger: Logger;
 }
 
-type Req = IncomingMessage & { params?: Record<string, string> };
+type Req = IncomingMessage & { params?: Record<string, string | string[] | undefined> };
 
 export function myIpRoute(deps: MyIpDeps) {
   return {
@@ -41,7 +41,8 @@ export function myIpRoute(deps: MyIpDeps) {
 }
 
 async function handle(deps: MyIpDeps, req: Req): Promise<PageContent> {
-  const check = verifyLink(req.params?.token ?? '', deps.key, deps.clock.now());
+  const token = req.params?.token;
+  const check = verifyLink(typeof token === 'string' ? token : '', deps.key, deps.clock.now());
   if (!check.ok) {
     return check.reason === 'expired'
       ? { status: 410, title: 'This link has expired', body: 'Links work for five minutes. Ask for a new one in Slack.' }

@@ -8,6 +8,7 @@ import { requestModal } from '../blocks/modal.js';
 import { parseJitCommand } from '../command.js';
 import { requestAcceptedText } from '../blocks/reply.js';
 import { extendedReplyText } from '../blocks/grant-dm.js';
+import { explainText, myIpLinkText } from '../blocks/explain.js';
 import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
@@ -23,11 +24,24 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
         case 'invalid':
           return void (await reply(`${escapeMrkdwn(parsed.message)}\nType \`/jit help\` for every command.`));
         case 'request_modal':
-          return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal({ vms: deps.policy().vms }) }));
+          return void (await client.views.open({
+            trigger_id: command.trigger_id,
+            view: requestModal({ vms: deps.policy().vms, ...(deps.myIpUrl ? { myIpUrl: deps.myIpUrl(user) } : {}) }),
+          }));
         case 'request': {
           const { kind: _kind, ...fields } = parsed;
           const result = await deps.workflow.request({ requester: user, ...fields });
+          if (!result.ok && result.needsSourceLink && deps.myIpUrl) {
+            const { source: _source, ...draft } = fields;
+            return void (await reply(myIpLinkText(deps.myIpUrl(user, draft))));
+          }
           return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(result.problems)));
+        }
+        case 'explain': {
+          const { kind: _kind, ...fields } = parsed;
+          const result = await deps.workflow.explain({ requester: user, ...fields, justification: '' });
+          const asked = `${fields.vm} ${fields.ports} ${fields.source} ${fields.duration}`;
+          return void (await reply(result.ok ? explainText(asked, result.lines) : problemsText(result.problems)));
         }
         case 'list': {
           const message = requestListBlocks(deps.workflow.openRequestsOf(user), deps.clock.now());

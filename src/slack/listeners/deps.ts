@@ -12,6 +12,18 @@ export interface ListenerDeps {
   policy: () => Policy;
   clock: Clock;
   logger: Logger;
+  /**
+   * Mints a "Use my IP" link for the user (with a draft: opening it creates that
+   * request). Undefined when JIT_PUBLIC_URL is not set.
+   */
+  myIpUrl?: (user: string, draft?: MyIpDraft) => string;
+}
+
+export interface MyIpDraft {
+  vm: string;
+  ports: string;
+  duration: string;
+  justification: string;
 }
 
 /** A sentence for the user: a JitError's own message, or a generic one (details go to the log). */

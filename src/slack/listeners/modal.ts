@@ -26,8 +26,14 @@ export function registerModal(app: App, deps: ListenerDeps): void {
         vms: deps.policy().vms,
         selectedVm: action.selected_option.value,
         initial: { source: values.source, duration: values.duration, justification: values.justification },
+        ...(deps.myIpUrl ? { myIpUrl: deps.myIpUrl(body.user.id) } : {}),
       }),
     });
+  });
+
+  // The "Use my IP" link button opens the browser; Slack still tells the app, which only acknowledges.
+  app.action({ action_id: MODAL_IDS.myIpAction, type: 'block_actions' }, async ({ ack }) => {
+    await ack();
   });
 
   // More than 100 VMs: the select becomes an external select and asks here.

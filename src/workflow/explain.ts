@@ -1,0 +1,22 @@
+// Use case: `/jit explain` — what the rules would decide for a request, and why
+// each earlier rule did not match. Stores nothing, changes nothing.
+
+import { validateDraft } from '../domain/draft.js';
+import { explainLines } from '../domain/explain.js';
+import { evaluate } from '../domain/rules.js';
+import type { Decision } from '../domain/types.js';
+import type { WorkflowContext } from './context.js';
+import { noRecordedSource, requesterGroupsOf, withRecordedSource, type FieldProblem, type RequestInput } from './create-request.js';
+
+export type ExplainResult = { ok: true; decision: Decision; lines: string[] } | { ok: false; problems: FieldProblem[] };
+
+export async function explainRequest(ctx: WorkflowContext, input: RequestInput): Promise<ExplainResult> {
+  const resolved = withRecordedSource(ctx, input);
+  if (!resolved) return { ok: false, problems: [noRecordedSource()] };
+  const policy = ctx.policy();
+  const validated = validateDraft(resolved, policy);
+  if (!validated.ok) return { ok: false, problems: validated.problems };
+  const { draft, vm } = validated;
+  const evaluation = evaluate({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, draft.requester), now: ctx.clock.now() }, policy);
+  return { ok: true, decision: evaluation.decision, lines: explainLines(evaluation) };
+}

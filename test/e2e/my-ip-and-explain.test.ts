@@ -1,0 +1,122 @@
+// "Use my IP" links and /jit explain, through signed Slack requests and a browser's HTTP calls.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { slashCommand, textValue, selectValue } from '../support/slack-requests.js';
+import { requestIdIn, SECRET, startE2E, type E2E } from './harness.js';
+
+const PUBLIC = 'https://jit.example.test';
+let e2e: E2E | undefined;
+afterEach(async () => {
+  if (!e2e) return;
+  expect(e2e.fake.rejected().map((c) => `${c.method}: ${JSON.stringify(c.response)}`)).toEqual([]);
+  await e2e.stop();
+  e2e = undefined;
+});
+
+/** The bot's own URL for a link it handed out under JIT_PUBLIC_URL. */
+const local = (e: E2E, url: string) => url.replace(PUBLIC, e.baseUrl);
+const linkIn = (text: string): string => {
+  const match = /<(https:\/\/jit\.example\.test\/jit\/my-ip\/[^|>]+)\|Use my IP>/.exec(text);
+  if (!match) throw new Error(`no link in: ${text}`);
+  return match[1]!;
+};
+
+describe('Use my IP', () => {
+  it('inlineRequestWithMe_linkShowsTheAddress_confirmCreatesTheRequest_onceOnly', async () => {
+    e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC } });
+    const reply = await e2e.command('UREQ', 'request web-1 22 me 1h deploy');
+    const url = local(e2e, linkIn(reply));
+    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
+
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Use 127.0.0.1');
+    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]); // looking is not confirming
+
+    const confirmed = await fetch(url, { method: 'POST' });
+    expect(confirmed.status).toBe(200);
+    const id = requestIdIn(await confirmed.text());
+    expect(e2e.bot.workflow.get(id)).toMatchObject({ source: '127.0.0.1/32', vm: 'web-1', justification: 'deploy', state: 'pending' });
+
+    const again = await fetch(url, { method: 'POST' });
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain('already used');
+    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toHaveLength(1);
+  });
+
+  it('forwardedFor_isHonouredOnlyFromTrustedProxies', async () => {
+    e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC, JIT_TRUSTED_PROXIES: '127.0.0.0/8' } });
+    const trusted = local(e2e, linkIn(await e2e.command('UREQ', 'request web-1 22 me 1h')));
+    const created = await fetch(trusted, { method: 'POST', headers: { 'x-forwarded-for': '198.51.100.23' } });
+    expect(e2e.bot.workflow.get(requestIdIn(await created.text())).source).toBe('198.51.100.23/32');
+    await e2e.stop();
+
+    e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC } });
+    const untrusted = local(e2e, linkIn(await e2e.command('UREQ', 'request web-1 22 me 1h')));
+    const spoofed = await fetch(untrusted, { method: 'POST', headers: { 'x-forwarded-for': '198.51.100.23' } });
+    expect(e2e.bot.workflow.get(requestIdIn(await spoofed.text())).source).toBe('127.0.0.1/32');
+  });
+
+  it('forgedLink_isRefused', async () => {
+    e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC } });
+    const url = local(e2e, linkIn(await e2e.command('UREQ', 'request web-1 22 me 1h')));
+    const forged = await fetch(`${url.slice(0, -3)}abc`, { method: 'POST' });
+    expect(forged.status).toBe(400);
+    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
+  });
+
+  it('modal_linkRecordsTheAddress_thenAnEmptySourceUsesIt', async () => {
+    e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC } });
+    expect((await slashCommand(e2e.baseUrl, SECRET, { text: 'request', userId: 'UMODAL', responseUrl: e2e.fake.responseUrl() })).status).toBe(200);
+    const opened = await e2e.fake.waitFor('views.open');
+    const blocks = (opened.args.view as { blocks: { block_id?: string; elements?: { url?: string }[] }[] }).blocks;
+    const url = blocks.find((b) => b.block_id === 'my_ip')?.elements?.[0]?.url;
+    expect(url).toMatch(/^https:\/\/jit\.example\.test\/jit\/my-ip\//);
+    const recorded = await fetch(local(e2e, url!), { method: 'POST' });
+    expect(await recorded.text()).toContain('Recorded 127.0.0.1');
+
+    const submitted = await e2e.submitModal('UMODAL', {
+      vm: { vm_select: selectValue('web-1') },
+      ports: { ports_select: { type: 'multi_static_select', selected_options: [{ value: '22' }] } },
+      source: { source_input: textValue(null) },
+      duration: { duration_input: textValue('30m') },
+      justification: { justification_input: textValue(null) },
+    });
+    expect(submitted.json ?? {}).not.toHaveProperty('response_action');
+    await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'UAPPROVER1');
+    expect(e2e.bot.workflow.openRequestsOf('UMODAL')[0]).toMatchObject({ source: '127.0.0.1/32' });
+  });
+
+  it('withoutPublicUrl_meExplainsWhatToDo', async () => {
+    e2e = await startE2E();
+    expect(await e2e.command('UREQ', 'request web-1 22 me 1h')).toMatch(/open the "Use my IP" link first, or type your address/);
+  });
+});
+
+describe('/jit explain', () => {
+  it('explain_showsTheDecisionAndWhyEarlierRulesDidNotMatch_storesNothing', async () => {
+    e2e = await startE2E({
+      policy: `approvers: [UAPPROVER1]
+virtualMachines:
+  - id: web-1
+    tags: {env: prod}
+    ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H}]
+rules:
+  - name: office-only
+    match: {sources: [10.0.0.0/8]}
+    effect: approve
+  - name: prod-two
+    match: {tags: {env: prod}}
+    effect: require_approval
+    approvals: 2
+    approvers: [UAPPROVER1, UAPPROVER2]
+`,
+    });
+    const reply = await e2e.command('UREQ', 'explain web-1 22 198.51.100.7 1h');
+    expect(reply).toMatch(/Decision: .*2 approvals.*prod-two/);
+    expect(reply).toMatch(/rule office-only did not match: source 198\.51\.100\.7\/32 is not inside 10\.0\.0\.0\/8/);
+    expect(reply).toContain('Nothing was requested');
+    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
+    expect(await e2e.command('UREQ', 'explain web-1 22')).toMatch(/Usage: `\/jit explain/);
+  });
+});
