@@ -14,12 +14,14 @@ export function helpText(): string {
     '• `/jit cancel <id>`: withdraw a pending request of yours, e.g. `/jit cancel abc123`.',
     '• `/jit revoke <id>`: close granted access now instead of waiting for its end time.',
     '• `/jit extend <id> [duration]`: more time for your open access, e.g. `/jit extend abc123 30m`; without a duration, as long again as first granted (never past the port maximum from the start). The *Extend* button in my DM does the same.',
+    '• `/jit explain <vm> <ports> <source> <duration>`: which rule would decide such a request, and why the earlier rules did not match. Nothing is requested.',
     '• `/jit help`: this message.',
     '',
     '*Durations*: `90m`, `2h`, `1d`, or ISO 8601 like `PT3H`. Each port has a maximum set by policy (shown in the form).',
     '',
     '*Source*: the address you connect from: one IP (`203.0.113.7`, `2001:db8::7`) or a CIDR (`203.0.113.0/24`). ' +
-      'It must lie inside the sources the VM\'s policy allows; `*` (any source) only where the policy allows any.',
+      'It must lie inside the sources the VM\'s policy allows; `*` (any source) only where the policy allows any. ' +
+      '`me` (or an empty source in the form) uses the address your browser connects from: I give you a *Use my IP* link.',
     '',
     'Depending on the rules, a request is approved at once, denied, or sent to approvers, who see *Approve* and *Deny* buttons. ' +
       'I DM you at each step, and every step is recorded in the audit channel.',
