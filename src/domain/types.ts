@@ -140,6 +140,16 @@ export interface AccessRequest extends RequestDraft {
   decision: Decision;
   /** Distinct user IDs who approved so far. */
   approvals: string[];
+  /**
+   * Distinct user IDs who clicked Deny on a request whose rule says a Deny does
+   * not end it (`denyEndsRequest: false`). Nobody is in both lists.
+   */
+  denials?: string[];
+  /**
+   * When the approvers were reminded, halfway to the pending timeout. Persisted
+   * with the reminder in one compare-and-swap, so they are reminded once only.
+   */
+  remindedAt?: number;
   /** Who denied, cancelled or revoked; or `system`. */
   decidedBy?: string;
   startAt?: number;
@@ -153,6 +163,9 @@ export interface AccessRequest extends RequestDraft {
   target?: GrantTarget;
   /** Failed close attempts so far (the close is retried until the backend confirms). */
   closeAttempts?: number;
+  /** Break-glass only: the approver who reviewed it afterwards (until then it is on the unreviewed list). */
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
   /** How often the grant was extended; `endAt` is then later than startAt + durationSeconds. */
   extensions?: number;
   /**
@@ -175,6 +188,8 @@ export interface GrantTarget {
 export type AuditEventName =
   | 'request.created'
   | 'request.approval_added'
+  | 'request.denial_added'
+  | 'request.reminded'
   | 'request.approved'
   | 'request.denied'
   | 'request.cancelled'
@@ -185,7 +200,8 @@ export type AuditEventName =
   | 'grant.closed'
   | 'grant.close_failed'
   | 'grant.extended'
-  | 'grant.expiry_warning';
+  | 'grant.expiry_warning'
+  | 'request.acknowledged';
 
 export interface AuditEvent {
   requestId: string;

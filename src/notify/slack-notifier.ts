@@ -4,11 +4,13 @@
 // them or update them in place.
 
 import type { WebClient } from '@slack/web-api';
-import type { Policy } from '../domain/types.js';
+import type { AccessRequest, Policy } from '../domain/types.js';
 import { approvalMessage, approvalResolvedMessage } from '../slack/blocks/approval.js';
+import { breakGlassMessage } from '../slack/blocks/break-glass.js';
 import { auditAlertText, auditReplyText, auditRootMessage } from '../slack/blocks/audit.js';
 import { connectHint } from '../slack/blocks/dm.js';
 import { requesterDmMessage } from '../slack/blocks/grant-dm.js';
+import { approvalReminderText } from '../slack/blocks/reminder.js';
 import type { Clock, MessageRef, Notification, Notifier } from '../workflow/ports.js';
 
 export interface SlackNotifierOptions {
@@ -30,9 +32,14 @@ export class SlackNotifier implements Notifier {
       case 'approval_update':
         await this.approvalUpdate(notification, refs);
         return [];
+      case 'approval_reminder':
+        await this.approvalReminder(notification, refs);
+        return [];
       case 'requester_dm':
         await this.requesterDm(notification);
         return [];
+      case 'break_glass':
+        return this.breakGlass(notification.request);
       case 'alert':
         await this.options.client.chat.postMessage({
           channel: this.options.auditChannel,
@@ -69,11 +76,31 @@ export class SlackNotifier implements Notifier {
     return [{ requestId: notification.request.id, role: 'approval', channel: posted.channel ?? notification.target, ts: requireTs(posted.ts) }];
   }
 
+  private async breakGlass(request: AccessRequest): Promise<MessageRef[]> {
+    const message = breakGlassMessage(request);
+    const { client, auditChannel } = this.options;
+    const posted = await client.chat.postMessage({ channel: auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false });
+    return [{ requestId: request.id, role: 'approval', channel: posted.channel ?? auditChannel, ts: requireTs(posted.ts) }];
+  }
+
   private async approvalUpdate(notification: Extract<Notification, { kind: 'approval_update' }>, refs: MessageRef[]): Promise<void> {
     const { request } = notification;
-    const message = request.state === 'pending' ? approvalMessage(request) : approvalResolvedMessage(request, this.options.clock.now());
+    const message =
+      request.decision.effect === 'break_glass'
+        ? breakGlassMessage(request)
+        : request.state === 'pending'
+          ? approvalMessage(request)
+          : approvalResolvedMessage(request, this.options.clock.now());
     for (const ref of refs.filter((candidate) => candidate.role === 'approval')) {
       await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+    }
+  }
+
+  /** A thread reply under each approval message; a retry after a partial failure may repeat one reply, never skip one. */
+  private async approvalReminder(notification: Extract<Notification, { kind: 'approval_reminder' }>, refs: MessageRef[]): Promise<void> {
+    const text = approvalReminderText(notification.request, notification.timesOutAt);
+    for (const ref of refs.filter((candidate) => candidate.role === 'approval')) {
+      await this.options.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, unfurl_links: false });
     }
   }
 

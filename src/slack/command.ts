@@ -13,6 +13,7 @@ export type JitCommand =
   /** `duration` is how much longer, as typed; absent: the grant's original length (capped). */
   | { kind: 'extend'; id: string; duration?: string }
   | { kind: 'explain'; vm: string; ports: string; source: string; duration: string }
+  | { kind: 'breakglass' }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -34,6 +35,8 @@ export function parseJitCommand(text: string): JitCommand {
       return idCommand(verb.toLowerCase() as 'cancel' | 'revoke', args);
     case 'request':
       return requestCommand(text, args);
+    case 'breakglass':
+      return args.length === 0 ? { kind: 'breakglass' } : { kind: 'invalid', message: '`/jit breakglass` takes no arguments.' };
     case 'explain': {
       if (args.length !== 4) {
         return { kind: 'invalid', message: 'Usage: `/jit explain <vm> <ports> <source> <duration>`, e.g. `/jit explain web-1 22 203.0.113.7 2h`: shows which rule would decide, without requesting anything.' };

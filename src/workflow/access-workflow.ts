@@ -9,6 +9,7 @@ import { cancel, revoke } from './end-request.js';
 import { warnExpiry } from './expiry-warning.js';
 import { extend, type ExtendOptions, type ExtendResult } from './extend.js';
 import { expire } from './grant.js';
+import { acknowledge, unreviewed } from './acknowledge.js';
 import { explainRequest, type ExplainResult } from './explain.js';
 import { sweep, type SweepReport } from './sweep.js';
 
@@ -17,6 +18,16 @@ export class AccessWorkflow {
 
   check(input: RequestInput): Promise<FieldProblem[]> {
     return checkRequest(this.ctx, input);
+  }
+
+  /** An approver reviews a break-glass grant. */
+  acknowledge(id: string, user: string): Promise<AccessRequest> {
+    return acknowledge(this.ctx, id, user);
+  }
+
+  /** Break-glass grants not reviewed yet. */
+  unreviewedBreakGlass(): AccessRequest[] {
+    return unreviewed(this.ctx);
   }
 
   /** What the rules would decide, and why; stores nothing. */

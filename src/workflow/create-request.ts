@@ -158,6 +158,7 @@ async function insertWithFreshId(
       );
       events.push(settled);
       notifications.push(...announce(settled, request, { dm: true }));
+      if (breakGlass) notifications.push({ kind: 'break_glass', request });
     }
     try {
       return ctx.store.insertRequest(request, events, notifications);

@@ -21,8 +21,12 @@ export type Notification =
   | { kind: 'approval_request'; target: string; request: AccessRequest }
   /** Rewrite every approval message of the request in place (decided: buttons gone). */
   | { kind: 'approval_update'; request: AccessRequest }
+  /** Nudge the approvers once, halfway to `timesOutAt`: a thread reply under every approval message. */
+  | { kind: 'approval_reminder'; request: AccessRequest; timesOutAt: number }
   /** Something needs a human now (a port that will not close): a top-level, loud audit-channel message. */
   | { kind: 'alert'; event: AuditEvent; request: AccessRequest }
+  /** A break-glass grant: a loud top-level audit message with an Acknowledge button (kept as the request's approval message). */
+  | { kind: 'break_glass'; request: AccessRequest }
   /**
    * Tell the requester what just happened to their request. For an active grant
    * (`grant.opened`, `grant.extended`, `grant.expiry_warning`) the DM carries the

@@ -46,11 +46,14 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
   switch (event.name) {
     case 'request.created':
       return `Requested by ${userMention(event.actor)}`;
-    case 'request.approval_added': {
-      const needed = request.decision.approvalsNeeded;
-      return `${actor(event.actor)} approved (${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'})`;
-    }
+    case 'request.approval_added':
+      return `${actor(event.actor)} approved (${tally(request)})`;
+    case 'request.denial_added':
+      return `${actor(event.actor)} denied; the rule lets the request wait for the other approvers (${tally(request)})${because}`;
+    case 'request.reminded':
+      return `Approvers reminded: ${tally(request)} so far`;
     case 'request.approved':
+      if (request.decision.effect === 'break_glass') return `Break-glass: ${actor(event.actor)} approved their own request${because}`;
       if (event.actor === 'system') {
         const rule = request.decision.matchedRule;
         return rule === null ? 'Approved automatically' : `Approved automatically by rule \`${escapeTruncated(rule, 200)}\``;
@@ -80,6 +83,8 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
     }
     case 'grant.expiry_warning':
       return `Requester warned that access ends soon${because}`;
+    case 'request.acknowledged':
+      return `Break-glass reviewed: acknowledged by ${actor(event.actor)}`;
   }
 }
 
@@ -104,6 +109,12 @@ function closingWhy(event: AuditEvent, request: AccessRequest): string {
   if (why === 'expired') return ': the end time was reached';
   if (why === 'revoked') return `: revoked by ${actor(event.actor)}`;
   return `: ${escapeTruncated(why, DETAIL_MAX)}`;
+}
+
+/** `1 of 2 approvals`. */
+function tally(request: AccessRequest): string {
+  const needed = request.decision.approvalsNeeded;
+  return `${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}`;
 }
 
 function actor(id: string): string {

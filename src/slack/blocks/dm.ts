@@ -19,6 +19,13 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
       const needed = request.decision.approvalsNeeded;
       return `Your request ${id} for ${what} has ${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'} (${mentionList(request.approvals, 20, userMention)}).`;
     }
+    case 'request.denial_added': {
+      const denials = request.denials ?? [];
+      const by = denials.length > 0 ? mentionList(denials, 20, userMention) : 'an approver';
+      return `Your request ${id} for ${what} was denied by ${by}, but it stays open: ${stillNeeds(request)} from the other approvers before it times out.`;
+    }
+    case 'request.reminded':
+      return `The approvers of your request ${id} for ${what} were reminded: it still needs ${stillNeeds(request)}.`;
     case 'request.approved':
       return `Your request ${id} for ${what} was approved. Opening access now.`;
     case 'request.denied': {
@@ -45,7 +52,15 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
       return `Access ${id} to ${what} is extended: open until ${untilText(request)}.`;
     case 'grant.expiry_warning':
       return `Access ${id} to ${what} ends soon, at ${untilText(request)}. Need longer? Click *Extend*.`;
+    case 'request.acknowledged':
+      return `Your break-glass access ${id} to ${what} was reviewed by ${request.acknowledgedBy ? userMention(request.acknowledgedBy) : 'an approver'}.`;
   }
+}
+
+/** `1 more approval`: how far a pending request is from its quorum. */
+function stillNeeds(request: AccessRequest): string {
+  const missing = Math.max(1, request.decision.approvalsNeeded - new Set(request.approvals).size);
+  return `${missing} more approval${missing === 1 ? '' : 's'}`;
 }
 
 function createdText(request: AccessRequest, id: string, what: string): string {

@@ -15,6 +15,7 @@ export function helpText(): string {
     '• `/jit revoke <id>`: close granted access now instead of waiting for its end time.',
     '• `/jit extend <id> [duration]`: more time for your open access, e.g. `/jit extend abc123 30m`; without a duration, as long again as first granted (never past the port maximum from the start). The *Extend* button in my DM does the same.',
     '• `/jit explain <vm> <ports> <source> <duration>`: which rule would decide such a request, and why the earlier rules did not match. Nothing is requested.',
+    '• `/jit breakglass`: break-glass grants no approver has reviewed yet (approvers acknowledge them on the alert).',
     '• `/jit help`: this message.',
     '',
     '*Durations*: `90m`, `2h`, `1d`, or ISO 8601 like `PT3H`. Each port has a maximum set by policy (shown in the form).',

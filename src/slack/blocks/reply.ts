@@ -15,6 +15,9 @@ export function requestAcceptedText(request: AccessRequest): string {
       return `Request ${id} for ${what} is waiting for ${needed === 1 ? 'one approval' : `${needed} approvals`} from ${mentionList(request.decision.approvers)}. You will get a DM when it is decided. Withdraw it with \`/jit cancel ${request.id}\`.`;
     }
     case 'active':
+      if (request.decision.effect === 'break_glass') {
+        return `Break-glass ${id}: ${what} is open until ${slackDate(request.endAt ?? 0)}, without approval. The audit channel was alerted and approvers will review it. Close it early with \`/jit revoke ${request.id}\`.`;
+      }
       return `Request ${id} for ${what} was approved automatically: open until ${slackDate(request.endAt ?? 0)}. Close it early with \`/jit revoke ${request.id}\`.`;
     case 'denied':
       return `Request ${id} for ${what} was denied: ${reason}`;

@@ -1,9 +1,10 @@
-// Approve and Deny buttons on approval messages. The click's own user is
+// Approve and Deny buttons on approval messages, and Acknowledge on break-glass alerts. The click's own user is
 // authorised by the workflow; a refusal is an ephemeral reply that changes nothing.
 
 import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import { normaliseRequestId } from '../../domain/ids.js';
 import { APPROVAL_IDS } from '../blocks/approval.js';
+import { BREAK_GLASS_IDS } from '../blocks/break-glass.js';
 import { userMessage, type ListenerDeps } from './deps.js';
 
 type Decide = (id: string, user: string, whisper: (text: string) => Promise<unknown>) => Promise<unknown>;
@@ -18,6 +19,8 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
     }
   });
   onButton(app, deps, APPROVAL_IDS.deny, (id, user) => deps.workflow.deny(id, user));
+  // Break-glass alerts: the review after the fact. Success shows in the alert itself (updated in place).
+  onButton(app, deps, BREAK_GLASS_IDS.acknowledge, (id, user) => deps.workflow.acknowledge(id, user));
 }
 
 function onButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide): void {

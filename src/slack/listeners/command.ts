@@ -9,6 +9,7 @@ import { parseJitCommand } from '../command.js';
 import { requestAcceptedText } from '../blocks/reply.js';
 import { extendedReplyText } from '../blocks/grant-dm.js';
 import { explainText, myIpLinkText } from '../blocks/explain.js';
+import { unreviewedText } from '../blocks/break-glass.js';
 import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
@@ -37,6 +38,8 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
           }
           return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(result.problems)));
         }
+        case 'breakglass':
+          return void (await reply(unreviewedText(deps.workflow.unreviewedBreakGlass())));
         case 'explain': {
           const { kind: _kind, ...fields } = parsed;
           const result = await deps.workflow.explain({ requester: user, ...fields, justification: '' });
