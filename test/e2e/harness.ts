@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/bot.js';
 import { MemoryBackend } from '../../src/firewall/memory.js';
 import { createLogger } from '../../src/log.js';
+import type { Clock } from '../../src/workflow/ports.js';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.js';
 import { blockAction, slashCommand, viewSubmission, type StateValues } from '../support/slack-requests.js';
 
@@ -62,6 +63,8 @@ export interface E2EOptions {
   policy?: string;
   env?: Record<string, string>;
   groups?: Record<string, string[]>;
+  /** The bot's clock (rules that look at the time of day); default the real one. */
+  clock?: Clock;
   /** Reuse these instead of making new ones (a restart). */
   shared?: { fake: FakeSlack; backend: MemoryBackend; dir: string };
 }
@@ -84,7 +87,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       JIT_LISTEN_HOST: '127.0.0.1',
       ...options.env,
     },
-    { backends: [backend], outboxPollMs: 50, logger: createLogger({ write: (line) => logs.push(line) }) },
+    { backends: [backend], outboxPollMs: 50, logger: createLogger({ write: (line) => logs.push(line) }), ...(options.clock ? { clock: options.clock } : {}) },
   );
   const baseUrl = `http://127.0.0.1:${bot.port}`;
 
