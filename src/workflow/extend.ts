@@ -14,9 +14,9 @@ import { decide } from '../domain/rules.js';
 import type { AccessRequest, Decision, Policy, RequestDraft } from '../domain/types.js';
 import type { FirewallBackend } from '../firewall/backend.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
-import { groupIds } from './create-request.js';
+import { requesterGroupsOf } from './create-request.js';
 import { load } from './decide-request.js';
-import { expectedOf, grantSpec } from './grant.js';
+import { backendOf, expectedOf, grantSpec } from './grant.js';
 
 export interface ExtendOptions {
   /** How much longer, as the requester typed it (`30m`); default: the grant's original length, capped at the maximum. */
@@ -111,9 +111,7 @@ async function judge(ctx: WorkflowContext, policy: Policy, request: AccessReques
     durationSeconds: totalSeconds,
     justification: request.justification,
   };
-  const candidates = policy.rules.flatMap((rule) => rule.match.requesters ?? []);
-  const requesterGroups = await ctx.directory.groupsOf(request.requester, groupIds(candidates));
-  return decide({ draft, vm, requesterGroups, now }, policy);
+  return decide({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, request.requester), now }, policy);
 }
 
 /** Why the decision does not allow extending at once, or undefined when it does. */
@@ -131,11 +129,6 @@ function refusalOf(decision: Decision, totalSeconds: number): string | undefined
 
 function refused(id: string, why: string): JitError {
   return new JitError('jit_not_allowed', `Request #${id} was not extended: ${why}.`);
-}
-
-function backendOf(ctx: WorkflowContext, request: AccessRequest): FirewallBackend {
-  if (!request.target) throw new JitError('jit_backend_failed', `request #${request.id} has no firewall target`);
-  return ctx.backends.byName(request.target.backend);
 }
 
 /**

@@ -146,7 +146,7 @@ async function closeQuietly(ctx: WorkflowContext, backend: FirewallBackend, spec
   }
 }
 
-function backendOf(ctx: WorkflowContext, request: AccessRequest): FirewallBackend {
+export function backendOf(ctx: WorkflowContext, request: AccessRequest): FirewallBackend {
   if (!request.target) throw new JitError('jit_backend_failed', `request #${request.id} has no firewall target`);
   return ctx.backends.byName(request.target.backend);
 }
