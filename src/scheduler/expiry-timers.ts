@@ -5,59 +5,42 @@
 import type { Logger } from '@slack/bolt';
 import type { AccessRequest } from '../domain/types.js';
 import type { Clock } from '../workflow/ports.js';
-
-/** setTimeout's ceiling (~24.8 days); longer waits re-arm on firing. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
+import { TimerTable } from './timer-table.js';
 
 export class ExpiryTimers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private stopped = false;
+  private readonly table: TimerTable;
 
   constructor(
     private readonly expire: (id: string) => Promise<unknown>,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.table = new TimerTable(clock);
+  }
 
   schedule(request: Pick<AccessRequest, 'id' | 'endAt'>): void {
-    if (this.stopped || request.endAt === undefined) return;
-    this.cancel(request.id);
-    const endAt = request.endAt;
-    const delay = Math.max(0, Math.min(endAt - this.clock.now(), MAX_DELAY_MS));
-    const timer = setTimeout(() => {
-      this.timers.delete(request.id);
-      if (this.clock.now() < endAt) return this.schedule(request);
-      this.expire(request.id).catch((error: unknown) => {
-        this.logger.error(`expiry of request ${request.id} failed; the sweep will retry:`, error);
-      });
-    }, delay);
-    this.timers.set(request.id, timer);
+    if (request.endAt === undefined) return;
+    this.table.at(request.id, request.endAt, () => this.run(request.id, 'expiry'));
   }
 
   /** Runs the expiry use case again after `delayMs` (a close that failed). */
   retry(id: string, delayMs: number): void {
-    if (this.stopped) return;
-    this.cancel(id);
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      this.expire(id).catch((error: unknown) => this.logger.error(`close retry of request ${id} failed; the sweep will retry:`, error));
-    }, delayMs);
-    this.timers.set(id, timer);
+    this.table.at(id, this.clock.now() + delayMs, () => this.run(id, 'close retry'));
   }
 
   cancel(id: string): void {
-    const timer = this.timers.get(id);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(id);
+    this.table.cancel(id);
   }
 
   get size(): number {
-    return this.timers.size;
+    return this.table.size;
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.table.stop();
+  }
+
+  private run(id: string, what: string): void {
+    this.expire(id).catch((error: unknown) => this.logger.error(`${what} of request ${id} failed; the sweep will retry:`, error));
   }
 }
