@@ -23,7 +23,7 @@ export class Sweeper {
   runOnce(): Promise<void> {
     this.running ??= this.sweep()
       .then((report) => {
-        if (report.timedOut + report.resumed + report.closed + report.stillClosing > 0) this.logger.info('sweep:', report);
+        if (Object.values(report).some((count) => count > 0)) this.logger.info('sweep:', report);
       })
       .catch((error: unknown) => this.logger.error('sweep failed:', error))
       .finally(() => {

@@ -1,5 +1,8 @@
 // Use cases: an approver clicks Approve or Deny. Authorised against the request's
 // decision at the moment of the click; one compare-and-swap decides every race.
+// Where the rule says a Deny does not end the request (`denyEndsRequest: false`),
+// a Deny is recorded like an approval is, and the request keeps waiting for the
+// quorum or its timeout. One person is either an approver or a denier, never both.
 
 import { JitError } from '../domain/errors.js';
 import { approvalComplete, mayApprove } from '../domain/rules.js';
@@ -9,8 +12,11 @@ import { groupIds } from './create-request.js';
 import { activate, expectedOf } from './grant.js';
 
 export type DecideResult =
-  /** The click changed the request (`approved` when the quorum is complete). */
-  | { outcome: 'approval_added' | 'approved' | 'denied'; request: AccessRequest };
+  /**
+   * The click changed the request: `approved` when the quorum is complete,
+   * `denial_added` when a Deny was recorded but the request is still pending.
+   */
+  | { outcome: 'approval_added' | 'approved' | 'denied' | 'denial_added'; request: AccessRequest };
 
 export async function approve(ctx: WorkflowContext, id: string, user: string): Promise<DecideResult> {
   const decided = await ctx.lock.run(id, async () => {
@@ -18,6 +24,9 @@ export async function approve(ctx: WorkflowContext, id: string, user: string): P
     const groups = await ctx.directory.groupsOf(user, groupIds(current.decision.approvers));
     const verdict = mayApprove(user, groups, current);
     if (!verdict.ok) throw refusal(current, verdict.reason);
+    if (current.denials?.includes(user)) {
+      throw new JitError('jit_not_allowed', `You denied request #${id}, so you cannot also approve it.`);
+    }
 
     const now = ctx.clock.now();
     const approvals = [...current.approvals, user];
@@ -47,6 +56,7 @@ export function deny(ctx: WorkflowContext, id: string, user: string, reason?: st
       throw new JitError('jit_not_approver', `You are not an approver for request #${id}, so you cannot deny it.`);
     }
     if (current.state !== 'pending') throw refusal(current, `it is already ${current.state}`);
+    if (current.decision.denyEndsRequest === false) return addDenial(ctx, current, user, reason);
 
     const next: AccessRequest = { ...current, state: 'denied', decidedBy: user, ...(reason ? { reason } : {}) };
     const event = auditEvent('request.denied', next, user, ctx.clock.now(), reason);
@@ -57,6 +67,25 @@ export function deny(ctx: WorkflowContext, id: string, user: string, reason?: st
     ctx.logger.info(`request ${id}: denied by ${user}`);
     return { outcome: 'denied', request: stored };
   });
+}
+
+/** Records a Deny that leaves the request pending, so the others can still reach the quorum. Callers hold the lock. */
+function addDenial(ctx: WorkflowContext, current: AccessRequest, user: string, reason?: string): DecideResult {
+  const { id } = current;
+  if (current.approvals.includes(user)) {
+    throw new JitError('jit_not_allowed', `You approved request #${id}, so you cannot also deny it.`);
+  }
+  const denials = current.denials ?? [];
+  if (denials.includes(user)) {
+    throw new JitError('jit_not_allowed', `You have already denied request #${id}; it still waits for the other approvers.`);
+  }
+  const next: AccessRequest = { ...current, denials: [...denials, user] };
+  const event = auditEvent('request.denial_added', next, user, ctx.clock.now(), reason);
+  const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+  ctx.listener.notified?.();
+  if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
+  ctx.logger.info(`request ${id}: denial added by ${user}, still pending`);
+  return { outcome: 'denial_added', request: stored };
 }
 
 export function load(ctx: WorkflowContext, id: string): AccessRequest {

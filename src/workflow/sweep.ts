@@ -1,11 +1,13 @@
-// The backstop that runs every minute and at startup: time out stale pending
-// requests, open what a crash left approved, close what is past its end.
+// The backstop that runs every minute and at startup: remind the approvers of
+// requests halfway to their timeout, time out stale pending requests, open what
+// a crash left approved, close what is past its end.
 
 import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { expectedOf, expire, resumeApproved } from './grant.js';
 
 export interface SweepReport {
+  reminded: number;
   timedOut: number;
   resumed: number;
   closed: number;
@@ -13,11 +15,15 @@ export interface SweepReport {
 }
 
 export async function sweep(ctx: WorkflowContext): Promise<SweepReport> {
-  const report: SweepReport = { timedOut: 0, resumed: 0, closed: 0, stillClosing: 0 };
+  const report: SweepReport = { reminded: 0, timedOut: 0, resumed: 0, closed: 0, stillClosing: 0 };
   const now = ctx.clock.now();
 
   for (const request of ctx.store.listRequests({ states: ['pending'] })) {
-    if (pendingDeadline(ctx, request) <= now && (await timeOut(ctx, request.id))) report.timedOut++;
+    if (pendingDeadline(ctx, request) <= now) {
+      if (await timeOut(ctx, request.id)) report.timedOut++;
+    } else if (reminderDue(ctx, request, now) && (await settle(ctx, request, () => remind(ctx, request.id)))) {
+      report.reminded++;
+    }
   }
   for (const request of ctx.store.listRequests({ states: ['approved'] })) {
     const resumed = await settle(ctx, request, () => resumeApproved(ctx, request.id));
@@ -43,8 +49,40 @@ async function settle(ctx: WorkflowContext, request: AccessRequest, work: () => 
 
 /** The matched rule's pending timeout (requests stored before rules had one: the default). */
 export function pendingDeadline(ctx: WorkflowContext, request: AccessRequest): number {
-  const timeoutMs = request.decision.pendingTimeoutSeconds === undefined ? ctx.settings.pendingTimeoutMs : request.decision.pendingTimeoutSeconds * 1000;
-  return request.createdAt + timeoutMs;
+  return request.createdAt + pendingTimeoutMs(ctx, request);
+}
+
+function pendingTimeoutMs(ctx: WorkflowContext, request: AccessRequest): number {
+  return request.decision.pendingTimeoutSeconds === undefined ? ctx.settings.pendingTimeoutMs : request.decision.pendingTimeoutSeconds * 1000;
+}
+
+/** A pending request earns one reminder, from halfway to its timeout until the timeout itself. */
+export function reminderDue(ctx: WorkflowContext, request: AccessRequest, now: number): boolean {
+  if (request.state !== 'pending' || request.remindedAt !== undefined) return false;
+  const halfway = request.createdAt + pendingTimeoutMs(ctx, request) / 2;
+  return halfway <= now && now < pendingDeadline(ctx, request);
+}
+
+/**
+ * Reminds the approvers once. `remindedAt` is written in the same compare-and-swap
+ * as the audit event and the reminder, so a restart or a concurrent sweep (in this
+ * process or another) never reminds twice. Resolves with the stored request, or
+ * undefined when nothing was owed or another writer got there first.
+ */
+function remind(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
+  return ctx.lock.run(id, async () => {
+    const current = ctx.store.getRequest(id);
+    const now = ctx.clock.now();
+    if (!current || !reminderDue(ctx, current, now)) return undefined;
+    const timesOutAt = pendingDeadline(ctx, current);
+    const next: AccessRequest = { ...current, remindedAt: now };
+    const event = auditEvent('request.reminded', next, 'system', now, `times out at ${new Date(timesOutAt).toISOString()}`);
+    // The approvers only, under their approval messages; the audit table keeps the event.
+    const stored = ctx.store.transition(expectedOf(current), next, [event], [{ kind: 'approval_reminder', request: next, timesOutAt }]);
+    ctx.listener.notified?.();
+    if (stored) ctx.logger.info(`request ${id}: approvers reminded, it times out ${new Date(timesOutAt).toISOString()}`);
+    return stored;
+  });
 }
 
 function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {

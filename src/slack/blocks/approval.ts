@@ -95,23 +95,34 @@ export function outcomeText(request: AccessRequest): string {
       if (by === undefined || by === request.requester) return 'Cancelled by the requester';
       return `Cancelled by ${userMention(by)}`;
     case 'timed_out':
-      return 'Timed out: nobody approved it in time';
+      return `Timed out: nobody approved it in time${deniedSuffix(request)}`;
   }
 }
 
 function approvedText(request: AccessRequest): string {
-  if (request.approvals.length > 0) return `Approved by ${mentionList(request.approvals, 20, userMention)}`;
+  if (request.approvals.length > 0) return `Approved by ${mentionList(request.approvals, 20, userMention)}${deniedSuffix(request)}`;
   const rule = request.decision.matchedRule;
   return rule === null ? 'Approved automatically' : `Approved automatically by rule \`${escapeTruncated(rule, 200)}\``;
 }
 
-/** `0 of 1 approvals`, who approved so far, and who may approve. */
+/** ` (denied by <@bob>)`: a Deny the request outlived stays on the record. */
+function deniedSuffix(request: AccessRequest): string {
+  const denials = request.denials ?? [];
+  return denials.length > 0 ? ` (denied by ${mentionList(denials, 20, userMention)})` : '';
+}
+
+/**
+ * `1 of 2 approvals: <@alice> · denied by <@bob>`, then who may approve. Denials
+ * appear only where the rule lets a request outlive a Deny.
+ */
 function tallyText(request: AccessRequest): string {
   const needed = request.decision.approvalsNeeded;
   const count = `*${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}*`;
-  const sofar = request.approvals.length > 0 ? ` (${mentionList(request.approvals, 20, userMention)})` : '';
+  const sofar = request.approvals.length > 0 ? `: ${mentionList(request.approvals, 20, userMention)}` : '';
+  const denials = request.denials ?? [];
+  const denied = denials.length > 0 ? ` · denied by ${mentionList(denials, 20, userMention)}` : '';
   const who = request.decision.approvers.length > 0 ? `\nApprovers: ${mentionList(request.decision.approvers)}` : '';
-  return `${count}${sofar}${who}`;
+  return `${count}${sofar}${denied}${who}`;
 }
 
 function header(request: AccessRequest): HeaderBlock {

@@ -18,7 +18,11 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
       await whisper(`Your approval of request #${id} is recorded: ${approvals.length} of ${decision.approvalsNeeded}.`);
     }
   });
-  onButton(app, deps, APPROVAL_IDS.deny, (id, user) => deps.workflow.deny(id, user));
+  onButton(app, deps, APPROVAL_IDS.deny, async (id, user, whisper) => {
+    const result = await deps.workflow.deny(id, user);
+    // Under `denyEndsRequest: false` the request stays open to the others: say what the click did.
+    if (result.outcome === 'denial_added') await whisper(`Your Deny of request #${id} is recorded; it stays open until enough approvals or its timeout.`);
+  });
   // Break-glass alerts: the review after the fact. Success shows in the alert itself (updated in place).
   onButton(app, deps, BREAK_GLASS_IDS.acknowledge, (id, user) => deps.workflow.acknowledge(id, user));
 }
