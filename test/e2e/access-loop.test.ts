@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/fake-slack.js';
-import { AUDIT, requestIdIn, startE2E, type E2E } from './harness.js';
+import { AUDIT, requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
-  if (!e2e) return;
-  // Nothing the bot sent may be Block Kit that Slack would refuse.
-  expect(e2e.fake.rejected().map((c) => `${c.method}: ${JSON.stringify(c.response)}`)).toEqual([]);
-  await e2e.stop();
+  await stopChecked(e2e);
   e2e = undefined;
 });
 

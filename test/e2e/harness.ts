@@ -154,6 +154,17 @@ function blockTexts(blocks: unknown): string[] {
   return JSON.stringify(blocks).match(/"text":"(?:[^"\\]|\\.)*"/g)?.map((t) => JSON.parse(t.slice(7)) as string) ?? [];
 }
 
+/**
+ * Ends a test's bot after checking that nothing it sent was Block Kit Slack
+ * would refuse (the fake records such calls instead of failing them loudly).
+ */
+export async function stopChecked(e2e: E2E | undefined): Promise<void> {
+  if (!e2e) return;
+  const rejected = e2e.fake.rejected().map((c) => `${c.method}: ${JSON.stringify(c.response)}`);
+  await e2e.stop();
+  if (rejected.length > 0) throw new Error(`Slack would have refused:\n${rejected.join('\n')}`);
+}
+
 /** The request ID mentioned in a bot reply (`#k7m2qp`). */
 export function requestIdIn(text: string): string {
   const match = /#([23456789a-hjkmnp-z]{6})\b/.exec(text);

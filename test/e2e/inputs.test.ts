@@ -2,16 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockActionOnView, selectValue, signedPost, slashCommand, slashCommandFields, textValue } from '../support/slack-requests.js';
-import { SECRET, startE2E, type E2E } from './harness.js';
+import { SECRET, startE2E, stopChecked, type E2E } from './harness.js';
 
 let e2e: E2E;
 beforeAll(async () => {
   e2e = await startE2E();
 });
-afterAll(async () => {
-  expect(e2e.fake.rejected().map((c) => `${c.method}: ${JSON.stringify(c.response)}`)).toEqual([]);
-  await e2e.stop();
-});
+afterAll(() => stopChecked(e2e));
 
 const nothingStored = () => expect(e2e.bot.workflow.openRequestsOf('UBAD')).toEqual([]);
 

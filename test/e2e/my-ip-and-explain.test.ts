@@ -2,14 +2,12 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { slashCommand, textValue, selectValue } from '../support/slack-requests.js';
-import { requestIdIn, SECRET, startE2E, type E2E } from './harness.js';
+import { requestIdIn, SECRET, startE2E, type E2E, stopChecked } from './harness.js';
 
 const PUBLIC = 'https://jit.example.test';
 let e2e: E2E | undefined;
 afterEach(async () => {
-  if (!e2e) return;
-  expect(e2e.fake.rejected().map((c) => `${c.method}: ${JSON.stringify(c.response)}`)).toEqual([]);
-  await e2e.stop();
+  await stopChecked(e2e);
   e2e = undefined;
 });
 
