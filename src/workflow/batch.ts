@@ -102,7 +102,8 @@ async function batchItems(ctx: WorkflowContext, planned: Planned[], ids: string[
     // The requester hears once, for the whole batch (the notifier renders every member).
     if (i === 0) notifications.push({ kind: 'requester_dm', event: 'request.created', request });
     if (request.state !== 'pending') {
-      const breakGlass = request.decision.effect === 'break_glass';
+      // A break-glass member denied with the rest of the batch opened nothing: no alert, no self-approval.
+      const breakGlass = request.decision.effect === 'break_glass' && request.state === 'approved';
       const settled = auditEvent(
         request.state === 'approved' ? 'request.approved' : 'request.denied',
         request,

@@ -63,6 +63,10 @@ describe('several VMs in one request, over signed Slack requests', () => {
     });
     expect(e2e.fake.callsTo('chat.update').every((c) => c.args.ts === approval.response.ts || c.args.ts === other.response.ts)).toBe(true);
 
+    const list = await e2e.command('UREQ', 'list');
+    expect(list).toContain(`*#${web}* · *web-1*`);
+    expect(list).toContain(`*#${db}* · *db-1* · 5432/TCP from 198.51.100.7/32 · with #${web}`);
+
     expect(await e2e.command('UREQ', `revoke ${db}`)).toMatch(/revoked: access is closed/);
     expect(e2e.backend.isOpen(db)).toBe(false);
     expect(e2e.backend.isOpen(web)).toBe(true);

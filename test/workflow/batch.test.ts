@@ -136,6 +136,24 @@ describe('a request for several VMs', () => {
     expect(h.backend.calls.filter((c) => c.op === 'open')).toEqual([]);
     expect(h.notifications().filter((n) => n.kind === 'approval_request')).toEqual([]);
   });
+
+  it('request_breakGlassBesideADeniedVm_isDeniedWithoutAnAlert', async () => {
+    h = harness([
+      { name: 'db-frozen', match: { vms: ['db-*'] }, effect: 'deny' },
+      { name: 'web-glass', match: { vms: ['web-*'] }, effect: 'break_glass' },
+    ]);
+    const [web] = await requestBatch(h, { justification: 'outage' });
+    expect(web!.state).toBe('denied');
+    expect(h.store.auditEvents(web!.id).map((e) => [e.name, e.actor])).toEqual([['request.created', 'UREQ'], ['request.denied', 'system']]);
+    expect(h.notifications().filter((n) => n.kind === 'break_glass')).toEqual([]);
+  });
+
+  it('request_breakGlassAndPending_opensTheBreakGlassVmWithItsAlert', async () => {
+    h = harness([{ name: 'web-glass', match: { vms: ['web-*'] }, effect: 'break_glass' }]);
+    const [web, db] = await requestBatch(h, { justification: 'outage' });
+    expect([web!.state, db!.state]).toEqual(['active', 'pending']);
+    expect(h.notifications().filter((n) => n.kind === 'break_glass').map((n) => n.request.id)).toEqual([web!.id]);
+  });
 });
 
 describe('deciding a batch', () => {

@@ -2,6 +2,7 @@ import type { ActionsBlock, Button } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../../src/domain/types.js';
 import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../../../src/slack/blocks/batch.js';
+import { requestListBlocks } from '../../../src/slack/blocks/list.js';
 import { validateBlocks } from '../../support/block-kit.js';
 import { HOSTILE, T0, hostileIsInert, request } from './fixtures.js';
 
@@ -57,5 +58,14 @@ describe('batch summaries', () => {
     expect(text).toContain('#abc123');
     expect(text).toContain('#mem122 (*vm-1*)');
     expect(text).not.toContain('#abc123 (*vm-0*)');
+  });
+});
+
+describe('/jit list of a batch', () => {
+  it('requestListBlocks_batchMembers_eachListedOnItsOwn_namingTheLeader', () => {
+    const text = JSON.stringify(requestListBlocks(batch(), T0).blocks);
+    expect(text).toContain('*#abc123* · *vm-0*');
+    expect(text).toContain('*#mem122* · *vm-1* · 23/TCP from 198.51.100.7/32 · with #abc123');
+    expect(text).not.toContain('vm-0* · 22/TCP from 198.51.100.7/32 · with');
   });
 });
