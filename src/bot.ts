@@ -89,7 +89,13 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   const lock = new KeyedLock();
   const outbox = new OutboxWorker(
     store,
-    new SlackNotifier({ client: app.client, auditChannel: config.JIT_AUDIT_CHANNEL, policy: () => policy, clock }),
+    new SlackNotifier({
+      client: app.client,
+      auditChannel: config.JIT_AUDIT_CHANNEL,
+      policy: () => policy,
+      clock,
+      batches: { batchMembers: (batchId) => store.listRequests({ batchId }), messageRefs: (id) => store.messageRefs(id) },
+    }),
     clock,
     logger,
     { pollMs: options.outboxPollMs ?? 1000 },

@@ -70,9 +70,10 @@ export function validateDraft(input: DraftInput, policy: Policy): DraftResult {
   return { ok: true, draft, vm };
 }
 
-type Add = (field: DraftField, message: string) => void;
+export type Add = (field: DraftField, message: string) => void;
 
-function findVm(typed: string, policy: Policy, add: Add): VmPolicy | undefined {
+/** The VM the user typed (case-insensitive), or undefined after adding a problem that lists known VMs. */
+export function findVm(typed: string, policy: Policy, add: Add): VmPolicy | undefined {
   const wanted = typed.toLowerCase();
   const vm = typed === '' ? undefined : policy.vms.find((candidate) => candidate.name.toLowerCase() === wanted);
   if (vm !== undefined) return vm;

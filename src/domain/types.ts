@@ -174,6 +174,11 @@ export interface AccessRequest extends RequestDraft {
    * `endAt`, which re-arms the warning for the new end.
    */
   expiryWarnedFor?: number;
+  /**
+   * Several VMs asked for in one request: each VM is its own request (own grant,
+   * timer, audit thread, revoke), and all share the leader's id (the first VM's) here.
+   */
+  batchId?: string;
 }
 
 export interface GrantTarget {

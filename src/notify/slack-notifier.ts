@@ -11,6 +11,7 @@ import { auditAlertText, auditReplyText, auditRootMessage } from '../slack/block
 import { connectHint } from '../slack/blocks/dm.js';
 import { requesterDmMessage } from '../slack/blocks/grant-dm.js';
 import { approvalReminderText } from '../slack/blocks/reminder.js';
+import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../slack/blocks/batch.js';
 import type { Clock, MessageRef, Notification, Notifier } from '../workflow/ports.js';
 
 export interface SlackNotifierOptions {
@@ -18,6 +19,18 @@ export interface SlackNotifierOptions {
   auditChannel: string;
   policy: () => Policy;
   clock: Clock;
+  /** Reads a batch's members and the leader's messages; without it a batch renders as separate requests. */
+  batches?: BatchReader;
+}
+
+/**
+ * A batch (several VMs in one request) has one approval message per destination,
+ * stored under its leader's id and rendered from the current state of every
+ * member, so a member's own notification updates the leader's messages.
+ */
+export interface BatchReader {
+  batchMembers(batchId: string): AccessRequest[];
+  messageRefs(requestId: string): MessageRef[];
 }
 
 export class SlackNotifier implements Notifier {
@@ -71,7 +84,8 @@ export class SlackNotifier implements Notifier {
   }
 
   private async approvalRequest(notification: Extract<Notification, { kind: 'approval_request' }>): Promise<MessageRef[]> {
-    const message = approvalMessage(notification.request);
+    const members = this.batchOf(notification.request);
+    const message = members ? batchApprovalMessage(members) : approvalMessage(notification.request);
     const posted = await this.options.client.chat.postMessage({ channel: notification.target, text: message.text, blocks: message.blocks, unfurl_links: false });
     return [{ requestId: notification.request.id, role: 'approval', channel: posted.channel ?? notification.target, ts: requireTs(posted.ts) }];
   }
@@ -85,6 +99,15 @@ export class SlackNotifier implements Notifier {
 
   private async approvalUpdate(notification: Extract<Notification, { kind: 'approval_update' }>, refs: MessageRef[]): Promise<void> {
     const { request } = notification;
+    // A break-glass member keeps its own alert; the rest of a batch shares the leader's messages.
+    const members = request.decision.effect === 'break_glass' ? undefined : this.batchOf(request);
+    if (members) {
+      const message = batchApprovalMessage(members, this.options.clock.now());
+      for (const ref of this.leaderRefs(members)) {
+        await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+      }
+      return;
+    }
     const message =
       request.decision.effect === 'break_glass'
         ? breakGlassMessage(request)
@@ -98,14 +121,36 @@ export class SlackNotifier implements Notifier {
 
   /** A thread reply under each approval message; a retry after a partial failure may repeat one reply, never skip one. */
   private async approvalReminder(notification: Extract<Notification, { kind: 'approval_reminder' }>, refs: MessageRef[]): Promise<void> {
-    const text = approvalReminderText(notification.request, notification.timesOutAt);
-    for (const ref of refs.filter((candidate) => candidate.role === 'approval')) {
+    const members = this.batchOf(notification.request);
+    const text = members ? batchReminderText(members, notification.timesOutAt) : approvalReminderText(notification.request, notification.timesOutAt);
+    const targets = members ? this.leaderRefs(members) : refs.filter((candidate) => candidate.role === 'approval');
+    for (const ref of targets) {
       await this.options.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, unfurl_links: false });
     }
   }
 
+  /** The batch's members (leader first) when `request` belongs to one, else undefined. */
+  private batchOf(request: AccessRequest): AccessRequest[] | undefined {
+    if (request.batchId === undefined || !this.options.batches) return undefined;
+    const members = this.options.batches.batchMembers(request.batchId);
+    return members.length > 0 ? members : undefined;
+  }
+
+  /** The batch's approval messages, stored under its leader. A break-glass leader's alert (audit channel) is its own. */
+  private leaderRefs(members: AccessRequest[]): MessageRef[] {
+    const leader = members[0];
+    if (leader === undefined || !this.options.batches) return [];
+    const alert = leader.decision.effect === 'break_glass' ? this.options.auditChannel : undefined;
+    return this.options.batches.messageRefs(leader.id).filter((ref) => ref.role === 'approval' && ref.channel !== alert);
+  }
+
   private async requesterDm(notification: Extract<Notification, { kind: 'requester_dm' }>): Promise<void> {
     const { request, event } = notification;
+    const members = event === 'request.created' ? this.batchOf(request) : undefined;
+    if (members) {
+      await this.options.client.chat.postMessage({ channel: request.requester, text: batchSummaryText(members, 'dm'), unfurl_links: false });
+      return;
+    }
     const vm = this.options.policy().vms.find((candidate) => candidate.name === request.vm);
     const hint = event === 'grant.opened' && vm ? connectHint(vm, request.ports) : undefined;
     // An open grant's DMs carry its Extend / Revoke now buttons.

@@ -17,7 +17,7 @@ export type JitCommand =
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
-const USAGE_REQUEST = '`/jit request <vm> <ports> <source> <duration> [justification…]`, e.g. `/jit request web-1 22 203.0.113.7 2h deploy hotfix`, or `/jit request` alone for a form';
+const USAGE_REQUEST = '`/jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…]`, e.g. `/jit request web-1 22 203.0.113.7 2h deploy hotfix` (several VMs: `web-1,db-1 22,5432`), or `/jit request` alone for a form';
 
 export function parseJitCommand(text: string): JitCommand {
   if (text.length > MAX_COMMAND_TEXT) {

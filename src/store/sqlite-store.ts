@@ -10,7 +10,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { JitError, isJitError } from '../domain/errors.js';
 import type { AccessRequest, AuditEvent } from '../domain/types.js';
 import { systemClock } from '../workflow/ports.js';
-import type { Clock, Expected, MessageRef, Notification, OutboxRow, RequestFilter, Store } from '../workflow/ports.js';
+import type { Clock, Expected, MessageRef, NewRequest, Notification, OutboxRow, RequestFilter, Store } from '../workflow/ports.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
@@ -27,6 +27,7 @@ export class SqliteStore implements Store {
   private readonly sql;
   private readonly listCache = new Map<string, Statement<unknown[], DataRow>>();
   private readonly insertTx;
+  private readonly insertManyTx;
   private readonly transitionTx;
   private readonly deliveredTx;
 
@@ -64,14 +65,19 @@ export class SqliteStore implements Store {
     this.sql = prepareStatements(db);
     // Every write runs IMMEDIATE: the write lock is taken at BEGIN, so a busy
     // database is waited out by busy_timeout instead of failing on a lock upgrade.
-    this.insertTx = db.transaction((request: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
+    const insertOne = (request: AccessRequest, events: AuditEvent[], notes: Notification[]): AccessRequest => {
       const row = toColumns(request);
       if (this.sql.insertRequest.run(row).changes === 0) {
         throw new JitError('jit_store_failed', 'request id already exists', { cause: 'duplicate_id' });
       }
       this.writeSideEffects(events, notes);
       return parseRequest(row);
-    }).immediate;
+    };
+    this.insertTx = db.transaction(insertOne).immediate;
+    // A throw from any member rolls back every member before it: a batch is stored whole or not at all.
+    this.insertManyTx = db.transaction((items: NewRequest[]) =>
+      items.map(({ request, events, notifications }) => insertOne(request, events, notifications)),
+    ).immediate;
     this.transitionTx = db.transaction(
       (expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
         // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
@@ -91,6 +97,10 @@ export class SqliteStore implements Store {
 
   insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest {
     return this.guard('insert request', () => this.insertTx(request, events, notifications));
+  }
+
+  insertRequests(items: NewRequest[]): AccessRequest[] {
+    return this.guard('insert requests', () => this.insertManyTx(items));
   }
 
   getRequest(id: string): AccessRequest | undefined {
@@ -122,7 +132,10 @@ export class SqliteStore implements Store {
         clauses.push(['state IN (SELECT value FROM json_each(?))', JSON.stringify(filter.states)]);
       }
       if (filter.vm !== undefined) clauses.push(['vm = ?', filter.vm]);
-      const statement = this.listStatement(clauses.map(([sql]) => sql).join(' AND '));
+      if (filter.batchId !== undefined) clauses.push(["json_extract(data, '$.batchId') = ?", filter.batchId]);
+      // A batch lists in the order it was asked for (rowid: insertion order), leader first.
+      const order = filter.batchId !== undefined ? 'rowid' : 'created_at DESC, id DESC';
+      const statement = this.listStatement(clauses.map(([sql]) => sql).join(' AND '), order);
       return statement.all(...clauses.map(([, value]) => value)).map(parseRequest);
     });
   }
@@ -196,14 +209,15 @@ export class SqliteStore implements Store {
     throw new JitError('jit_store_failed', `outbox row ${rowId} does not exist`);
   }
 
-  /** One prepared statement per filter shape (at most eight), made on first use. */
-  private listStatement(where: string): Statement<unknown[], DataRow> {
-    let statement = this.listCache.get(where);
+  /** One prepared statement per filter shape (at most sixteen), made on first use. */
+  private listStatement(where: string, order: string): Statement<unknown[], DataRow> {
+    const key = `${where} ORDER BY ${order}`;
+    let statement = this.listCache.get(key);
     if (statement === undefined) {
       statement = this.db.prepare<unknown[], DataRow>(
-        `SELECT data FROM requests ${where === '' ? '' : `WHERE ${where}`} ORDER BY created_at DESC, id DESC`,
+        `SELECT data FROM requests ${where === '' ? '' : `WHERE ${where}`} ORDER BY ${order}`,
       );
-      this.listCache.set(where, statement);
+      this.listCache.set(key, statement);
     }
     return statement;
   }

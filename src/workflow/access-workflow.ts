@@ -5,6 +5,9 @@ import type { AccessRequest } from '../domain/types.js';
 import type { WorkflowContext } from './context.js';
 import { checkRequest, createRequest, type CreateResult, type FieldProblem, type RequestInput } from './create-request.js';
 import { approve, deny, load, type DecideResult } from './decide-request.js';
+import { isBatchInput } from '../domain/batch-draft.js';
+import { createBatch } from './batch.js';
+import { approveBatch, batchMembers, cancelBatch, denyBatch, isBatchLeader } from './batch-decide.js';
 import { cancel, revoke } from './end-request.js';
 import { warnExpiry } from './expiry-warning.js';
 import { extend, type ExtendOptions, type ExtendResult } from './extend.js';
@@ -35,20 +38,35 @@ export class AccessWorkflow {
     return explainRequest(this.ctx, input);
   }
 
+  /** `vm` may list several VMs (`web-1,db-1`): then a batch, one request per VM. */
   request(input: RequestInput): Promise<CreateResult> {
-    return createRequest(this.ctx, input);
+    return isBatchInput(input.vm) ? createBatch(this.ctx, input) : createRequest(this.ctx, input);
   }
 
+  /** On a batch leader's id (the approval message's button): every pending member the user may approve. */
   approve(id: string, user: string): Promise<DecideResult> {
-    return approve(this.ctx, id, user);
+    return isBatchLeader(this.ctx, id) ? approveBatch(this.ctx, id, user) : approve(this.ctx, id, user);
   }
 
   deny(id: string, user: string, reason?: string): Promise<DecideResult> {
-    return deny(this.ctx, id, user, reason);
+    return isBatchLeader(this.ctx, id) ? denyBatch(this.ctx, id, user, reason) : deny(this.ctx, id, user, reason);
   }
 
-  cancel(id: string, user: string): Promise<AccessRequest> {
-    return cancel(this.ctx, id, user);
+  /** On a batch leader's id: cancels every pending member and resolves with the leader as it is now. */
+  async cancel(id: string, user: string): Promise<AccessRequest> {
+    if (!isBatchLeader(this.ctx, id)) return cancel(this.ctx, id, user);
+    await cancelBatch(this.ctx, id, user);
+    return load(this.ctx, id);
+  }
+
+  /** Like `cancel`, resolving with every request it cancelled (one, or the batch's pending members). */
+  async cancelAll(id: string, user: string): Promise<AccessRequest[]> {
+    return isBatchLeader(this.ctx, id) ? cancelBatch(this.ctx, id, user) : [await cancel(this.ctx, id, user)];
+  }
+
+  /** The requests of one batch, leader first; empty when `batchId` leads none. */
+  batchMembers(batchId: string): AccessRequest[] {
+    return batchMembers(this.ctx, batchId);
   }
 
   revoke(id: string, user: string): Promise<AccessRequest> {

@@ -14,7 +14,8 @@ export type RequestInput = DraftInput;
 export type FieldProblem = DraftProblem;
 
 export type CreateResult =
-  | { ok: true; request: AccessRequest }
+  /** `batch`: several VMs were asked for; every member, leader (`request`) first. */
+  | { ok: true; request: AccessRequest; batch?: AccessRequest[] }
   /** `needsSourceLink`: the source was `me` and no "Use my IP" address is recorded yet. */
   | { ok: false; problems: FieldProblem[]; needsSourceLink?: boolean };
 
@@ -22,7 +23,7 @@ export type CreateResult =
 export const RECORDED_SOURCE_MS = 10 * 60_000;
 const ME = new Set(['me', 'myip', 'my-ip']);
 
-const ID_ATTEMPTS = 8;
+export const ID_ATTEMPTS = 8;
 
 /** Validation and the matched rule's justification policy, for the modal's inline errors before the view closes. */
 export async function checkRequest(ctx: WorkflowContext, input: RequestInput): Promise<FieldProblem[]> {
@@ -74,7 +75,7 @@ export function noRecordedSource(): FieldProblem {
   };
 }
 
-async function decideFor(ctx: WorkflowContext, policy: Policy, draft: RequestDraft, vm: VmPolicy): Promise<Decision> {
+export async function decideFor(ctx: WorkflowContext, policy: Policy, draft: RequestDraft, vm: VmPolicy): Promise<Decision> {
   return decide({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, draft.requester), now: ctx.clock.now() }, policy);
 }
 
@@ -95,7 +96,7 @@ export function groupIds(ids: string[]): string[] {
  * A request nobody but the requester could approve would only wait for its
  * timeout: deny it at once and say why, instead.
  */
-async function withEligibleApprovers(ctx: WorkflowContext, decision: Decision, requester: string): Promise<Decision> {
+export async function withEligibleApprovers(ctx: WorkflowContext, decision: Decision, requester: string): Promise<Decision> {
   if (decision.effect !== 'require_approval') return decision;
   const eligible = await expandApprovers(ctx, decision.approvers, requester);
   if (eligible.length > 0) return decision;
@@ -125,7 +126,7 @@ export async function expandApprovers(ctx: WorkflowContext, approvers: string[],
   return [...users];
 }
 
-function targetOf(ctx: WorkflowContext, vm: VmPolicy): GrantTarget {
+export function targetOf(ctx: WorkflowContext, vm: VmPolicy): GrantTarget {
   return { vmId: vm.id, address: vm.address ?? vm.name, backend: ctx.backends.forVm(vm).name };
 }
 
@@ -169,7 +170,7 @@ async function insertWithFreshId(
   }
 }
 
-function initialRequest(id: string, draft: RequestDraft, decision: Decision, target: GrantTarget, now: number): AccessRequest {
+export function initialRequest(id: string, draft: RequestDraft, decision: Decision, target: GrantTarget, now: number): AccessRequest {
   const state = decision.effect === 'approve' || decision.effect === 'break_glass' ? 'approved' : decision.effect === 'deny' ? 'denied' : 'pending';
   return {
     ...draft,
@@ -184,7 +185,7 @@ function initialRequest(id: string, draft: RequestDraft, decision: Decision, tar
   };
 }
 
-async function approvalTargets(ctx: WorkflowContext, request: AccessRequest): Promise<string[]> {
+export async function approvalTargets(ctx: WorkflowContext, request: AccessRequest): Promise<string[]> {
   if (ctx.settings.approvalChannel) return [ctx.settings.approvalChannel];
   return expandApprovers(ctx, request.decision.approvers, request.requester);
 }

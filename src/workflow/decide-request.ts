@@ -16,7 +16,12 @@ export type DecideResult =
    * The click changed the request: `approved` when the quorum is complete,
    * `denial_added` when a Deny was recorded but the request is still pending.
    */
-  | { outcome: 'approval_added' | 'approved' | 'denied' | 'denial_added'; request: AccessRequest };
+  | {
+      outcome: 'approval_added' | 'approved' | 'denied' | 'denial_added';
+      request: AccessRequest;
+      /** A click on a batch: what it did to each member it changed (`request` is then the leader). */
+      members?: DecideResult[];
+    };
 
 export async function approve(ctx: WorkflowContext, id: string, user: string): Promise<DecideResult> {
   const decided = await ctx.lock.run(id, async () => {

@@ -73,6 +73,8 @@ export interface RequestFilter {
   requester?: string;
   states?: RequestState[];
   vm?: string;
+  /** Members of one batch, in the order they were asked for (leader first). */
+  batchId?: string;
 }
 
 /** Compare-and-swap guard: the row must still be in this state at this version. */
@@ -82,9 +84,22 @@ export interface Expected {
   version: number;
 }
 
+/** One request to insert with what its creation writes beside it. */
+export interface NewRequest {
+  request: AccessRequest;
+  events: AuditEvent[];
+  notifications: Notification[];
+}
+
 export interface Store {
   /** Inserts a new request with its first audit event and notifications, in one transaction. Throws JitError jit_store_failed with cause `duplicate_id` when the id exists. */
   insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest;
+  /**
+   * Inserts several new requests (one batch) with their events and notifications,
+   * all in one transaction: all are stored or none. Throws like insertRequest when
+   * any id exists.
+   */
+  insertRequests(items: NewRequest[]): AccessRequest[];
   getRequest(id: string): AccessRequest | undefined;
   /**
    * Writes `next` (its version becomes expected.version + 1) with its audit

@@ -5,6 +5,7 @@
 import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { expectedOf, expire, resumeApproved } from './grant.js';
+import type { Notification } from './ports.js';
 
 export interface SweepReport {
   reminded: number;
@@ -78,7 +79,9 @@ function remind(ctx: WorkflowContext, id: string): Promise<AccessRequest | undef
     const next: AccessRequest = { ...current, remindedAt: now };
     const event = auditEvent('request.reminded', next, 'system', now, `times out at ${new Date(timesOutAt).toISOString()}`);
     // The approvers only, under their approval messages; the audit table keeps the event.
-    const stored = ctx.store.transition(expectedOf(current), next, [event], [{ kind: 'approval_reminder', request: next, timesOutAt }]);
+    // A batch shares its approval messages: one member reminds for all (no N replies).
+    const notes: Notification[] = remindsForBatch(ctx, current) ? [{ kind: 'approval_reminder', request: next, timesOutAt }] : [];
+    const stored = ctx.store.transition(expectedOf(current), next, [event], notes);
     ctx.listener.notified?.();
     if (stored) ctx.logger.info(`request ${id}: approvers reminded, it times out ${new Date(timesOutAt).toISOString()}`);
     return stored;
@@ -97,4 +100,14 @@ function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
     if (stored) ctx.listener.ended?.(stored);
     return stored !== undefined;
   });
+}
+
+/**
+ * Whether this pending request sends its batch's reminder: outside a batch always;
+ * in one, only the first member still pending (the leader, unless it was decided).
+ */
+function remindsForBatch(ctx: WorkflowContext, request: AccessRequest): boolean {
+  if (request.batchId === undefined) return true;
+  const first = ctx.store.listRequests({ batchId: request.batchId, states: ['pending'] })[0];
+  return first === undefined || first.id === request.id;
 }

@@ -10,6 +10,9 @@ export function helpText(): string {
     '• `/jit request <vm> <ports> <source> <duration> [justification…]`: the same in one line.',
     '    Example: `/jit request web-1 22 203.0.113.7 2h deploy hotfix`',
     '    Several ports: `22,3389`. The justification is everything after the duration.',
+    '    Several VMs (at most 10): `/jit request web-1,db-1 22,5432 203.0.113.7 1h`: each VM gets the listed ports it has. ' +
+      'One approval message covers them all, but each VM is its own request with its own ID and grant: `/jit list` shows each, ' +
+      '`/jit revoke <id>` closes one, and `/jit cancel <first id>` withdraws every VM still waiting.',
     '• `/jit list`: your pending and active requests.',
     '• `/jit cancel <id>`: withdraw a pending request of yours, e.g. `/jit cancel abc123`.',
     '• `/jit revoke <id>`: close granted access now instead of waiting for its end time.',

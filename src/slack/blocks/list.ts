@@ -33,7 +33,9 @@ export function requestListBlocks(requests: readonly AccessRequest[], now: numbe
 }
 
 function requestLine(request: AccessRequest, now: number): string {
-  const head = `*${requestIdText(request.id)}* · *${vmText(request.vm)}* · ${portsText(request.ports)} from ${sourceText(request.source)}`;
+  // A batch member is listed on its own (revoked on its own); the batch id says which request it came with.
+  const batch = request.batchId !== undefined && request.batchId !== request.id ? ` · with ${requestIdText(request.batchId)}` : '';
+  const head = `*${requestIdText(request.id)}* · *${vmText(request.vm)}* · ${portsText(request.ports)} from ${sourceText(request.source)}${batch}`;
   return `${head}\n${stateText(request, now)}`;
 }
 

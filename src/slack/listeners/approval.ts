@@ -13,6 +13,11 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
   onButton(app, deps, APPROVAL_IDS.approve, async (id, user, whisper) => {
     const result = await deps.workflow.approve(id, user);
     // A completed decision shows in the message itself (updated in place); a partial one needs saying.
+    if (result.members) {
+      const partial = result.members.filter((member) => member.outcome === 'approval_added').map(({ request }) => `#${request.id} ${request.approvals.length} of ${request.decision.approvalsNeeded}`);
+      if (partial.length > 0) await whisper(`Your approval is recorded; still waiting for more: ${partial.join(', ')}.`);
+      return;
+    }
     if (result.outcome === 'approval_added') {
       const { approvals, decision } = result.request;
       await whisper(`Your approval of request #${id} is recorded: ${approvals.length} of ${decision.approvalsNeeded}.`);
@@ -21,6 +26,11 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
   onButton(app, deps, APPROVAL_IDS.deny, async (id, user, whisper) => {
     const result = await deps.workflow.deny(id, user);
     // Under `denyEndsRequest: false` the request stays open to the others: say what the click did.
+    if (result.members) {
+      const kept = result.members.filter((member) => member.outcome === 'denial_added').map(({ request }) => `#${request.id}`);
+      if (kept.length > 0) await whisper(`Your Deny is recorded; ${kept.join(', ')} stay open until enough approvals or their timeout.`);
+      return;
+    }
     if (result.outcome === 'denial_added') await whisper(`Your Deny of request #${id} is recorded; it stays open until enough approvals or its timeout.`);
   });
   // Break-glass alerts: the review after the fact. Success shows in the alert itself (updated in place).

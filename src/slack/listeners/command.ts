@@ -7,6 +7,7 @@ import { requestListBlocks } from '../blocks/list.js';
 import { requestModal } from '../blocks/modal.js';
 import { parseJitCommand } from '../command.js';
 import { requestAcceptedText } from '../blocks/reply.js';
+import { batchSummaryText } from '../blocks/batch.js';
 import { extendedReplyText } from '../blocks/grant-dm.js';
 import { explainText, myIpLinkText } from '../blocks/explain.js';
 import { unreviewedText } from '../blocks/break-glass.js';
@@ -36,6 +37,7 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
             const { source: _source, ...draft } = fields;
             return void (await reply(myIpLinkText(deps.myIpUrl(user, draft))));
           }
+          if (result.ok && result.batch) return void (await reply(batchSummaryText(result.batch, 'reply')));
           return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(result.problems)));
         }
         case 'breakglass':
@@ -50,9 +52,12 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
           const message = requestListBlocks(deps.workflow.openRequestsOf(user), deps.clock.now());
           return void (await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks }));
         }
-        case 'cancel':
-          await deps.workflow.cancel(parsed.id, user);
-          return void (await reply(`Request #${parsed.id} is cancelled.`));
+        case 'cancel': {
+          // A batch leader's id withdraws every member still waiting.
+          const cancelled = await deps.workflow.cancelAll(parsed.id, user);
+          if (cancelled.length === 1 && cancelled[0]?.id === parsed.id) return void (await reply(`Request #${parsed.id} is cancelled.`));
+          return void (await reply(`Cancelled ${cancelled.map((r) => `#${r.id} (${escapeMrkdwn(r.vm)})`).join(', ')} of request #${parsed.id}.`));
+        }
         case 'revoke': {
           const request = await deps.workflow.revoke(parsed.id, user);
           return void (await reply(request.state === 'closed' ? `Request #${parsed.id} is revoked: access is closed.` : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`));

@@ -1,0 +1,100 @@
+// Several VMs in one request (a batch): one approval message for all members,
+// and the requester's summaries. Always rendered from every member's current
+// state, so a message updated in place never shows a stale member.
+
+import type { ActionsBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
+import { formatDuration } from '../../domain/duration.js';
+import type { AccessRequest } from '../../domain/types.js';
+import { APPROVAL_IDS, outcomeText, type SlackMessage } from './approval.js';
+import { escapeTruncated, mentionList, slackDate, truncate, userMention } from './escape.js';
+import { decisionText, justificationText, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+
+const REASON_MAX = 500;
+
+/** The approval message of a batch: one section per member, one pair of buttons for all (value: the batch id). */
+export function batchApprovalMessage(members: readonly AccessRequest[], at?: number): SlackMessage {
+  const leader = members[0];
+  if (leader === undefined) throw new Error('a batch has at least one member');
+  const batchId = leader.batchId ?? leader.id;
+  const pending = members.filter((member) => member.state === 'pending');
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`Access request #${batchId} · ${members.length} VMs`, 150) } },
+    section(`${userMention(leader.requester)} asks for access to ${members.length} VMs from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}. One click decides every VM still waiting that you may decide.`),
+    { type: 'section', fields: [field('Requester', userMention(leader.requester)), field('Request', requestIdText(batchId)), field('Source', sourceText(leader.source)), field('Duration', formatDuration(leader.durationSeconds)), field('Justification', justificationText(leader.justification, 1500))] },
+    ...members.map((member) => section(memberText(member))),
+  ];
+  if (pending.length > 0) {
+    blocks.push({
+      type: 'actions',
+      block_id: APPROVAL_IDS.block,
+      elements: [
+        { type: 'button', action_id: APPROVAL_IDS.approve, text: { type: 'plain_text', text: 'Approve' }, style: 'primary', value: batchId },
+        { type: 'button', action_id: APPROVAL_IDS.deny, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: batchId },
+      ],
+    } satisfies ActionsBlock);
+  } else if (at !== undefined) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Decided · ${slackDate(at)}` }] });
+  }
+  const vms = members.map((member) => vmText(member.vm)).join(', ');
+  const state = pending.length > 0 ? `${pending.length} of ${members.length} waiting` : 'decided';
+  return { text: truncate(`Access request ${requestIdText(batchId)}: ${userMention(leader.requester)} asks for ${vms} (${state})`, 3000), blocks };
+}
+
+/** `#k7m2qp · *web-1* · 22/TCP`, then its state (the tally while pending) and the rule that decided it. */
+function memberText(member: AccessRequest): string {
+  return `${requestIdText(member.id)} · *${vmText(member.vm)}* · ${portsText(member.ports)}\n${outcomeText(member)}\nRule: ${decisionText(member.decision, REASON_MAX)}`;
+}
+
+/** The requester's view of a batch (inline reply and DM): every member, its state, and what to type next. */
+export function batchSummaryText(members: readonly AccessRequest[], intro: 'reply' | 'dm'): string {
+  const leader = members[0];
+  if (leader === undefined) return 'The request has no VMs.';
+  const batchId = leader.batchId ?? leader.id;
+  const head = `${intro === 'dm' ? 'Your request' : 'Request'} ${requestIdText(batchId)} for ${members.length} VMs from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}:`;
+  const lines = members.map((member) => `• ${requestIdText(member.id)} ${portsText(member.ports)} on *${vmText(member.vm)}*: ${stateText(member)}`);
+  const hints: string[] = [];
+  if (members.some((member) => member.state === 'pending')) {
+    hints.push(`The approvers get one message for all of them. Withdraw every waiting VM with \`/jit cancel ${batchId}\`, or one with \`/jit cancel <id>\`.`);
+  }
+  if (members.some((member) => member.state === 'active' || member.state === 'approved')) {
+    hints.push('Each VM is its own grant: close one early with `/jit revoke <id>`; `/jit list` shows them all.');
+  }
+  return truncate([head, ...lines, ...hints].join('\n'), 3000);
+}
+
+function stateText(member: AccessRequest): string {
+  const reason = member.reason ? `: ${escapeTruncated(member.reason, REASON_MAX)}` : '';
+  switch (member.state) {
+    case 'pending': {
+      const needed = member.decision.approvalsNeeded;
+      return `waiting for ${needed === 1 ? 'one approval' : `${needed} approvals`} from ${mentionList(member.decision.approvers)}`;
+    }
+    case 'active':
+      return `${member.decision.effect === 'break_glass' ? 'open (break-glass)' : 'open'} until ${slackDate(member.endAt ?? 0)}`;
+    case 'approved':
+      return 'approved, opening now';
+    case 'denied':
+      return `denied${reason}`;
+    case 'failed':
+      return `approved but could not be opened${reason}`;
+    default:
+      return member.state.replace('_', ' ');
+  }
+}
+
+/** The halfway nudge under a batch's approval messages: one for the whole batch. */
+export function batchReminderText(members: readonly AccessRequest[], timesOutAt: number): string {
+  const leader = members[0];
+  const batchId = leader?.batchId ?? leader?.id ?? '';
+  const waiting = members.filter((member) => member.state === 'pending').map((member) => `${requestIdText(member.id)} (*${vmText(member.vm)}*)`);
+  const who = leader ? ` from ${userMention(leader.requester)}` : '';
+  return truncate(`Reminder: request ${requestIdText(batchId)}${who} still waits for approval of ${waiting.join(', ') || 'its VMs'}; it times out ${slackDate(timesOutAt)}.`, 3000);
+}
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } };
+}
+
+function field(label: string, value: string): MrkdwnElement {
+  return { type: 'mrkdwn', text: truncate(`*${label}*\n${value}`, 2000) };
+}

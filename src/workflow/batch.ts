@@ -1,0 +1,129 @@
+// Use case: one request for several VMs. It becomes a batch of ordinary requests,
+// one per VM, sharing the leader's id (the first VM's) as `batchId`: each has its
+// own decision, grant, timer, audit thread and revoke. The batch is one answer to
+// the requester: stored in one transaction or not at all, denied whole if the
+// rules deny any VM, and put to the approvers as one message.
+
+import { validateBatchDraft } from '../domain/batch-draft.js';
+import { isJitError, JitError } from '../domain/errors.js';
+import { newRequestId } from '../domain/ids.js';
+import type { AccessRequest, Decision, GrantTarget, RequestDraft } from '../domain/types.js';
+import { announce, auditEvent, type WorkflowContext } from './context.js';
+import {
+  approvalTargets,
+  createRequest,
+  decideFor,
+  ID_ATTEMPTS,
+  initialRequest,
+  noRecordedSource,
+  targetOf,
+  withEligibleApprovers,
+  withRecordedSource,
+  type CreateResult,
+  type FieldProblem,
+  type RequestInput,
+} from './create-request.js';
+import { activate } from './grant.js';
+import type { NewRequest, Notification } from './ports.js';
+
+interface Planned {
+  draft: RequestDraft;
+  decision: Decision;
+  target: GrantTarget;
+}
+
+export async function createBatch(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
+  const policy = ctx.policy();
+  const resolved = withRecordedSource(ctx, input);
+  if (!resolved) return { ok: false, problems: [noRecordedSource()], needsSourceLink: true };
+  const validated = validateBatchDraft(resolved, policy);
+  if (!validated.ok) return { ok: false, problems: validated.problems };
+  // `web-1,` names one VM: that is an ordinary request.
+  if (validated.members.length === 1) return createRequest(ctx, { ...input, vm: validated.members[0]!.vm.name });
+
+  const planned: Planned[] = [];
+  const problems: FieldProblem[] = [];
+  for (const { draft, vm } of validated.members) {
+    const decided = await decideFor(ctx, policy, draft, vm);
+    if (decided.justificationError) {
+      problems.push({ field: 'justification', message: `${vm.name}: ${decided.justificationError}` });
+      continue;
+    }
+    planned.push({ draft, decision: await withEligibleApprovers(ctx, decided, draft.requester), target: targetOf(ctx, vm) });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const members = await insertWithFreshIds(ctx, planned, ctx.clock.now());
+  ctx.listener.notified?.();
+  const leader = members[0]!;
+  ctx.logger.info(`batch ${leader.id} by ${leader.requester}: ${members.map((m) => `${m.id} ${m.vm} ${m.state}`).join(', ')}`);
+
+  // Members the rules approved open now, each on its own: one failing leaves the others.
+  const settled: AccessRequest[] = [];
+  for (const member of members) settled.push(member.state === 'approved' ? await activate(ctx, member) : member);
+  return { ok: true, request: settled[0]!, batch: settled };
+}
+
+async function insertWithFreshIds(ctx: WorkflowContext, planned: Planned[], now: number): Promise<AccessRequest[]> {
+  for (let attempt = 1; ; attempt++) {
+    const items = await batchItems(ctx, planned, freshIds(ctx, planned.length), now);
+    try {
+      return ctx.store.insertRequests(items);
+    } catch (error) {
+      const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
+      if (!duplicate || attempt >= ID_ATTEMPTS) throw error instanceof JitError ? error : new JitError('jit_store_failed', 'could not store the request', { cause: error });
+    }
+  }
+}
+
+function freshIds(ctx: WorkflowContext, count: number): string[] {
+  const ids = new Set<string>();
+  while (ids.size < count) ids.add(newRequestId(ctx.randomBytes));
+  return [...ids];
+}
+
+/** Every member's row, audit events and notifications. The leader carries the batch's DM and approval messages. */
+async function batchItems(ctx: WorkflowContext, planned: Planned[], ids: string[], now: number): Promise<NewRequest[]> {
+  const batchId = ids[0]!;
+  const denied = planned.find((p) => p.decision.effect === 'deny');
+  const deniedWhy = denied ? `denied with ${denied.draft.vm}: ${denied.decision.reasons.join('; ')}` : '';
+  const requests = planned.map((p, i): AccessRequest => {
+    const request: AccessRequest = { ...initialRequest(ids[i]!, p.draft, p.decision, p.target, now), batchId };
+    // One request, one answer: a VM the rules deny denies the others with it.
+    if (!denied || request.state === 'denied') return request;
+    return { ...request, state: 'denied', decidedBy: 'system', reason: deniedWhy };
+  });
+
+  const items: NewRequest[] = [];
+  for (const [i, request] of requests.entries()) {
+    const created = auditEvent('request.created', request, request.requester, now, `batch #${batchId}, VM ${i + 1} of ${requests.length}`);
+    const events = [created];
+    const notifications: Notification[] = [{ kind: 'audit', event: created, request }];
+    // The requester hears once, for the whole batch (the notifier renders every member).
+    if (i === 0) notifications.push({ kind: 'requester_dm', event: 'request.created', request });
+    if (request.state !== 'pending') {
+      // A break-glass member denied with the rest of the batch opened nothing: no alert, no self-approval.
+      const breakGlass = request.decision.effect === 'break_glass' && request.state === 'approved';
+      const settled = auditEvent(
+        request.state === 'approved' ? 'request.approved' : 'request.denied',
+        request,
+        breakGlass ? request.requester : 'system',
+        now,
+        `${breakGlass ? 'break-glass: ' : ''}${request.reason ?? ''}`,
+      );
+      events.push(settled);
+      notifications.push(...announce(settled, request));
+      if (breakGlass) notifications.push({ kind: 'break_glass', request });
+    }
+    items.push({ request, events, notifications });
+  }
+
+  // One approval message per destination for the whole batch, under the leader.
+  const destinations = new Set<string>();
+  for (const request of requests.filter((r) => r.state === 'pending')) {
+    for (const destination of await approvalTargets(ctx, request)) destinations.add(destination);
+  }
+  const leader = items[0]!;
+  for (const target of destinations) leader.notifications.push({ kind: 'approval_request', target, request: leader.request });
+  return items;
+}
