@@ -11,6 +11,7 @@ import { JitError, isJitError } from '../domain/errors.js';
 import type { AccessRequest, AuditEvent } from '../domain/types.js';
 import { systemClock } from '../workflow/ports.js';
 import type { Clock, Expected, MessageRef, NewRequest, Notification, OutboxRow, RequestFilter, Store } from '../workflow/ports.js';
+import { GENESIS, rowHash, verifyChain, type ChainVerdict } from './audit-chain.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
@@ -184,6 +185,11 @@ export class SqliteStore implements Store {
     return this.guard('read a recorded source', () => this.sql.recentSource.get(user, since)?.address);
   }
 
+  /** Checks the audit log's hash chain and names the first row that was edited, deleted or reordered. */
+  verifyAuditChain(): ChainVerdict {
+    return this.guard('verify the audit chain', () => verifyChain(this.sql.chainRows.iterate()));
+  }
+
   ping(): boolean {
     try {
       return this.sql.ping.get() !== undefined;
@@ -197,7 +203,13 @@ export class SqliteStore implements Store {
   }
 
   private writeSideEffects(events: AuditEvent[], notifications: Notification[]): void {
-    for (const event of events) this.sql.insertEvent.run({ ...event, detail: event.detail ?? null });
+    for (const event of events) {
+      // Chained in the same transaction: writers are serialised (IMMEDIATE), so the chain stays linear.
+      const previous = this.sql.chainHead.get()?.hash ?? GENESIS;
+      const row = { ...event, detail: event.detail ?? null };
+      const seq = Number(this.sql.insertEvent.run(row).lastInsertRowid);
+      this.sql.sealEvent.run(previous, rowHash({ ...row, seq }, previous), seq);
+    }
     for (const notification of notifications) {
       this.sql.insertOutbox.run({ requestId: notification.request.id, notification: JSON.stringify(notification) });
     }

@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditEvent, RequestState } from '../domain/types.js';
 import type { MessageRef, OutboxRow } from '../workflow/ports.js';
+import type { ChainRow } from './audit-chain.js';
 
 /** A row of `requests`: `data` is the whole request, the other columns indexed copies of its fields. */
 export interface RequestColumns {
@@ -49,6 +50,12 @@ export function prepareStatements(db: Database) {
     ),
     insertEvent: db.prepare<[AuditRow]>(
       'INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (@requestId, @name, @actor, @at, @detail)',
+    ),
+    // The chain: the last row's hash, and sealing a new row with its link and hash.
+    chainHead: db.prepare<[], { hash: string | null }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
+    sealEvent: db.prepare<[string, string, number | bigint]>('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?'),
+    chainRows: db.prepare<[], ChainRow>(
+      'SELECT seq, request_id AS requestId, name, actor, at, detail, prev_hash AS prevHash, hash FROM audit_events ORDER BY seq',
     ),
     allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events ORDER BY seq`),
     eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),

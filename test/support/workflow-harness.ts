@@ -32,6 +32,8 @@ export interface Harness {
   workflow: AccessWorkflow;
   ctx: WorkflowContext;
   store: SqliteStore;
+  /** The SQLite file behind `store`. */
+  dbFile: string;
   backend: MemoryBackend;
   clock: FakeClock;
   policy: Policy;
@@ -45,7 +47,8 @@ export interface Harness {
 export function createHarness(options: { policy?: Policy; groups?: Record<string, string[]>; approvalChannel?: string } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'jit-workflow-'));
   const clock = new FakeClock();
-  const store = SqliteStore.open(join(dir, 'jit.db'), { clock });
+  const dbFile = join(dir, 'jit.db');
+  const store = SqliteStore.open(dbFile, { clock });
   const backend = new MemoryBackend();
   let policy = options.policy ?? policyOf();
   let seed = 0;
@@ -66,6 +69,7 @@ export function createHarness(options: { policy?: Policy; groups?: Record<string
     workflow: new AccessWorkflow(ctx),
     ctx,
     store,
+    dbFile,
     backend,
     clock,
     get policy() {

@@ -1,0 +1,44 @@
+// The audit log as a hash chain: every row stores the hash of the row before it
+// and its own hash over its content, position and that link. Editing a row
+// changes its hash; deleting or reordering rows breaks the next row's link. The
+// chain cannot stop someone with write access from rewriting every later hash
+// too, but `verifyChain` then fails against any hash recorded earlier elsewhere
+// (the audit channel posts are that second record).
+
+import { createHash } from 'node:crypto';
+
+export const GENESIS = '0'.repeat(64);
+
+export interface ChainRow {
+  seq: number;
+  requestId: string;
+  name: string;
+  actor: string;
+  at: number;
+  detail: string | null;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+export function rowHash(row: Omit<ChainRow, 'prevHash' | 'hash'>, prevHash: string): string {
+  // A JSON array: unambiguous field boundaries whatever the text contains.
+  const content = JSON.stringify([row.seq, row.requestId, row.name, row.actor, row.at, row.detail]);
+  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+}
+
+export type ChainVerdict =
+  | { ok: true; rows: number; head: string }
+  | { ok: false; rows: number; seq: number; problem: 'edited' | 'deleted_or_reordered_before' };
+
+/** Walks the rows in `seq` order; names the first row that does not fit. */
+export function verifyChain(rows: Iterable<ChainRow>): ChainVerdict {
+  let previous = GENESIS;
+  let count = 0;
+  for (const row of rows) {
+    count++;
+    if (row.prevHash !== previous) return { ok: false, rows: count, seq: row.seq, problem: 'deleted_or_reordered_before' };
+    if (row.hash !== rowHash(row, previous)) return { ok: false, rows: count, seq: row.seq, problem: 'edited' };
+    previous = row.hash;
+  }
+  return { ok: true, rows: count, head: previous };
+}
