@@ -13,7 +13,8 @@ export type JitErrorCode =
   | 'jit_not_allowed'
   | 'jit_wrong_state'
   | 'jit_backend_failed'
-  | 'jit_store_failed';
+  | 'jit_store_failed'
+  | 'jit_rate_limited';
 
 export class JitError extends Error {
   override readonly name = 'JitError';

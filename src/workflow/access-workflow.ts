@@ -2,6 +2,8 @@
 // scheduler call. Each method is a whole use case; none holds Slack or SQL.
 
 import type { AccessRequest } from '../domain/types.js';
+import { JitError } from '../domain/errors.js';
+import { SlidingWindowLimiter } from '../domain/rate-limit.js';
 import type { WorkflowContext } from './context.js';
 import { checkRequest, createRequest, type CreateResult, type FieldProblem, type RequestInput } from './create-request.js';
 import { approve, deny, load, type DecideResult } from './decide-request.js';
@@ -16,7 +18,12 @@ import { acknowledge, unreviewed } from './acknowledge.js';
 import { explainRequest, type ExplainResult } from './explain.js';
 import { sweep, type SweepReport } from './sweep.js';
 
+/** Requests per requester per minute (a batch counts once). */
+export const REQUEST_RATE_LIMIT = { max: 10, windowMs: 60_000 };
+
 export class AccessWorkflow {
+  private readonly requestLimiter = new SlidingWindowLimiter(REQUEST_RATE_LIMIT);
+
   constructor(readonly ctx: WorkflowContext) {}
 
   check(input: RequestInput): Promise<FieldProblem[]> {
@@ -39,8 +46,18 @@ export class AccessWorkflow {
   }
 
   /** `vm` may list several VMs (`web-1,db-1`): then a batch, one request per VM. */
-  request(input: RequestInput): Promise<CreateResult> {
-    return isBatchInput(input.vm) ? createBatch(this.ctx, input) : createRequest(this.ctx, input);
+  async request(input: RequestInput): Promise<CreateResult> {
+    // Per requester: a runaway script cannot flood approvers or the firewall.
+    // Only requests that were stored count; a typo does not use up the allowance.
+    const now = this.ctx.clock.now();
+    const allowed = this.requestLimiter.check(input.requester, now);
+    if (!allowed.ok) {
+      const seconds = Math.ceil(allowed.retryAfterMs / 1000);
+      throw new JitError('jit_rate_limited', `You have made ${REQUEST_RATE_LIMIT.max} requests in the last minute, the most allowed. Try again in ${seconds} s.`);
+    }
+    const result = await (isBatchInput(input.vm) ? createBatch(this.ctx, input) : createRequest(this.ctx, input));
+    if (result.ok) this.requestLimiter.record(input.requester, now);
+    return result;
   }
 
   /** On a batch leader's id (the approval message's button): every pending member the user may approve. */

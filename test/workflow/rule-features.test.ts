@@ -50,3 +50,16 @@ describe('rule features in the workflow', () => {
     expect(h.store.getRequest(id)?.state).toBe('timed_out');
   });
 });
+
+describe('per-requester rate limit', () => {
+  it('eleventhStoredRequestInAMinute_isRefused_typosDoNotCount_andItRecovers', async () => {
+    h = createHarness();
+    for (let i = 0; i < 5; i++) expect((await h.workflow.request(h.input({ vm: 'nope' }))).ok).toBe(false);
+    for (let i = 0; i < 10; i++) expect((await h.workflow.request(h.input())).ok).toBe(true);
+    await expect(h.workflow.request(h.input())).rejects.toThrow(/10 requests in the last minute.*Try again in 60 s/);
+    expect((await h.workflow.request(h.input({ requester: 'UOTHER' }))).ok).toBe(true);
+    h.clock.advance(60_001);
+    expect((await h.workflow.request(h.input())).ok).toBe(true);
+    expect(h.store.listRequests({ requester: 'UREQ' })).toHaveLength(11);
+  });
+});

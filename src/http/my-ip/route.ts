@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@slack/bolt';
 import { callerAddress } from '../../domain/caller-address.js';
+import { isJitError } from '../../domain/errors.js';
 import type { Cidr } from '../../domain/cidr.js';
 import type { CreateResult, RequestInput } from '../../workflow/create-request.js';
 import type { Clock, Store } from '../../workflow/ports.js';
@@ -63,7 +64,13 @@ async function handle(deps: MyIpDeps, req: Req): Promise<PageContent> {
   if (!payload.draft) {
     return { status: 200, title: `Recorded ${address}`, body: 'Go back to Slack and submit the request with the source left empty (or `me`).' };
   }
-  const result = await deps.workflow.request({ requester: payload.user, ...payload.draft, source: address });
+  let result: CreateResult;
+  try {
+    result = await deps.workflow.request({ requester: payload.user, ...payload.draft, source: address });
+  } catch (error) {
+    if (!isJitError(error)) throw error;
+    return { status: error.code === 'jit_rate_limited' ? 429 : 409, title: 'The request was not created', body: error.message };
+  }
   if (!result.ok) {
     return { status: 422, title: 'The request was not created', body: result.problems.map((p) => p.message).join('\n') };
   }
