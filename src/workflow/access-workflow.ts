@@ -8,7 +8,7 @@ import type { WorkflowContext } from './context.js';
 import { checkRequest, createRequest, type CreateResult, type FieldProblem, type RequestInput } from './create-request.js';
 import { approve, deny, load, type DecideResult } from './decide-request.js';
 import { isBatchInput } from '../domain/batch-draft.js';
-import { createBatch } from './batch.js';
+import { checkBatch, createBatch } from './batch.js';
 import { approveBatch, batchMembers, cancelBatch, denyBatch, isBatchLeader } from './batch-decide.js';
 import { cancel, revoke } from './end-request.js';
 import { warnExpiry } from './expiry-warning.js';
@@ -27,7 +27,7 @@ export class AccessWorkflow {
   constructor(readonly ctx: WorkflowContext) {}
 
   check(input: RequestInput): Promise<FieldProblem[]> {
-    return checkRequest(this.ctx, input);
+    return isBatchInput(input.vm) ? checkBatch(this.ctx, input) : checkRequest(this.ctx, input);
   }
 
   /** An approver reviews a break-glass grant. */

@@ -32,6 +32,21 @@ interface Planned {
   target: GrantTarget;
 }
 
+/** Validation and each VM's justification policy, for the form's inline errors (like checkRequest). */
+export async function checkBatch(ctx: WorkflowContext, input: RequestInput): Promise<FieldProblem[]> {
+  const resolved = withRecordedSource(ctx, input);
+  if (!resolved) return [noRecordedSource()];
+  const policy = ctx.policy();
+  const validated = validateBatchDraft(resolved, policy);
+  if (!validated.ok) return validated.problems;
+  const problems: FieldProblem[] = [];
+  for (const { draft, vm } of validated.members) {
+    const decided = await decideFor(ctx, policy, draft, vm);
+    if (decided.justificationError) problems.push({ field: 'justification', message: `${vm.name}: ${decided.justificationError}` });
+  }
+  return problems;
+}
+
 export async function createBatch(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
   const policy = ctx.policy();
   const resolved = withRecordedSource(ctx, input);

@@ -6,7 +6,7 @@ export function helpText(): string {
     '*Just-in-time VM access*: management ports stay closed until you ask, and close again when your time is up.',
     '',
     '*Commands*',
-    '• `/jit request`: open a form to choose a VM, ports, your source address and a duration.',
+    '• `/jit request`: open a form to choose one or more VMs, ports, your source address and a duration.',
     '• `/jit request <vm> <ports> <source> <duration> [justification…]`: the same in one line.',
     '    Example: `/jit request web-1 22 203.0.113.7 2h deploy hotfix`',
     '    Several ports: `22,3389`. The justification is everything after the duration.',

@@ -30,10 +30,13 @@ export const MAX_OPTIONS = 100;
 const OPTION_TEXT_MAX = 75;
 const OPTION_VALUE_MAX = 150;
 export const JUSTIFICATION_MAX = 1000;
+/** The most VMs one request may name (the batch limit). */
+const MAX_VMS = 10;
 
 export interface RequestModalOptions {
   vms: readonly VmPolicy[];
-  selectedVm?: string;
+  /** VMs chosen so far (several make one multi-VM request). */
+  selectedVms?: readonly string[];
   initial?: { source?: string; duration?: string; justification?: string };
   /** A "Use my IP" link for this user; with it the source may be left empty. */
   myIpUrl?: string;
@@ -42,10 +45,10 @@ export interface RequestModalOptions {
 export function requestModal(opts: RequestModalOptions): ModalView {
   // Slack refuses a select without options, and there would be nothing to request.
   if (opts.vms.length === 0) return noVmsModal();
-  const vm = opts.selectedVm === undefined ? undefined : opts.vms.find((v) => v.name === opts.selectedVm);
+  const chosen = (opts.selectedVms ?? []).flatMap((name) => opts.vms.filter((v) => v.name === name));
   const blocks: KnownBlock[] = [
-    vmInput(opts.vms, vm),
-    vm === undefined ? choosePrompt() : portsInput(vm),
+    vmInput(opts.vms, chosen),
+    chosen.length === 0 ? choosePrompt() : portsInput(chosen),
     textInput(MODAL_IDS.sourceBlock, MODAL_IDS.sourceAction, 'Your source IP or CIDR', {
       placeholder: '203.0.113.7 or 203.0.113.0/24',
       initial: opts.initial?.source,
@@ -72,7 +75,7 @@ export function requestModal(opts: RequestModalOptions): ModalView {
     close: { type: 'plain_text', text: 'Cancel' },
     blocks,
   };
-  if (vm !== undefined) view.private_metadata = JSON.stringify({ vm: vm.name });
+  if (chosen.length > 0) view.private_metadata = JSON.stringify({ vms: chosen.map((v) => v.name) });
   return view;
 }
 
@@ -113,25 +116,26 @@ export function vmOptions(vms: readonly VmPolicy[], query: string): PlainTextOpt
   return [...prefix, ...contains].slice(0, MAX_OPTIONS).map(vmOption);
 }
 
-function vmInput(vms: readonly VmPolicy[], selected: VmPolicy | undefined): InputBlock {
-  const placeholder = { type: 'plain_text' as const, text: 'Choose a VM' };
-  const initial = selected === undefined ? {} : { initial_option: vmOption(selected) };
+function vmInput(vms: readonly VmPolicy[], selected: readonly VmPolicy[]): InputBlock {
+  const placeholder = { type: 'plain_text' as const, text: 'Choose one or more VMs' };
+  const initial = selected.length === 0 ? {} : { initial_options: selected.map(vmOption) };
   // Past 100 VMs a static select cannot list them all; Slack asks our options handler instead.
   const element: InputBlock['element'] =
     vms.length > MAX_OPTIONS
-      ? { type: 'external_select', action_id: MODAL_IDS.vmAction, placeholder, min_query_length: 0, ...initial }
-      : { type: 'static_select', action_id: MODAL_IDS.vmAction, placeholder, options: vms.map(vmOption), ...initial };
+      ? { type: 'multi_external_select', action_id: MODAL_IDS.vmAction, placeholder, min_query_length: 0, max_selected_items: MAX_VMS, ...initial }
+      : { type: 'multi_static_select', action_id: MODAL_IDS.vmAction, placeholder, options: vms.map(vmOption), max_selected_items: MAX_VMS, ...initial };
   return {
     type: 'input',
     block_id: MODAL_IDS.vmBlock,
     dispatch_action: true,
-    label: { type: 'plain_text', text: 'VM' },
+    label: { type: 'plain_text', text: 'VMs' },
     element,
   };
 }
 
-function portsInput(vm: VmPolicy): InputBlock {
-  const options = portOptions(vm.ports);
+/** The ports of every chosen VM, one option per port number (each VM gets those it has). */
+function portsInput(vms: readonly VmPolicy[]): InputBlock {
+  const options = portOptions(vms.flatMap((vm) => vm.ports));
   // One configured port: preselect it, there is nothing to choose.
   const only = options.length === 1 ? { initial_options: options } : {};
   return {
@@ -231,12 +235,18 @@ export interface ModalValues {
   justification: string;
 }
 
+function vmValues(state: ModalStateValues[string][string] | undefined): string {
+  if (state?.selected_options) return state.selected_options.map((o) => o.value ?? '').filter(Boolean).join(',');
+  return state?.selected_option?.value ?? '';
+}
+
 /** Pulls the submission back out; missing fields come back empty for the validators to report. */
 export function readModalValues(stateValues: ModalStateValues): ModalValues {
   const get = (block: string, action: string) => stateValues[block]?.[action];
   const text = (block: string, action: string) => (get(block, action)?.value ?? '').trim();
   return {
-    vm: get(MODAL_IDS.vmBlock, MODAL_IDS.vmAction)?.selected_option?.value ?? '',
+    // Several VMs (multi-select) become the comma list a typed request uses.
+    vm: vmValues(get(MODAL_IDS.vmBlock, MODAL_IDS.vmAction)),
     ports: (get(MODAL_IDS.portsBlock, MODAL_IDS.portsAction)?.selected_options ?? [])
       .map((o) => o.value ?? '')
       .filter((v) => v !== '')

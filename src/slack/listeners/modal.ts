@@ -1,7 +1,7 @@
 // The request modal: choosing a VM refreshes the ports list; submitting
 // validates with inline errors per field, then creates the request.
 
-import type { App, BlockStaticSelectAction, BlockSuggestion } from '@slack/bolt';
+import type { App, BlockAction, BlockSuggestion, ExternalSelectAction, MultiExternalSelectAction, MultiStaticSelectAction, StaticSelectAction } from '@slack/bolt';
 import { MODAL_IDS, readModalValues, requestModal, vmOptions, type ModalStateValues } from '../blocks/modal.js';
 import { problemsText } from '../blocks/errors.js';
 import { userMessage, type ListenerDeps } from './deps.js';
@@ -15,7 +15,7 @@ const FIELD_BLOCKS: Record<string, string> = {
 };
 
 export function registerModal(app: App, deps: ListenerDeps): void {
-  app.action<BlockStaticSelectAction>({ action_id: MODAL_IDS.vmAction, type: 'block_actions' }, async ({ ack, body, action, client }) => {
+  app.action<BlockAction<StaticSelectAction | MultiStaticSelectAction | ExternalSelectAction | MultiExternalSelectAction>>({ action_id: MODAL_IDS.vmAction, type: 'block_actions' }, async ({ ack, body, action, client }) => {
     await ack();
     if (!body.view) return;
     const values = readModalValues(body.view.state.values as ModalStateValues);
@@ -24,7 +24,7 @@ export function registerModal(app: App, deps: ListenerDeps): void {
       hash: body.view.hash,
       view: requestModal({
         vms: deps.policy().vms,
-        selectedVm: action.selected_option.value,
+        selectedVms: chosenVms(action),
         initial: { source: values.source, duration: values.duration, justification: values.justification },
         ...(deps.myIpUrl ? { myIpUrl: deps.myIpUrl(body.user.id) } : {}),
       }),
@@ -63,4 +63,10 @@ export function registerModal(app: App, deps: ListenerDeps): void {
       await client.chat.postMessage({ channel: user, text: userMessage(error, deps.logger, `modal request by ${user}`) });
     }
   });
+}
+
+/** The VMs a select action carries, single or multi, static or external. */
+function chosenVms(action: StaticSelectAction | MultiStaticSelectAction | ExternalSelectAction | MultiExternalSelectAction): string[] {
+  const options = action.type === 'multi_static_select' || action.type === 'multi_external_select' ? action.selected_options : [action.selected_option];
+  return (options ?? []).flatMap((option) => (option?.value ? [option.value] : []));
 }

@@ -1,4 +1,4 @@
-import type { AnyBlock, InputBlock, MultiStaticSelect, PlainTextInput, StaticSelect, ExternalSelect } from '@slack/types';
+import type { AnyBlock, InputBlock, MultiExternalSelect, MultiStaticSelect, PlainTextInput } from '@slack/types';
 import type { ViewOutput } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { MODAL_IDS, NO_VMS_TEXT, readModalValues, requestModal, vmOptions, type ModalStateValues } from '../../../src/slack/blocks/modal.js';
@@ -17,25 +17,26 @@ describe('requestModal', () => {
     expect(JSON.stringify(view.blocks)).toContain(NO_VMS_TEXT);
   });
 
-  it.each([1, 100])('requestModal_%i_vms_usesStaticSelect', (count) => {
+  it.each([1, 100])('requestModal_%i_vms_usesAMultiSelect', (count) => {
     const view = requestModal({ vms: vms(count) });
     expect(validateView(view)).toEqual([]);
     const block = input(view.blocks, 'vm');
     expect(block?.dispatch_action).toBe(true);
-    const el = block?.element as StaticSelect;
-    expect(el.type).toBe('static_select');
+    const el = block?.element as MultiStaticSelect;
+    expect(el.type).toBe('multi_static_select');
     expect(el.action_id).toBe('vm_select');
     expect(el.options).toHaveLength(count);
+    expect(el.max_selected_items).toBe(10);
   });
 
-  it('requestModal_101_vms_usesExternalSelect', () => {
-    const view = requestModal({ vms: vms(101), selectedVm: 'vm-100' });
+  it('requestModal_101_vms_usesAMultiExternalSelect', () => {
+    const view = requestModal({ vms: vms(101), selectedVms: ['vm-100'] });
     expect(validateView(view)).toEqual([]);
-    const el = input(view.blocks, 'vm')?.element as ExternalSelect;
-    expect(el.type).toBe('external_select');
+    const el = input(view.blocks, 'vm')?.element as MultiExternalSelect;
+    expect(el.type).toBe('multi_external_select');
     expect(el.action_id).toBe('vm_select');
     expect(el.min_query_length).toBe(0);
-    expect(el.initial_option?.value).toBe('vm-100');
+    expect(el.initial_options?.map((o) => o.value)).toEqual(['vm-100']);
   });
 
   it('requestModal_frame_hasIdsAndButtons', () => {
@@ -56,12 +57,12 @@ describe('requestModal', () => {
 
   it('requestModal_vmSelected_listsItsPorts', () => {
     const web = vm('web-1', { address: '10.0.0.4', ports: [port(22), port(3389, { maxDurationSeconds: 3600 })] });
-    const view = requestModal({ vms: [web, vm('db-1')], selectedVm: 'web-1' });
+    const view = requestModal({ vms: [web, vm('db-1')], selectedVms: ['web-1'] });
     expect(validateView(view)).toEqual([]);
-    expect(JSON.parse(view.private_metadata ?? '')).toEqual({ vm: 'web-1' });
-    const vmSelect = input(view.blocks, 'vm')?.element as StaticSelect;
-    expect(vmSelect.initial_option?.value).toBe('web-1');
-    expect(vmSelect.initial_option?.text.text).toBe('web-1 (10.0.0.4)');
+    expect(JSON.parse(view.private_metadata ?? '')).toEqual({ vms: ['web-1'] });
+    const vmSelect = input(view.blocks, 'vm')?.element as MultiStaticSelect;
+    expect(vmSelect.initial_options?.map((o) => o.value)).toEqual(['web-1']);
+    expect(vmSelect.initial_options?.[0]?.text.text).toBe('web-1 (10.0.0.4)');
     const ports = input(view.blocks, 'ports')?.element as MultiStaticSelect;
     expect(ports.action_id).toBe('ports_select');
     expect(ports.options?.map((o) => [o.text.text, o.value])).toEqual([
@@ -112,11 +113,11 @@ describe('readModalValues', () => {
   });
 
   it('readModalValues_optionsBuiltByModal_roundTrip', () => {
-    const view = requestModal({ vms: [vm('web-1', { ports: [port(22)] })], selectedVm: 'web-1' });
-    const vmEl = input(view.blocks, 'vm')?.element as StaticSelect;
+    const view = requestModal({ vms: [vm('web-1', { ports: [port(22)] })], selectedVms: ['web-1'] });
+    const vmEl = input(view.blocks, 'vm')?.element as MultiStaticSelect;
     const portsEl = input(view.blocks, 'ports')?.element as MultiStaticSelect;
     const state: ModalStateValues = {
-      vm: { vm_select: { selected_option: vmEl.initial_option ?? null } },
+      vm: { vm_select: { selected_options: vmEl.initial_options ?? [] } },
       ports: { ports_select: { selected_options: portsEl.initial_options ?? [] } },
       source: { source_input: { value: '198.51.100.7' } },
       duration: { duration_input: { value: 'PT3H' } },
@@ -130,6 +131,15 @@ describe('readModalValues', () => {
     const boltState: ViewOutput['state']['values'] = { vm: { vm_select: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'web-1' }, value: 'web-1' } } } };
     const values: ModalStateValues = boltState;
     expect(readModalValues(values).vm).toBe('web-1');
+  });
+
+  it('requestModal_severalVms_listTheUnionOfTheirPorts_andReadBackAsACommaList', () => {
+    const view = requestModal({ vms: [vm('web-1', { ports: [port(22)] }), vm('db-1', { ports: [port(22), port(5432)] })], selectedVms: ['web-1', 'db-1'] });
+    expect(validateView(view)).toEqual([]);
+    const ports = input(view.blocks, 'ports')?.element as MultiStaticSelect;
+    expect(ports.options?.map((o) => o.value)).toEqual(['22', '5432']);
+    const state: ModalStateValues = { vm: { vm_select: { selected_options: [{ value: 'web-1' }, { value: 'db-1' }] } } };
+    expect(readModalValues(state).vm).toBe('web-1,db-1');
   });
 
   it('readModalValues_empty_givesEmptyStrings', () => {
