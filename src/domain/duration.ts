@@ -131,3 +131,8 @@ export function toIsoDuration(seconds: number): string {
   if (d === 0 && time === '') return 'PT0S';
   return `P${d ? `${d}D` : ''}${time ? `T${time}` : ''}`;
 }
+
+/** `2026-11-28 11:00:05 UTC`: for error messages and stored reasons, which are plain sentences shown as they are. */
+export function formatUtc(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

@@ -2,23 +2,24 @@
 // before the end. Pure: times come in as epoch ms, answers go out as data.
 //
 // The ceiling is the port's maximum counted from the grant's ORIGINAL start:
-// extending never buys more total time than one request could have asked for.
+// extending never buys more total time than one request could have asked for,
+// unless an approval allows it. A plan past the ceiling says so (`pastMax`);
+// the workflow then asks approvers instead of extending.
 
 import { formatDuration } from './duration.js';
-import type { AccessRequest, PortPolicy, VmPolicy } from './types.js';
+import type { AccessRequest, Decision, PortPolicy, VmPolicy } from './types.js';
 
-export type ExtensionPlan =
-  | {
-      ok: true;
-      endAt: number;
-      /** Seconds added to the current end. */
-      addedSeconds: number;
-      /** Seconds from the original start to the new end: what the rule engine judges. */
-      totalSeconds: number;
-      /** True when the default length was cut down to the port maximum. */
-      capped: boolean;
-    }
-  | { ok: false; reason: string };
+export interface ExtensionPlan {
+  endAt: number;
+  /** Seconds added to the current end. */
+  addedSeconds: number;
+  /** Seconds from the original start to the new end: what the rule engine judges. */
+  totalSeconds: number;
+  /** True when the default length was cut down to the port maximum. */
+  capped: boolean;
+  /** Set when the new end passes the port maximum from the original start: why only an approval may allow it. */
+  pastMax?: string;
+}
 
 export interface ExtensionInput {
   startAt: number;
@@ -31,21 +32,42 @@ export interface ExtensionInput {
   requestedSeconds?: number;
 }
 
+/**
+ * The default extension is cut down to what is left under the maximum, as long
+ * as something is left; once nothing is, or when the requester names a length
+ * past it, the plan keeps the whole length and is marked `pastMax`.
+ */
 export function planExtension(input: ExtensionInput): ExtensionPlan {
   const { startAt, endAt, durationSeconds, maxSeconds, requestedSeconds } = input;
   const limit = startAt + maxSeconds * 1000;
   const room = Math.floor((limit - endAt) / 1000);
-  const max = formatDuration(maxSeconds);
-  if (room <= 0) {
-    return { ok: false, reason: `it already runs for the maximum of ${max} from its start` };
-  }
-  if (requestedSeconds !== undefined && requestedSeconds > room) {
-    return { ok: false, reason: `${formatDuration(requestedSeconds)} more would pass the maximum of ${max} from its start: ask for ${formatDuration(room)} or less` };
-  }
   const wanted = requestedSeconds ?? durationSeconds;
-  const addedSeconds = Math.min(wanted, room);
+  const capped = requestedSeconds === undefined && room > 0 && wanted > room;
+  const addedSeconds = capped ? room : wanted;
   const newEnd = endAt + addedSeconds * 1000;
-  return { ok: true, endAt: newEnd, addedSeconds, totalSeconds: Math.ceil((newEnd - startAt) / 1000), capped: addedSeconds < wanted };
+  const totalSeconds = Math.ceil((newEnd - startAt) / 1000);
+  const plan: ExtensionPlan = { endAt: newEnd, addedSeconds, totalSeconds, capped };
+  if (newEnd <= limit) return plan;
+  return { ...plan, pastMax: `${formatDuration(totalSeconds)} in all passes the port maximum of ${formatDuration(maxSeconds)} from the original start` };
+}
+
+/**
+ * What an extension that cannot be applied at once must get: approvals. The
+ * rule engine's require_approval stands as it is (the port maximum, when
+ * passed, is added to its reasons); an automatic approval past the maximum,
+ * or a break-glass rule (self-approval is for emergencies, not for more time),
+ * needs one approval from the rule's or the policy's approvers. Undefined when
+ * the extension needs no approval (an automatic approval within the maximum)
+ * or cannot get one (a deny).
+ */
+export function extensionApprovalDecision(decision: Decision, pastMax: string | undefined, policyApprovers: string[]): Decision | undefined {
+  if (decision.effect === 'deny') return undefined;
+  if (decision.effect === 'approve' && pastMax === undefined) return undefined;
+  const reasons = pastMax === undefined ? decision.reasons : [...decision.reasons, pastMax];
+  if (decision.effect === 'require_approval') return { ...decision, approvalsNeeded: Math.max(1, decision.approvalsNeeded), reasons };
+  const approvers = decision.effect === 'break_glass' && decision.approvers.length > 0 ? decision.approvers : policyApprovers;
+  const { justificationError: _ignored, ...rest } = decision;
+  return { ...rest, effect: 'require_approval', approvalsNeeded: 1, approvers, reasons };
 }
 
 /**

@@ -9,7 +9,8 @@ import type { RequestState } from './types.js';
 export const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = Object.freeze({
   pending: ['approved', 'denied', 'cancelled', 'timed_out'],
   // closing: revoked or expired after approval but before the backend opened.
-  approved: ['active', 'failed', 'closing'],
+  // closed: an approved extension applied to its original; it never held a grant of its own.
+  approved: ['active', 'failed', 'closing', 'closed'],
   active: ['closing'],
   closing: ['closed'],
   closed: [],

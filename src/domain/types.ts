@@ -179,6 +179,21 @@ export interface AccessRequest extends RequestDraft {
    * timer, audit thread, revoke), and all share the leader's id (the first VM's) here.
    */
   batchId?: string;
+  /**
+   * An extension that needed approval: the id of the active request it extends.
+   * It is an ordinary request (same requester, VM, ports, source) whose
+   * `durationSeconds` is the extra time asked; once approved it never opens a
+   * grant of its own: the original's end moves and this one closes.
+   */
+  extends?: string;
+  /**
+   * On an original: the approved extensions already applied to it, written in
+   * the same compare-and-swap as the new end, so an extension is applied once
+   * even when a crash interrupts it and the sweep applies it again.
+   */
+  appliedExtensions?: string[];
+  /** Extensions only: seconds from the original's start to the end an approval gives (what approvers are shown). */
+  extensionTotalSeconds?: number;
 }
 
 export interface GrantTarget {
@@ -206,7 +221,11 @@ export type AuditEventName =
   | 'grant.close_failed'
   | 'grant.extended'
   | 'grant.expiry_warning'
-  | 'request.acknowledged';
+  | 'request.acknowledged'
+  /** An approved extension moved its original's end (the original gets `grant.extended`). */
+  | 'extension.applied'
+  /** An approved extension could not be applied (the original was no longer open, or the firewall refused). */
+  | 'extension.failed';
 
 export interface AuditEvent {
   requestId: string;

@@ -134,6 +134,7 @@ export class SqliteStore implements Store {
       }
       if (filter.vm !== undefined) clauses.push(['vm = ?', filter.vm]);
       if (filter.batchId !== undefined) clauses.push(["json_extract(data, '$.batchId') = ?", filter.batchId]);
+      if (filter.extends !== undefined) clauses.push(["json_extract(data, '$.extends') = ?", filter.extends]);
       // A batch lists in the order it was asked for (rowid: insertion order), leader first.
       const order = filter.batchId !== undefined ? 'rowid' : 'created_at DESC, id DESC';
       const statement = this.listStatement(clauses.map(([sql]) => sql).join(' AND '), order);

@@ -130,15 +130,17 @@ export function targetOf(ctx: WorkflowContext, vm: VmPolicy): GrantTarget {
   return { vmId: vm.id, address: vm.address ?? vm.name, backend: ctx.backends.forVm(vm).name };
 }
 
-async function insertWithFreshId(
+/** Stores a new request under a fresh id with its creation's events and messages. `extra`: fields beside the draft's (an extension's `extends`). */
+export async function insertWithFreshId(
   ctx: WorkflowContext,
   draft: RequestDraft,
   decision: Decision,
   target: GrantTarget,
   now: number,
+  extra: Partial<AccessRequest> = {},
 ): Promise<AccessRequest> {
   for (let attempt = 1; ; attempt++) {
-    const request = initialRequest(newRequestId(ctx.randomBytes), draft, decision, target, now);
+    const request: AccessRequest = { ...initialRequest(newRequestId(ctx.randomBytes), draft, decision, target, now), ...extra };
     const created = auditEvent('request.created', request, request.requester, now);
     const events = [created];
     const notifications: Notification[] = [{ kind: 'audit', event: created, request }];

@@ -9,6 +9,7 @@ import { approvalComplete, mayApprove } from '../domain/rules.js';
 import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { groupIds } from './create-request.js';
+import { applyExtension } from './extension-approval.js';
 import { activate, expectedOf } from './grant.js';
 
 export type DecideResult =
@@ -47,6 +48,8 @@ export async function approve(ctx: WorkflowContext, id: string, user: string): P
     return stored;
   });
   if (decided.state !== 'approved') return { outcome: 'approval_added', request: decided };
+  // An approved extension opens nothing of its own: it moves its original's end.
+  if (decided.extends !== undefined) return { outcome: 'approved', request: (await applyExtension(ctx, decided.id)) ?? decided };
   return { outcome: 'approved', request: await activate(ctx, decided) };
 }
 

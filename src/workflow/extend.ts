@@ -1,22 +1,25 @@
 // Use case: the requester extends an active grant. An extension is judged like
 // a new request would be: the rule engine sees the whole span from the grant's
-// original start to the new end, and that span never passes the port's maximum.
-// Only an automatic approval extends; an extension that would need approvers is
-// refused for now (there is no approval flow for extensions: request again).
+// original start to the new end. An automatic approval within the port's
+// maximum (counted from the original start) extends at once. One the rules send
+// to approvers, or one past that maximum (only an approval lifts it), becomes a
+// pending extension request (extension-approval.ts); a deny is refused. One
+// grant has at most one extension waiting for approval at a time.
 //
 // Order, as for opening: the firewall first, then the compare-and-swap, so the
 // store never shows an end the firewall does not enforce.
 
-import { formatDuration, parseDuration } from '../domain/duration.js';
+import { formatDuration, formatUtc as utc, parseDuration } from '../domain/duration.js';
 import { JitError } from '../domain/errors.js';
-import { grantMaxSeconds, planExtension } from '../domain/extension.js';
+import { extensionApprovalDecision, grantMaxSeconds, planExtension } from '../domain/extension.js';
 import { decide } from '../domain/rules.js';
 import type { AccessRequest, Decision, Policy, RequestDraft } from '../domain/types.js';
-import type { FirewallBackend } from '../firewall/backend.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { requesterGroupsOf } from './create-request.js';
 import { load } from './decide-request.js';
-import { backendOf, expectedOf, grantSpec } from './grant.js';
+import { requestExtension } from './extension-approval.js';
+import { backendOf, expectedOf, grantSpec, restoreEnd } from './grant.js';
+import { openExtensionOf } from './pending-extensions.js';
 
 export interface ExtendOptions {
   /** How much longer, as the requester typed it (`30m`); default: the grant's original length, capped at the maximum. */
@@ -28,12 +31,17 @@ export interface ExtendOptions {
   expectedEndAt?: number;
 }
 
-export interface ExtendResult {
-  request: AccessRequest;
-  addedSeconds: number;
-  /** The default length was cut to fit the port maximum. */
-  capped: boolean;
-}
+export type ExtendResult =
+  /** Extended at once (an automatic approval within the port maximum). */
+  | {
+      outcome: 'extended';
+      request: AccessRequest;
+      addedSeconds: number;
+      /** The default length was cut to fit the port maximum. */
+      capped: boolean;
+    }
+  /** Needs approval: `extension` is the pending request; `request` (the grant) is unchanged. */
+  | { outcome: 'pending'; request: AccessRequest; extension: AccessRequest; addedSeconds: number; capped: false };
 
 export function extend(ctx: WorkflowContext, id: string, user: string, options: ExtendOptions = {}): Promise<ExtendResult> {
   return ctx.lock.run(id, async () => {
@@ -51,17 +59,29 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
     if (options.expectedEndAt !== undefined && options.expectedEndAt !== current.endAt) {
       throw new JitError('jit_wrong_state', `Request #${id} was already extended: it is open until ${utc(current.endAt)}. Use the newest message to extend it again.`);
     }
+    const waiting = openExtensionOf(ctx, id);
+    if (waiting) {
+      throw new JitError(
+        'jit_wrong_state',
+        `Request #${id} already has an extension waiting for approval: #${waiting.id} (${formatDuration(waiting.durationSeconds)} more). Wait for its decision, or withdraw it with \`/jit cancel ${waiting.id}\` and ask again.`,
+      );
+    }
 
     const requestedSeconds = parseRequested(options.duration);
     const policy = ctx.policy();
     const max = grantMaxSeconds(current, policy.vms.find((vm) => vm.name === current.vm));
     if (!max.ok) throw refused(id, max.reason);
     const plan = planExtension({ startAt: current.startAt, endAt: current.endAt, durationSeconds: current.durationSeconds, maxSeconds: max.seconds, requestedSeconds });
-    if (!plan.ok) throw refused(id, plan.reason);
 
     const decision = await judge(ctx, policy, current, plan.totalSeconds, now);
     const verdict = refusalOf(decision, plan.totalSeconds);
     if (verdict) throw refused(id, verdict);
+    const approval = extensionApprovalDecision(decision, plan.pastMax, policy.approvers);
+    if (approval) {
+      const asked = await requestExtension(ctx, current, plan, approval);
+      if (!asked.ok) throw refused(id, `${formatDuration(plan.totalSeconds)} in all needs approval and ${asked.reason}`);
+      return { outcome: 'pending', request: current, extension: asked.extension, addedSeconds: plan.addedSeconds, capped: false };
+    }
 
     const backend = backendOf(ctx, current);
     try {
@@ -84,13 +104,8 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
     }
     ctx.listener.activated?.(stored);
     ctx.logger.info(`request ${id}: extended by ${user} until ${new Date(plan.endAt).toISOString()}`);
-    return { request: stored, addedSeconds: plan.addedSeconds, capped: plan.capped };
+    return { outcome: 'extended', request: stored, addedSeconds: plan.addedSeconds, capped: plan.capped };
   });
-}
-
-/** `2026-11-28 11:00:05 UTC`: error messages are plain sentences, shown as they are. */
-function utc(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 function parseRequested(duration: string | undefined): number | undefined {
@@ -114,34 +129,13 @@ async function judge(ctx: WorkflowContext, policy: Policy, request: AccessReques
   return decide({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, request.requester), now }, policy);
 }
 
-/** Why the decision does not allow extending at once, or undefined when it does. */
+/** Why the decision refuses the extension outright, or undefined when it may go ahead (at once or through approvers). */
 function refusalOf(decision: Decision, totalSeconds: number): string | undefined {
   const reasons = decision.reasons.join('; ');
-  const total = formatDuration(totalSeconds);
-  if (decision.effect === 'approve') return decision.justificationError;
-  if (decision.effect === 'deny') return `the policy denies ${total} in all${reasons ? `: ${reasons}` : ''}`;
-  // require_approval (and anything else that is not an automatic approval).
-  return (
-    `${total} in all needs approval${reasons ? ` (${reasons})` : ''}, and extensions cannot be approved yet. ` +
-    'Request again with `/jit request` for the extra time'
-  );
+  if (decision.effect === 'deny') return `the policy denies ${formatDuration(totalSeconds)} in all${reasons ? `: ${reasons}` : ''}`;
+  return decision.justificationError;
 }
 
 function refused(id: string, why: string): JitError {
   return new JitError('jit_not_allowed', `Request #${id} was not extended: ${why}.`);
-}
-
-/**
- * The firewall took the new end but another writer moved the request first
- * (another process): put the firewall back to what the store says. A grant no
- * longer active is the close's business, which removes it whatever its end.
- */
-async function restoreEnd(ctx: WorkflowContext, backend: FirewallBackend, id: string): Promise<void> {
-  const latest = ctx.store.getRequest(id);
-  if (latest?.state !== 'active' || latest.endAt === undefined) return;
-  try {
-    await backend.extend(grantSpec(latest, latest.endAt));
-  } catch (error) {
-    ctx.logger.error(`request ${id}: restoring the firewall's end after a lost extension failed; the close at the end still removes it:`, error);
-  }
 }

@@ -7,6 +7,7 @@ import { JitError } from '../domain/errors.js';
 import type { AccessRequest, RequestState } from '../domain/types.js';
 import type { FirewallBackend, GrantSpec } from '../firewall/backend.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { cancelPendingExtensions } from './pending-extensions.js';
 
 /** Failed close attempts reported in the request's audit thread (then every tenth). */
 const CLOSE_REPORT_ATTEMPTS = new Set([1, 3]);
@@ -52,7 +53,10 @@ export function beginClose(ctx: WorkflowContext, request: AccessRequest, actor: 
     ...(why === 'revoked' ? { decidedBy: actor } : {}),
   };
   const event = auditEvent('grant.closing', next, actor, now, why);
-  return ctx.store.transition(expectedOf(request), next, [event], announce(event, next)) ?? undefined;
+  const closing = ctx.store.transition(expectedOf(request), next, [event], announce(event, next)) ?? undefined;
+  // A closing grant can no longer be extended: an extension waiting for approval ends here.
+  if (closing) cancelPendingExtensions(ctx, closing, why);
+  return closing;
 }
 
 export async function closeUnlocked(ctx: WorkflowContext, request: AccessRequest): Promise<AccessRequest | undefined> {
@@ -77,7 +81,8 @@ export async function closeUnlocked(ctx: WorkflowContext, request: AccessRequest
 async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<AccessRequest> {
   const current = ctx.store.getRequest(id);
   if (!current) throw new JitError('jit_not_found', `request #${id} does not exist`);
-  if (current.state !== 'approved') return current;
+  // An approved extension never opens a grant of its own: applyExtension moves its original's end.
+  if (current.state !== 'approved' || current.extends !== undefined) return current;
 
   const startAt = ctx.clock.now();
   const endAt = startAt + current.durationSeconds * 1000;
@@ -143,6 +148,21 @@ async function closeQuietly(ctx: WorkflowContext, backend: FirewallBackend, spec
     await backend.close(spec);
   } catch (error) {
     ctx.logger.error(`request ${spec.requestId}: cleanup close failed; reconciliation must remove it:`, error);
+  }
+}
+
+/**
+ * The firewall took the new end but another writer moved the request first
+ * (another process): put the firewall back to what the store says. A grant no
+ * longer active is the close's business, which removes it whatever its end.
+ */
+export async function restoreEnd(ctx: WorkflowContext, backend: FirewallBackend, id: string): Promise<void> {
+  const latest = ctx.store.getRequest(id);
+  if (latest?.state !== 'active' || latest.endAt === undefined) return;
+  try {
+    await backend.extend(grantSpec(latest, latest.endAt));
+  } catch (error) {
+    ctx.logger.error(`request ${id}: restoring the firewall's end after a lost extension failed; the close at the end still removes it:`, error);
   }
 }
 

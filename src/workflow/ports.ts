@@ -75,6 +75,8 @@ export interface RequestFilter {
   vm?: string;
   /** Members of one batch, in the order they were asked for (leader first). */
   batchId?: string;
+  /** Extension requests of one original request. */
+  extends?: string;
 }
 
 /** Compare-and-swap guard: the row must still be in this state at this version. */

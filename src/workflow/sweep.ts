@@ -1,9 +1,10 @@
 // The backstop that runs every minute and at startup: remind the approvers of
 // requests halfway to their timeout, time out stale pending requests, open what
-// a crash left approved, close what is past its end.
+// a crash left approved (or apply an approved extension), close what is past its end.
 
 import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { applyExtension } from './extension-approval.js';
 import { expectedOf, expire, resumeApproved } from './grant.js';
 import type { Notification } from './ports.js';
 
@@ -27,7 +28,8 @@ export async function sweep(ctx: WorkflowContext): Promise<SweepReport> {
     }
   }
   for (const request of ctx.store.listRequests({ states: ['approved'] })) {
-    const resumed = await settle(ctx, request, () => resumeApproved(ctx, request.id));
+    // An approved extension a crash left unapplied is applied (or fails) like an approved request is opened.
+    const resumed = await settle(ctx, request, () => (request.extends !== undefined ? applyExtension(ctx, request.id) : resumeApproved(ctx, request.id)));
     if (resumed?.state === 'active') report.resumed++;
   }
   for (const request of ctx.store.dueForClose(now)) {

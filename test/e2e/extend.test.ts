@@ -34,6 +34,9 @@ const MINUTE = 60_000;
 const grantDms = (e: E2E, user: string): RecordedCall[] =>
   e.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === user && JSON.stringify(c.args.blocks ?? '').includes('jit_extend'));
 
+/** Approval messages posted for extension requests. */
+const approvalMessages = (e: E2E): RecordedCall[] => e.fake.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Extension request'));
+
 function buttonTexts(call: RecordedCall): string[] {
   const blocks = call.args.blocks as { type: string; elements?: { type: string; text?: { text: string } }[] }[];
   return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((el) => el.text?.text ?? '') : []));
@@ -76,15 +79,21 @@ describe('extend and revoke from the DM', () => {
     expect((await e2e.auditThread(id)).join('\n')).toMatch(/Extended by <@UREQ> until <!date\^\d+\^[^>]*>: 30m more, 1h in all; rule web-short: short web access is automatic/);
 
     // The first DM is stale now: its Extend changes nothing. The next extension
-    // (1h30m in all) is past what the rule approves, so it needs approval: refused for now.
+    // (1h30m in all) is past what the rule approves: it waits for approval, and the grant is unchanged.
     expect(await e2e.click('UREQ', opened, 'jit_extend')).toMatch(/was already extended: it is open until/);
-    expect(await e2e.click('UREQ', extended, 'jit_extend')).toMatch(/1h 30m in all needs approval .* extensions cannot be approved yet\. Request again with `\/jit request`/);
+    await e2e.click('UREQ', extended, 'jit_extend', { expectReply: false });
+    await until(() => approvalMessages(e2e!).length === 2);
     expect(e2e.backend.endOf(id)).toBe(start + 60 * MINUTE);
+    expect(await e2e.click('UREQ', extended, 'jit_extend')).toMatch(/already has an extension waiting for approval/);
 
     await e2e.click('UREQ', extended, 'jit_revoke', { expectReply: false });
     await until(() => !e2e!.backend.isOpen(id));
     await until(() => e2e!.bot.workflow.get(id).state === 'closed');
     expect((await e2e.auditThread(id)).join('\n')).toMatch(/Extended[\s\S]*revoked by <@UREQ>[\s\S]*Closed/);
+    // The revoke cancelled the extension still waiting; its approval messages lose their buttons.
+    const extensionId = requestIdIn(String(approvalMessages(e2e)[0]!.args.text));
+    expect(e2e.bot.workflow.get(extensionId)).toMatchObject({ state: 'cancelled', reason: `#${id} was revoked before the extension was decided` });
+    await until(() => e2e!.fake.callsTo('chat.update').some((c) => /Cancelled: #\w+ was revoked before the extension was decided/.test(JSON.stringify(c.args))));
     expect(await e2e.click('UREQ', opened, 'jit_revoke')).toMatch(/there is no open grant to revoke/);
     expect(await e2e.click('UREQ', extended, 'jit_extend')).toMatch(/is closed, not open/);
   });
@@ -95,10 +104,45 @@ describe('extend and revoke from the DM', () => {
     const start = e2e.bot.workflow.get(id).startAt!;
     expect(await e2e.command('UREQ', `extend ${id} 30m`)).toMatch(new RegExp(`Request #${id} is extended by 30m: open until <!date`));
     expect(e2e.backend.endOf(id)).toBe(start + 150 * MINUTE);
-    expect(await e2e.command('UREQ', `extend ${id} 1h`)).toMatch(/1h more would pass the maximum of 3h from its start: ask for 30m or less/);
+    // Past the maximum from the original start: only an approval may allow it.
+    const pending = await e2e.command('UREQ', `extend ${id} 1h`);
+    expect(pending).toMatch(new RegExp(`Extending #${id} by 1h needs approval: extension #\\w+ is waiting for one approval from <@UAPPROVER1>, <@UAPPROVER2>`));
+    expect(e2e.backend.endOf(id)).toBe(start + 150 * MINUTE);
+    const extensionId = requestIdIn(pending.replace(`#${id}`, ''));
+    expect(await e2e.command('UREQ', `cancel ${extensionId}`)).toMatch(/is cancelled/);
     expect(await e2e.command('UREQ', `extend ${id}`)).toMatch(/is extended by 30m, as much as the port maximum allows/);
     expect(e2e.backend.endOf(id)).toBe(start + 180 * MINUTE);
     expect(await e2e.command('UREQ', 'extend nope')).toMatch(/is not a request ID/);
+  });
+});
+
+describe('an extension that needs approval', () => {
+  it('extendButton_pastTheRule_postsAnApprovalMessage_approveMovesTheEnd', async () => {
+    e2e = await startE2E({ policy: POLICY });
+    const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h hotfix'));
+    const start = e2e.bot.workflow.get(id).startAt!;
+    const opened = await dmNumber(e2e, 'UREQ', 1, /is open for/);
+
+    // 2h in all is past what the rule approves: an extension request goes to the approvers.
+    await e2e.click('UREQ', opened, 'jit_extend', { expectReply: false });
+    await until(() => approvalMessages(e2e!).length === 2);
+    const message = approvalMessages(e2e).find((c) => c.args.channel === 'UAPPROVER1')!;
+    const extensionId = requestIdIn(String(message.args.text));
+    expect(JSON.stringify(message.args.blocks)).toContain(`Extension of #${id}: +1h, total 2h from the original start`);
+    expect(buttonTexts(message)).toEqual(['Approve', 'Deny']);
+    expect(e2e.backend.endOf(id)).toBe(start + 60 * MINUTE);
+
+    await e2e.click('UAPPROVER1', message, 'jit_approve', { expectReply: false });
+    await until(() => e2e!.backend.endOf(id) === start + 120 * MINUTE);
+    expect(e2e.bot.workflow.get(id)).toMatchObject({ state: 'active', endAt: start + 120 * MINUTE });
+    await until(() => e2e!.bot.workflow.get(extensionId).state === 'closed');
+    expect(e2e.bot.workflow.get(extensionId).reason).toBe(`applied to #${id}`);
+    expect((await e2e.auditThread(id)).join('\n')).toMatch(
+      new RegExp(`Extended by <@UAPPROVER1> until <!date[^>]*>: 1h more, 2h in all from the original start; approved by @UAPPROVER1 in #${extensionId}`),
+    );
+    expect((await e2e.auditThread(extensionId)).join('\n')).toMatch(/Approved by <@UAPPROVER1>[\s\S]*Extension applied: applied to #/);
+    await dmNumber(e2e, 'UREQ', 2, /is extended: open until <!date/);
+    await until(() => e2e!.fake.callsTo('chat.update').some((c) => c.args.ts === message.response.ts && /applied to #/.test(JSON.stringify(c.args))));
   });
 });
 

@@ -78,14 +78,17 @@ describe('extend', () => {
     expect([result.addedSeconds, result.capped]).toEqual([3600, true]);
     expect(result.request.endAt).toBe(request.startAt! + 3 * HOUR);
     expect(h.backend.endOf(request.id)).toBe(request.startAt! + 3 * HOUR);
-    expect(await refusal(h.workflow.extend(request.id, 'UREQ'))).toMatch(/^jit_not_allowed: Request #\w+ was not extended: it already runs for the maximum of 3h from its start/);
+    // At the maximum, more time needs an approval: a pending extension, the grant unchanged.
+    const again = await h.workflow.extend(request.id, 'UREQ');
+    expect(again.outcome).toBe('pending');
     expect(extendedEvents(h, request.id)).toHaveLength(1);
   });
 
-  it('extend_explicitDurationPastTheMax_isRefusedNamingWhatIsLeft', async () => {
+  it('extend_explicitDurationPastTheMax_needsApprovalForExactlyThat', async () => {
     h = harness({ maxHours: 3 });
     const request = await active(h);
-    expect(await refusal(h.workflow.extend(request.id, 'UREQ', { duration: '2h' }))).toMatch(/2h more would pass the maximum of 3h from its start: ask for 1h or less/);
+    const result = await h.workflow.extend(request.id, 'UREQ', { duration: '2h' });
+    expect(result.outcome === 'pending' && result.extension).toMatchObject({ durationSeconds: 2 * 3600, extensionTotalSeconds: 4 * 3600 });
     expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt);
     expect(h.backend.endOf(request.id)).toBe(request.endAt);
   });
@@ -110,11 +113,11 @@ describe('extend', () => {
     expect(h.store.getRequest(request.id)).toEqual(request);
   });
 
-  it('extend_ruleRequiresApproval_isRefusedAndSaysToRequestAgain', async () => {
+  it('extend_ruleRequiresApproval_becomesAPendingExtension', async () => {
     h = harness({ rules: [{ name: 'short', match: { maxDurationSeconds: 2 * 3600 }, effect: 'approve' }] });
     const request = await active(h);
-    const message = await refusal(h.workflow.extend(request.id, 'UREQ'));
-    expect(message).toMatch(/4h in all needs approval \(no rule matched: one approval from the default approvers\), and extensions cannot be approved yet\. Request again with `\/jit request`/);
+    const result = await h.workflow.extend(request.id, 'UREQ');
+    expect(result.outcome).toBe('pending');
     expect(h.backend.endOf(request.id)).toBe(request.endAt);
     expect(extendedEvents(h, request.id)).toEqual([]);
   });

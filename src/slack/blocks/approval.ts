@@ -6,7 +6,7 @@ import type { ActionsBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack
 import { formatDuration } from '../../domain/duration.js';
 import type { AccessRequest } from '../../domain/types.js';
 import { escapeTruncated, mentionList, slackDate, truncate, userMention } from './escape.js';
-import { portsText, requestIdText, summarySection, summaryLine, vmText } from './request-summary.js';
+import { extensionLine, portsText, requestIdText, summarySection, summaryLine, vmText } from './request-summary.js';
 
 /** Shared with the listeners: the buttons' action IDs and the block holding them. */
 export const APPROVAL_IDS = {
@@ -50,7 +50,7 @@ export function approvalMessage(request: AccessRequest): SlackMessage {
       ],
     } satisfies ActionsBlock,
   ];
-  return { text: `Access request ${summaryLine(request)}`, blocks };
+  return { text: `${request.extends === undefined ? 'Access' : 'Extension'} request ${summaryLine(request)}`, blocks };
 }
 
 /**
@@ -66,7 +66,7 @@ export function approvalResolvedMessage(request: AccessRequest, at?: number): Sl
     summarySection(request),
     section(`${outcome}${when}`),
   ];
-  return { text: `Access request ${requestIdText(request.id)}: ${outcome}`, blocks };
+  return { text: `${request.extends === undefined ? 'Access' : 'Extension'} request ${requestIdText(request.id)}: ${outcome}`, blocks };
 }
 
 /** `Approved by <@U1>`, `Denied by <@U2>: reason`, `Timed out`, … for the request's current state. */
@@ -85,14 +85,18 @@ export function outcomeText(request: AccessRequest): string {
     case 'closing':
       return `${approvedText(request)}; access is closing`;
     case 'closed':
+      // An extension never opens a grant: it is closed once applied to its original.
+      if (request.extends !== undefined) return `${approvedText(request)}; ${request.reason ? escapeTruncated(request.reason, REASON_MAX) : 'applied'}`;
       return `${approvedText(request)}; access is closed`;
     case 'failed':
+      if (request.extends !== undefined) return `${approvedText(request)}; the extension was not applied${reason}`;
       return `${approvedText(request)}; opening access failed${reason}`;
     case 'denied':
       if (by === undefined || by === 'system') return `Denied by policy${reason}`;
       return `Denied by ${userMention(by)}${reason}`;
     case 'cancelled':
       if (by === undefined || by === request.requester) return 'Cancelled by the requester';
+      if (by === 'system') return `Cancelled${reason}`;
       return `Cancelled by ${userMention(by)}`;
     case 'timed_out':
       return `Timed out: nobody approved it in time${deniedSuffix(request)}`;
@@ -127,10 +131,15 @@ function tallyText(request: AccessRequest): string {
 
 function header(request: AccessRequest): HeaderBlock {
   // plain_text: Slack does not parse mentions or links here, so the id needs no escaping.
-  return { type: 'header', text: { type: 'plain_text', text: truncate(`Access request #${request.id}`, 150) } };
+  const kind = request.extends === undefined ? 'Access request' : 'Extension request';
+  return { type: 'header', text: { type: 'plain_text', text: truncate(`${kind} #${request.id}`, 150) } };
 }
 
 function askSection(request: AccessRequest): SectionBlock {
+  const extension = extensionLine(request);
+  if (extension) {
+    return section(`*${extension}*\n${userMention(request.requester)} asks for longer access to ${portsText(request.ports)} on *${vmText(request.vm)}*.`);
+  }
   return section(
     `${userMention(request.requester)} asks for ${portsText(request.ports)} on *${vmText(request.vm)}* for ${formatDuration(request.durationSeconds)}.`,
   );

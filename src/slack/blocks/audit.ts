@@ -17,7 +17,7 @@ export function auditRootMessage(request: AccessRequest): SlackMessage {
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `*Access request ${requestIdText(request.id)}* from ${userMention(request.requester)} · ${effectText(request)} · ${slackDate(request.createdAt)}`,
+          `*${request.extends === undefined ? 'Access request' : `Extension request (of ${requestIdText(request.extends)})`} ${requestIdText(request.id)}* from ${userMention(request.requester)} · ${effectText(request)} · ${slackDate(request.createdAt)}`,
           3000,
         ),
       },
@@ -62,7 +62,8 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
     case 'request.denied':
       return `Denied by ${event.actor === 'system' ? 'policy' : actor(event.actor)}${because}`;
     case 'request.cancelled':
-      return event.actor === request.requester ? 'Cancelled by the requester' : `Cancelled by ${actor(event.actor)}`;
+      if (event.actor === request.requester) return 'Cancelled by the requester';
+      return event.actor === 'system' ? `Cancelled${because}` : `Cancelled by ${actor(event.actor)}`;
     case 'request.timed_out':
       return 'Timed out: nobody approved it in time';
     case 'grant.opened': {
@@ -85,6 +86,10 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
       return `Requester warned that access ends soon${because}`;
     case 'request.acknowledged':
       return `Break-glass reviewed: acknowledged by ${actor(event.actor)}`;
+    case 'extension.applied':
+      return `Extension applied${because}`;
+    case 'extension.failed':
+      return `Extension approved but not applied${because}`;
   }
 }
 

@@ -4,13 +4,16 @@
 import type { AccessRequest, AuditEventName, RequestedPort, VmPolicy } from '../../domain/types.js';
 import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
-import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { extensionLine, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 
 const REASON_MAX = 1500;
 
 export function requesterDmText(event: AuditEventName, request: AccessRequest, connectHint?: string): string {
   const id = requestIdText(request.id);
-  const what = `${portsText(request.ports)} on *${vmText(request.vm)}*`;
+  const what =
+    request.extends === undefined
+      ? `${portsText(request.ports)} on *${vmText(request.vm)}*`
+      : `${formatDuration(request.durationSeconds)} more on ${requestIdText(request.extends)} (${portsText(request.ports)} on *${vmText(request.vm)}*)`;
   const reason = request.reason ? `: ${escapeTruncated(request.reason, REASON_MAX)}` : '';
   switch (event) {
     case 'request.created':
@@ -27,16 +30,18 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
     case 'request.reminded':
       return `The approvers of your request ${id} for ${what} were reminded: it still needs ${stillNeeds(request)}.`;
     case 'request.approved':
+      if (request.extends !== undefined) return `Your request ${id} for ${what} was approved. Extending access now.`;
       return `Your request ${id} for ${what} was approved. Opening access now.`;
     case 'request.denied': {
       const by = request.decidedBy && request.decidedBy !== 'system' ? userMention(request.decidedBy) : 'policy';
       return `Your request ${id} for ${what} was denied by ${by}${reason}.`;
     }
     case 'request.cancelled':
-      return request.decidedBy === undefined || request.decidedBy === request.requester
-        ? `Your request ${id} for ${what} is cancelled.`
-        : `Your request ${id} for ${what} was cancelled by ${userMention(request.decidedBy)}.`;
+      if (request.decidedBy === undefined || request.decidedBy === request.requester) return `Your request ${id} for ${what} is cancelled.`;
+      if (request.decidedBy === 'system') return `Your request ${id} for ${what} is cancelled${reason}.`;
+      return `Your request ${id} for ${what} was cancelled by ${userMention(request.decidedBy)}.`;
     case 'request.timed_out':
+      if (request.extends !== undefined) return `Your request ${id} for ${what} timed out: nobody approved it in time. Click *Extend* again to ask anew.`;
       return `Your request ${id} for ${what} timed out: nobody approved it in time. Request again with \`/jit request\`.`;
     case 'grant.opened':
       return openedText(request, connectHint);
@@ -54,6 +59,10 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
       return `Access ${id} to ${what} ends soon, at ${untilText(request)}. Need longer? Click *Extend*.`;
     case 'request.acknowledged':
       return `Your break-glass access ${id} to ${what} was reviewed by ${request.acknowledgedBy ? userMention(request.acknowledgedBy) : 'an approver'}.`;
+    case 'extension.applied':
+      return `Your request ${id} for ${what} was approved and applied.`;
+    case 'extension.failed':
+      return `Your request ${id} for ${what} was approved but could not be applied${reason}.`;
   }
 }
 
@@ -64,7 +73,10 @@ function stillNeeds(request: AccessRequest): string {
 }
 
 function createdText(request: AccessRequest, id: string, what: string): string {
-  const asked = `Your request ${id} for ${what} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
+  const extension = extensionLine(request);
+  const asked = extension
+    ? `Your request ${id} (${extension}, ${portsText(request.ports)} on *${vmText(request.vm)}*)`
+    : `Your request ${id} for ${what} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
   const { effect, approvers, approvalsNeeded } = request.decision;
   if (effect === 'deny') {
     const reasons = request.decision.reasons.join('; ');

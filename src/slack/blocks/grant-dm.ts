@@ -9,7 +9,7 @@ import { normaliseRequestId } from '../../domain/ids.js';
 import type { AccessRequest, AuditEventName } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
 import { requesterDmText } from './dm.js';
-import { slackDate, truncate } from './escape.js';
+import { mentionList, slackDate, truncate } from './escape.js';
 import { requestIdText } from './request-summary.js';
 
 /** Shared with the listeners: the buttons' action IDs and the block holding them. */
@@ -56,9 +56,17 @@ export function parseGrantButtonValue(value: string): { id: string; endAt?: numb
   return { id, endAt: Number(endText) };
 }
 
-/** The reply to `/jit extend`: how much was added and the new end. */
-export function extendedReplyText(result: { request: AccessRequest; addedSeconds: number; capped: boolean }): string {
-  const { request } = result;
+/** The reply to `/jit extend`: how much was added and the new end, or which extension now waits for approval. */
+export function extendedReplyText(result: { request: AccessRequest; addedSeconds: number; capped: boolean; extension?: AccessRequest }): string {
+  const { request, extension } = result;
+  if (extension) {
+    const needed = extension.decision.approvalsNeeded;
+    return (
+      `Extending ${requestIdText(request.id)} by ${formatDuration(result.addedSeconds)} needs approval: extension ${requestIdText(extension.id)} ` +
+      `is waiting for ${needed === 1 ? 'one approval' : `${needed} approvals`} from ${mentionList(extension.decision.approvers)}. ` +
+      `Access stays open until ${slackDate(request.endAt ?? 0)} meanwhile; you will get a DM when it is decided. Withdraw it with \`/jit cancel ${extension.id}\`.`
+    );
+  }
   const capped = result.capped ? ', as much as the port maximum allows' : '';
   return `Request ${requestIdText(request.id)} is extended by ${formatDuration(result.addedSeconds)}${capped}: open until ${slackDate(request.endAt ?? 0)}.`;
 }

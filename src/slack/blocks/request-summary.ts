@@ -73,6 +73,15 @@ export function summarySection(request: AccessRequest): SectionBlock {
 }
 
 /** One plain line for notification fallbacks: only IDs we generate and escaped names. */
+/** `Extension of #k7m2qp: +1h, total 4h from the original start`, for an extension request; undefined otherwise. */
+export function extensionLine(request: AccessRequest): string | undefined {
+  if (request.extends === undefined) return undefined;
+  const total = request.extensionTotalSeconds === undefined ? '' : `, total ${formatDuration(request.extensionTotalSeconds)} from the original start`;
+  return `Extension of ${requestIdText(request.extends)}: +${formatDuration(request.durationSeconds)}${total}`;
+}
+
 export function summaryLine(request: AccessRequest): string {
+  const extension = extensionLine(request);
+  if (extension) return `${requestIdText(request.id)}: ${extension}, asked by ${userMention(request.requester)} for ${portsText(request.ports)} on ${vmText(request.vm)}`;
   return `${requestIdText(request.id)}: ${userMention(request.requester)} asks for ${portsText(request.ports)} on ${vmText(request.vm)} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
 }
