@@ -16,6 +16,11 @@ async function main(): Promise<void> {
     throw error;
   }
   process.on('SIGHUP', () => void bot.reloadPolicy());
+  // A malformed (but correctly signed) payload can make Bolt reject a promise no
+  // one awaits; Node would end the process for it. Say so and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`jit: unhandled rejection, still running: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+  });
   const shutdown = (signal: string) => {
     process.stderr.write(`jit: ${signal} received, shutting down\n`);
     bot.stop().then(

@@ -9,7 +9,8 @@ import { parsePolicy, parsePolicyDocument, type PolicyProblem, type PolicyResult
 export function loadPolicyFile(path: string): PolicyResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Editors on Windows often start a UTF-8 file with a byte-order mark, which JSON.parse refuses as an invisible token.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     return { ok: false, problems: [unreadable(path, error)] };
   }

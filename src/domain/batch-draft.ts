@@ -2,7 +2,7 @@
 // gets those of the listed ports it has; the result is one ordinary draft per VM,
 // or every problem at once: the whole request is refused if any VM's part is.
 
-import { findVm, validateDraft, type DraftInput, type DraftProblem } from './draft.js';
+import { DRAFT_LIMITS, findVm, validateDraft, type DraftInput, type DraftProblem } from './draft.js';
 import type { Policy, RequestDraft, VmPolicy } from './types.js';
 
 /** More than this many VMs in one request is refused (one approval message must stay readable). */
@@ -17,7 +17,7 @@ export type BatchDraftResult = { ok: true; members: BatchMemberDraft[] } | { ok:
 
 /** A comma in the VM field asks for several VMs. */
 export function isBatchInput(vm: string): boolean {
-  return vm.includes(',');
+  return typeof vm === 'string' && vm.includes(',');
 }
 
 export function validateBatchDraft(input: DraftInput, policy: Policy): BatchDraftResult {
@@ -33,6 +33,12 @@ export function validateBatchDraft(input: DraftInput, policy: Policy): BatchDraf
   const seen = new Set<string>();
   let allFound = true;
   for (const name of names) {
+    // Bounded like a single VM name, so a pasted essay is not echoed back whole in the problem.
+    if (name.length > DRAFT_LIMITS.vm) {
+      add('vm', `The VM name "${name.slice(0, 20)}…" is too long (${name.length} characters): it can have at most ${DRAFT_LIMITS.vm}.`);
+      allFound = false;
+      continue;
+    }
     if (seen.has(name.toLowerCase())) {
       add('vm', `VM ${name} is listed twice: list each VM once.`);
       continue;

@@ -30,6 +30,9 @@ export function parseCidr(input: string): CidrResult {
   const [addressPart, prefixPart] = text.split('/') as [string, string | undefined];
   const prefix = prefixPart === undefined ? maxPrefix : Number(prefixPart);
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) return bad(`has an impossible prefix length (0–${maxPrefix})`);
+  // ip-cidr misreads IPv6 with a dotted IPv4 tail: `64:ff9b::203.0.113.7` came out as `203.0.113.7/128`,
+  // its range as the IPv4 bits alone, so containment was decided on the wrong address. Refuse the form.
+  if (family === 6 && addressPart.includes('.')) return bad('mixes IPv6 with a dotted IPv4 part: write the IPv4 address alone, or the IPv6 address in hex');
   if (!IPCIDR.isValidAddress(addressPart)) return bad('is not a valid address');
   if (family === 4 && addressPart.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))) {
     return bad('has a leading zero in an octet (ambiguous: octal or decimal)');

@@ -41,8 +41,10 @@ export function validateDraft(input: DraftInput, policy: Policy): DraftResult {
   const add = (field: DraftField, message: string): void => {
     if (!problems.some((p) => p.field === field && p.message === message)) problems.push({ field, message });
   };
+  // A forged form can put any JSON value in a field; anything but text counts as left empty.
+  const typed = (field: DraftField): string => (typeof input[field] === 'string' ? input[field].trim() : '');
   const text = (field: Exclude<DraftField, 'justification'>): string | undefined => {
-    const value = input[field].trim();
+    const value = typed(field);
     if (value.length <= DRAFT_LIMITS[field]) return value;
     add(field, `${FIELD_NAMES[field]} is too long (${value.length} characters): it can have at most ${DRAFT_LIMITS[field]}.`);
     return undefined;
@@ -57,7 +59,7 @@ export function validateDraft(input: DraftInput, policy: Policy): DraftResult {
   const durationText = text('duration');
   const seconds = durationText === undefined ? undefined : checkDuration(durationText, selected, add);
 
-  const justification = input.justification.trim();
+  const justification = typed('justification');
   if (justification.length > DRAFT_LIMITS.justification) {
     add('justification', `The justification is ${justification.length} characters long: shorten it to ${DRAFT_LIMITS.justification} or fewer.`);
   }

@@ -36,6 +36,8 @@ export function newRequestId(randomBytes: (n: number) => Uint8Array): string {
 
 /** Reads an ID as a person typed it (`#AB23CD `); undefined unless it can be one of ours. */
 export function normaliseRequestId(text: string): string | undefined {
+  // A button value or form field from a forged payload can be any JSON value, typed or not.
+  if (typeof text !== 'string') return undefined;
   let id = text.trim().toLowerCase();
   if (id.startsWith('#')) id = id.slice(1);
   return ID_PATTERN.test(id) ? id : undefined;

@@ -20,6 +20,8 @@ export type JitCommand =
 const USAGE_REQUEST = '`/jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…]`, e.g. `/jit request web-1 22 203.0.113.7 2h deploy hotfix` (several VMs: `web-1,db-1 22,5432`), or `/jit request` alone for a form';
 
 export function parseJitCommand(text: string): JitCommand {
+  // A repeated `text` form field arrives as an array, whatever Bolt's types say.
+  if (typeof text !== 'string') return { kind: 'invalid', message: 'That command arrived malformed (its text is not one piece of text), so nothing was done. Type it again.' };
   if (text.length > MAX_COMMAND_TEXT) {
     return { kind: 'invalid', message: `That command is ${text.length} characters long; the limit is ${MAX_COMMAND_TEXT}. Shorten the justification.` };
   }

@@ -115,6 +115,8 @@ export class AccessWorkflow {
 
   /** The requester's requests that still matter: waiting, approved, open or closing. */
   openRequestsOf(user: string): AccessRequest[] {
+    // No user, no list: an empty filter would mean everyone's requests.
+    if (typeof user !== 'string' || user === '') return [];
     return this.ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
   }
 

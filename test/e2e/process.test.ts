@@ -2,6 +2,7 @@
 // 1; a good start serves /healthz; SIGHUP reloads; SIGTERM shuts down cleanly.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -100,5 +101,27 @@ describe('the bot process', () => {
     expect(await run.exit).toBe(0);
     expect(run.stderr()).toMatch(/jit bot stopped/);
     expect(run.stderr()).not.toContain('process-signing-secret-42');
+  });
+});
+
+describe('the bot process under a signed but malformed payload', () => {
+  it('payloadNull_doesNotTakeTheProcessDown', async () => {
+    const run = start(env());
+    const [, port] = await waitForLog(run.stderr, /HTTP mode on port (\d+)/);
+    const body = 'payload=null';
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = `v0=${createHmac('sha256', 'process-signing-secret-42').update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    // Bolt never answers this one; do not wait for it.
+    void fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+      body,
+      signal: AbortSignal.timeout(1000),
+    }).catch(() => undefined);
+    await waitForLog(run.stderr, /unhandled rejection, still running/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(run.child.exitCode).toBeNull();
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
 // same object is broken: the author sees every problem in one pass.
 
 import { parseDuration, formatDuration } from '../duration.js';
-import { formatPath, type Path } from './problems.js';
+import { formatPath, type Path, type PathSegment } from './problems.js';
 import { shortNameOf, VM_NAME, VM_NAME_RULE } from './schema.js';
 
 export interface Located {
@@ -18,6 +18,39 @@ export interface PathProblem {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+interface Trail {
+  parent: Trail | undefined;
+  segment: PathSegment;
+}
+
+const MAX_PROTOTYPE_KEYS_REPORTED = 20;
+
+/**
+ * `__proto__` cannot be kept as data: zod drops it without a word, so a tag or a
+ * match condition written under that name would vanish (and the rule match more).
+ * Walked with an explicit stack and parent links, so a deeply nested file costs
+ * neither the call stack nor a copied path per level.
+ */
+export function checkPrototypeKeys(document: unknown): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const pathOf = (trail: Trail | undefined): PathSegment[] => {
+    const path: PathSegment[] = [];
+    for (let at = trail; at !== undefined; at = at.parent) path.push(at.segment);
+    return path.reverse();
+  };
+  const stack: { value: unknown; trail: Trail | undefined }[] = [{ value: document, trail: undefined }];
+  for (let next = stack.pop(); next !== undefined && problems.length < MAX_PROTOTYPE_KEYS_REPORTED; next = stack.pop()) {
+    const { value, trail } = next;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [segment, inner] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+      const here: Trail = { parent: trail, segment };
+      if (segment === '__proto__') problems.push({ path: pathOf(here), message: 'the key __proto__ cannot be read as data and would be ignored: rename or remove it' });
+      else stack.push({ value: inner, trail: here });
+    }
+  }
+  return problems;
 }
 
 export function checkVms(vms: readonly Located[]): PathProblem[] {

@@ -2,7 +2,7 @@
 // JSON goes through JSON.parse rather than the YAML parser (which accepts JSON)
 // because its errors speak JSON: a YAML parser explains a stray comma in YAML terms.
 
-import { parseDocument } from 'yaml';
+import { parseDocument, Parser } from 'yaml';
 import type { PolicyProblem } from './problems.js';
 
 export type PolicyFormat = 'yaml' | 'json';
@@ -16,8 +16,9 @@ export function readDocument(text: string, format: PolicyFormat): DocumentResult
 }
 
 function readJson(text: string): DocumentResult {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const offset = jsonErrorOffset(text, message);
@@ -25,9 +26,51 @@ function readJson(text: string): DocumentResult {
     const reason = message.replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, '').replace(/ in JSON at position \d+.*$/, '');
     return { ok: false, problems: [{ path: FILE, message: `invalid JSON at ${lineAndColumn(text, offset)}: ${reason}` }] };
   }
+  // JSON.parse keeps the last of two equal keys without a word, so a reviewer could
+  // approve one value while the bot reads another (YAML refuses them: uniqueKeys).
+  const duplicates = duplicateKeyOffsets(text);
+  if (duplicates.length === 0) return { ok: true, value };
+  return { ok: false, problems: duplicates.map((offset) => ({ path: FILE, message: `invalid JSON at ${lineAndColumn(text, offset)}: this key repeats in the same object; keep one` })) };
 }
 
+/** Offsets of keys repeated within one object. Only for text JSON.parse accepted; one pass, no recursion. */
+function duplicateKeyOffsets(text: string): number[] {
+  const offsets: number[] = [];
+  const open: (Set<string> | null)[] = []; // a Set per enclosing object, null per array
+  let expectKey = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      open.push(c === '{' ? new Set() : null);
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      open.pop();
+    } else if (c === ',') {
+      expectKey = (open.at(-1) ?? null) !== null;
+    } else if (c === '"') {
+      const start = i;
+      for (i += 1; i < text.length && text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
+      const keys = open.at(-1);
+      if (!expectKey || !keys) continue;
+      expectKey = false;
+      const key = JSON.parse(text.slice(start, i + 1)) as string;
+      if (keys.has(key)) offsets.push(start);
+      else keys.add(key);
+    }
+  }
+  return offsets;
+}
+
+/** Far beyond any policy (under ten levels), far below where the YAML composer's recursion runs out of stack. */
+const MAX_YAML_NESTING = 64;
+
 function readYaml(text: string): DocumentResult {
+  // Checked first: the composer recurses per level, and a stack overflow inside its
+  // regular expressions aborts the whole process (V8 calls it out of memory), past any catch.
+  const depth = yamlNesting(text);
+  if (depth > MAX_YAML_NESTING) {
+    return { ok: false, problems: [{ path: FILE, message: `invalid YAML: nested ${depth} levels deep, more than the ${MAX_YAML_NESTING} allowed (a policy needs fewer than ten)` }] };
+  }
   // `uniqueKeys` makes a repeated key an error instead of silently keeping the last one.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -45,6 +88,25 @@ function readYaml(text: string): DocumentResult {
     // Only alias-expansion limits throw here (a "billion laughs" document).
     return { ok: false, problems: [{ path: FILE, message: `invalid YAML: ${error instanceof Error ? error.message : String(error)}` }] };
   }
+}
+
+/** How deeply the YAML nests, read from the parser's token tree (the parser keeps its own stack; this walk too). */
+function yamlNesting(text: string): number {
+  let deepest = 0;
+  const stack: { node: unknown; depth: number }[] = [];
+  for (const token of new Parser().parse(text)) stack.push({ node: token, depth: 0 });
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { node, depth } = next;
+    deepest = Math.max(deepest, depth);
+    if (typeof node !== 'object' || node === null) continue;
+    const { value, items } = node as { value?: unknown; items?: { key?: unknown; value?: unknown }[] };
+    if (value !== undefined) stack.push({ node: value, depth });
+    for (const item of items ?? []) {
+      if (item.key !== undefined) stack.push({ node: item.key, depth: depth + 1 });
+      if (item.value !== undefined) stack.push({ node: item.value, depth: depth + 1 });
+    }
+  }
+  return deepest;
 }
 
 /** Character offset of a JSON.parse failure. */

@@ -4,7 +4,7 @@
 
 import type * as z from 'zod';
 import type { Policy, VmPolicy } from '../types.js';
-import { checkRules, checkVms, isRecord, type Located, type PathProblem } from './checks.js';
+import { checkPrototypeKeys, checkRules, checkVms, isRecord, type Located, type PathProblem } from './checks.js';
 import { readDocument, type PolicyFormat } from './document.js';
 import { closestKey, describeValue, formatPath, unknownKeyMessage, type Path, type PolicyProblem } from './problems.js';
 import { rulesSchema } from './rule-schema.js';
@@ -54,6 +54,10 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
     const rootHasApprovers = Array.isArray(document.approvers) && document.approvers.length > 0;
     problems.push(...checkRules(document.rules.map((value: unknown, index) => ({ path: ['rules', index], value })), rootHasApprovers));
   }
+
+  // Only where no other problem already points (a native root reports it as an unknown key).
+  const reported = new Set(problems.map((problem) => formatPath(problem.path)));
+  problems.push(...checkPrototypeKeys(document).filter((problem) => !reported.has(formatPath(problem.path))));
 
   if (problems.length > 0) return { ok: false, problems: inDocumentOrder(problems) };
   return { ok: true, policy: { vms, approvers, rules } };

@@ -46,6 +46,8 @@ export function closestKey(key: string, allowed: readonly string[]): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {
+    // Never a guess (at most 3 edits away), and skipping spares a huge table for a pasted essay of a key.
+    if (Math.abs(key.length - candidate.length) > 3) continue;
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }

@@ -47,7 +47,9 @@ export function grantButtonValue(id: string, endAt: number): string {
 }
 
 /** Reads a button value back; undefined unless it names one of our request IDs (the end is optional). */
-export function parseGrantButtonValue(value: string): { id: string; endAt?: number } | undefined {
+export function parseGrantButtonValue(value: unknown): { id: string; endAt?: number } | undefined {
+  // A forged payload can carry any JSON value here.
+  if (typeof value !== 'string') return undefined;
   const [idText = '', endText, ...rest] = value.split('@');
   const id = normaliseRequestId(idText);
   if (!id || rest.length > 0) return undefined;

@@ -104,8 +104,8 @@ export function vmOption(vm: VmPolicy): PlainTextOption {
  * Options for the external select's options handler: VMs whose name or address
  * contains the query (case-insensitive), names starting with it first, at most 100.
  */
-export function vmOptions(vms: readonly VmPolicy[], query: string): PlainTextOption[] {
-  const q = query.trim().toLowerCase();
+export function vmOptions(vms: readonly VmPolicy[], query: unknown): PlainTextOption[] {
+  const q = typeof query === 'string' ? query.trim().toLowerCase() : '';
   const prefix: VmPolicy[] = [];
   const contains: VmPolicy[] = [];
   for (const vm of vms) {
@@ -236,21 +236,31 @@ export interface ModalValues {
 }
 
 function vmValues(state: ModalStateValues[string][string] | undefined): string {
-  if (state?.selected_options) return state.selected_options.map((o) => o.value ?? '').filter(Boolean).join(',');
-  return state?.selected_option?.value ?? '';
+  if (state?.selected_options !== undefined) return optionValues(state.selected_options);
+  const single = state?.selected_option?.value;
+  return typeof single === 'string' ? single : '';
+}
+
+/** The values of selected options; anything a forged payload puts there that is not a list of options counts as none. */
+function optionValues(options: unknown): string {
+  if (!Array.isArray(options)) return '';
+  return options
+    .map((o: unknown) => (typeof o === 'object' && o !== null && typeof (o as { value?: unknown }).value === 'string' ? (o as { value: string }).value : ''))
+    .filter((v) => v !== '')
+    .join(',');
 }
 
 /** Pulls the submission back out; missing fields come back empty for the validators to report. */
-export function readModalValues(stateValues: ModalStateValues): ModalValues {
-  const get = (block: string, action: string) => stateValues[block]?.[action];
-  const text = (block: string, action: string) => (get(block, action)?.value ?? '').trim();
+export function readModalValues(stateValues: ModalStateValues | undefined): ModalValues {
+  const get = (block: string, action: string) => stateValues?.[block]?.[action];
+  const text = (block: string, action: string) => {
+    const value: unknown = get(block, action)?.value;
+    return typeof value === 'string' ? value.trim() : '';
+  };
   return {
     // Several VMs (multi-select) become the comma list a typed request uses.
     vm: vmValues(get(MODAL_IDS.vmBlock, MODAL_IDS.vmAction)),
-    ports: (get(MODAL_IDS.portsBlock, MODAL_IDS.portsAction)?.selected_options ?? [])
-      .map((o) => o.value ?? '')
-      .filter((v) => v !== '')
-      .join(','),
+    ports: optionValues(get(MODAL_IDS.portsBlock, MODAL_IDS.portsAction)?.selected_options ?? []),
     source: text(MODAL_IDS.sourceBlock, MODAL_IDS.sourceAction),
     duration: text(MODAL_IDS.durationBlock, MODAL_IDS.durationAction),
     justification: text(MODAL_IDS.justificationBlock, MODAL_IDS.justificationAction),

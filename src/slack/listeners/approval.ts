@@ -42,11 +42,13 @@ function onButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide
     await ack();
     const whisper = ephemeral(respond);
     const id = normaliseRequestId(action.value ?? '');
-    if (!id) return void (await whisper('That button does not carry a valid request ID; nothing was changed.'));
+    // Authorisation needs to know who clicked; a payload without a plain user ID gets nothing done.
+    const user: unknown = body.user?.id;
+    if (!id || typeof user !== 'string') return void (await whisper('That click does not carry a valid request ID or user; nothing was changed.'));
     try {
-      await decide(id, body.user.id, whisper);
+      await decide(id, user, whisper);
     } catch (error) {
-      await whisper(userMessage(error, deps.logger, `${actionId} ${id} by ${body.user.id}`));
+      await whisper(userMessage(error, deps.logger, `${actionId} ${id} by ${user}`));
     }
   });
 }

@@ -18,7 +18,7 @@ export function registerModal(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<StaticSelectAction | MultiStaticSelectAction | ExternalSelectAction | MultiExternalSelectAction>>({ action_id: MODAL_IDS.vmAction, type: 'block_actions' }, async ({ ack, body, action, client }) => {
     await ack();
     if (!body.view) return;
-    const values = readModalValues(body.view.state.values as ModalStateValues);
+    const values = readModalValues(body.view.state?.values as ModalStateValues | undefined);
     await client.views.update({
       view_id: body.view.id,
       hash: body.view.hash,
@@ -43,13 +43,13 @@ export function registerModal(app: App, deps: ListenerDeps): void {
 
   app.view(MODAL_IDS.callbackId, async ({ ack, body, view, client }) => {
     const user = body.user.id;
-    const input = { requester: user, ...readModalValues(view.state.values as ModalStateValues) };
+    const input = { requester: user, ...readModalValues(view.state?.values as ModalStateValues | undefined) };
     const problems = await deps.workflow.check(input);
     if (problems.length > 0) {
       const errors: Record<string, string> = {};
       for (const problem of problems) {
         // A ports problem before any VM is chosen has no ports block to sit on.
-        const block = view.blocks.some((b) => b.block_id === FIELD_BLOCKS[problem.field]) ? FIELD_BLOCKS[problem.field]! : MODAL_IDS.vmBlock;
+        const block = (view.blocks ?? []).some((b) => b.block_id === FIELD_BLOCKS[problem.field]) ? FIELD_BLOCKS[problem.field]! : MODAL_IDS.vmBlock;
         errors[block] = errors[block] ? `${errors[block]} ${problem.message}` : problem.message;
       }
       return void (await ack({ response_action: 'errors', errors }));
