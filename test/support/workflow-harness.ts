@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isJitError } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { Policy, PortPolicy, VmPolicy } from '../../src/domain/types.js';
 import { MemoryBackend } from '../../src/firewall/memory.js';
@@ -85,4 +86,15 @@ export function createHarness(options: { policy?: Policy; groups?: Record<string
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The JitError a refused use case throws, as `code: message`; fails the test when nothing was refused. */
+export async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isJitError(error)) return `${error.code}: ${error.message}`;
+    throw error;
+  }
+  throw new Error('expected a refusal');
 }

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isJitError } from '../../src/domain/errors.js';
 import type { AccessRequest } from '../../src/domain/types.js';
-import { createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
+import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -11,16 +10,6 @@ async function pending(harness: Harness, overrides = {}): Promise<AccessRequest>
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   expect(result.request.state).toBe('pending');
   return result.request;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isJitError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('request', () => {

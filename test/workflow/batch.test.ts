@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isJitError, JitError } from '../../src/domain/errors.js';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import type { CreateResult } from '../../src/workflow/create-request.js';
-import { createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
+import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -25,16 +25,6 @@ function batchOf(result: CreateResult): AccessRequest[] {
 
 async function requestBatch(harness: Harness, overrides = {}): Promise<AccessRequest[]> {
   return batchOf(await harness.workflow.request(harness.input({ vm: 'web-1,db-1', ports: '22,5432', ...overrides })));
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isJitError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 const state = (harness: Harness, id: string) => harness.workflow.get(id).state;

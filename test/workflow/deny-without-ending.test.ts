@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isJitError } from '../../src/domain/errors.js';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
-import { createHarness, policyOf, type Harness } from '../support/workflow-harness.js';
+import { refusal, createHarness, policyOf, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -18,16 +17,6 @@ async function pendingUnder(rule: Rule): Promise<AccessRequest> {
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   expect(result.request.state).toBe('pending');
   return result.request;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isJitError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('deny when the rule says a Deny does not end the request', () => {

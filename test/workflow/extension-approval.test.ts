@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isJitError } from '../../src/domain/errors.js';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
-import { createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
+import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -27,16 +26,6 @@ async function pendingExtension(harness: Harness, id: string, duration?: string)
   const result = await harness.workflow.extend(id, 'UREQ', duration === undefined ? {} : { duration });
   if (result.outcome !== 'pending') throw new Error(`expected a pending extension, got ${result.outcome}`);
   return result.extension;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isJitError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 const events = (harness: Harness, id: string) => harness.store.auditEvents(id).map((e) => e.name);
