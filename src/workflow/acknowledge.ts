@@ -4,8 +4,7 @@
 import { JitError } from '../domain/errors.js';
 import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
-import { groupIds } from './create-request.js';
-import { load } from './decide-request.js';
+import { approverGroupsOf, load, requireStillApprover } from './decide-request.js';
 import { expectedOf } from './grant.js';
 
 export function acknowledge(ctx: WorkflowContext, id: string, user: string): Promise<AccessRequest> {
@@ -14,10 +13,11 @@ export function acknowledge(ctx: WorkflowContext, id: string, user: string): Pro
     if (current.decision.effect !== 'break_glass') throw new JitError('jit_wrong_state', `Request #${id} was not a break-glass grant; there is nothing to acknowledge.`);
     if (current.acknowledgedBy) throw new JitError('jit_wrong_state', `Break-glass grant #${id} was already acknowledged by <@${current.acknowledgedBy}>.`);
     if (current.requester === user) throw new JitError('jit_not_allowed', `You cannot review your own break-glass grant #${id}: another approver must.`);
-    const groups = await ctx.directory.groupsOf(user, groupIds(current.decision.approvers));
+    const groups = await approverGroupsOf(ctx, user, current);
     if (!current.decision.approvers.some((approver) => approver === user || groups.includes(approver))) {
       throw new JitError('jit_not_approver', `You are not an approver for break-glass grant #${id}, so you cannot acknowledge it.`);
     }
+    requireStillApprover(ctx, user, groups, id);
     const now = ctx.clock.now();
     const next: AccessRequest = { ...current, acknowledgedBy: user, acknowledgedAt: now };
     const event = auditEvent('request.acknowledged', next, user, now);

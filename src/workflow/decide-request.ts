@@ -27,9 +27,10 @@ export type DecideResult =
 export async function approve(ctx: WorkflowContext, id: string, user: string): Promise<DecideResult> {
   const decided = await ctx.lock.run(id, async () => {
     const current = load(ctx, id);
-    const groups = await ctx.directory.groupsOf(user, groupIds(current.decision.approvers));
+    const groups = await approverGroupsOf(ctx, user, current);
     const verdict = mayApprove(user, groups, current);
     if (!verdict.ok) throw refusal(current, verdict.reason);
+    requireStillApprover(ctx, user, groups, id);
     if (current.denials?.includes(user)) {
       throw new JitError('jit_not_allowed', `You denied request #${id}, so you cannot also approve it.`);
     }
@@ -59,10 +60,11 @@ export function deny(ctx: WorkflowContext, id: string, user: string, reason?: st
     if (current.requester === user) {
       throw new JitError('jit_not_allowed', `You cannot deny your own request #${id}: use \`/jit cancel ${id}\` to withdraw it.`);
     }
-    const groups = await ctx.directory.groupsOf(user, groupIds(current.decision.approvers));
+    const groups = await approverGroupsOf(ctx, user, current);
     if (!current.decision.approvers.some((id) => id === user || groups.includes(id))) {
       throw new JitError('jit_not_approver', `You are not an approver for request #${id}, so you cannot deny it.`);
     }
+    requireStillApprover(ctx, user, groups, id);
     if (current.state !== 'pending') throw refusal(current, `it is already ${current.state}`);
     if (current.decision.denyEndsRequest === false) return addDenial(ctx, current, user, reason);
 
@@ -94,6 +96,27 @@ function addDenial(ctx: WorkflowContext, current: AccessRequest, user: string, r
   if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
   ctx.logger.info(`request ${id}: denial added by ${user}, still pending`);
   return { outcome: 'denial_added', request: stored };
+}
+
+/** Every approver the policy names right now: the root's and each rule's. */
+function policyApprovers(ctx: WorkflowContext): string[] {
+  const policy = ctx.policy();
+  return [...new Set([...policy.approvers, ...policy.rules.flatMap((rule) => rule.approvers ?? [])])];
+}
+
+/** The user's memberships among the groups that matter: the request's approvers and the policy's. */
+export function approverGroupsOf(ctx: WorkflowContext, user: string, request: AccessRequest): Promise<string[]> {
+  return ctx.directory.groupsOf(user, groupIds([...request.decision.approvers, ...policyApprovers(ctx)]));
+}
+
+/**
+ * The request's decision named its approvers when it was made; a click is also
+ * checked against the policy at this moment, so someone removed from it (or
+ * from the group it names) cannot decide requests made before the change.
+ */
+export function requireStillApprover(ctx: WorkflowContext, user: string, groups: string[], id: string): void {
+  if (policyApprovers(ctx).some((approver) => approver === user || groups.includes(approver))) return;
+  throw new JitError('jit_not_approver', `You are no longer an approver in the current policy, so you cannot decide request #${id}.`);
 }
 
 export function load(ctx: WorkflowContext, id: string): AccessRequest {

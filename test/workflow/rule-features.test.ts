@@ -63,3 +63,23 @@ describe('per-requester rate limit', () => {
     expect(h.store.listRequests({ requester: 'UREQ' })).toHaveLength(11);
   });
 });
+
+describe('authorisation against the policy at the moment of the click', () => {
+  it('approverRemovedFromThePolicy_cannotDecideEarlierRequests', async () => {
+    h = createHarness();
+    const result = await h.workflow.request(h.input());
+    const id = (result as { request: { id: string } }).request.id;
+    h.setPolicy(policyOf({ approvers: ['UAPPROVER2'] }));
+    await expect(h.workflow.approve(id, 'UAPPROVER1')).rejects.toThrow(/no longer an approver in the current policy/);
+    await expect(h.workflow.deny(id, 'UAPPROVER1')).rejects.toThrow(/no longer an approver in the current policy/);
+    expect(h.store.getRequest(id)?.state).toBe('pending');
+    expect((await h.workflow.approve(id, 'UAPPROVER2')).outcome).toBe('approved');
+  });
+
+  it('approverNamedByARuleOnly_staysAnApprover', async () => {
+    h = withRules({ name: 'ops', match: {}, effect: 'require_approval', approvers: ['UOPS'] });
+    const result = await h.workflow.request(h.input());
+    const id = (result as { request: { id: string } }).request.id;
+    expect((await h.workflow.approve(id, 'UOPS')).outcome).toBe('approved');
+  });
+});
