@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/fake-slack.js';
-import { AUDIT, requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
+import { buttonTexts, until, AUDIT, requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -13,19 +13,6 @@ const approvalTo = (e: E2E, channel: string, requestId: string): Promise<Recorde
 
 const dmsTo = (e: E2E, user: string): string[] =>
   e.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === user && !JSON.stringify(c.args.blocks ?? '').includes('jit_approve')).map((c) => String(c.args.text));
-
-function buttonTexts(call: RecordedCall): string[] {
-  const blocks = call.args.blocks as { type: string; elements?: { type: string; text?: { text: string } }[] }[];
-  return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((el) => el.text?.text ?? '') : []));
-}
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('the access loop over signed Slack requests', () => {
   it('inlineRequest_approved_opensThenClosesAtEndTime_withAuditThread', async () => {

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/fake-slack.js';
-import { requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
+import { buttonTexts, until, requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -36,19 +36,6 @@ const grantDms = (e: E2E, user: string): RecordedCall[] =>
 
 /** Approval messages posted for extension requests. */
 const approvalMessages = (e: E2E): RecordedCall[] => e.fake.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Extension request'));
-
-function buttonTexts(call: RecordedCall): string[] {
-  const blocks = call.args.blocks as { type: string; elements?: { type: string; text?: { text: string } }[] }[];
-  return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((el) => el.text?.text ?? '') : []));
-}
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function dmNumber(e: E2E, user: string, n: number, text: RegExp): Promise<RecordedCall> {
   await until(() => grantDms(e, user).length >= n);

@@ -165,6 +165,21 @@ export async function stopChecked(e2e: E2E | undefined): Promise<void> {
   if (rejected.length > 0) throw new Error(`Slack would have refused:\n${rejected.join('\n')}`);
 }
 
+/** Polls until `check` holds; fails after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The visible texts of a message's buttons, in order. */
+export function buttonTexts(call: RecordedCall): string[] {
+  const blocks = call.args.blocks as { type: string; elements?: { type: string; text?: { text: string } }[] }[];
+  return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((el) => el.text?.text ?? '') : []));
+}
+
 /** The request ID mentioned in a bot reply (`#k7m2qp`). */
 export function requestIdIn(text: string): string {
   const match = /#([23456789a-hjkmnp-z]{6})\b/.exec(text);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/fake-slack.js';
-import { AUDIT, startE2E, type E2E } from './harness.js';
+import { until, AUDIT, startE2E, type E2E } from './harness.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -20,14 +20,6 @@ const idsIn = (text: string): string[] => [...new Set([...text.matchAll(/#([2345
 function buttons(call: RecordedCall): { text: string; value: string }[] {
   const blocks = call.args.blocks as { type: string; elements?: { text?: { text: string }; value?: string }[] }[];
   return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((el) => ({ text: el.text?.text ?? '', value: el.value ?? '' })) : []));
-}
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('several VMs in one request, over signed Slack requests', () => {

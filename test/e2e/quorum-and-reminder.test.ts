@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/fake-slack.js';
-import { requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
+import { until, requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -44,14 +44,6 @@ const dmsTo = (e: E2E, user: string): string[] =>
 
 const threadRepliesUnder = (e: E2E, message: RecordedCall): RecordedCall[] =>
   e.fake.callsTo('chat.postMessage').filter((c) => c.response.ok && c.args.channel === message.response.channel && c.args.thread_ts === message.response.ts);
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('a Deny that does not end the request', () => {
   it('denyThenTwoApprovals_opensThePort_andTheApprovalMessageShowsTheDenial', async () => {
