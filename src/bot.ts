@@ -91,6 +91,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     store,
     new SlackNotifier({
       client: app.client,
+      logger,
       auditChannel: config.JIT_AUDIT_CHANNEL,
       policy: () => policy,
       clock,

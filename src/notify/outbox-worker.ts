@@ -2,9 +2,11 @@
 // outbox only after Slack accepted it, so an outage delays messages, never drops
 // them. Rows of one request keep their order: a failed row holds back the later
 // rows of the same request (an audit reply cannot precede its thread's root).
+// Each row's posts are journalled (see once-poster.ts), so a retry never posts
+// a message twice.
 
 import type { Logger } from '@slack/bolt';
-import type { Clock, Notifier, OutboxRow, Store } from '../workflow/ports.js';
+import type { Clock, Notifier, OutboxRow, PostJournal, Store } from '../workflow/ports.js';
 
 export interface OutboxWorkerOptions {
   pollMs?: number;
@@ -58,9 +60,11 @@ export class OutboxWorker {
     let delivered = 0;
     const blocked = new Set<string>();
     for (const row of this.store.pendingOutbox(this.batchSize)) {
-      if (blocked.has(row.requestId)) continue;
+      // The bot's own rows (drift) keep their order among themselves.
+      const queue = row.requestId ?? '';
+      if (blocked.has(queue)) continue;
       if (row.nextAttemptAt > this.clock.now() || !(await this.deliver(row))) {
-        blocked.add(row.requestId);
+        blocked.add(queue);
         continue;
       }
       delivered++;
@@ -86,7 +90,7 @@ export class OutboxWorker {
 
   private async deliver(row: OutboxRow): Promise<boolean> {
     try {
-      const refs = await this.notifier.deliver(row.notification, this.store.messageRefs(row.requestId));
+      const refs = await this.notifier.deliver(row.notification, row.requestId === undefined ? [] : this.store.messageRefs(row.requestId), this.journalOf(row));
       this.store.markDelivered(row.id, refs);
       return true;
     } catch (error) {
@@ -94,9 +98,20 @@ export class OutboxWorker {
       const backoff = retryAfterMs ?? Math.min(this.maxBackoffMs, 1000 * 2 ** Math.min(row.attempts, 16));
       const message = error instanceof Error ? error.message : String(error);
       this.store.markRetry(row.id, message, this.clock.now() + backoff);
-      this.logger.warn(`outbox row ${row.id} (${row.notification.kind}, request ${row.requestId}) failed, retry in ${backoff} ms: ${message}`);
+      this.logger.warn(`outbox row ${row.id} (${row.notification.kind}, request ${row.requestId ?? 'none'}) failed, retry in ${backoff} ms: ${message}`);
       return false;
     }
+  }
+
+  private journalOf(row: OutboxRow): PostJournal {
+    const { store } = this;
+    return {
+      rowId: row.id,
+      posts: () => store.outboxPosts(row.id),
+      // Wall-clock time, not the workflow clock: a lookup compares it with Slack's ts.
+      claim: (step, channel) => store.claimPost(row.id, step, channel, Date.now()),
+      record: (step, channel, ts) => store.recordPost(row.id, step, channel, ts),
+    };
   }
 }
 

@@ -3,19 +3,22 @@
 // worker retries; reports the messages it posted so later rows can thread on
 // them or update them in place.
 
+import type { Logger } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AccessRequest, Policy } from '../domain/types.js';
 import { approvalMessage, approvalResolvedMessage } from '../slack/blocks/approval.js';
 import { breakGlassMessage } from '../slack/blocks/break-glass.js';
-import { auditAlertText, auditReplyText, auditRootMessage } from '../slack/blocks/audit.js';
+import { auditAlertText, auditReplyText, auditRootMessage, driftAlertText } from '../slack/blocks/audit.js';
 import { connectHint } from '../slack/blocks/dm.js';
 import { requesterDmMessage } from '../slack/blocks/grant-dm.js';
 import { approvalReminderText } from '../slack/blocks/reminder.js';
 import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../slack/blocks/batch.js';
-import type { Clock, MessageRef, Notification, Notifier } from '../workflow/ports.js';
+import type { Clock, MessageRef, Notification, Notifier, PostJournal } from '../workflow/ports.js';
+import { OncePoster } from './once-poster.js';
 
 export interface SlackNotifierOptions {
   client: WebClient;
+  logger: Logger;
   auditChannel: string;
   policy: () => Policy;
   clock: Clock;
@@ -36,45 +39,43 @@ export interface BatchReader {
 export class SlackNotifier implements Notifier {
   constructor(private readonly options: SlackNotifierOptions) {}
 
-  async deliver(notification: Notification, refs: MessageRef[]): Promise<MessageRef[]> {
+  async deliver(notification: Notification, refs: MessageRef[], journal: PostJournal): Promise<MessageRef[]> {
+    const poster = new OncePoster(this.options.client, journal, this.options.logger);
     switch (notification.kind) {
       case 'audit':
-        return this.audit(notification, refs);
+        return this.audit(notification, refs, poster);
       case 'approval_request':
-        return this.approvalRequest(notification);
+        return this.approvalRequest(notification, poster);
       case 'approval_update':
         await this.approvalUpdate(notification, refs);
         return [];
       case 'approval_reminder':
-        await this.approvalReminder(notification, refs);
+        await this.approvalReminder(notification, refs, poster);
         return [];
       case 'requester_dm':
-        await this.requesterDm(notification);
+        await this.requesterDm(notification, poster);
         return [];
       case 'break_glass':
-        return this.breakGlass(notification.request);
+        return this.breakGlass(notification.request, poster);
       case 'alert':
-        await this.options.client.chat.postMessage({
-          channel: this.options.auditChannel,
-          text: auditAlertText(notification.event, notification.request),
-          unfurl_links: false,
-        });
+        await poster.post('alert', { channel: this.options.auditChannel, text: auditAlertText(notification.event, notification.request), unfurl_links: false });
+        return [];
+      case 'drift':
+        await poster.post('drift', { channel: this.options.auditChannel, text: driftAlertText(notification.event), unfurl_links: false });
         return [];
     }
   }
 
-  private async audit(notification: Extract<Notification, { kind: 'audit' }>, refs: MessageRef[]): Promise<MessageRef[]> {
-    const { client, auditChannel } = this.options;
-    const root = refs.find((ref) => ref.role === 'audit');
+  private async audit(notification: Extract<Notification, { kind: 'audit' }>, refs: MessageRef[], poster: OncePoster): Promise<MessageRef[]> {
+    const { auditChannel } = this.options;
     if (notification.event.name === 'request.created') {
-      // Already posted by an earlier attempt that crashed before it was recorded as delivered.
-      if (root) return [];
       const message = auditRootMessage(notification.request);
-      const posted = await client.chat.postMessage({ channel: auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false });
-      return [{ requestId: notification.request.id, role: 'audit', channel: posted.channel ?? auditChannel, ts: requireTs(posted.ts) }];
+      const posted = await poster.post('audit', { channel: auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false });
+      return [{ requestId: notification.request.id, role: 'audit', ...posted }];
     }
+    const root = refs.find((ref) => ref.role === 'audit');
     if (!root) throw new Error(`audit thread of request ${notification.request.id} has no root message yet`);
-    await client.chat.postMessage({
+    await poster.post('audit', {
       channel: root.channel,
       thread_ts: root.ts,
       text: auditReplyText(notification.event, notification.request),
@@ -83,18 +84,17 @@ export class SlackNotifier implements Notifier {
     return [];
   }
 
-  private async approvalRequest(notification: Extract<Notification, { kind: 'approval_request' }>): Promise<MessageRef[]> {
+  private async approvalRequest(notification: Extract<Notification, { kind: 'approval_request' }>, poster: OncePoster): Promise<MessageRef[]> {
     const members = this.batchOf(notification.request);
     const message = members ? batchApprovalMessage(members) : approvalMessage(notification.request);
-    const posted = await this.options.client.chat.postMessage({ channel: notification.target, text: message.text, blocks: message.blocks, unfurl_links: false });
-    return [{ requestId: notification.request.id, role: 'approval', channel: posted.channel ?? notification.target, ts: requireTs(posted.ts) }];
+    const posted = await poster.post('approval', { channel: notification.target, text: message.text, blocks: message.blocks, unfurl_links: false });
+    return [{ requestId: notification.request.id, role: 'approval', ...posted }];
   }
 
-  private async breakGlass(request: AccessRequest): Promise<MessageRef[]> {
+  private async breakGlass(request: AccessRequest, poster: OncePoster): Promise<MessageRef[]> {
     const message = breakGlassMessage(request);
-    const { client, auditChannel } = this.options;
-    const posted = await client.chat.postMessage({ channel: auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false });
-    return [{ requestId: request.id, role: 'approval', channel: posted.channel ?? auditChannel, ts: requireTs(posted.ts) }];
+    const posted = await poster.post('break-glass', { channel: this.options.auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false });
+    return [{ requestId: request.id, role: 'approval', ...posted }];
   }
 
   private async approvalUpdate(notification: Extract<Notification, { kind: 'approval_update' }>, refs: MessageRef[]): Promise<void> {
@@ -119,13 +119,13 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  /** A thread reply under each approval message; a retry after a partial failure may repeat one reply, never skip one. */
-  private async approvalReminder(notification: Extract<Notification, { kind: 'approval_reminder' }>, refs: MessageRef[]): Promise<void> {
+  /** A thread reply under each approval message; a retry after a partial failure posts only the replies still missing. */
+  private async approvalReminder(notification: Extract<Notification, { kind: 'approval_reminder' }>, refs: MessageRef[], poster: OncePoster): Promise<void> {
     const members = this.batchOf(notification.request);
     const text = members ? batchReminderText(members, notification.timesOutAt) : approvalReminderText(notification.request, notification.timesOutAt);
     const targets = members ? this.leaderRefs(members) : refs.filter((candidate) => candidate.role === 'approval');
     for (const ref of targets) {
-      await this.options.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, unfurl_links: false });
+      await poster.post(`reminder:${ref.channel}:${ref.ts}`, { channel: ref.channel, thread_ts: ref.ts, text, unfurl_links: false });
     }
   }
 
@@ -144,22 +144,17 @@ export class SlackNotifier implements Notifier {
     return this.options.batches.messageRefs(leader.id).filter((ref) => ref.role === 'approval' && ref.channel !== alert);
   }
 
-  private async requesterDm(notification: Extract<Notification, { kind: 'requester_dm' }>): Promise<void> {
+  private async requesterDm(notification: Extract<Notification, { kind: 'requester_dm' }>, poster: OncePoster): Promise<void> {
     const { request, event } = notification;
     const members = event === 'request.created' ? this.batchOf(request) : undefined;
     if (members) {
-      await this.options.client.chat.postMessage({ channel: request.requester, text: batchSummaryText(members, 'dm'), unfurl_links: false });
+      await poster.post('dm', { channel: request.requester, text: batchSummaryText(members, 'dm'), unfurl_links: false });
       return;
     }
     const vm = this.options.policy().vms.find((candidate) => candidate.name === request.vm);
     const hint = event === 'grant.opened' && vm ? connectHint(vm, request.ports) : undefined;
     // An open grant's DMs carry its Extend / Revoke now buttons.
     const message = requesterDmMessage(event, request, hint);
-    await this.options.client.chat.postMessage({ channel: request.requester, ...message, unfurl_links: false });
+    await poster.post('dm', { channel: request.requester, ...message, unfurl_links: false });
   }
-}
-
-function requireTs(ts: string | undefined): string {
-  if (!ts) throw new Error('Slack accepted the message but returned no ts');
-  return ts;
 }

@@ -11,7 +11,8 @@ export const GENESIS = '0'.repeat(64);
 
 export interface ChainRow {
   seq: number;
-  requestId: string;
+  /** NULL for an event of the bot itself (drift). */
+  requestId: string | null;
   name: string;
   actor: string;
   at: number;

@@ -8,9 +8,10 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { JitError, isJitError } from '../domain/errors.js';
-import type { AccessRequest, AuditEvent } from '../domain/types.js';
+import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js';
 import { systemClock } from '../workflow/ports.js';
-import type { Clock, Expected, MessageRef, NewRequest, Notification, OutboxRow, RequestFilter, Store } from '../workflow/ports.js';
+import { requestIdOf } from '../workflow/ports.js';
+import type { Clock, Expected, MessageRef, NewRequest, Notification, OutboxRow, PostRecord, RequestFilter, Store } from '../workflow/ports.js';
 import { GENESIS, rowHash, verifyChain, type ChainVerdict } from './audit-chain.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   private readonly insertManyTx;
   private readonly transitionTx;
   private readonly deliveredTx;
+  private readonly systemEventTx;
 
   /** Opens (creating file and directory when missing) and migrates; `':memory:'` for a throwaway one. */
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -90,6 +92,9 @@ export class SqliteStore implements Store {
         return parseRequest(row);
       },
     ).immediate;
+    this.systemEventTx = db.transaction((event: SystemEvent, notes: Notification[]) => {
+      this.writeSideEffects([{ ...event, requestId: null }], notes);
+    }).immediate;
     this.deliveredTx = db.transaction((rowId: number, refs: MessageRef[], now: number) => {
       this.requireOutboxRow(rowId, this.sql.markDelivered.run({ id: rowId, now }).changes);
       for (const ref of refs) this.sql.upsertRef.run(ref);
@@ -153,11 +158,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  recordSystemEvent(event: SystemEvent, notifications: Notification[]): void {
+    this.guard('record a system event', () => this.systemEventTx(event, notifications));
+  }
+
+  systemEvents(): SystemEvent[] {
+    return this.guard('read system events', () =>
+      this.sql.systemEvents.all().map(({ detail, ...event }) => ({ ...event, detail: detail ?? '' })),
+    );
+  }
+
   pendingOutbox(limit: number): OutboxRow[] {
     return this.guard('read outbox', () =>
-      this.sql.pendingOutbox.all(limit).map(({ notification, lastError, ...row }) => ({
+      this.sql.pendingOutbox.all(limit).map(({ notification, lastError, requestId, ...row }) => ({
         ...row,
         notification: JSON.parse(notification) as Notification,
+        ...(requestId === null ? {} : { requestId }),
         ...(lastError === null ? {} : { lastError }),
       })),
     );
@@ -176,6 +192,20 @@ export class SqliteStore implements Store {
 
   messageRefs(requestId: string): MessageRef[] {
     return this.guard('read message refs', () => this.sql.refsOf.all(requestId));
+  }
+
+  outboxPosts(rowId: number): PostRecord[] {
+    return this.guard('read outbox posts', () =>
+      this.sql.postsOf.all(rowId).map(({ ts, ...post }) => (ts === null ? post : { ...post, ts })),
+    );
+  }
+
+  claimPost(rowId: number, step: string, channel: string, at: number): void {
+    this.guard('claim an outbox post', () => this.sql.claimPost.run({ id: rowId, step, channel, at }));
+  }
+
+  recordPost(rowId: number, step: string, channel: string, ts: string): void {
+    this.guard('record an outbox post', () => this.sql.recordPost.run({ id: rowId, step, channel, ts, at: this.clock.now() }));
   }
 
   recordSourceLink(nonce: string, user: string, address: string, at: number): boolean {
@@ -203,7 +233,7 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  private writeSideEffects(events: AuditEvent[], notifications: Notification[]): void {
+  private writeSideEffects(events: Array<AuditEvent | (SystemEvent & { requestId: null })>, notifications: Notification[]): void {
     for (const event of events) {
       // Chained in the same transaction: writers are serialised (IMMEDIATE), so the chain stays linear.
       const previous = this.sql.chainHead.get()?.hash ?? GENESIS;
@@ -212,7 +242,7 @@ export class SqliteStore implements Store {
       this.sql.sealEvent.run(previous, rowHash({ ...row, seq }, previous), seq);
     }
     for (const notification of notifications) {
-      this.sql.insertOutbox.run({ requestId: notification.request.id, notification: JSON.stringify(notification) });
+      this.sql.insertOutbox.run({ requestId: requestIdOf(notification) ?? null, notification: JSON.stringify(notification) });
     }
   }
 

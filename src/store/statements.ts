@@ -1,8 +1,8 @@
 // Every SQL statement the store runs, prepared once per connection.
 
 import type { Database } from 'better-sqlite3';
-import type { AuditEvent, RequestState } from '../domain/types.js';
-import type { MessageRef, OutboxRow } from '../workflow/ports.js';
+import type { AuditEvent, RequestState, SystemEvent } from '../domain/types.js';
+import type { MessageRef, OutboxRow, PostRecord } from '../workflow/ports.js';
 import type { ChainRow } from './audit-chain.js';
 
 /** A row of `requests`: `data` is the whole request, the other columns indexed copies of its fields. */
@@ -19,7 +19,11 @@ export interface RequestColumns {
 
 type Nullable<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> | null };
 export type AuditRow = Nullable<AuditEvent, 'detail'>;
-export type OutboxDbRow = Nullable<Omit<OutboxRow, 'notification'>, 'lastError'> & { notification: string };
+/** What `audit_events` holds: a request's event, or (requestId NULL) one of the bot itself. */
+export type EventRow = { requestId: string | null; name: string; actor: string; at: number; detail: string | null };
+export type SystemRow = Nullable<SystemEvent, 'detail'>;
+export type OutboxDbRow = Nullable<Omit<OutboxRow, 'notification'>, 'lastError' | 'requestId'> & { notification: string };
+export type PostDbRow = Nullable<PostRecord, 'ts'>;
 export type DataRow = { data: string };
 
 export function prepareStatements(db: Database) {
@@ -48,7 +52,8 @@ export function prepareStatements(db: Database) {
        SELECT data, end_at, id FROM requests WHERE state = 'closing'
        ORDER BY end_at, id`,
     ),
-    insertEvent: db.prepare<[AuditRow]>(
+    // requestId NULL: an event of the bot itself (drift).
+    insertEvent: db.prepare<[EventRow]>(
       'INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (@requestId, @name, @actor, @at, @detail)',
     ),
     // The chain: the last row's hash, and sealing a new row with its link and hash.
@@ -57,9 +62,10 @@ export function prepareStatements(db: Database) {
     chainRows: db.prepare<[], ChainRow>(
       'SELECT seq, request_id AS requestId, name, actor, at, detail, prev_hash AS prevHash, hash FROM audit_events ORDER BY seq',
     ),
-    allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events ORDER BY seq`),
+    allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id IS NOT NULL ORDER BY seq`),
+    systemEvents: db.prepare<[], SystemRow>('SELECT name, actor, at, detail FROM audit_events WHERE request_id IS NULL ORDER BY seq'),
     eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),
-    insertOutbox: db.prepare<[{ requestId: string; notification: string }]>(
+    insertOutbox: db.prepare<[{ requestId: string | null; notification: string }]>(
       'INSERT INTO outbox (request_id, notification) VALUES (@requestId, @notification)',
     ),
     pendingOutbox: db.prepare<[number], OutboxDbRow>(
@@ -79,6 +85,19 @@ export function prepareStatements(db: Database) {
     upsertRef: db.prepare<[MessageRef]>(
       `INSERT INTO message_refs (request_id, role, channel, ts) VALUES (@requestId, @role, @channel, @ts)
        ON CONFLICT (request_id, role, channel) DO UPDATE SET ts = excluded.ts`,
+    ),
+    // A claim keeps the first claim's time (where a lookup must start) and never
+    // touches a recorded ts; a record always wins.
+    claimPost: db.prepare<[{ id: number; step: string; channel: string; at: number }]>(
+      `INSERT INTO outbox_posts (outbox_id, step, channel, claimed_at) VALUES (@id, @step, @channel, @at)
+       ON CONFLICT (outbox_id, step) DO UPDATE SET channel = excluded.channel WHERE ts IS NULL`,
+    ),
+    recordPost: db.prepare<[{ id: number; step: string; channel: string; ts: string; at: number }]>(
+      `INSERT INTO outbox_posts (outbox_id, step, channel, claimed_at, ts) VALUES (@id, @step, @channel, @at, @ts)
+       ON CONFLICT (outbox_id, step) DO UPDATE SET channel = excluded.channel, ts = excluded.ts`,
+    ),
+    postsOf: db.prepare<[number], PostDbRow>(
+      'SELECT step, channel, claimed_at AS claimedAt, ts FROM outbox_posts WHERE outbox_id = ? ORDER BY rowid',
     ),
     refsOf: db.prepare<[string], MessageRef>(
       'SELECT request_id AS requestId, role, channel, ts FROM message_refs WHERE request_id = ? ORDER BY rowid',

@@ -1,7 +1,7 @@
 // Ports the use cases depend on (STYLE.md §2). Adapters implement them; the
 // workflow never imports an adapter.
 
-import type { AccessRequest, AuditEvent, AuditEventName, RequestState } from '../domain/types.js';
+import type { AccessRequest, AuditEvent, AuditEventName, RequestState, SystemEvent } from '../domain/types.js';
 
 export interface Clock {
   now(): number;
@@ -32,7 +32,14 @@ export type Notification =
    * (`grant.opened`, `grant.extended`, `grant.expiry_warning`) the DM carries the
    * grant's buttons (`Extend`, and `Revoke now` except on the warning).
    */
-  | { kind: 'requester_dm'; event: AuditEventName; request: AccessRequest };
+  | { kind: 'requester_dm'; event: AuditEventName; request: AccessRequest }
+  /** Drift no stored request explains (an orphan allow rule): a top-level audit-channel message. */
+  | { kind: 'drift'; event: SystemEvent };
+
+/** The request a notification belongs to; drift belongs to none. */
+export function requestIdOf(notification: Notification): string | undefined {
+  return notification.kind === 'drift' ? undefined : notification.request.id;
+}
 
 /** Where a posted Slack message lives, so later notifications can thread or update. */
 export interface MessageRef {
@@ -44,7 +51,8 @@ export interface MessageRef {
 
 export interface OutboxRow {
   id: number;
-  requestId: string;
+  /** Absent for the bot's own (drift) notifications. */
+  requestId?: string;
   notification: Notification;
   attempts: number;
   /** Epoch ms before which the worker must not retry. */
@@ -52,13 +60,39 @@ export interface OutboxRow {
   lastError?: string;
 }
 
+/**
+ * One message an outbox row posts, by step name (`audit`, `dm`, `reminder:C1`…).
+ * `claimedAt` is written before the post, `ts` right after Slack accepts it.
+ */
+export interface PostRecord {
+  step: string;
+  channel: string;
+  claimedAt: number;
+  ts?: string;
+}
+
+/**
+ * What one outbox row has posted so far, kept in the store so a retry (after a
+ * failure or a crash) updates those messages instead of posting them again.
+ */
+export interface PostJournal {
+  /** The outbox row's id: posts carry it as message metadata, to be found again. */
+  readonly rowId: number;
+  posts(): PostRecord[];
+  /** Before posting: the step is about to be posted to `channel`. */
+  claim(step: string, channel: string): void;
+  /** After posting: where Slack put it. */
+  record(step: string, channel: string, ts: string): void;
+}
+
 export interface Notifier {
   /**
    * Delivers one notification. `refs` are the request's messages posted so far;
    * the result lists messages this call posted, for the store to remember.
-   * Throws on failure; a `retryAfterMs` property on the error is honoured.
+   * Every post goes through `journal`, so a retry never posts a step twice.
+   * Throws on failure; a `retryAfter` property (seconds) on the error is honoured.
    */
-  deliver(notification: Notification, refs: MessageRef[]): Promise<MessageRef[]>;
+  deliver(notification: Notification, refs: MessageRef[], journal: PostJournal): Promise<MessageRef[]>;
 }
 
 /** Slack user groups, as far as authorisation needs them. */
@@ -113,14 +147,25 @@ export interface Store {
   listRequests(filter: RequestFilter): AccessRequest[];
   /** Active requests with endAt <= now, and every request in `closing`. */
   dueForClose(now: number): AccessRequest[];
-  /** Every audit event, oldest first; of one request when given. */
+  /** Every request's audit events, oldest first; of one request when given. */
   auditEvents(requestId?: string): AuditEvent[];
+  /**
+   * Writes an event of the bot itself (drift) with its notifications in one
+   * transaction, into the same hash-chained audit log as request events.
+   */
+  recordSystemEvent(event: SystemEvent, notifications: Notification[]): void;
+  /** The bot's own audit events, oldest first. */
+  systemEvents(): SystemEvent[];
 
   /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
   pendingOutbox(limit: number): OutboxRow[];
   markDelivered(rowId: number, refs: MessageRef[]): void;
   markRetry(rowId: number, error: string, nextAttemptAt: number): void;
   messageRefs(requestId: string): MessageRef[];
+  /** What an outbox row has posted (or was about to post) so far. */
+  outboxPosts(rowId: number): PostRecord[];
+  claimPost(rowId: number, step: string, channel: string, at: number): void;
+  recordPost(rowId: number, step: string, channel: string, ts: string): void;
 
   /**
    * Records the address a "Use my IP" link captured. Returns false, writing

@@ -56,13 +56,15 @@ describe('fake Slack Web API', () => {
     expect(auth).toMatchObject({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
     const blocks = [section('*VM* `web-1`'), actions(button())];
     const posted = await client.chat.postMessage({ channel: 'C1', text: 'Access request', blocks: blocks as never });
-    expect(posted.ts).toBe('1700000000.000100');
+    expect(posted.ts).toMatch(/^\d{10}\.\d{6}$/);
+    const next = await client.chat.postMessage({ channel: 'C1', text: 'next' });
+    expect(Number(next.ts)).toBeGreaterThan(Number(posted.ts));
 
-    expect(fake.calls.map((c) => c.method)).toEqual(['auth.test', 'chat.postMessage']);
+    expect(fake.calls.map((c) => c.method)).toEqual(['auth.test', 'chat.postMessage', 'chat.postMessage']);
     const [, post] = fake.calls;
     expect(post).toMatchObject({ token: 'xoxb-test', args: { channel: 'C1', text: 'Access request', blocks } });
     expect(post?.args.token).toBeUndefined();
-    expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(2);
     expect(fake.rejected()).toEqual([]);
   });
 

@@ -31,8 +31,11 @@ export interface RecordedResponse {
   errors: string[];
 }
 
-/** `{status}` answers with that HTTP status (429 adds Retry-After); `{ok:false,…}` is an HTTP 200 platform error. */
-export type ScriptedFailure = { status: number; retryAfter?: number } | { ok: false; error: string; [key: string]: unknown };
+/**
+ * `{status}` answers with that HTTP status (429 adds Retry-After); `{ok:false,…}` is an HTTP 200 platform error.
+ * `applied: true` does the call first and then answers with the status: Slack did it, the answer was lost.
+ */
+export type ScriptedFailure = { status: number; retryAfter?: number; applied?: boolean } | { ok: false; error: string; [key: string]: unknown };
 
 export interface FakeSlackOptions {
   /** Bot token the fake accepts; default `xoxb-test`. */
@@ -57,6 +60,7 @@ export interface PostedMessage {
   text?: unknown;
   blocks?: unknown;
   thread_ts?: unknown;
+  metadata?: unknown;
   updates: number;
 }
 
@@ -72,7 +76,8 @@ export interface FakeSlack {
   /** Calls the fake refused on its own (bad blocks, bad token, …), not scripted failures. */
   rejected(): RecordedCall[];
   waitFor(match: string | ((call: RecordedCall) => boolean), opts?: WaitOptions): Promise<RecordedCall>;
-  failNext(method: string, count: number, response: ScriptedFailure): void;
+  /** The next `count` calls of `method` (`*`: any) that `when` accepts (default: all) get `response`. */
+  failNext(method: string, count: number, response: ScriptedFailure, when?: (args: Args) => boolean): void;
   responseUrl(id?: string): string;
   waitForResponse(match?: (r: RecordedResponse) => boolean, opts?: WaitOptions): Promise<RecordedResponse>;
   /** A posted message as it stands after any chat.update. */
@@ -86,7 +91,7 @@ export interface FakeSlack {
 // Form-encoded clients send these as JSON strings; Slack parses them, so do we.
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files', 'unfurls']);
 
-const isHttpFailure = (s: ScriptedFailure): s is { status: number; retryAfter?: number } => !('ok' in s);
+const isHttpFailure = (s: ScriptedFailure): s is { status: number; retryAfter?: number; applied?: boolean } => !('ok' in s);
 const fail = (error: string, extra: Args = {}): Reply => ({ ok: false, error, ...extra });
 const blockError = (error: string, errors: string[]): Reply =>
   fail(error, { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
@@ -131,17 +136,18 @@ function describeCall(c: RecordedCall, i: number): string {
 }
 
 class State {
-  private tsCounter = 0;
+  private lastMicros = 0;
   private viewCounter = 0;
   private hashCounter = 0;
   readonly messages = new Map<string, PostedMessage>();
   readonly views = new Map<string, Args>();
   readonly usedTriggers = new Set<string>();
 
-  // Increasing, unique, and shaped like Slack's: 1700000000.000100, .000200, …
+  // Increasing, unique, and shaped like Slack's (seconds.micros of the wall
+  // clock), so `oldest` / `latest` filters compare as they do on Slack.
   nextTs(): string {
-    const micros = ++this.tsCounter * 100;
-    return `${1700000000 + Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+    this.lastMicros = Math.max(Date.now() * 1000, this.lastMicros + 100);
+    return `${Math.floor(this.lastMicros / 1e6)}.${String(this.lastMicros % 1e6).padStart(6, '0')}`;
   }
 
   storeView(view: Args, previous?: Args): Args {
@@ -161,6 +167,28 @@ class State {
     this.views.clear();
     this.usedTriggers.clear();
   }
+}
+
+/** `oldest` / `latest` as Slack reads them: exclusive unless `inclusive`. */
+function inWindow(ts: string, a: Args): boolean {
+  const inclusive = a.inclusive === true || a.inclusive === 'true';
+  const after = (bound: unknown) => bound === undefined || (inclusive ? Number(ts) >= Number(bound) : Number(ts) > Number(bound));
+  const before = (bound: unknown) => bound === undefined || (inclusive ? Number(ts) <= Number(bound) : Number(ts) < Number(bound));
+  return after(a.oldest) && before(a.latest);
+}
+
+/** Message objects as Slack returns them: metadata only when asked for, one page of `limit` (default 100) with a cursor. */
+function pageOf(found: PostedMessage[], a: Args): Reply {
+  const withMetadata = a.include_all_metadata === true || a.include_all_metadata === 'true';
+  const limit = Math.max(1, Math.min(999, Number(a.limit ?? 100) || 100));
+  const start = typeof a.cursor === 'string' && a.cursor !== '' ? Number(a.cursor) : 0;
+  const page = found.slice(start, start + limit).map((m) => ({
+    type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: m.ts, text: m.text ?? '', blocks: m.blocks,
+    ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }),
+    ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+  }));
+  const more = start + limit < found.length;
+  return { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(start + limit) : '' } };
 }
 
 function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<string, string[]>): Record<string, (a: Args) => Reply> {
@@ -183,7 +211,7 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
       if (problem) return problem;
       const channel = dmFor(String(a.channel));
       const ts = state.nextTs();
-      state.messages.set(key(channel, ts), { channel, ts, text: a.text, blocks: a.blocks, thread_ts: a.thread_ts, updates: 0 });
+      state.messages.set(key(channel, ts), { channel, ts, text: a.text, blocks: a.blocks, thread_ts: a.thread_ts, metadata: a.metadata, updates: 0 });
       return { ok: true, channel, ts, message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts, text: a.text ?? '', blocks: a.blocks } };
     },
     'chat.update': (a) => {
@@ -225,6 +253,22 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
       if (users.length > 1) return { ok: true, channel: { id: `G${users.map((u) => u.slice(1)).join('')}`.slice(0, 20) } };
       return typeof a.channel === 'string' ? { ok: true, channel: { id: a.channel } } : fail('users_list_not_supplied');
     },
+    // Newest first, top-level messages only (thread replies live in conversations.replies).
+    'conversations.history': (a) => {
+      if (typeof a.channel !== 'string') return fail('channel_not_found');
+      const found = [...state.messages.values()]
+        .filter((m) => m.channel === a.channel && (m.thread_ts === undefined || m.thread_ts === m.ts) && inWindow(m.ts, a))
+        .reverse();
+      return pageOf(found, a);
+    },
+    // The parent first, then its replies oldest first, as Slack answers.
+    'conversations.replies': (a) => {
+      if (typeof a.channel !== 'string' || typeof a.ts !== 'string') return fail('invalid_arguments');
+      const parent = state.messages.get(key(a.channel, a.ts));
+      if (!parent) return fail('thread_not_found');
+      const replies = [...state.messages.values()].filter((m) => m.channel === a.channel && m.thread_ts === a.ts && m.ts !== a.ts && inWindow(m.ts, a));
+      return pageOf([parent, ...replies], a);
+    },
     'users.info': (a) => {
       const id = String(a.user ?? '');
       const override = options.users?.[id];
@@ -245,22 +289,23 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const groups: Record<string, string[]> = { ...options.groups };
   const calls: RecordedCall[] = [];
   const responses: RecordedResponse[] = [];
-  let scripted: { method: string; remaining: number; response: ScriptedFailure }[] = [];
+  let scripted: { method: string; remaining: number; response: ScriptedFailure; when?: (args: Args) => boolean }[] = [];
   let responseCounter = 0;
   const events = new EventEmitter();
   const state = new State();
   const methods = { ...builtInMethods(state, options, groups), ...options.methods };
 
-  function takeScripted(method: string): ScriptedFailure | undefined {
-    const entry = scripted.find((s) => (s.method === method || s.method === '*') && s.remaining > 0);
+  function takeScripted(method: string, args: Args): ScriptedFailure | undefined {
+    const entry = scripted.find((s) => (s.method === method || s.method === '*') && s.remaining > 0 && (s.when?.(args) ?? true));
     if (!entry) return undefined;
     entry.remaining -= 1;
     return entry.response;
   }
 
   function answerApi(method: string, args: Args, token: string | undefined): { status: number; reply: Reply; headers: Record<string, string>; scripted: boolean } {
-    const script = takeScripted(method);
+    const script = takeScripted(method, args);
     if (script && isHttpFailure(script)) {
+      if (script.applied) methods[method]?.(args);
       const headers: Record<string, string> = script.status === 429 ? { 'retry-after': String(script.retryAfter ?? 1) } : {};
       return { status: script.status, reply: fail(script.status === 429 ? 'ratelimited' : 'fatal_error'), headers, scripted: true };
     }
@@ -368,8 +413,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const what = typeof match === 'string' ? `a call to ${match}` : 'a matching call';
       return waitIn(calls, 'call', predicate, opts, what, () => calls.map(describeCall).join('\n'));
     },
-    failNext(method, count, response) {
-      scripted.push({ method, remaining: count, response });
+    failNext(method, count, response, when) {
+      scripted.push({ method, remaining: count, response, ...(when ? { when } : {}) });
     },
     responseUrl: (id) => `${url}/response/${encodeURIComponent(id ?? `r${++responseCounter}`)}`,
     waitForResponse(match = () => true, opts = {}) {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isJitError, JitError } from '../../src/domain/errors.js';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import type { CreateResult } from '../../src/workflow/create-request.js';
+import { requestIdOf } from '../../src/workflow/ports.js';
 import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;
@@ -43,7 +44,7 @@ describe('a request for several VMs', () => {
   it('request_pendingBatch_asksEachApproverOnceForAllAndTellsTheRequesterOnce', async () => {
     h = harness();
     const [web] = await requestBatch(h);
-    const kinds = h.notifications().map((n) => `${n.kind}${n.kind === 'approval_request' ? `:${n.target}` : ''}@${n.request.id === web!.id ? 'leader' : 'member'}`);
+    const kinds = h.notifications().map((n) => `${n.kind}${n.kind === 'approval_request' ? `:${n.target}` : ''}@${requestIdOf(n) === web!.id ? 'leader' : 'member'}`);
     expect(kinds).toEqual(['audit@leader', 'requester_dm@leader', 'approval_request:UAPPROVER1@leader', 'approval_request:UAPPROVER2@leader', 'audit@member']);
   });
 

@@ -1,0 +1,134 @@
+// Schema 4: the outbox's post journal, audit events of the bot itself (drift),
+// and the migration that rebuilt two tables without losing a row, a hash or an id.
+
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SystemEvent } from '../../src/domain/types.js';
+import { migrate } from '../../src/store/migrate.js';
+import { migrations } from '../../src/store/migrations/index.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { auditNote, dmNote, makeEvent, makeRequest, makeTempDir, removeDir } from './fixtures.js';
+
+let dir: string;
+let file: string;
+let store: SqliteStore | undefined;
+
+beforeEach(() => {
+  dir = makeTempDir();
+  file = path.join(dir, 'jit.db');
+});
+
+afterEach(() => {
+  store?.close();
+  store = undefined;
+  removeDir(dir);
+});
+
+function open(): SqliteStore {
+  store = SqliteStore.open(file, { clock: { now: () => 1_800_000_000_000 } });
+  return store;
+}
+
+const drift: SystemEvent = { name: 'drift.orphan_closed', actor: 'system', at: 1_800_000_000_000, detail: 'backend memory allows 22/TCP on web-01 from 10.0.0.1/32: closed' };
+
+describe('post journal', () => {
+  it('claimThenRecord_keepsTheFirstClaimTime_andRecordWins', () => {
+    const s = open();
+    const request = makeRequest();
+    const created = makeEvent(request, 'request.created');
+    s.insertRequest(request, [created], [auditNote(request, created)]);
+    const [row] = s.pendingOutbox(10);
+
+    s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
+    s.claimPost(row!.id, 'audit', 'CAUDIT', 2000);
+    expect(s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000 }]);
+
+    s.recordPost(row!.id, 'audit', 'CAUDIT', '1800000000.000100');
+    // A late claim (a duplicate worker) must not erase what was recorded.
+    s.claimPost(row!.id, 'audit', 'COTHER', 3000);
+    expect(s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000, ts: '1800000000.000100' }]);
+  });
+
+  it('posts_areKeptPerRowAndStep_inTheOrderTheyWereClaimed', () => {
+    const s = open();
+    const request = makeRequest();
+    const created = makeEvent(request, 'request.created');
+    s.insertRequest(request, [created], [auditNote(request, created), dmNote(request, 'request.created')]);
+    const [audit, dm] = s.pendingOutbox(10);
+    s.claimPost(audit!.id, 'reminder:C1:1.1', 'C1', 1);
+    s.recordPost(audit!.id, 'reminder:C2:2.2', 'C2', '9.9');
+    s.claimPost(dm!.id, 'dm', 'U0REQUEST', 5);
+
+    expect(s.outboxPosts(audit!.id).map((post) => post.step)).toEqual(['reminder:C1:1.1', 'reminder:C2:2.2']);
+    expect(s.outboxPosts(dm!.id)).toEqual([{ step: 'dm', channel: 'U0REQUEST', claimedAt: 5 }]);
+    expect(s.outboxPosts(999)).toEqual([]);
+  });
+});
+
+describe('system events', () => {
+  it('recordSystemEvent_writesTheEventAndItsNotification_withNoRequest', () => {
+    const s = open();
+    s.recordSystemEvent(drift, [{ kind: 'drift', event: drift }]);
+
+    expect(s.systemEvents()).toEqual([drift]);
+    // Request events and the bot's own events are read apart.
+    expect(s.auditEvents()).toEqual([]);
+    const [row] = s.pendingOutbox(10);
+    expect(row).toMatchObject({ notification: { kind: 'drift', event: drift } });
+    expect(row?.requestId).toBeUndefined();
+  });
+
+  it('systemEvents_shareTheHashChain_soEditingOneIsCaught', () => {
+    const s = open();
+    const request = makeRequest();
+    const created = makeEvent(request, 'request.created');
+    s.insertRequest(request, [created], []);
+    s.recordSystemEvent(drift, []);
+    s.insertRequest(makeRequest({ id: 'def234' }), [makeEvent(makeRequest({ id: 'def234' }), 'request.created')], []);
+    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
+
+    const raw = new BetterSqlite3(file);
+    raw.prepare("UPDATE audit_events SET detail = 'nothing happened' WHERE request_id IS NULL").run();
+    raw.close();
+    expect(s.verifyAuditChain()).toMatchObject({ ok: false, seq: 2, problem: 'edited' });
+  });
+});
+
+describe('schema 4 migration', () => {
+  it('rebuildsAuditAndOutbox_keepingEveryRowHashAndId', () => {
+    // A schema-3 database with history: events, a delivered and an undelivered row.
+    const db = new BetterSqlite3(file);
+    migrate(db, migrations.slice(0, 2));
+    db.exec(`INSERT INTO requests (id, state, version, requester, vm, created_at, data) VALUES ('abcdef', 'closed', 3, 'U1', 'web-1', 0, '{}')`);
+    for (let i = 0; i < 3; i++) db.prepare("INSERT INTO audit_events (request_id, name, actor, at) VALUES ('abcdef', 'grant.closed', 'system', ?)").run(i);
+    db.close();
+    // Schema 3 chains the rows written before it.
+    const chained = new BetterSqlite3(file);
+    migrate(chained, migrations.slice(0, 3));
+    chained.exec(`
+      INSERT INTO outbox (request_id, notification, delivered_at) VALUES ('abcdef', '{"kind":"x"}', 5);
+      INSERT INTO outbox (request_id, notification) VALUES ('abcdef', '{"kind":"y"}');
+      INSERT INTO outbox (request_id, notification) VALUES ('abcdef', '{"kind":"z"}');
+      DELETE FROM outbox WHERE id = 3;
+    `);
+    const before = chained.prepare('SELECT seq, request_id, name, actor, at, detail, prev_hash, hash FROM audit_events ORDER BY seq').all();
+    const outboxBefore = chained.prepare('SELECT * FROM outbox ORDER BY id').all();
+    chained.close();
+
+    const s = open();
+    const after = new BetterSqlite3(file, { readonly: true });
+    try {
+      expect(after.prepare('SELECT seq, request_id, name, actor, at, detail, prev_hash, hash FROM audit_events ORDER BY seq').all()).toEqual(before);
+      expect(after.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual(outboxBefore);
+    } finally {
+      after.close();
+    }
+    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
+
+    // Ids are never reused: the deleted outbox row 3 stays used, the next row is 4.
+    s.recordSystemEvent(drift, [{ kind: 'drift', event: drift }]);
+    expect(s.pendingOutbox(10).map((row) => row.id)).toEqual([2, 4]);
+    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 4 });
+  });
+});
