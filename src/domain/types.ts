@@ -225,7 +225,23 @@ export type AuditEventName =
   /** An approved extension moved its original's end (the original gets `grant.extended`). */
   | 'extension.applied'
   /** An approved extension could not be applied (the original was no longer open, or the firewall refused). */
-  | 'extension.failed';
+  | 'extension.failed'
+  /** Reconciliation: the backend no longer has (some of) the grant's allow rules before its end. */
+  | 'grant.vanished';
+
+/**
+ * Audit events of the bot itself, tied to no stored request: reconciliation
+ * found an allow rule that no active grant explains (drift) and closed it, or
+ * could not. They share the audit log's hash chain with request events.
+ */
+export type SystemEventName = 'drift.orphan_closed' | 'drift.orphan_close_failed';
+
+export interface SystemEvent {
+  name: SystemEventName;
+  actor: 'system';
+  at: number;
+  detail: string;
+}
 
 export interface AuditEvent {
   requestId: string;

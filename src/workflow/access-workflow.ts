@@ -16,6 +16,7 @@ import { extend, type ExtendOptions, type ExtendResult } from './extend.js';
 import { expire } from './grant.js';
 import { acknowledge, unreviewed } from './acknowledge.js';
 import { explainRequest, type ExplainResult } from './explain.js';
+import { DriftMemory } from './reconcile.js';
 import { sweep, type SweepReport } from './sweep.js';
 
 /** Requests per requester per minute (a batch counts once). */
@@ -23,6 +24,7 @@ export const REQUEST_RATE_LIMIT = { max: 10, windowMs: 60_000 };
 
 export class AccessWorkflow {
   private readonly requestLimiter = new SlidingWindowLimiter(REQUEST_RATE_LIMIT);
+  private readonly drift = new DriftMemory();
 
   constructor(readonly ctx: WorkflowContext) {}
 
@@ -106,7 +108,7 @@ export class AccessWorkflow {
   }
 
   sweep(): Promise<SweepReport> {
-    return sweep(this.ctx);
+    return sweep(this.ctx, this.drift);
   }
 
   get(id: string): AccessRequest {

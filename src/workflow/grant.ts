@@ -43,7 +43,13 @@ export function resumeApproved(ctx: WorkflowContext, id: string): Promise<Access
  * records why. Returns the closing request, or undefined when it was no longer
  * open. Callers hold the request's lock.
  */
-export function beginClose(ctx: WorkflowContext, request: AccessRequest, actor: string, why: 'expired' | 'revoked'): AccessRequest | undefined {
+export function beginClose(
+  ctx: WorkflowContext,
+  request: AccessRequest,
+  actor: string,
+  why: 'expired' | 'revoked' | 'vanished',
+  drift?: string,
+): AccessRequest | undefined {
   if (request.state !== 'active' && request.state !== 'approved') return undefined;
   const now = ctx.clock.now();
   const next: AccessRequest = {
@@ -53,9 +59,16 @@ export function beginClose(ctx: WorkflowContext, request: AccessRequest, actor: 
     ...(why === 'revoked' ? { decidedBy: actor } : {}),
   };
   const event = auditEvent('grant.closing', next, actor, now, why);
-  const closing = ctx.store.transition(expectedOf(request), next, [event], announce(event, next)) ?? undefined;
+  // Rules that vanished (drift) are reported in the thread and, loudly, at the top of the audit channel.
+  const vanished = why === 'vanished' ? auditEvent('grant.vanished', next, actor, now, drift) : undefined;
+  const events = vanished ? [vanished, event] : [event];
+  const notifications = [
+    ...(vanished ? [...announce(vanished, next), { kind: 'alert' as const, event: vanished, request: next }] : []),
+    ...announce(event, next),
+  ];
+  const closing = ctx.store.transition(expectedOf(request), next, events, notifications) ?? undefined;
   // A closing grant can no longer be extended: an extension waiting for approval ends here.
-  if (closing) cancelPendingExtensions(ctx, closing, why);
+  if (closing) cancelPendingExtensions(ctx, closing, why === 'vanished' ? 'closed (its firewall rules vanished)' : why);
   return closing;
 }
 

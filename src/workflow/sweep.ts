@@ -1,14 +1,16 @@
 // The backstop that runs every minute and at startup: remind the approvers of
 // requests halfway to their timeout, time out stale pending requests, open what
-// a crash left approved (or apply an approved extension), close what is past its end.
+// a crash left approved (or apply an approved extension), close what is past its
+// end, then compare every backend with the store (reconcile.ts).
 
 import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { applyExtension } from './extension-approval.js';
 import { expectedOf, expire, resumeApproved } from './grant.js';
 import type { Notification } from './ports.js';
+import { DriftMemory, reconcile, type ReconcileReport } from './reconcile.js';
 
-export interface SweepReport {
+export interface SweepReport extends ReconcileReport {
   reminded: number;
   timedOut: number;
   resumed: number;
@@ -16,8 +18,8 @@ export interface SweepReport {
   stillClosing: number;
 }
 
-export async function sweep(ctx: WorkflowContext): Promise<SweepReport> {
-  const report: SweepReport = { reminded: 0, timedOut: 0, resumed: 0, closed: 0, stillClosing: 0 };
+export async function sweep(ctx: WorkflowContext, drift: DriftMemory = new DriftMemory()): Promise<SweepReport> {
+  const report = { reminded: 0, timedOut: 0, resumed: 0, closed: 0, stillClosing: 0 };
   const now = ctx.clock.now();
 
   for (const request of ctx.store.listRequests({ states: ['pending'] })) {
@@ -37,7 +39,7 @@ export async function sweep(ctx: WorkflowContext): Promise<SweepReport> {
     if (result?.state === 'closed') report.closed++;
     else if (result?.state === 'closing') report.stillClosing++;
   }
-  return report;
+  return { ...report, ...(await reconcile(ctx, drift)) };
 }
 
 /** One request's failure must not stop the sweep of the others. */

@@ -3,7 +3,7 @@
 // its time, so the thread reads as the request's history.
 
 import type { KnownBlock } from '@slack/types';
-import type { AccessRequest, AuditEvent } from '../../domain/types.js';
+import type { AccessRequest, AuditEvent, SystemEvent } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
 import { portsText, requestIdText, sourceText, summarySection, summaryLine, vmText } from './request-summary.js';
@@ -90,6 +90,8 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
       return `Extension applied${because}`;
     case 'extension.failed':
       return `Extension approved but not applied${because}`;
+    case 'grant.vanished':
+      return `:warning: Drift: the firewall rules changed behind the bot's back${because}. Closing the rest of the grant`;
   }
 }
 
@@ -98,6 +100,13 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
  * even if nobody watches the request's thread.
  */
 export function auditAlertText(event: AuditEvent, request: AccessRequest): string {
+  if (event.name === 'grant.vanished') {
+    return (
+      `<!here> :warning: Drift on *${vmText(request.vm)}* (request ${requestIdText(request.id)}): ` +
+      `${escapeTruncated(event.detail ?? 'allow rules vanished', DETAIL_MAX)}. Someone or something changed the firewall outside the bot; ` +
+      `the grant is being closed. · ${slackDate(event.at)}`
+    );
+  }
   const attempts = request.closeAttempts ?? 0;
   const detail = event.detail ? `: ${escapeTruncated(event.detail, DETAIL_MAX)}` : '';
   return (
@@ -107,12 +116,20 @@ export function auditAlertText(event: AuditEvent, request: AccessRequest): strin
   );
 }
 
+/** A top-level message for drift no request explains (an orphan allow rule). */
+export function driftAlertText(event: SystemEvent): string {
+  const icon = event.name === 'drift.orphan_closed' ? ':warning:' : ':rotating_light:';
+  const title = event.name === 'drift.orphan_closed' ? 'Drift repaired' : 'Drift needs a human';
+  return `<!here> ${icon} ${title}: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
+}
+
 /** `expired` and `revoked` are the workflow's own words; anything else is shown as given. */
 function closingWhy(event: AuditEvent, request: AccessRequest): string {
   const why = event.detail ?? request.reason;
   if (why === undefined || why === '') return '';
   if (why === 'expired') return ': the end time was reached';
   if (why === 'revoked') return `: revoked by ${actor(event.actor)}`;
+  if (why === 'vanished') return ': its firewall rules vanished before the end (drift)';
   return `: ${escapeTruncated(why, DETAIL_MAX)}`;
 }
 

@@ -50,7 +50,7 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
     case 'grant.closing':
       return `Access ${id} to ${what} is closing${closingWhy(request)}.`;
     case 'grant.closed':
-      return `Access ${id} to ${what} is closed.`;
+      return `Access ${id} to ${what} is closed${request.reason === 'vanished' ? closingWhy(request) : ''}.`;
     case 'grant.close_failed':
       return `Closing ${what} for ${id} failed${reason}. The bot keeps retrying until the firewall confirms.`;
     case 'grant.extended':
@@ -63,6 +63,8 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
       return `Your request ${id} for ${what} was approved and applied.`;
     case 'extension.failed':
       return `Your request ${id} for ${what} was approved but could not be applied${reason}.`;
+    case 'grant.vanished':
+      return `Access ${id} to ${what} lost its firewall rules before the end (someone changed the firewall); the bot is closing the rest.`;
   }
 }
 
@@ -109,6 +111,7 @@ function openedPortText(port: RequestedPort): string {
 
 function closingWhy(request: AccessRequest): string {
   if (request.reason === 'expired') return ': the end time was reached';
+  if (request.reason === 'vanished') return ': its firewall rules vanished before the end, so the bot closed the rest';
   if (request.reason === 'revoked') {
     return request.decidedBy && request.decidedBy !== 'system' ? `: revoked by ${userMention(request.decidedBy)}` : ': revoked';
   }
