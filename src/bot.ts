@@ -111,7 +111,12 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     directory: new SlackDirectory(app.client, clock, logger),
     randomBytes: (size) => randomBytes(size),
     logger,
-    settings: { pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_SECONDS * 1000, expiryWarningMs: config.JIT_EXPIRY_WARNING, ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}) },
+    settings: {
+      pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_SECONDS * 1000,
+      expiryWarningMs: config.JIT_EXPIRY_WARNING,
+      admins: config.JIT_ADMINS,
+      ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}),
+    },
     listener: {
       activated: (request) => {
         timers?.schedule(request);

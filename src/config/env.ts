@@ -85,6 +85,15 @@ const schema = z.object({
   JIT_APPROVAL_CHANNEL: optional(
     z.string().trim().regex(channelId, 'must be a Slack channel ID such as C0123456789, or unset to DM each approver'),
   ),
+  JIT_ADMINS: optional(z.string()).transform((value, ctx) => {
+    const ids = (value ?? '').split(/[\s,]+/).filter(Boolean);
+    const bad = ids.find((id) => !/^[UW][A-Z0-9]{2,}$/.test(id));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `must list Slack member IDs (U… or W…), comma-separated: \`${bad.slice(0, 40)}\` is not one (profile → ⋮ → Copy member ID); user groups go in the policy's admins` });
+      return z.NEVER;
+    }
+    return [...new Set(ids)];
+  }),
   JIT_BACKEND: z
     .string()
     .trim()

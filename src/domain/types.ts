@@ -84,6 +84,8 @@ export interface Policy {
   /** Default approvers: Slack user IDs and user-group IDs. */
   approvers: string[];
   rules: Rule[];
+  /** Who may enable JIT on more VMs: Slack user IDs and user-group IDs (JIT_ADMINS adds users). */
+  admins?: string[];
 }
 
 export interface Decision {

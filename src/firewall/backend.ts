@@ -4,7 +4,10 @@
 // what is open (same request, same end), closing what is closed, or extending
 // to the end a grant already has succeeds.
 
+import type { SeenVm } from '../domain/inventory.js';
 import type { Protocol, RequestedPort } from '../domain/types.js';
+
+export type { SeenVm };
 
 /** A port JIT manages: closed to every source unless a grant allows one. */
 export interface ProtectedPort {
@@ -68,4 +71,11 @@ export interface FirewallBackend {
   /** What is open right now, read back from the backend (not from memory of calls). */
   list(): Promise<OpenRule[]>;
   health(): Promise<BackendHealth>;
+  /**
+   * Optional: every VM this backend can see, whether or not the policy covers
+   * it, each with whether the backend could guard it (and why not). Read-only;
+   * the App Home and `/jit vms` show it. A backend that can see nothing beyond
+   * the policy (nftables guards its own host) does not implement it.
+   */
+  inventory?(): Promise<SeenVm[]>;
 }

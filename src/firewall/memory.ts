@@ -1,10 +1,17 @@
 // The in-memory backend: the honest twin of a real firewall for tests and demos.
 // It opens nothing on the network; it remembers what would be open, and can be
-// told to fail so the workflow's failure paths are exercised for real.
+// told to fail so the workflow's failure paths are exercised for real. Its
+// inventory is whatever VMs it was told it "sees" (none by default), so tests
+// can fill the App Home's Not configured and Unsupported groups.
 
-import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from './backend.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort, SeenVm } from './backend.js';
 
-type Operation = 'protect' | 'open' | 'close' | 'extend' | 'list' | 'health';
+type Operation = 'protect' | 'open' | 'close' | 'extend' | 'list' | 'health' | 'inventory';
+
+export interface MemoryBackendOptions {
+  /** VMs inventory() reports; default none (the policy's VMs are not added). */
+  seen?: SeenVm[];
+}
 
 export class MemoryBackend implements FirewallBackend {
   readonly name: string;
@@ -13,8 +20,12 @@ export class MemoryBackend implements FirewallBackend {
   /** Every call in order, for tests that assert what was asked of the firewall. */
   readonly calls: { op: Operation; requestId?: string }[] = [];
 
-  constructor(name = 'memory') {
+  /** What inventory() reports; replace it to change what the backend "sees". */
+  seen: SeenVm[];
+
+  constructor(name = 'memory', options: MemoryBackendOptions = {}) {
     this.name = name;
+    this.seen = structuredClone(options.seen ?? []);
   }
 
   /** The next `times` calls of `op` throw `message`. */
@@ -65,6 +76,11 @@ export class MemoryBackend implements FirewallBackend {
         endAt: grant.endAt,
       })),
     );
+  }
+
+  async inventory(): Promise<SeenVm[]> {
+    this.record('inventory');
+    return structuredClone(this.seen);
   }
 
   async health(): Promise<BackendHealth> {

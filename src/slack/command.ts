@@ -14,6 +14,8 @@ export type JitCommand =
   | { kind: 'extend'; id: string; duration?: string }
   | { kind: 'explain'; vm: string; ports: string; source: string; duration: string }
   | { kind: 'breakglass' }
+  /** The VM inventory as text; `filter` is a name glob (`web-*`). */
+  | { kind: 'vms'; filter?: string }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -48,6 +50,8 @@ export function parseJitCommand(text: string): JitCommand {
     }
     case 'extend':
       return extendCommand(args);
+    case 'vms':
+      return vmsCommand(args);
     default:
       return { kind: 'invalid', message: `\`${verb.slice(0, 40)}\` is not a /jit command. Try \`/jit help\`.` };
   }
@@ -68,6 +72,15 @@ function extendCommand(args: string[]): JitCommand {
   const id = normaliseRequestId(typed);
   if (!id) return { kind: 'invalid', message: `\`${typed.slice(0, 40)}\` is not a request ID: IDs are six characters like \`k7m2qp\` (see \`/jit list\`).` };
   return duration === undefined ? { kind: 'extend', id } : { kind: 'extend', id, duration };
+}
+
+function vmsCommand(args: string[]): JitCommand {
+  if (args.length === 0) return { kind: 'vms' };
+  const [filter = ''] = args;
+  if (args.length > 1 || !/^[A-Za-z0-9._*?-]{1,64}$/.test(filter)) {
+    return { kind: 'invalid', message: 'Usage: `/jit vms [name or glob]`, e.g. `/jit vms` for every VM or `/jit vms web-*` for those whose name starts with web-.' };
+  }
+  return { kind: 'vms', filter };
 }
 
 function requestCommand(text: string, args: string[]): JitCommand {

@@ -18,6 +18,9 @@ import { acknowledge, unreviewed } from './acknowledge.js';
 import { explainRequest, type ExplainResult } from './explain.js';
 import { DriftMemory } from './reconcile.js';
 import { sweep, type SweepReport } from './sweep.js';
+import { filterInventory, type Inventory } from '../domain/inventory.js';
+import { homeOf, isAdmin, type HomeData } from './home.js';
+import { readInventory } from './inventory.js';
 
 /** Requests per requester per minute (a batch counts once). */
 export const REQUEST_RATE_LIMIT = { max: 10, windowMs: 60_000 };
@@ -120,6 +123,25 @@ export class AccessWorkflow {
     // No user, no list: an empty filter would mean everyone's requests.
     if (typeof user !== 'string' || user === '') return [];
     return this.ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
+  }
+
+  /**
+   * Configured, not configured and unsupported VMs, only those whose name
+   * matches `glob` when given; a backend that cannot list is reported, not thrown.
+   */
+  async inventory(glob?: string): Promise<Inventory> {
+    const inventory = await readInventory(this.ctx);
+    return glob === undefined ? inventory : filterInventory(inventory, glob);
+  }
+
+  /** Everything the user's App Home shows. */
+  home(user: string): Promise<HomeData> {
+    return homeOf(this.ctx, user);
+  }
+
+  /** JIT_ADMINS or the policy's `admins` name the user (or a group of theirs). */
+  isAdmin(user: string): Promise<boolean> {
+    return isAdmin(this.ctx, user);
   }
 
   active(): AccessRequest[] {

@@ -23,6 +23,8 @@ export interface WorkflowSettings {
   pendingTimeoutMs: number;
   /** How long before a grant's end its requester is warned (JIT_EXPIRY_WARNING); default 5 minutes. */
   expiryWarningMs?: number;
+  /** Admins named by JIT_ADMINS (user IDs), besides the policy's `admins`. */
+  admins?: string[];
 }
 
 export interface WorkflowContext {

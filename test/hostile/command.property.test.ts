@@ -33,6 +33,9 @@ function expectWellFormedCommand(text: string, command: JitCommand): void {
       expect(command.id).toMatch(ID);
       if (command.kind === 'extend' && command.duration !== undefined) expect(command.duration).toMatch(/^\S+$/);
       return;
+    case 'vms':
+      if (command.filter !== undefined) expect(command.filter).toMatch(/^[A-Za-z0-9._*?-]{1,64}$/);
+      return;
     default:
       expect(['request_modal', 'list', 'breakglass', 'help']).toContain(command.kind);
   }

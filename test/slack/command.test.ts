@@ -11,6 +11,8 @@ describe('parseJitCommand', () => {
     ['cancel k7m2qp', { kind: 'cancel', id: 'k7m2qp' }],
     ['cancel #K7M2QP', { kind: 'cancel', id: 'k7m2qp' }],
     ['revoke k7m2qp', { kind: 'revoke', id: 'k7m2qp' }],
+    ['vms', { kind: 'vms' }],
+    ['VMS web-*', { kind: 'vms', filter: 'web-*' }],
     [
       'request web-1 22 203.0.113.7 2h',
       { kind: 'request', vm: 'web-1', ports: '22', source: '203.0.113.7', duration: '2h', justification: '' },
@@ -30,6 +32,8 @@ describe('parseJitCommand', () => {
     ['revoke a b', /Usage/],
     ['request web-1 22 203.0.113.7', /needs a VM, ports, a source and a duration/],
     ['frobnicate', /`frobnicate` is not a \/jit command/],
+    ['vms web-* db-*', /Usage: `\/jit vms \[name or glob\]`/],
+    ['vms <!channel>', /Usage: `\/jit vms/],
     ['request web-1 22 1.2.3.4 2h ' + 'x'.repeat(2001), /limit is 2000/],
   ])('parse_invalid_%s', (text, message) => {
     const parsed = parseJitCommand(text);

@@ -69,7 +69,10 @@ export function vmToWire(world: FakeArmWorld, id: string): Json | undefined {
       vmId: '6f1e1d9c-0b8a-4a55-8f43-2b2f7c1e9a10',
       hardwareProfile: { vmSize: 'Standard_B1s' },
       provisioningState: 'Succeeded',
-      networkProfile: { networkInterfaces: vm.nics.map((nic) => ({ id: nic.id, properties: { primary: nic.primary } })) },
+      networkProfile: {
+        networkInterfaces: vm.nics.map((nic) => ({ id: nic.id, properties: { primary: nic.primary } })),
+        ...(vm.scaleSetNics ? { networkApiVersion: '2020-11-01', networkInterfaceConfigurations: [{ name: `${vm.name}-nic-config`, properties: { primary: true } }] } : {}),
+      },
     },
   };
 }
@@ -117,4 +120,22 @@ export function subnetToWire(world: FakeArmWorld, id: string): Json | undefined 
       ...(subnet.nsgId ? { networkSecurityGroup: { id: subnet.nsgId } } : {}),
     },
   };
+}
+
+/** Virtual networks as ARM lists them: each with its subnets inline (the fake keeps subnets only, so vnets are grouped from their ids). */
+export function vnetsToWire(world: FakeArmWorld, subscriptionId: string): Json[] {
+  const vnets = new Map<string, Json & { properties: { subnets: Json[] } }>();
+  for (const subnet of world.subnetsIn(subscriptionId)) {
+    const vnetId = subnet.id.replace(/\/subnets\/[^/]+$/i, '');
+    const vnet = vnets.get(vnetId.toLowerCase()) ?? {
+      name: vnetId.split('/').pop(),
+      id: vnetId,
+      type: 'Microsoft.Network/virtualNetworks',
+      location: 'westeurope',
+      properties: { provisioningState: 'Succeeded', addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [] as Json[] },
+    };
+    vnet.properties.subnets.push(subnetToWire(world, subnet.id)!);
+    vnets.set(vnetId.toLowerCase(), vnet);
+  }
+  return [...vnets.values()];
 }

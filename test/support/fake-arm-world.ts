@@ -59,6 +59,8 @@ interface FakeVm {
   name: string;
   location: string;
   nics: { id: string; primary: boolean }[];
+  /** A flexible scale-set VM: NICs come from networkInterfaceConfigurations, the profile lists none. */
+  scaleSetNics?: boolean;
 }
 
 export interface AddVmOptions {
@@ -73,6 +75,8 @@ export interface AddVmOptions {
   subnet?: string;
   /** NSG on the subnet, by name; default none. */
   subnetNsg?: string | null;
+  /** A flexible scale-set VM whose network profile lists no NIC, only networkInterfaceConfigurations. */
+  scaleSetNics?: boolean;
 }
 
 export interface AddedVm {
@@ -121,7 +125,8 @@ export class FakeArmWorld {
       ipConfigurations: [{ name: 'ipconfig1', privateIp: options.privateIp, subnetId, primary: true }],
     });
     const vmId = `${base}/providers/Microsoft.Compute/virtualMachines/${options.name}`;
-    this.vms.set(key(vmId), { id: vmId, name: options.name, location, nics: [{ id: nicId, primary: true }] });
+    const nics = options.scaleSetNics ? [] : [{ id: nicId, primary: true }];
+    this.vms.set(key(vmId), { id: vmId, name: options.name, location, nics, ...(options.scaleSetNics ? { scaleSetNics: true } : {}) });
     return { vmId, nicId, subnetId, nicNsgId, subnetNsgId };
   }
 
@@ -145,6 +150,17 @@ export class FakeArmWorld {
   }
   nsg(id: string): FakeNsg | undefined {
     return this.nsgs.get(key(id));
+  }
+
+  /** Every VM, NIC or subnet of one subscription, in insertion order (ARM's list operations). */
+  vmsIn(subscriptionId: string): FakeVm[] {
+    return [...this.vms.values()].filter((vm) => inSubscription(vm.id, subscriptionId));
+  }
+  nicsIn(subscriptionId: string): FakeNic[] {
+    return [...this.nics.values()].filter((nic) => inSubscription(nic.id, subscriptionId));
+  }
+  subnetsIn(subscriptionId: string): FakeSubnet[] {
+    return [...this.subnets.values()].filter((subnet) => inSubscription(subnet.id, subscriptionId));
   }
 
   /** The NSG's rules as ARM stores them (a copy), for assertions. */
@@ -218,6 +234,10 @@ export class FakeArmWorld {
     nsg.etag = newEtag();
     nsg.provisioningState = 'Updating';
   }
+}
+
+function inSubscription(id: string, subscriptionId: string): boolean {
+  return key(id).startsWith(`/subscriptions/${key(subscriptionId)}/`);
 }
 
 export function notFound(type: string, id: string): ArmError {

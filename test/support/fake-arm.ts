@@ -3,7 +3,8 @@
 // token on every request, a required api-version, ETags and If-Match (412),
 // SecurityRuleConflict for two rules with one priority and direction, writes
 // that complete asynchronously (Azure-AsyncOperation / Location, polled to
-// Succeeded), and scriptable throttling (429 + Retry-After) and server errors.
+// Succeeded), list operations paged through `nextLink`, and scriptable
+// throttling (429 + Retry-After) and server errors.
 // The SDK reaches it through its `endpoint` option and trusts its certificate
 // through `tlsOptions.ca`; the production code cannot tell it from Azure.
 
@@ -15,7 +16,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { makeSelfSignedCertificate } from './fake-arm-cert.js';
 import { ArmError, FakeArmWorld, notFound, rgId } from './fake-arm-world.js';
 import { defaultCode, header, parseJson, readBody, safeJson, throwIt } from './fake-arm-http.js';
-import { nicToWire, nsgToWire, ruleToWire, subnetToWire, vmToWire } from './fake-arm-wire.js';
+import { nicToWire, nsgToWire, ruleToWire, subnetToWire, vmToWire, vnetsToWire } from './fake-arm-wire.js';
 
 export { FAKE_SUBSCRIPTION, type AddedVm, type AddVmOptions } from './fake-arm-world.js';
 
@@ -51,6 +52,8 @@ export interface FakeArmOptions {
   token?: string;
   /** Polls an async operation answers InProgress before its final status; default 1. */
   asyncPolls?: number;
+  /** Items per page of a list operation; the rest follow through `nextLink`. Default 100. */
+  pageSize?: number;
 }
 
 interface Operation {
@@ -67,6 +70,8 @@ const ROUTES = {
   nsg: new RegExp(`${RG}Microsoft\\.Network/networkSecurityGroups/([^/]+)$`, 'i'),
   rules: new RegExp(`${RG}Microsoft\\.Network/networkSecurityGroups/([^/]+)/securityRules$`, 'i'),
   rule: new RegExp(`${RG}Microsoft\\.Network/networkSecurityGroups/([^/]+)/securityRules/([^/]+)$`, 'i'),
+  /** Subscription-wide lists: VMs, NICs, virtual networks (with their subnets). */
+  list: /^\/subscriptions\/([^/]+)\/providers\/(Microsoft\.Compute\/virtualMachines|Microsoft\.Network\/networkInterfaces|Microsoft\.Network\/virtualNetworks)$/i,
   operation: /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Network\/locations\/([^/]+)\/(operations|operationResults)\/([^/]+)$/i,
 };
 
@@ -86,6 +91,7 @@ export class FakeArm {
     readonly certificate: string,
     private readonly token: string,
     private readonly asyncPolls: number,
+    private readonly pageSize: number,
   ) {
     const scopes: string[] = [];
     this.credential = {
@@ -101,7 +107,7 @@ export class FakeArm {
   static async start(options: FakeArmOptions = {}): Promise<FakeArm> {
     const { cert, key } = makeSelfSignedCertificate();
     const server = createServer({ cert, key });
-    const fake = new FakeArm(server, cert, options.token ?? 'fake-arm-token', options.asyncPolls ?? 1);
+    const fake = new FakeArm(server, cert, options.token ?? 'fake-arm-token', options.asyncPolls ?? 1, options.pageSize ?? 100);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
@@ -168,7 +174,7 @@ export class FakeArm {
       }
       this.authenticate(header(req, 'authorization'));
       if (!record.apiVersion) throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
-      ({ status, payload, headers } = this.route(method, path, parseJson(body), record));
+      ({ status, payload, headers } = this.route(method, path, parseJson(body), record, url.searchParams));
     } catch (error) {
       if (!(error instanceof ArmError)) throw error;
       status = error.status;
@@ -196,7 +202,7 @@ export class FakeArm {
     if (authorization !== `Bearer ${this.token}`) throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
   }
 
-  private route(method: string, path: string, body: Record<string, unknown>, record: RecordedArmRequest): { status: number; payload?: unknown; headers: Record<string, string> } {
+  private route(method: string, path: string, body: Record<string, unknown>, record: RecordedArmRequest, query: URLSearchParams): { status: number; payload?: unknown; headers: Record<string, string> } {
     const ok = (payload: unknown) => ({ status: 200, payload, headers: {} });
     let m: RegExpMatchArray | null;
     // Strict HTTP: a conditional GET whose ETag does not match fails, so a client
@@ -205,6 +211,7 @@ export class FakeArm {
       throw new ArmError(412, 'PreconditionFailed', `If-Match ${record.ifMatch} does not match the current ETag of ${path}.`);
     }
     if (method === 'GET' && (m = path.match(ROUTES.operation))) return this.pollOperation(m[3]!.toLowerCase(), m[4]!, path);
+    if (method === 'GET' && (m = path.match(ROUTES.list))) return ok(this.page(path, m[1]!, m[2]!.toLowerCase(), record.apiVersion!, query.get('$skiptoken')));
     if (method === 'GET' && (m = path.match(ROUTES.vm))) return ok(vmToWire(this.world, path) ?? throwIt(notFound('Microsoft.Compute/virtualMachines', path)));
     if (method === 'GET' && (m = path.match(ROUTES.nic))) return ok(nicToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/networkInterfaces', path)));
     if (method === 'GET' && (m = path.match(ROUTES.subnet))) return ok(subnetToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/virtualNetworks/subnets', path)));
@@ -238,6 +245,21 @@ export class FakeArm {
       }
     }
     throw new ArmError(404, 'NoRegisteredProviderFound', `The fake ARM does not serve ${method} ${path}.`);
+  }
+
+  /** One page of a subscription-wide list; `nextLink` carries the api-version, as ARM's does. */
+  private page(path: string, subscription: string, type: string, apiVersion: string, skipToken: string | null): { value: unknown[]; nextLink?: string } {
+    const all =
+      type === 'microsoft.compute/virtualmachines'
+        ? this.world.vmsIn(subscription).map((vm) => vmToWire(this.world, vm.id))
+        : type === 'microsoft.network/networkinterfaces'
+          ? this.world.nicsIn(subscription).map((nic) => nicToWire(this.world, nic.id))
+          : vnetsToWire(this.world, subscription);
+    const start = skipToken === null ? 0 : Number(skipToken);
+    if (!Number.isInteger(start) || start < 0) throw new ArmError(400, 'InvalidSkipToken', `The skip token ${skipToken} is invalid.`);
+    const end = start + this.pageSize;
+    const nextLink = end < all.length ? `${this.endpoint}${path}?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${end}` : undefined;
+    return { value: all.slice(start, end), ...(nextLink ? { nextLink } : {}) };
   }
 
   /** A write ARM took on: answered now, finished by polling the operation it names. */

@@ -8,16 +8,17 @@
 // in rule-plan.ts, the guarded write in nsg-writer.ts; this class wires them to
 // the FirewallBackend contract: all or nothing, idempotent, fail closed.
 
-import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../backend.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort, SeenVm } from '../backend.js';
 import { parseCidr } from '../../domain/cidr.js';
 import { isJitError, JitError } from '../../domain/errors.js';
 import { describeArmError } from './arm-errors.js';
 import { ArmClients } from './clients.js';
+import { listSubscription, seenVms } from './inventory.js';
 import { NsgWriter } from './nsg-writer.js';
 import { resolveOptions, type AzureNsgBackendOptions, type ResolvedOptions } from './options.js';
 import { openRulesIn } from './readback.js';
 import { requireVmId, VmNotFoundError, VmResolver, type VmTarget } from './resolver.js';
-import type { NsgRef } from './resource-id.js';
+import { parseVmId, type NsgRef } from './resource-id.js';
 import { ALLOW_PREFIX, isAllowRuleName } from './rule-layout.js';
 import { allowIntents, converge, convergeDenyRules, denyIntent, extendGrantRules, removeGrantRules, shadowingRules, type NsgRule, type RuleIntent } from './rule-plan.js';
 
@@ -39,6 +40,8 @@ export class AzureNsgBackend implements FirewallBackend {
   private readonly knownNsgs = new Map<string, NsgRef>();
   /** NSGs that hold our deny rules: protect() removes stale ones there even after their VMs leave the policy. */
   private denyNsgs = new Map<string, NsgRef>();
+  /** The last inventory, reused for resolveCacheMs: every App Home opening asks for it. */
+  private inventoryCache?: { key: string; at: number; vms: Promise<SeenVm[]> };
 
   constructor(options: AzureNsgBackendOptions) {
     this.options = resolveOptions(options);
@@ -202,6 +205,27 @@ export class AzureNsgBackend implements FirewallBackend {
       }),
     );
     return perNsg.flat();
+  }
+
+  /**
+   * Every VM in the subscriptions of the VMs this backend protects or has
+   * granted on (there is no other scope to list: the policy's VM ids name
+   * their subscriptions), with whether an NSG in the configured scope guards it.
+   */
+  inventory(): Promise<SeenVm[]> {
+    const subscriptions = [...new Set([...this.protectedVms.values(), ...this.grantVms.values()].flatMap(({ vmId }) => parseVmId(vmId)?.subscriptionId.toLowerCase() ?? []))].sort();
+    const key = subscriptions.join(',');
+    const now = this.options.clock.now();
+    const hit = this.inventoryCache;
+    if (hit && hit.key === key && now - hit.at < this.options.resolveCacheMs) return hit.vms;
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const vms = Promise.all(subscriptions.map((id) => listSubscription(this.clients, id, signal))).then((listings) => seenVms(listings, this.options.nsgScope));
+    this.inventoryCache = { key, at: now, vms };
+    // A failed listing is not remembered: the next call asks Azure again.
+    vms.catch(() => {
+      if (this.inventoryCache?.vms === vms) this.inventoryCache = undefined;
+    });
+    return vms;
   }
 
   async health(): Promise<BackendHealth> {

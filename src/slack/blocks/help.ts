@@ -14,6 +14,7 @@ export function helpText(): string {
       'One approval message covers them all, but each VM is its own request with its own ID and grant: `/jit list` shows each, ' +
       '`/jit revoke <id>` closes one, and `/jit cancel <first id>` withdraws every VM still waiting.',
     '• `/jit list`: your pending and active requests.',
+    '• `/jit vms [name or glob]`: every VM: configured (ports, recent access, open grants), not configured, unsupported (and why), e.g. `/jit vms web-*`. The bot’s Home tab shows the same.',
     '• `/jit cancel <id>`: withdraw a pending request of yours, e.g. `/jit cancel abc123`.',
     '• `/jit revoke <id>`: close granted access now instead of waiting for its end time.',
     '• `/jit extend <id> [duration]`: more time for your open access, e.g. `/jit extend abc123 30m`; without a duration, as long again as first granted (never past the port maximum from the start). The *Extend* button in my DM does the same.',

@@ -1,10 +1,11 @@
-// Approve and Deny buttons on approval messages, and Acknowledge on break-glass alerts. The click's own user is
-// authorised by the workflow; a refusal is an ephemeral reply that changes nothing.
+// Approve and Deny buttons on approval messages and the App Home, and Acknowledge on break-glass alerts. The
+// click's own user is authorised by the workflow; a refusal is an ephemeral reply (a DM from the Home) that changes nothing.
 
-import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { App, BlockButtonAction } from '@slack/bolt';
 import { normaliseRequestId } from '../../domain/ids.js';
 import { APPROVAL_IDS } from '../blocks/approval.js';
 import { BREAK_GLASS_IDS } from '../blocks/break-glass.js';
+import { clickReply } from './click-reply.js';
 import { userMessage, type ListenerDeps } from './deps.js';
 
 type Decide = (id: string, user: string, whisper: (text: string) => Promise<unknown>) => Promise<unknown>;
@@ -38,9 +39,10 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
 }
 
 function onButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide): void {
-  app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const whisper = ephemeral(respond);
+    const reply = clickReply(body, respond, client, deps);
+    const whisper = reply.whisper;
     const id = normaliseRequestId(action.value ?? '');
     // Authorisation needs to know who clicked; a payload without a plain user ID gets nothing done.
     const user: unknown = body.user?.id;
@@ -50,9 +52,6 @@ function onButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide
     } catch (error) {
       await whisper(userMessage(error, deps.logger, `${actionId} ${id} by ${user}`));
     }
+    await reply.refresh();
   });
-}
-
-function ephemeral(respond: RespondFn) {
-  return (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
 }

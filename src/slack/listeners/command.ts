@@ -11,6 +11,7 @@ import { batchSummaryText } from '../blocks/batch.js';
 import { extendedReplyText } from '../blocks/grant-dm.js';
 import { explainText, myIpLinkText } from '../blocks/explain.js';
 import { unreviewedText } from '../blocks/break-glass.js';
+import { vmsText } from '../blocks/vms.js';
 import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
@@ -48,6 +49,8 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
           const asked = `${fields.vm} ${fields.ports} ${fields.source} ${fields.duration}`;
           return void (await reply(result.ok ? explainText(asked, result.lines) : problemsText(result.problems)));
         }
+        case 'vms':
+          return void (await reply(vmsText(await deps.workflow.inventory(parsed.filter), deps.clock.now(), parsed.filter)));
         case 'list': {
           const message = requestListBlocks(deps.workflow.openRequestsOf(user), deps.clock.now());
           return void (await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks }));
