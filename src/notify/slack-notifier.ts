@@ -8,7 +8,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccessRequest, Policy } from '../domain/types.js';
 import { approvalMessage, approvalResolvedMessage } from '../slack/blocks/approval.js';
 import { breakGlassMessage } from '../slack/blocks/break-glass.js';
-import { auditAlertText, auditReplyText, auditRootMessage, driftAlertText } from '../slack/blocks/audit.js';
+import { auditAlertText, auditReplyText, auditRootMessage, systemEventText } from '../slack/blocks/audit.js';
 import { connectHint } from '../slack/blocks/dm.js';
 import { requesterDmMessage } from '../slack/blocks/grant-dm.js';
 import { approvalReminderText } from '../slack/blocks/reminder.js';
@@ -60,8 +60,8 @@ export class SlackNotifier implements Notifier {
       case 'alert':
         await poster.post('alert', { channel: this.options.auditChannel, text: auditAlertText(notification.event, notification.request), unfurl_links: false });
         return [];
-      case 'drift':
-        await poster.post('drift', { channel: this.options.auditChannel, text: driftAlertText(notification.event), unfurl_links: false });
+      case 'system':
+        await poster.post('system', { channel: this.options.auditChannel, text: systemEventText(notification.event), unfurl_links: false });
         return [];
     }
   }

@@ -33,12 +33,12 @@ export type Notification =
    * grant's buttons (`Extend`, and `Revoke now` except on the warning).
    */
   | { kind: 'requester_dm'; event: AuditEventName; request: AccessRequest }
-  /** Drift no stored request explains (an orphan allow rule): a top-level audit-channel message. */
-  | { kind: 'drift'; event: SystemEvent };
+  /** An event of the bot itself (drift no request explains): a top-level audit-channel message. */
+  | { kind: 'system'; event: SystemEvent };
 
-/** The request a notification belongs to; drift belongs to none. */
+/** The request a notification belongs to; the bot's own events belong to none. */
 export function requestIdOf(notification: Notification): string | undefined {
-  return notification.kind === 'drift' ? undefined : notification.request.id;
+  return notification.kind === 'system' ? undefined : notification.request.id;
 }
 
 /** Where a posted Slack message lives, so later notifications can thread or update. */

@@ -163,7 +163,7 @@ async function closeVanished(ctx: WorkflowContext, backend: FirewallBackend, id:
 
 function recordDrift(ctx: WorkflowContext, name: SystemEventName, detail: string): void {
   const event: SystemEvent = { name, actor: 'system', at: ctx.clock.now(), detail };
-  ctx.store.recordSystemEvent(event, [{ kind: 'drift', event }]);
+  ctx.store.recordSystemEvent(event, [{ kind: 'system', event }]);
   ctx.listener.notified?.();
 }
 

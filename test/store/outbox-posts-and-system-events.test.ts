@@ -69,13 +69,13 @@ describe('post journal', () => {
 describe('system events', () => {
   it('recordSystemEvent_writesTheEventAndItsNotification_withNoRequest', () => {
     const s = open();
-    s.recordSystemEvent(drift, [{ kind: 'drift', event: drift }]);
+    s.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
 
     expect(s.systemEvents()).toEqual([drift]);
     // Request events and the bot's own events are read apart.
     expect(s.auditEvents()).toEqual([]);
     const [row] = s.pendingOutbox(10);
-    expect(row).toMatchObject({ notification: { kind: 'drift', event: drift } });
+    expect(row).toMatchObject({ notification: { kind: 'system', event: drift } });
     expect(row?.requestId).toBeUndefined();
   });
 
@@ -127,7 +127,7 @@ describe('schema 4 migration', () => {
     expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
 
     // Ids are never reused: the deleted outbox row 3 stays used, the next row is 4.
-    s.recordSystemEvent(drift, [{ kind: 'drift', event: drift }]);
+    s.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
     expect(s.pendingOutbox(10).map((row) => row.id)).toEqual([2, 4]);
     expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 4 });
   });

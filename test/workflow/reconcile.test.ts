@@ -31,7 +31,7 @@ function strayRule(requestId: string, overrides: Partial<GrantSpec> = {}): Grant
   return { requestId, vmId: 'web-1', vmName: 'web-1', address: '10.0.0.4', ports: [{ number: 22, protocol: 'TCP' }], source: '198.51.100.9/32', endAt: h.clock.now() + 3_600_000, ...overrides };
 }
 
-const driftNotes = () => h.notifications().filter((note) => note.kind === 'drift');
+const driftNotes = () => h.notifications().filter((note) => note.kind === 'system');
 const eventNames = (id: string) => h.store.auditEvents(id).map((event) => event.name);
 
 describe('orphan allow rules', () => {

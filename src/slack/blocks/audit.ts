@@ -116,8 +116,8 @@ export function auditAlertText(event: AuditEvent, request: AccessRequest): strin
   );
 }
 
-/** A top-level message for drift no request explains (an orphan allow rule). */
-export function driftAlertText(event: SystemEvent): string {
+/** A top-level message for an event of the bot itself: drift no request explains (an orphan allow rule). */
+export function systemEventText(event: SystemEvent): string {
   const icon = event.name === 'drift.orphan_closed' ? ':warning:' : ':rotating_light:';
   const title = event.name === 'drift.orphan_closed' ? 'Drift repaired' : 'Drift needs a human';
   return `<!here> ${icon} ${title}: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
