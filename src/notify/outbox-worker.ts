@@ -46,17 +46,37 @@ export class OutboxWorker {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
+    this.pass().catch((error: unknown) => this.logger.error('outbox pass failed:', error));
+  }
+
+  /** Delivers until nothing due is left or the deadline passes (graceful shutdown). */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      // Join a pass already running instead of reading the same rows beside it: two passes deliver a row twice.
+      if (this.running) {
+        await this.running;
+        continue;
+      }
+      if ((await this.pass()) === 0) return;
+    }
+  }
+
+  /** One pass at a time, whoever asks (the poll, a kick, a flush): each undelivered row is read by one pass only. */
+  private pass(): Promise<number> {
+    const pass = this.drain().finally(() => {
       this.running = undefined;
       if (this.again) {
         this.again = false;
         this.kick();
       }
     });
+    this.running = pass;
+    return pass;
   }
 
   /** One pass over undelivered rows; resolves with how many were delivered. */
-  async drain(): Promise<number> {
+  private async drain(): Promise<number> {
     let delivered = 0;
     const blocked = new Set<string>();
     for (const row of this.store.pendingOutbox(this.batchSize)) {
@@ -70,16 +90,6 @@ export class OutboxWorker {
       delivered++;
     }
     return delivered;
-  }
-
-  /** Delivers until nothing due is left or the deadline passes (graceful shutdown). */
-  async flush(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    await this.running;
-    while (Date.now() < deadline) {
-      const delivered = await this.drain();
-      if (delivered === 0) return;
-    }
   }
 
   async stop(): Promise<void> {

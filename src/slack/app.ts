@@ -1,5 +1,7 @@
 // Builds the Bolt app: HTTP mode on PORT (Slack posts to /slack/events) or
-// Socket Mode when SLACK_APP_TOKEN is set; /healthz is served in both.
+// Socket Mode when SLACK_APP_TOKEN is set; /healthz is served in both. In HTTP
+// mode the receiver is built here (receiver.ts) so a payload Bolt cannot read
+// is refused with a 400 instead of Bolt's 500.
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +13,7 @@ import { registerGrantButtons } from './listeners/grant-buttons.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerHome } from './listeners/home.js';
 import { registerModal } from './listeners/modal.js';
+import { createHttpReceiver } from './receiver.js';
 
 export interface SlackAppOptions {
   config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'PORT'>;
@@ -25,11 +28,11 @@ export function createSlackApp(options: SlackAppOptions): App {
     // Retries of state-changing messages belong to the outbox; listeners' own calls retry briefly.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
   };
-  const common = { token: config.SLACK_BOT_TOKEN, logger, clientOptions, customRoutes: routes };
+  const common = { token: config.SLACK_BOT_TOKEN, logger, clientOptions };
   if (config.SLACK_APP_TOKEN) {
-    return new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true, installerOptions: { port: config.PORT } });
+    return new App({ ...common, customRoutes: routes, appToken: config.SLACK_APP_TOKEN, socketMode: true, installerOptions: { port: config.PORT } });
   }
-  return new App({ ...common, signingSecret: config.SLACK_SIGNING_SECRET, port: config.PORT });
+  return new App({ ...common, receiver: createHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, port: config.PORT, routes, logger }) });
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {

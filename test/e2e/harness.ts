@@ -65,6 +65,8 @@ export interface E2EOptions {
   groups?: Record<string, string[]>;
   /** The bot's clock (rules that look at the time of day); default the real one. */
   clock?: Clock;
+  /** The firewall, when a test needs one that does more than remember (e.g. holds a call mid-flight); default a new MemoryBackend. */
+  backend?: MemoryBackend;
   /** Reuse these instead of making new ones (a restart). */
   shared?: { fake: FakeSlack; backend: MemoryBackend; dir: string };
 }
@@ -73,7 +75,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const fake = options.shared?.fake ?? (await startFakeSlack({ groups: options.groups ?? {} }));
   const dir = options.shared?.dir ?? mkdtempSync(join(tmpdir(), 'jit-e2e-'));
   if (!options.shared) writeFileSync(join(dir, 'policy.yaml'), options.policy ?? BASIC_POLICY);
-  const backend = options.shared?.backend ?? new MemoryBackend();
+  const backend = options.shared?.backend ?? options.backend ?? new MemoryBackend();
   const logs: string[] = [];
   const bot = await startBot(
     {

@@ -11,6 +11,7 @@ import { validateDraft } from '../../src/domain/draft.js';
 import { parsePolicy } from '../../src/domain/policy/parse.js';
 import type { Policy } from '../../src/domain/types.js';
 import { parseJitCommand } from '../../src/slack/command.js';
+import { UNREADABLE_PAYLOAD_ANSWER } from '../../src/slack/receiver.js';
 import { BASIC_POLICY, startE2E, type E2E } from '../e2e/harness.js';
 import { postPayload, slashCommandFields, type Payload } from '../support/slack-requests.js';
 import { commandTextArb, durationArb, justificationArb, nasty, portsArb, sourceArb, vmArb } from './arbitraries.js';
@@ -183,9 +184,7 @@ describe('hostile input over signed HTTP, one bot, in sequence', () => {
   });
 });
 
-// Gaps this corpus found. Fixed ones are ordinary tests now; `it.fails` marks the one that
-// is not (Bolt answers a click without a user with 500 before any listener runs): it keeps
-// the wanted behaviour executable, and turns red once Bolt or a guard in front of it fixes it.
+// Gaps this corpus found, each an ordinary test now that it is fixed.
 describe('gaps found by the corpus', () => {
   const QUICK = 1_500;
   const answeredQuickly = async (send: () => Promise<{ status: number }>): Promise<number> => {
@@ -200,8 +199,28 @@ describe('gaps found by the corpus', () => {
     await run({ name: 'extend 123456', expect: 'reply', send: ({ e2e, rid, user }) => click(e2e, rid, user, 'jit_extend', 123456) });
   });
 
-  it.fails('clickWithoutUser_isNot5xx (Bolt rejects it before any listener; src/slack/app.ts)', async () => {
-    await run({ name: 'approve without user', expect: 'reply', send: ({ e2e, rid, user }) => click(e2e, rid, user, APPROVE, pending, (p) => delete p.user) });
+  it('payloadsBoltCannotRead_get400WithAReasonAndALogLine (src/slack/receiver.ts)', async () => {
+    // Bolt reads user, team and view before any listener runs; without them it used to answer 500.
+    const noUser = (p: Payload) => void delete p.user;
+    const shortcut = (type: string, user: string): Payload => ({ type, callback_id: 'jit_anything', trigger_id: 't1', team: { id: 'T1' }, user: { id: user }, api_app_id: 'A1', token: 'x' });
+    const unreadable: Case[] = [
+      { name: 'clickWithoutUser', expect: 'refused', send: ({ e2e, rid, user }) => click(e2e, rid, user, APPROVE, pending, noUser) },
+      { name: 'clickWithoutUserOrTeam', expect: 'refused', send: ({ e2e, rid, user }) => click(e2e, rid, user, APPROVE, pending, (p) => void (delete p.user, delete p.team)) },
+      { name: 'submissionWithoutUser', expect: 'refused', send: ({ e2e, user }) => submit(e2e, user, {}, noUser) },
+      { name: 'submissionWithoutView', expect: 'refused', send: ({ e2e, user }) => submit(e2e, user, {}, (p) => void delete p.view) },
+      { name: 'globalShortcutWithoutUser', expect: 'refused', send: ({ e2e, user }) => post(e2e, form({ payload: JSON.stringify({ ...shortcut('shortcut', user), user: undefined }) })) },
+      { name: 'messageShortcutWithoutUser', expect: 'refused', send: ({ e2e, user }) => post(e2e, form({ payload: JSON.stringify({ ...shortcut('message_action', user), user: undefined }) })) },
+      { name: 'suggestionWithoutUser', expect: 'refused', send: ({ e2e }) => post(e2e, form({ payload: JSON.stringify({ type: 'block_suggestion', action_id: 'vm_select', block_id: 'vm', value: 'web', team: { id: 'T1' }, view: { id: 'V1', callback_id: 'jit_request_modal' } }) })) },
+    ];
+    for (const c of unreadable) {
+      const logged = e2e.logs.length;
+      const answer = await c.send({ e2e, rid: `u${++rid}`, user: freshUser() });
+      expect(answer.status, c.name).toBe(400);
+      expect(answer.text, c.name).toBe(UNREADABLE_PAYLOAD_ANSWER);
+      expect(e2e.logs.slice(logged).filter((line) => /WARN.*payload Bolt could not read/.test(line)), c.name).toHaveLength(1);
+      expect(await snapshot(e2e), `${c.name} changed state`).toEqual(before);
+    }
+    await expectHealthy(e2e);
   });
 
   it('clickWithUserIdAnObject_getsAnEphemeralRefusal', async () => {

@@ -1,0 +1,83 @@
+// The outbox worker delivers each row once, whoever asks for a pass: its own
+// poll, a kick after a transition, or a flush (graceful shutdown, tests).
+
+import { afterEach, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { OutboxWorker } from '../../src/notify/outbox-worker.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { Notification, Notifier } from '../../src/workflow/ports.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { makeRequest } from '../store/fixtures.js';
+
+/** A notifier that records each delivery and answers only when released, so passes overlap for real. */
+class GatedNotifier implements Notifier {
+  readonly delivered: Notification[] = [];
+  private waiting: (() => void)[] = [];
+
+  async deliver(notification: Notification): Promise<[]> {
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.delivered.push(notification);
+    return [];
+  }
+
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  release(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+let store: SqliteStore | undefined;
+afterEach(() => {
+  store?.close();
+  store = undefined;
+});
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+it('flush_whileAKickedPassIsDelivering_deliversEachRowOnce', async () => {
+  store = SqliteStore.open(':memory:');
+  const request = makeRequest({ id: 'k7m2qp' });
+  const dm: Notification = { kind: 'requester_dm', event: 'grant.opened', request };
+  store.insertRequest(request, [], [dm]);
+  const notifier = new GatedNotifier();
+  const worker = new OutboxWorker(store, notifier, new FakeClock(), createLogger({ write: () => undefined }));
+
+  worker.kick(); // a transition's kick: its pass is now waiting on Slack
+  await settle();
+  expect(notifier.pending).toBe(1);
+  const flushed = worker.flush(5_000); // shutdown (or a test) flushes meanwhile
+  await settle();
+  notifier.release();
+  await settle();
+  notifier.release();
+  await flushed;
+
+  expect(notifier.delivered).toEqual([dm]);
+  expect(store.pendingOutbox(10)).toEqual([]);
+});
+
+it('kick_whileFlushIsDelivering_deliversEachRowOnce', async () => {
+  store = SqliteStore.open(':memory:');
+  const request = makeRequest({ id: 'k7m2qp' });
+  const dm: Notification = { kind: 'requester_dm', event: 'grant.closed', request };
+  store.insertRequest(request, [], [dm]);
+  const notifier = new GatedNotifier();
+  const worker = new OutboxWorker(store, notifier, new FakeClock(), createLogger({ write: () => undefined }));
+
+  const flushed = worker.flush(5_000);
+  await settle();
+  expect(notifier.pending).toBe(1);
+  worker.kick(); // a transition during the flush
+  await settle();
+  notifier.release();
+  await settle();
+  notifier.release();
+  await flushed;
+
+  expect(notifier.delivered).toEqual([dm]);
+});
