@@ -41,7 +41,7 @@ afterEach(() => {
 /** Delivers until the outbox is empty, moving the clock past every backoff; fails after `passes`. */
 async function deliverAll(passes = 10): Promise<void> {
   for (let pass = 0; pass < passes; pass++) {
-    await worker.drain();
+    await worker.flush(5000);
     if (h.store.pendingOutbox(1000).length === 0) return;
     h.clock.advance(10 * 60_000);
   }
@@ -141,7 +141,7 @@ describe('a retry never posts twice', () => {
     h.clock.advance(16 * 60_000);
     await h.workflow.sweep();
     fake.failNext('chat.postMessage', 1, { ok: false, error: 'internal_error' }, (args) => args.channel === 'DAPPROVER2' || args.channel === 'UAPPROVER2');
-    await worker.drain();
+    await worker.flush(5000);
     const first = h.store.messageRefs(id).find((ref) => ref.role === 'approval')!;
     const [reply] = await messagesIn(first.channel, first.ts);
     await client.chat.delete({ channel: first.channel, ts: String(reply?.ts) });
