@@ -4,6 +4,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseCidr, type Cidr } from '../domain/cidr.js';
+import { CRASH_POINTS } from '../workflow/crash-points.js';
 
 const channelId = /^[CGD][A-Z0-9]{2,}$/;
 
@@ -125,6 +126,10 @@ const schema = z.object({
     .trim()
     .default('* * * * *')
     .refine((value) => cron.validate(value), { message: 'must be a cron expression such as "* * * * *" (every minute)' }),
+  // Test-only (src/workflow/crash-points.ts): a misspelt point would silently never fire, so it stops the start instead.
+  JIT_CRASH_AT: optional(
+    z.enum(CRASH_POINTS, { error: `must be unset in production; tests set it to one of ${CRASH_POINTS.join(', ')}` }),
+  ),
 });
 
 export type Config = z.output<typeof schema>;

@@ -6,6 +6,7 @@
 // a message twice.
 
 import type { Logger } from '@slack/bolt';
+import { crashPoint } from '../workflow/crash-points.js';
 import type { Clock, Notifier, OutboxRow, PostJournal, Store } from '../workflow/ports.js';
 
 export interface OutboxWorkerOptions {
@@ -120,7 +121,10 @@ export class OutboxWorker {
       posts: () => store.outboxPosts(row.id),
       // Wall-clock time, not the workflow clock: a lookup compares it with Slack's ts.
       claim: (step, channel) => store.claimPost(row.id, step, channel, Date.now()),
-      record: (step, channel, ts) => store.recordPost(row.id, step, channel, ts),
+      record: (step, channel, ts) => {
+        crashPoint('outbox-posted-before-recorded');
+        store.recordPost(row.id, step, channel, ts);
+      },
     };
   }
 }

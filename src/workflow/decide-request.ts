@@ -8,6 +8,7 @@ import { JitError } from '../domain/errors.js';
 import { approvalComplete, mayApprove } from '../domain/rules.js';
 import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { groupIds } from './create-request.js';
 import { applyExtension } from './extension-approval.js';
 import { activate, expectedOf } from './grant.js';
@@ -42,6 +43,7 @@ export async function approve(ctx: WorkflowContext, id: string, user: string): P
       ? { ...current, approvals, state: 'approved', decidedBy: user }
       : { ...current, approvals };
     const event = auditEvent(complete ? 'request.approved' : 'request.approval_added', next, user, now, `${approvals.length} of ${current.decision.approvalsNeeded}`);
+    if (complete) crashPoint('approving-before-commit');
     const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
     if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');

@@ -7,6 +7,7 @@ import { JitError } from '../domain/errors.js';
 import type { AccessRequest, RequestState } from '../domain/types.js';
 import type { FirewallBackend, GrantSpec } from '../firewall/backend.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { cancelPendingExtensions } from './pending-extensions.js';
 
 /** Failed close attempts reported in the request's audit thread (then every tenth). */
@@ -73,12 +74,14 @@ export function beginClose(
 }
 
 export async function closeUnlocked(ctx: WorkflowContext, request: AccessRequest): Promise<AccessRequest | undefined> {
+  crashPoint('closing-before-close');
   const spec = grantSpec(request, request.endAt ?? ctx.clock.now());
   try {
     await backendOf(ctx, request).close(spec);
   } catch (error) {
     return recordCloseFailure(ctx, request, error);
   }
+  crashPoint('closed-before-commit');
   const now = ctx.clock.now();
   const next: AccessRequest = { ...request, state: 'closed', ...(request.endAt === undefined || request.endAt > now ? { endAt: now } : {}) };
   const event = auditEvent('grant.closed', next, 'system', now, request.reason);
@@ -96,6 +99,7 @@ async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<Acces
   if (!current) throw new JitError('jit_not_found', `request #${id} does not exist`);
   // An approved extension never opens a grant of its own: applyExtension moves its original's end.
   if (current.state !== 'approved' || current.extends !== undefined) return current;
+  crashPoint('approved-before-open');
 
   const startAt = ctx.clock.now();
   const endAt = startAt + current.durationSeconds * 1000;
@@ -107,10 +111,12 @@ async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<Acces
   } catch (error) {
     return recordOpenFailure(ctx, current, spec, error);
   }
+  crashPoint('opened-before-active');
 
   const next: AccessRequest = { ...current, state: 'active', startAt, endAt };
   const event = auditEvent('grant.opened', next, 'system', startAt);
   const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true }));
+  if (stored) crashPoint('active-committed');
   ctx.listener.notified?.();
   if (stored) {
     ctx.listener.activated?.(stored);

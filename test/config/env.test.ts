@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
+import { CRASH_POINTS } from '../../src/workflow/crash-points.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-123', SLACK_SIGNING_SECRET: 'secret-123456', JIT_AUDIT_CHANNEL: 'C0AUDIT' };
 
@@ -39,6 +40,11 @@ describe('loadConfig', () => {
     expect(result.ok && [result.config.SLACK_APP_TOKEN, result.config.JIT_APPROVAL_CHANNEL]).toEqual([undefined, undefined]);
   });
 
+  it.each(CRASH_POINTS)('loadConfig_crashPoint_%s_isAccepted', (point) => {
+    const result = loadConfig({ ...base, JIT_CRASH_AT: point });
+    expect(result.ok && result.config.JIT_CRASH_AT).toBe(point);
+  });
+
   it.each([
     [{ SLACK_BOT_TOKEN: undefined }, /^SLACK_BOT_TOKEN is required: copy the Bot User OAuth Token/],
     [{ SLACK_BOT_TOKEN: 'xoxp-user' }, /^SLACK_BOT_TOKEN must be a bot token starting with xoxb-/],
@@ -59,6 +65,7 @@ describe('loadConfig', () => {
     [{ JIT_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.0/33' }, /^JIT_TRUSTED_PROXIES must list the CIDRs of your reverse proxies, comma-separated: `10.0.0.0\/33` has an impossible prefix/],
     [{ JIT_LOG_LEVEL: 'loud' }, /^JIT_LOG_LEVEL must be one of debug, info, warn, error/],
     [{ JIT_SWEEP_SCHEDULE: 'every minute' }, /^JIT_SWEEP_SCHEDULE must be a cron expression/],
+    [{ JIT_CRASH_AT: 'approved-before-opne' }, /^JIT_CRASH_AT must be unset in production; tests set it to one of approving-before-commit, approved-before-open, /],
   ])('loadConfig_badValue_namesTheVariable %j', (override, message) => {
     const env: Record<string, string | undefined> = { ...base, ...override };
     const result = loadConfig(env);

@@ -69,6 +69,7 @@ describe('the bot process', () => {
     [{ SLACK_BOT_TOKEN: 'token' }, /^jit: SLACK_BOT_TOKEN must be a bot token starting with xoxb-/],
     [{ PORT: 'eighty' }, /^jit: PORT must be a TCP port number/],
     [{ JIT_BACKEND: 'iptables' }, /^jit: backend `iptables` does not exist: use one of memory, nftables, azure-nsg/],
+    [{ JIT_CRASH_AT: 'active-comitted' }, /^jit: JIT_CRASH_AT must be unset in production; tests set it to one of approving-before-commit, /],
   ])('badEnvironment_exitsWithOneLineNamingTheVariable %j', async (overrides, message) => {
     const run = start(env(overrides));
     expect(await run.exit).toBe(1);
