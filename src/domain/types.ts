@@ -84,6 +84,8 @@ export interface Policy {
   /** Default approvers: Slack user IDs and user-group IDs. */
   approvers: string[];
   rules: Rule[];
+  /** Who may export the audit log (`/jit audit`): Slack user IDs and user-group IDs. Absent: nobody named in the policy. */
+  readers?: string[];
 }
 
 export interface Decision {

@@ -1,6 +1,7 @@
 // The `/jit` grammar (a contract: DESIGN.md). Pure: text in, command out.
 
 import { normaliseRequestId } from '../domain/ids.js';
+import { auditCommand } from './audit-command.js';
 
 export const MAX_COMMAND_TEXT = 2000;
 
@@ -14,6 +15,8 @@ export type JitCommand =
   | { kind: 'extend'; id: string; duration?: string }
   | { kind: 'explain'; vm: string; ports: string; source: string; duration: string }
   | { kind: 'breakglass' }
+  /** Upload the activity log as CSV to the caller's DM: the last `days` days, of one VM when given. */
+  | { kind: 'audit'; vm?: string; days: number }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -48,6 +51,8 @@ export function parseJitCommand(text: string): JitCommand {
     }
     case 'extend':
       return extendCommand(args);
+    case 'audit':
+      return auditCommand(args);
     default:
       return { kind: 'invalid', message: `\`${verb.slice(0, 40)}\` is not a /jit command. Try \`/jit help\`.` };
   }

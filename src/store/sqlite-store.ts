@@ -153,6 +153,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  auditEventsSince(at: number): AuditEvent[] {
+    return this.guard('read audit events', () =>
+      this.sql.eventsSince.all(at).map(({ detail, ...event }) => (detail === null ? event : { ...event, detail })),
+    );
+  }
+
   pendingOutbox(limit: number): OutboxRow[] {
     return this.guard('read outbox', () =>
       this.sql.pendingOutbox.all(limit).map(({ notification, lastError, ...row }) => ({

@@ -59,6 +59,7 @@ export function prepareStatements(db: Database) {
     ),
     allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events ORDER BY seq`),
     eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),
+    eventsSince: db.prepare<[number], AuditRow>(`SELECT ${event} FROM audit_events WHERE at >= ? ORDER BY seq`),
     insertOutbox: db.prepare<[{ requestId: string; notification: string }]>(
       'INSERT INTO outbox (request_id, notification) VALUES (@requestId, @notification)',
     ),

@@ -17,6 +17,8 @@ import { expire } from './grant.js';
 import { acknowledge, unreviewed } from './acknowledge.js';
 import { explainRequest, type ExplainResult } from './explain.js';
 import { sweep, type SweepReport } from './sweep.js';
+import { exportAuditFor, type AuditExportResult } from './audit-export.js';
+import type { ExportFilter } from '../domain/audit-export.js';
 
 /** Requests per requester per minute (a batch counts once). */
 export const REQUEST_RATE_LIMIT = { max: 10, windowMs: 60_000 };
@@ -107,6 +109,11 @@ export class AccessWorkflow {
 
   sweep(): Promise<SweepReport> {
     return sweep(this.ctx);
+  }
+
+  /** The activity log as CSV rows, for an audit reader only. */
+  auditExport(user: string, filter: ExportFilter): Promise<AuditExportResult> {
+    return exportAuditFor(this.ctx, user, filter);
   }
 
   get(id: string): AccessRequest {

@@ -23,6 +23,8 @@ export interface WorkflowSettings {
   pendingTimeoutMs: number;
   /** How long before a grant's end its requester is warned (JIT_EXPIRY_WARNING); default 5 minutes. */
   expiryWarningMs?: number;
+  /** Audit readers named by JIT_READERS, besides the policy's `readers`. */
+  readers?: string[];
 }
 
 export interface WorkflowContext {

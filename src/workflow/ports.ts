@@ -115,6 +115,8 @@ export interface Store {
   dueForClose(now: number): AccessRequest[];
   /** Every audit event, oldest first; of one request when given. */
   auditEvents(requestId?: string): AuditEvent[];
+  /** Every audit event at or after `at` (epoch ms), oldest first: the audit export's window. */
+  auditEventsSince(at: number): AuditEvent[];
 
   /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
   pendingOutbox(limit: number): OutboxRow[];

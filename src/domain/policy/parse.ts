@@ -16,8 +16,8 @@ export { formatPolicyProblems, type PolicyProblem } from './problems.js';
 export type PolicyResult = { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] };
 
 const EMPTY = 'the policy is empty: it needs at least `virtualMachines: []`, or an Azure policy with properties.virtualMachines';
-const EXTENSIONS = ['approvers', 'rules'];
-const NATIVE_KEYS = ['virtualMachines', 'approvers', 'rules'];
+const EXTENSIONS = ['approvers', 'readers', 'rules'];
+const NATIVE_KEYS = ['virtualMachines', 'approvers', 'readers', 'rules'];
 /** Any of these marks a document as Azure's, even when it lacks `properties`. */
 const AZURE_MARKERS = ['properties', 'id', 'type', 'kind', 'location'];
 /** Azure's own root keys, ignored; anything else close to an extension name is a likely typo. */
@@ -49,6 +49,8 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
   problems.push(...checkVms(located));
 
   const approvers = parseOptional(approversSchema, document, 'approvers', problems) ?? [];
+  // Who may export the audit log (`/jit audit`): the same kind of list as approvers.
+  const readers = parseOptional(approversSchema, document, 'readers', problems);
   const rules = parseOptional(rulesSchema, document, 'rules', problems) ?? [];
   if (Array.isArray(document.rules)) {
     const rootHasApprovers = Array.isArray(document.approvers) && document.approvers.length > 0;
@@ -60,7 +62,7 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
   problems.push(...checkPrototypeKeys(document).filter((problem) => !reported.has(formatPath(problem.path))));
 
   if (problems.length > 0) return { ok: false, problems: inDocumentOrder(problems) };
-  return { ok: true, policy: { vms, approvers, rules } };
+  return { ok: true, policy: { vms, approvers, rules, ...(readers === undefined ? {} : { readers }) } };
 }
 
 function locateVms(document: Record<string, unknown>, problems: PathProblem[]): Located[] {
@@ -137,7 +139,7 @@ function checkAzureRoot(document: Record<string, unknown>, problems: PathProblem
   for (const key of Object.keys(document)) {
     if (AZURE_ROOT_KEYS.has(key) || EXTENSIONS.includes(key)) continue;
     const guess = closestKey(key, EXTENSIONS);
-    if (guess !== undefined) problems.push({ path: [key], message: `unknown key (did you mean \`${guess}\`?): our extensions at the root are approvers and rules` });
+    if (guess !== undefined) problems.push({ path: [key], message: `unknown key (did you mean \`${guess}\`?): our extensions at the root are ${EXTENSIONS.join(', ')}` });
   }
 }
 
