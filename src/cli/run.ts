@@ -92,6 +92,6 @@ function failure(io: CliIo, error: unknown): ExitCode {
     printError(io, plainMessage(error.message));
     return EXIT.failed;
   }
-  printError(io, `unexpected error, nothing more was done: ${error instanceof Error ? error.message : String(error)}`);
+  printError(io, `unexpected error: ${error instanceof Error ? error.message : String(error)}; run \`jit list\` to see where the request stands`);
   return EXIT.failed;
 }
