@@ -27,7 +27,7 @@ import { SlackDirectory } from './slack/directory.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
-import { KeyedLock } from './workflow/context.js';
+import { KeyedLock, type WorkflowSettings } from './workflow/context.js';
 import { systemClock, type Clock } from './workflow/ports.js';
 
 export interface BotOptions {
@@ -111,12 +111,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     directory: new SlackDirectory(app.client, clock, logger),
     randomBytes: (size) => randomBytes(size),
     logger,
-    settings: {
-      pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_SECONDS * 1000,
-      expiryWarningMs: config.JIT_EXPIRY_WARNING,
-      admins: config.JIT_ADMINS,
-      ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}),
-    },
+    settings: workflowSettings(config),
     listener: {
       activated: (request) => {
         timers?.schedule(request);
@@ -210,13 +205,24 @@ function myIpLinks(publicUrl: string, key: Buffer, clock: Clock) {
   };
 }
 
-function readPolicy(path: string): Policy {
+/** The workflow's settings from the environment (the bot and the `jit` CLI share them). */
+export function workflowSettings(config: Pick<Config, 'JIT_EXPIRY_WARNING' | 'JIT_APPROVAL_CHANNEL' | 'JIT_READERS' | 'JIT_ADMINS'>): WorkflowSettings {
+  return {
+    pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_SECONDS * 1000,
+    expiryWarningMs: config.JIT_EXPIRY_WARNING,
+    admins: config.JIT_ADMINS,
+    readers: config.JIT_READERS,
+    ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}),
+  };
+}
+
+export function readPolicy(path: string): Policy {
   const result = loadPolicyFile(path);
   if (result.ok) return result.policy;
   throw new StartupError(`JIT_POLICY (${path}) is invalid:\n${formatPolicyProblems(result.problems)}`);
 }
 
-function checkBackends(policy: Policy, backends: BackendRegistry): void {
+export function checkBackends(policy: Policy, backends: BackendRegistry): void {
   for (const vm of policy.vms) {
     try {
       backends.forVm(vm);
@@ -226,7 +232,7 @@ function checkBackends(policy: Policy, backends: BackendRegistry): void {
   }
 }
 
-function openStore(path: string, clock: Clock): SqliteStore {
+export function openStore(path: string, clock: Clock = systemClock): SqliteStore {
   try {
     return SqliteStore.open(path, { clock });
   } catch (error) {

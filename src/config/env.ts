@@ -5,6 +5,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { parseCidr, type Cidr } from '../domain/cidr.js';
 import { CRASH_POINTS } from '../workflow/crash-points.js';
+import { PRINCIPAL_ID } from '../domain/policy/schema.js';
 
 const channelId = /^[CGD][A-Z0-9]{2,}$/;
 
@@ -78,6 +79,16 @@ const schema = z.object({
     return cidrs;
   }),
   JIT_POLICY: z.string().trim().min(1).default('./policy.yaml'),
+  // Audit readers besides the policy's `readers` (for Azure policy documents kept as Azure writes them).
+  JIT_READERS: optional(z.string()).transform((value, ctx) => {
+    const ids = (value ?? '').split(/[\s,]+/).filter(Boolean);
+    const bad = ids.find((id) => !PRINCIPAL_ID.test(id));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `must list Slack user IDs (U…, W…) or user-group IDs (S…), comma-separated: \`${bad.slice(0, 40)}\` is neither` });
+      return z.NEVER;
+    }
+    return ids;
+  }),
   JIT_DB: z.string().trim().min(1).default('./data/jit.db'),
   JIT_AUDIT_CHANNEL: z
     .string({ error: 'is required: set it to the ID of the audit channel (channel details → About, e.g. C0123456789) and invite the bot there' })
@@ -134,11 +145,24 @@ const schema = z.object({
 
 export type Config = z.output<typeof schema>;
 
+/** The `jit` CLI answers no Slack request and posts nothing itself (the bot delivers its outbox), so the bot's Slack keys are optional there. */
+const cliSchema = schema.partial({ SLACK_BOT_TOKEN: true, SLACK_SIGNING_SECRET: true, JIT_AUDIT_CHANNEL: true });
+
+export type CliConfig = z.output<typeof cliSchema>;
+
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
 
 /** Parses the environment; on failure returns one line per bad variable (the first is what main prints). */
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
-  const parsed = schema.safeParse(env);
+  return parseEnv(schema, env);
+}
+
+export function loadCliConfig(env: NodeJS.ProcessEnv): { ok: true; config: CliConfig } | { ok: false; error: string } {
+  return parseEnv(cliSchema, env);
+}
+
+function parseEnv<T>(envSchema: z.ZodType<T>, env: NodeJS.ProcessEnv): { ok: true; config: T } | { ok: false; error: string } {
+  const parsed = envSchema.safeParse(env);
   if (parsed.success) return { ok: true, config: parsed.data };
   const lines = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? 'environment');

@@ -86,6 +86,8 @@ export interface Policy {
   rules: Rule[];
   /** Who may enable JIT on more VMs: Slack user IDs and user-group IDs (JIT_ADMINS adds users). */
   admins?: string[];
+  /** Who may export the audit log (`/jit audit`): Slack user IDs and user-group IDs. Absent: nobody named in the policy. */
+  readers?: string[];
 }
 
 export interface Decision {

@@ -1,6 +1,7 @@
 // The `/jit` grammar (a contract: DESIGN.md). Pure: text in, command out.
 
 import { normaliseRequestId } from '../domain/ids.js';
+import { auditCommand } from './audit-command.js';
 
 export const MAX_COMMAND_TEXT = 2000;
 
@@ -16,6 +17,8 @@ export type JitCommand =
   | { kind: 'breakglass' }
   /** The VM inventory as text; `filter` is a name glob (`web-*`). */
   | { kind: 'vms'; filter?: string }
+  /** Upload the activity log as CSV to the caller's DM: the last `days` days, of one VM when given. */
+  | { kind: 'audit'; vm?: string; days: number }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -52,6 +55,8 @@ export function parseJitCommand(text: string): JitCommand {
       return extendCommand(args);
     case 'vms':
       return vmsCommand(args);
+    case 'audit':
+      return auditCommand(args);
     default:
       return { kind: 'invalid', message: `\`${verb.slice(0, 40)}\` is not a /jit command. Try \`/jit help\`.` };
   }

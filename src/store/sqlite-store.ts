@@ -168,6 +168,16 @@ export class SqliteStore implements Store {
     );
   }
 
+  auditEventsSince(at: number): Array<AuditEvent | SystemEvent> {
+    return this.guard('read audit events', () =>
+      this.sql.eventsSince.all(at).map(({ detail, requestId, ...event }) => ({
+        ...event,
+        ...(requestId === null ? {} : { requestId }),
+        ...(detail === null ? {} : { detail }),
+      }) as AuditEvent | SystemEvent),
+    );
+  }
+
   pendingOutbox(limit: number): OutboxRow[] {
     return this.guard('read outbox', () =>
       this.sql.pendingOutbox.all(limit).map(({ notification, lastError, requestId, ...row }) => ({

@@ -65,6 +65,8 @@ export function prepareStatements(db: Database) {
     allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id IS NOT NULL ORDER BY seq`),
     systemEvents: db.prepare<[], SystemRow>('SELECT name, actor, at, detail FROM audit_events WHERE request_id IS NULL ORDER BY seq'),
     eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),
+    // Request events and the bot's own (request_id NULL) alike: the export shows both.
+    eventsSince: db.prepare<[number], EventRow>(`SELECT ${event} FROM audit_events WHERE at >= ? ORDER BY seq`),
     insertOutbox: db.prepare<[{ requestId: string | null; notification: string }]>(
       'INSERT INTO outbox (request_id, notification) VALUES (@requestId, @notification)',
     ),

@@ -21,6 +21,8 @@ import { sweep, type SweepReport } from './sweep.js';
 import { filterInventory, type Inventory } from '../domain/inventory.js';
 import { homeOf, isAdmin, type HomeData } from './home.js';
 import { readInventory } from './inventory.js';
+import { exportAuditFor, type AuditExportResult } from './audit-export.js';
+import type { ExportFilter } from '../domain/audit-export.js';
 
 /** Requests per requester per minute (a batch counts once). */
 export const REQUEST_RATE_LIMIT = { max: 10, windowMs: 60_000 };
@@ -112,6 +114,11 @@ export class AccessWorkflow {
 
   sweep(): Promise<SweepReport> {
     return sweep(this.ctx, this.drift);
+  }
+
+  /** The activity log as CSV rows, for an audit reader only. */
+  auditExport(user: string, filter: ExportFilter): Promise<AuditExportResult> {
+    return exportAuditFor(this.ctx, user, filter);
   }
 
   get(id: string): AccessRequest {

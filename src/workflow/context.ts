@@ -25,6 +25,8 @@ export interface WorkflowSettings {
   expiryWarningMs?: number;
   /** Admins named by JIT_ADMINS (user IDs), besides the policy's `admins`. */
   admins?: string[];
+  /** Audit readers named by JIT_READERS, besides the policy's `readers`. */
+  readers?: string[];
 }
 
 export interface WorkflowContext {

@@ -156,6 +156,8 @@ export interface Store {
   recordSystemEvent(event: SystemEvent, notifications: Notification[]): void;
   /** The bot's own audit events, oldest first. */
   systemEvents(): SystemEvent[];
+  /** Every audit event at or after `at` (epoch ms), oldest first, the bot's own (no requestId) among them: the audit export's window. */
+  auditEventsSince(at: number): Array<AuditEvent | SystemEvent>;
 
   /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
   pendingOutbox(limit: number): OutboxRow[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/env.js';
+import { loadCliConfig, loadConfig } from '../../src/config/env.js';
 import { CRASH_POINTS } from '../../src/workflow/crash-points.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-123', SLACK_SIGNING_SECRET: 'secret-123456', JIT_AUDIT_CHANNEL: 'C0AUDIT' };
@@ -72,5 +72,26 @@ describe('loadConfig', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.split('\n')).toHaveLength(1);
     expect(!result.ok && result.error).toMatch(message);
+  });
+});
+
+describe('JIT_READERS and the CLI environment', () => {
+  it('readers_areSplitOnCommasAndSpaces', () => {
+    const result = loadConfig({ ...base, JIT_READERS: 'U0AUDIT1, S0SECURITY  W0AUDIT' });
+    expect(result.ok && result.config.JIT_READERS).toEqual(['U0AUDIT1', 'S0SECURITY', 'W0AUDIT']);
+    const unset = loadConfig(base);
+    expect(unset.ok && unset.config.JIT_READERS).toEqual([]);
+  });
+
+  it('readerThatIsNotASlackId_namesTheVariableAndTheValue', () => {
+    const result = loadConfig({ ...base, JIT_READERS: 'U0AUDIT1,#security' });
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(/^JIT_READERS must list Slack user IDs .* `#security` is neither$/) });
+  });
+
+  it('cliConfig_needsNoSlackKeys_butChecksTheRest', () => {
+    const result = loadCliConfig({ JIT_DB: '/tmp/x.db' });
+    expect(result.ok && [result.config.JIT_DB, result.config.SLACK_BOT_TOKEN, result.config.JIT_BACKEND]).toEqual(['/tmp/x.db', undefined, 'memory']);
+    expect(loadCliConfig({ JIT_BACKEND: 'No Such' })).toEqual({ ok: false, error: expect.stringMatching(/^JIT_BACKEND must be a backend name/) });
+    expect(loadCliConfig({ SLACK_BOT_TOKEN: 'nope' })).toEqual({ ok: false, error: expect.stringMatching(/^SLACK_BOT_TOKEN must be a bot token/) });
   });
 });

@@ -156,7 +156,7 @@ describe('parsePolicy reports each problem at the path the document uses', () =>
     ['nativeWithoutVirtualMachines_saysWhatTheFileNeeds', { approvers: [] }, [['virtualMachines', 'missing: the policy needs a virtualMachines list (`virtualMachines: []` for none yet)']]],
     ['virtualMachinesNotAList_isRefused', { virtualMachines: { id: 'x' } }, [['virtualMachines', 'expected a list of VMs (`[]` for none), got an object']]],
     ['documentNotAnObject_isRefused', ['web1'], [['(root)', 'expected an object with virtualMachines']]],
-    ['unknownNativeRootKey_isNamedWithTheAllowedOnes', native({ aprovers: ['U123'] }), [['aprovers', 'unknown key (did you mean `approvers`?): allowed keys are virtualMachines, approvers, rules']]],
+    ['unknownNativeRootKey_isNamedWithTheAllowedOnes', native({ aprovers: ['U123'] }), [['aprovers', 'unknown key (did you mean `approvers`?): allowed keys are virtualMachines, approvers, readers, rules']]],
     ['azureWithoutProperties_isRefused', { kind: 'Basic' }, [['properties', 'missing: an Azure policy keeps its VMs in properties.virtualMachines']]],
     ['azureWithoutVirtualMachines_isRefused', { kind: 'Basic', properties: { provisioningState: 'Succeeded' } }, [['properties.virtualMachines', 'missing: expected a list of VMs']]],
     ['azureWithVmsBesideProperties_saysToMoveThem', { ...azure([]), virtualMachines: [] }, [['virtualMachines', 'belongs inside `properties`']]],

@@ -119,7 +119,7 @@ export const separatorArb = fc.constantFrom(' ', '  ', '\t', '\n', ' \u00a0', '\
 export const commandTextArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(fc.constantFrom('request', 'REQUEST', 'explain'), vmArb, portsArb, sourceArb, durationArb, justificationArb, separatorArb)
     .map(([verb, vm, ports, source, duration, justification, sep]) => [verb, vm, ports, source, duration, justification].join(sep)) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('cancel', 'revoke', 'extend', 'Cancel', 'list', 'help', 'breakglass'), fc.array(fc.oneof(fc.constantFrom('k7m2qp', '#K7M2QP', 'k7m2q0', 'k7m2ql', 'k7m2qi', 'k7m2qo', '\u212a7m2qp', 'ｋ7m2qp', 'k7m2qp\u200b', 'k7m2qpx', '#', '30m', '-1h'), anyText(12)), { maxLength: 3 }), separatorArb)
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('cancel', 'revoke', 'extend', 'Cancel', 'list', 'help', 'breakglass', 'audit'), fc.array(fc.oneof(fc.constantFrom('k7m2qp', '#K7M2QP', 'k7m2q0', 'k7m2ql', 'k7m2qi', 'k7m2qo', '\u212a7m2qp', 'ｋ7m2qp', 'k7m2qp\u200b', 'k7m2qpx', '#', '30m', '-1h', '--days', '—days=7', '7'), anyText(12)), { maxLength: 3 }), separatorArb)
     .map(([verb, args, sep]) => [verb, ...args].join(sep)) },
   { weight: 2, arbitrary: anyText(120) },
   { weight: 1, arbitrary: longText },

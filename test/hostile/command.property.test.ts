@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { isBatchInput, MAX_BATCH_VMS, validateBatchDraft } from '../../src/domain/batch-draft.js';
 import { validateDraft, type DraftInput } from '../../src/domain/draft.js';
 import { MAX_COMMAND_TEXT, parseJitCommand, type JitCommand } from '../../src/slack/command.js';
+import { MAX_AUDIT_DAYS } from '../../src/slack/audit-command.js';
+import { VM_NAME } from '../../src/domain/policy/schema.js';
 import { commandTextArb, draftFields, draftInputArb, longText, NASTY_FRAGMENTS } from './arbitraries.js';
 import { expectClearProblems, expectGrantable, loadValidatorPolicy, MESSAGE_MAX, nearValidBatchArb, nearValidInputArb, typedPortNumbers } from './policy-oracle.js';
 
@@ -35,6 +37,10 @@ function expectWellFormedCommand(text: string, command: JitCommand): void {
       return;
     case 'vms':
       if (command.filter !== undefined) expect(command.filter).toMatch(/^[A-Za-z0-9._*?-]{1,64}$/);
+      return;
+    case 'audit':
+      expect(Number.isInteger(command.days) && command.days >= 1 && command.days <= MAX_AUDIT_DAYS).toBe(true);
+      if (command.vm !== undefined) expect(command.vm).toMatch(VM_NAME);
       return;
     default:
       expect(['request_modal', 'list', 'breakglass', 'help']).toContain(command.kind);

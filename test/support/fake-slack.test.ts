@@ -252,6 +252,33 @@ describe('waiting and response_url', () => {
   });
 });
 
+describe('file uploads (files.uploadV2)', () => {
+  it('uploadV2_toADm_recordsTheBytesWithNameTitleAndComment', async () => {
+    const content = 'time,vm\r\n2026-01-01T00:00:00.000Z,wéb-1 ✓\r\n';
+    await client.files.uploadV2({ channel_id: 'DU1', filename: 'audit.csv', title: 'Audit', content, initial_comment: 'here it is' });
+    expect(fake.callsTo('files.getUploadURLExternal')[0]?.args).toMatchObject({ filename: 'audit.csv', length: String(Buffer.byteLength(content)) });
+    expect(fake.files).toEqual([{ id: expect.stringMatching(/^F/), filename: 'audit.csv', title: 'Audit', channel: 'DU1', initialComment: 'here it is', content: Buffer.from(content) }]);
+    expect(fake.rejected()).toEqual([]);
+  });
+
+  it('completeWithoutTheBytes_isFileNotFound', async () => {
+    const reserved = await call('files.getUploadURLExternal', { filename: 'a.csv', length: 3 });
+    expect(reserved).toMatchObject({ ok: true, upload_url: expect.stringContaining('/upload/'), file_id: expect.any(String) });
+    expect(await call('files.completeUploadExternal', { files: [{ id: reserved.file_id }], channel_id: 'C1' })).toMatchObject({ ok: false, error: 'file_not_found' });
+    expect(fake.files).toEqual([]);
+  });
+
+  it('uploadUrl_refusesBytesOfAnotherLength_andUnknownIds', async () => {
+    const reserved = await call('files.getUploadURLExternal', { filename: 'a.csv', length: 3 });
+    const wrong = await fetch(String(reserved.upload_url), { method: 'POST', body: 'four' });
+    expect(wrong.status).toBe(400);
+    const right = await fetch(String(reserved.upload_url), { method: 'POST', body: 'abc' });
+    expect(right.status).toBe(200);
+    expect((await fetch(`${fake.url}/upload/F404`, { method: 'POST', body: 'abc' })).status).toBe(404);
+    expect(await call('files.getUploadURLExternal', { filename: '', length: 3 })).toMatchObject({ ok: false, error: 'invalid_arguments' });
+  });
+});
+
 // A stand-in for the bot: captures what the request helpers send.
 describe('signed Slack requests', () => {
   let server: Server;

@@ -54,6 +54,18 @@ export interface WaitOptions {
   from?: number;
 }
 
+/** A file shared with files.uploadV2: getUploadURLExternal, the bytes posted to the upload URL, completeUploadExternal. */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  title?: string;
+  /** Where completeUploadExternal shared it (a user ID becomes that user's DM); absent: private. */
+  channel?: string;
+  initialComment?: string;
+  /** The bytes exactly as uploaded. */
+  content: Buffer;
+}
+
 export interface PostedMessage {
   channel: string;
   ts: string;
@@ -84,6 +96,8 @@ export interface FakeSlack {
   message(channel: string, ts: string): PostedMessage | undefined;
   /** A view as it stands after any views.update. */
   view(id: string): Args | undefined;
+  /** Files whose upload was completed, in order. */
+  files: readonly UploadedFile[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -142,6 +156,16 @@ class State {
   readonly messages = new Map<string, PostedMessage>();
   readonly views = new Map<string, Args>();
   readonly usedTriggers = new Set<string>();
+  /** files.getUploadURLExternal reservations, by file id; `content` once the bytes arrived. */
+  readonly uploads = new Map<string, { filename: string; length: number; content?: Buffer }>();
+  readonly files: UploadedFile[] = [];
+  private fileCounter = 0;
+  /** The fake's own base URL, known once it listens (upload URLs point back at it). */
+  baseUrl = '';
+
+  nextFileId(): string {
+    return `F${String(++this.fileCounter).padStart(10, '0')}`;
+  }
 
   // Increasing, unique, and shaped like Slack's (seconds.micros of the wall
   // clock), so `oldest` / `latest` filters compare as they do on Slack.
@@ -166,6 +190,8 @@ class State {
     this.messages.clear();
     this.views.clear();
     this.usedTriggers.clear();
+    this.uploads.clear();
+    this.files.length = 0;
   }
 }
 
@@ -277,6 +303,33 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
       const profile = { real_name: `User ${id}`, display_name: name, email: `${name}@example.com`, ...(override?.profile as Args | undefined) };
       return { ok: true, user: { id, team_id: 'T1', name, real_name: profile.real_name, tz: 'Etc/UTC', tz_offset: 0, is_bot: false, deleted: false, ...override, profile } };
     },
+    'files.getUploadURLExternal': (a) => {
+      const length = Number(a.length);
+      if (typeof a.filename !== 'string' || a.filename === '') return fail('invalid_arguments', { errors: ['filename is required'] });
+      if (!Number.isInteger(length) || length < 1) return fail('invalid_arguments', { errors: ['length must be a positive integer'] });
+      const id = state.nextFileId();
+      state.uploads.set(id, { filename: a.filename, length });
+      return { ok: true, upload_url: `${state.baseUrl}/upload/${id}`, file_id: id };
+    },
+    'files.completeUploadExternal': (a) => {
+      if (!Array.isArray(a.files) || a.files.length === 0) return fail('invalid_arguments', { errors: ['files must be a non-empty array'] });
+      const entries = a.files as { id?: unknown; title?: unknown }[];
+      // Slack finishes only uploads it reserved and received the bytes of.
+      if (entries.some((f) => state.uploads.get(String(f.id))?.content === undefined)) return fail('file_not_found');
+      const channel = typeof a.channel_id === 'string' ? dmFor(a.channel_id) : undefined;
+      const done = entries.map((f): UploadedFile => {
+        const upload = state.uploads.get(String(f.id))!;
+        state.uploads.delete(String(f.id));
+        return {
+          id: String(f.id), filename: upload.filename, content: upload.content!,
+          ...(typeof f.title === 'string' ? { title: f.title } : {}),
+          ...(channel ? { channel } : {}),
+          ...(typeof a.initial_comment === 'string' ? { initialComment: a.initial_comment } : {}),
+        };
+      });
+      state.files.push(...done);
+      return { ok: true, files: done.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename, size: f.content.length, channels: f.channel ? [f.channel] : [] })) };
+    },
     'usergroups.users.list': (a) => {
       const users = groups[String(a.usergroup)];
       return users ? { ok: true, users: [...users] } : fail('no_such_subteam');
@@ -332,10 +385,27 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return { status, reply };
   }
 
+  /** The upload URL: the bytes as multipart (field `body`, as @slack/web-api sends them) or raw; 200 only when the length matches the reservation. */
+  async function handleUpload(id: string, bytes: Buffer, contentType: string | undefined): Promise<{ status: number; text: string }> {
+    const upload = state.uploads.get(id);
+    if (!upload || upload.content !== undefined) return { status: 404, text: 'unknown or already used upload URL' };
+    let content = bytes;
+    if (contentType?.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(bytes), { headers: { 'content-type': contentType } }).formData();
+      const part = form.get('body') ?? form.get('file');
+      if (part === null) return { status: 400, text: 'no `body` field in the multipart upload' };
+      content = typeof part === 'string' ? Buffer.from(part) : Buffer.from(await part.arrayBuffer());
+    }
+    if (content.length !== upload.length) return { status: 400, text: `expected ${upload.length} bytes, got ${content.length}` };
+    upload.content = content;
+    return { status: 200, text: `OK - ${content.length}` };
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -360,6 +430,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       events.emit('call', call);
       return send(answer.status, answer.reply, answer.headers);
     }
+    const upload = /^\/upload\/([^/]+)$/.exec(path);
+    if (req.method === 'POST' && upload?.[1]) {
+      const { status, text } = await handleUpload(upload[1], bytes, req.headers['content-type']);
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      return void res.end(text);
+    }
     if (req.method === 'POST' && response?.[1]) {
       const { status, reply } = handleResponseUrl(decodeURIComponent(response[1]), raw);
       return send(status, reply);
@@ -375,6 +451,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.baseUrl = url;
 
   // Checks what already arrived (from `from`), then listens; on timeout the
   // error lists everything seen, which is what one needs to debug an e2e test.
@@ -423,6 +500,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     message: (channel, ts) => state.messages.get(`${channel}|${ts}`),
     view: (id) => state.views.get(id),
+    files: state.files,
     reset() {
       calls.length = 0;
       responses.length = 0;

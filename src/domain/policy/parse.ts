@@ -16,8 +16,8 @@ export { formatPolicyProblems, type PolicyProblem } from './problems.js';
 export type PolicyResult = { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] };
 
 const EMPTY = 'the policy is empty: it needs at least `virtualMachines: []`, or an Azure policy with properties.virtualMachines';
-const EXTENSIONS = ['approvers', 'rules', 'admins'];
-const NATIVE_KEYS = ['virtualMachines', 'approvers', 'rules', 'admins'];
+const EXTENSIONS = ['approvers', 'readers', 'rules', 'admins'];
+const NATIVE_KEYS = ['virtualMachines', 'approvers', 'readers', 'rules', 'admins'];
 /** Any of these marks a document as Azure's, even when it lacks `properties`. */
 const AZURE_MARKERS = ['properties', 'id', 'type', 'kind', 'location'];
 /** Azure's own root keys, ignored; anything else close to an extension name is a likely typo. */
@@ -51,6 +51,8 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
   const approvers = parseOptional(approversSchema, document, 'approvers', problems) ?? [];
   // Admins are declared like approvers: Slack user and user-group IDs.
   const admins = parseOptional(approversSchema, document, 'admins', problems);
+  // Who may export the audit log (`/jit audit`): the same kind of list as approvers.
+  const readers = parseOptional(approversSchema, document, 'readers', problems);
   const rules = parseOptional(rulesSchema, document, 'rules', problems) ?? [];
   if (Array.isArray(document.rules)) {
     const rootHasApprovers = Array.isArray(document.approvers) && document.approvers.length > 0;
@@ -62,7 +64,10 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
   problems.push(...checkPrototypeKeys(document).filter((problem) => !reported.has(formatPath(problem.path))));
 
   if (problems.length > 0) return { ok: false, problems: inDocumentOrder(problems) };
-  return { ok: true, policy: { vms, approvers, rules, ...(admins === undefined ? {} : { admins }) } };
+  return {
+    ok: true,
+    policy: { vms, approvers, rules, ...(admins === undefined ? {} : { admins }), ...(readers === undefined ? {} : { readers }) },
+  };
 }
 
 function locateVms(document: Record<string, unknown>, problems: PathProblem[]): Located[] {

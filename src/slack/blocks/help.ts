@@ -1,6 +1,8 @@
 // `/jit help`: the one place a user learns the command grammar, so every
 // form the parser accepts is listed here with an example that works as typed.
 
+import { DEFAULT_AUDIT_DAYS } from '../audit-command.js';
+
 export function helpText(): string {
   return [
     '*Just-in-time VM access*: management ports stay closed until you ask, and close again when your time is up.',
@@ -20,6 +22,7 @@ export function helpText(): string {
     '• `/jit extend <id> [duration]`: more time for your open access, e.g. `/jit extend abc123 30m`; without a duration, as long again as first granted (never past the port maximum from the start). The *Extend* button in my DM does the same.',
     '• `/jit explain <vm> <ports> <source> <duration>`: which rule would decide such a request, and why the earlier rules did not match. Nothing is requested.',
     '• `/jit breakglass`: break-glass grants no approver has reviewed yet (approvers acknowledge them on the alert).',
+    `• \`/jit audit [vm] [--days N]\`: the activity log as a CSV file in your DM (default the last ${DEFAULT_AUDIT_DAYS} days), for the audit readers the policy names.`,
     '• `/jit help`: this message.',
     '',
     '*Durations*: `90m`, `2h`, `1d`, or ISO 8601 like `PT3H`. Each port has a maximum set by policy (shown in the form).',

@@ -13,6 +13,7 @@ import { explainText, myIpLinkText } from '../blocks/explain.js';
 import { unreviewedText } from '../blocks/break-glass.js';
 import { vmsText } from '../blocks/vms.js';
 import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
+import { sendAuditExport } from './audit-export.js';
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
   app.command('/jit', async ({ command, ack, respond, client }) => {
@@ -43,6 +44,8 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
         }
         case 'breakglass':
           return void (await reply(unreviewedText(deps.workflow.unreviewedBreakGlass())));
+        case 'audit':
+          return void (await reply(await sendAuditExport(deps, client, user, parsed)));
         case 'explain': {
           const { kind: _kind, ...fields } = parsed;
           const result = await deps.workflow.explain({ requester: user, ...fields, justification: '' });

@@ -1,0 +1,28 @@
+// The light half of the CLI's set-up: the environment and the database, for
+// commands that only read (list, audit). Loading the firewall SDKs takes
+// seconds, so core.ts, which needs them, is imported only by commands that act.
+
+import { existsSync } from 'node:fs';
+import { loadCliConfig, type CliConfig } from '../config/env.js';
+import { isJitError } from '../domain/errors.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { SetupError } from './io.js';
+
+export function cliConfig(env: NodeJS.ProcessEnv): CliConfig {
+  const loaded = loadCliConfig(env);
+  if (!loaded.ok) throw new SetupError(loaded.error.split('\n')[0] ?? loaded.error);
+  return loaded.config;
+}
+
+/** The bot's database, which must exist already: a mistyped JIT_DB must not quietly start an empty log. */
+export function openDatabase(config: Pick<CliConfig, 'JIT_DB'>): SqliteStore {
+  const file = config.JIT_DB;
+  if (file !== ':memory:' && !existsSync(file)) {
+    throw new SetupError(`JIT_DB (${file}) does not exist: set JIT_DB to the bot's database file (the bot creates it when it first starts)`);
+  }
+  try {
+    return SqliteStore.open(file);
+  } catch (error) {
+    throw new SetupError(`JIT_DB (${file}) cannot be opened: ${isJitError(error) ? error.message : String(error)}`);
+  }
+}

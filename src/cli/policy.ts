@@ -1,0 +1,92 @@
+// `jit policy check <file>`: the bot's own loader on a file, before the bot
+// reads it. Valid: what it protects and how each rule decides. Invalid: every
+// problem with its path, as the bot would report them at startup.
+
+import { readFileSync } from 'node:fs';
+import { loadPolicyFile } from '../config/policy-file.js';
+import { formatDuration, toIsoDuration } from '../domain/duration.js';
+import { formatPolicyProblems } from '../domain/policy/parse.js';
+import { describeWindow } from '../domain/time-window.js';
+import type { Policy, PortPolicy, Rule } from '../domain/types.js';
+import { plural } from '../domain/wording.js';
+import { exactly, readArgs } from './args.js';
+import { EXIT, printError, printJson, SetupError, type CliIo, type ExitCode } from './io.js';
+import { table } from './table.js';
+
+export const USAGE = 'jit policy check <file>';
+
+export function policyCheckCommand(argv: string[], io: CliIo): ExitCode {
+  const args = readArgs(argv, {}, USAGE);
+  const [file] = exactly(args, 1, USAGE) as [string];
+  try {
+    readFileSync(file);
+  } catch (error) {
+    throw new SetupError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  const result = loadPolicyFile(file);
+  if (!result.ok) {
+    if (args.json) printJson(io, { ok: false, problems: result.problems });
+    else io.stdout(`${file} has ${plural(result.problems.length, 'problem')}:\n${formatPolicyProblems(result.problems)}\n`);
+    printError(io, `${file} is invalid: fix the ${plural(result.problems.length, 'problem')} listed, then check again`);
+    return EXIT.failed;
+  }
+  if (args.json) printJson(io, { ok: true, ...summary(result.policy) });
+  else io.stdout(humanSummary(file, result.policy));
+  return EXIT.ok;
+}
+
+const sources = (port: PortPolicy): string => (port.anySource ? 'any' : port.allowedSourcePrefixes.join(' '));
+
+function summary(policy: Policy) {
+  return {
+    approvers: policy.approvers,
+    readers: policy.readers ?? [],
+    vms: policy.vms.map((vm) => ({
+      name: vm.name,
+      id: vm.id,
+      address: vm.address ?? null,
+      backend: vm.backend ?? null,
+      tags: vm.tags,
+      ports: vm.ports.map((p) => ({ number: p.number, protocol: p.protocol, sources: p.anySource ? ['*'] : p.allowedSourcePrefixes, maxRequestAccessDuration: toIsoDuration(p.maxDurationSeconds), minRequestAccessDuration: toIsoDuration(p.minDurationSeconds) })),
+    })),
+    rules: policy.rules.map((rule) => ({ name: rule.name, effect: rule.effect, when: conditions(rule), then: consequences(rule) })),
+  };
+}
+
+function humanSummary(file: string, policy: Policy): string {
+  const head = `${file} is valid: ${plural(policy.vms.length, 'VM')}, ${plural(policy.rules.length, 'rule')}; approvers ${policy.approvers.join(', ') || 'none'}; audit readers ${policy.readers?.join(', ') || 'none (JIT_READERS may add some)'}\n`;
+  const vms = table(
+    ['VM', 'ADDRESS', 'BACKEND', 'PORT', 'SOURCES', 'MAX', 'MIN'],
+    policy.vms.flatMap((vm) => vm.ports.map((p) => [vm.name, vm.address ?? '', vm.backend ?? '(JIT_BACKEND)', `${p.number}/${p.protocol}`, sources(p), formatDuration(p.maxDurationSeconds), formatDuration(p.minDurationSeconds)])),
+  );
+  const rules = policy.rules.length === 0
+    ? 'No rules: every request needs one approval from the approvers.\n'
+    : `Rules, first match decides (none matching: one approval from the approvers):\n${table(['RULE', 'EFFECT', 'WHEN', 'THEN'], policy.rules.map((r) => [r.name, r.effect, conditions(r).join('; ') || 'always', consequences(r).join('; ')]))}`;
+  return `${head}\n${vms}\n${rules}`;
+}
+
+/** The rule's `match`, one phrase per condition. */
+function conditions(rule: Rule): string[] {
+  const m = rule.match;
+  const out: string[] = [];
+  if (m.vms) out.push(`VM ${m.vms.join(' or ')}`);
+  if (m.tags) out.push(`tags ${Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (m.ports) out.push(`ports within ${m.ports.join(',')}`);
+  if (m.requesters) out.push(`requester ${m.requesters.join(' or ')}`);
+  if (m.maxDurationSeconds !== undefined) out.push(`at most ${formatDuration(m.maxDurationSeconds)}`);
+  if (m.sources) out.push(`source within ${m.sources.join(' or ')}`);
+  if (m.hours || m.weekdays) out.push(`${describeWindow(m)} ${m.timezone ?? 'UTC'}`);
+  return out;
+}
+
+/** What the rule does once it matches, beyond its effect. */
+function consequences(rule: Rule): string[] {
+  const out: string[] = [];
+  if (rule.effect === 'require_approval') out.push(`${plural(rule.approvals ?? 1, 'approval')} from ${rule.approvers?.join(', ') ?? 'the approvers'}`);
+  if (rule.effect === 'break_glass') out.push(`acknowledged afterwards by ${rule.approvers?.join(', ') ?? 'the approvers'}`);
+  if (rule.pendingTimeoutSeconds !== undefined) out.push(`times out after ${formatDuration(rule.pendingTimeoutSeconds)}`);
+  if (rule.denyEndsRequest === false) out.push('a Deny does not end it');
+  if (rule.justification?.required || rule.justification?.pattern) out.push(`justification${rule.justification.pattern ? ` matching ${rule.justification.pattern.source}` : ' required'}`);
+  if (rule.reason) out.push(`reason: ${rule.reason}`);
+  return out;
+}

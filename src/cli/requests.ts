@@ -1,0 +1,151 @@
+// `jit request | approve | deny | revoke | list`: the Slack commands' use cases,
+// acted as the user named by --as. Human tables by default, --json for scripts.
+
+import { formatDuration } from '../domain/duration.js';
+import { normaliseRequestId } from '../domain/ids.js';
+import type { AccessRequest, RequestState } from '../domain/types.js';
+import { orList, plural } from '../domain/wording.js';
+import type { DecideResult } from '../workflow/decide-request.js';
+import type { Store } from '../workflow/ports.js';
+import { actorOf, exactly, readArgs, stringOption, type Args } from './args.js';
+import type { CliCore } from './core.js';
+import { EXIT, plainMessage, printError, printJson, UsageError, type CliIo, type ExitCode } from './io.js';
+import { table } from './table.js';
+
+export const USAGE = {
+  request: 'jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…] --as <user>',
+  approve: 'jit approve <id> --as <user>',
+  deny: 'jit deny <id> [reason…] --as <user>',
+  revoke: 'jit revoke <id> --as <user>',
+  list: 'jit list [--all] [--state <state>[,<state>…]]',
+};
+
+const OPEN_STATES: RequestState[] = ['pending', 'approved', 'active', 'closing'];
+const ALL_STATES: RequestState[] = [...OPEN_STATES, 'closed', 'denied', 'cancelled', 'timed_out', 'failed'];
+/** A request that ended this way is the "no" of exit code 1. */
+const REFUSED: RequestState[] = ['denied', 'failed'];
+
+const time = (at: number | undefined): string => (at === undefined ? '' : new Date(at).toISOString().slice(0, 16).replace('T', ' '));
+
+export function requestTable(requests: readonly AccessRequest[]): string {
+  return table(
+    ['ID', 'STATE', 'REQUESTER', 'VM', 'PORTS', 'SOURCE', 'DURATION', 'CREATED (UTC)', 'ENDS (UTC)'],
+    requests.map((r) => [r.id, r.state, r.requester, r.vm, r.ports.map((p) => `${p.number}/${p.protocol}`).join(','), r.source, formatDuration(r.durationSeconds), time(r.createdAt), time(r.endAt)]),
+  );
+}
+
+/** What happened to the request, in one line. */
+function outcomeLine(r: AccessRequest): string {
+  switch (r.state) {
+    case 'pending':
+      return `#${r.id} waits for ${plural(r.decision.approvalsNeeded - r.approvals.length, 'approval')} from ${orList(r.decision.approvers)}`;
+    case 'active':
+      return `#${r.id} is open until ${time(r.endAt)} UTC`;
+    case 'denied':
+    case 'failed':
+      return `#${r.id} is ${r.state}: ${r.reason ?? r.decision.reasons.join('; ')}`;
+    default:
+      return `#${r.id} is ${r.state.replace('_', ' ')}`;
+  }
+}
+
+function idOf(args: Args, usage: string): string {
+  const typed = args.positionals[0] ?? '';
+  const id = normaliseRequestId(typed);
+  if (!id) throw new UsageError(`${typed ? `${typed.slice(0, 40)} is not a request ID (six characters such as k7m2qp)` : 'missing the request ID'}; usage: ${usage}`);
+  return id;
+}
+
+function report(io: CliIo, args: Args, requests: AccessRequest[], json: unknown): ExitCode {
+  if (args.json) printJson(io, json);
+  else io.stdout(`${requests.map(outcomeLine).map(plainMessage).join('\n')}\n${requestTable(requests)}`);
+  const refused = requests.find((r) => REFUSED.includes(r.state));
+  if (refused) printError(io, plainMessage(outcomeLine(refused)));
+  return refused ? EXIT.failed : EXIT.ok;
+}
+
+export async function requestCommand(core: () => Promise<CliCore>, argv: string[], io: CliIo): Promise<ExitCode> {
+  const args = readArgs(argv, { as: { type: 'string' } }, USAGE.request);
+  const requester = actorOf(args, io.env, USAGE.request);
+  if (args.positionals.length < 4) throw new UsageError(`a request needs a VM, ports, a source and a duration; usage: ${USAGE.request}`);
+  const [vm, ports, source, duration, ...words] = args.positionals as [string, string, string, string, ...string[]];
+  const { workflow } = await core();
+  const result = await workflow.request({ requester, vm, ports, source, duration, justification: words.join(' ') });
+  if (!result.ok) {
+    if (args.json) printJson(io, { ok: false, problems: result.problems });
+    printError(io, `nothing was requested: ${result.problems.map((p) => `${p.field}: ${plainMessage(p.message)}`).join('; ')}`);
+    return EXIT.failed;
+  }
+  const requests = result.batch ?? [result.request];
+  return report(io, args, requests, { ok: true, requests });
+}
+
+function decideReport(io: CliIo, args: Args, result: DecideResult): ExitCode {
+  const members = result.members?.map((m) => m.request) ?? [result.request];
+  return report(io, args, members, { outcome: result.outcome, request: result.request, ...(result.members ? { members } : {}) });
+}
+
+export async function approveCommand(core: () => Promise<CliCore>, argv: string[], io: CliIo): Promise<ExitCode> {
+  const args = readArgs(argv, { as: { type: 'string' } }, USAGE.approve);
+  exactly(args, 1, USAGE.approve);
+  const id = idOf(args, USAGE.approve);
+  const user = actorOf(args, io.env, USAGE.approve);
+  const { workflow } = await core();
+  return decideReport(io, args, await workflow.approve(id, user));
+}
+
+/** A Deny is the approver's "no", not a failure of the command: it exits 0. */
+export async function denyCommand(core: () => Promise<CliCore>, argv: string[], io: CliIo): Promise<ExitCode> {
+  const args = readArgs(argv, { as: { type: 'string' } }, USAGE.deny);
+  const id = idOf(args, USAGE.deny);
+  const reason = args.positionals.slice(1).join(' ').trim();
+  const user = actorOf(args, io.env, USAGE.deny);
+  const { workflow } = await core();
+  const result = await workflow.deny(id, user, reason === '' ? undefined : reason);
+  if (args.json) printJson(io, { outcome: result.outcome, request: result.request });
+  else io.stdout(`${plainMessage(outcomeLine(result.request))}\n${requestTable([result.request])}`);
+  return EXIT.ok;
+}
+
+export async function revokeCommand(core: () => Promise<CliCore>, argv: string[], io: CliIo): Promise<ExitCode> {
+  const args = readArgs(argv, { as: { type: 'string' } }, USAGE.revoke);
+  exactly(args, 1, USAGE.revoke);
+  const id = idOf(args, USAGE.revoke);
+  const user = actorOf(args, io.env, USAGE.revoke);
+  const { workflow } = await core();
+  const request = await workflow.revoke(id, user);
+  if (args.json) printJson(io, { request });
+  else {
+    const line = request.state === 'closed' ? `#${id} is revoked: access is closed` : `#${id} is revoked; the firewall has not confirmed the close yet, and the bot's sweep retries it until it does`;
+    io.stdout(`${line}\n${requestTable([request])}`);
+  }
+  return EXIT.ok;
+}
+
+export function listCommand(store: () => Pick<Store, 'listRequests'>, argv: string[], io: CliIo): ExitCode {
+  const args = readArgs(argv, { all: { type: 'boolean' }, state: { type: 'string' } }, USAGE.list);
+  exactly(args, 0, USAGE.list);
+  const states = statesOf(args);
+  const requests = store().listRequests({ states });
+  if (args.json) printJson(io, { requests });
+  else io.stdout(requests.length === 0 ? `no ${whichRequests(args, states)}requests\n` : requestTable(requests));
+  return EXIT.ok;
+}
+
+/** `open `, nothing for --all, or the states asked for: the words before "requests" when there are none. */
+function whichRequests(args: Args, states: RequestState[]): string {
+  if (args.values.all) return '';
+  if (stringOption(args, 'state') === undefined) return 'open ';
+  return `${orList(states.map((state) => state.replace('_', ' ')))} `;
+}
+
+function statesOf(args: Args): RequestState[] {
+  const typed = stringOption(args, 'state');
+  if (typed !== undefined && args.values.all) throw new UsageError(`give --all or --state, not both; usage: ${USAGE.list}`);
+  if (args.values.all) return ALL_STATES;
+  if (typed === undefined) return OPEN_STATES;
+  const states = typed.split(',').map((s) => s.trim().toLowerCase().replace('-', '_'));
+  const bad = states.find((s) => !ALL_STATES.includes(s as RequestState));
+  if (bad !== undefined) throw new UsageError(`${bad.slice(0, 40) || '(empty)'} is not a state: use ${ALL_STATES.join(', ')}`);
+  return states as RequestState[];
+}

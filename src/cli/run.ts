@@ -1,0 +1,97 @@
+// `jit <command>`: dispatch, open only what the command needs, and turn every
+// failure into one line on stderr and an exit code (io.ts EXIT).
+
+import { isJitError } from '../domain/errors.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import { auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
+import type { CliCore } from './core.js';
+import { cliConfig, openDatabase } from './database.js';
+import { EXIT, plainMessage, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
+import { policyCheckCommand, USAGE as POLICY } from './policy.js';
+import { approveCommand, denyCommand, listCommand, requestCommand, revokeCommand, USAGE as REQUESTS } from './requests.js';
+import { sweepCommand, USAGE as SWEEP } from './sweep.js';
+
+export const HELP = `jit: just-in-time VM access from the command line, on the bot's own database and policy
+(JIT_DB, JIT_POLICY, JIT_BACKEND, … as the bot reads them; .env too when run as \`npx jit\`).
+
+  ${REQUESTS.request}
+  ${REQUESTS.approve}
+  ${REQUESTS.deny}
+  ${REQUESTS.revoke}
+  ${REQUESTS.list}
+  ${AUDIT.export}
+  ${AUDIT.verify}
+  ${POLICY}
+  ${SWEEP}
+
+Every command takes --json for one JSON document on stdout. --as (or JIT_CLI_USER) is the
+Slack member ID the action is recorded under. Exit codes: 0 done, 1 refused or failed
+(denied, not found, broken audit chain, invalid policy), 2 could not run (usage, environment,
+unreadable policy or database). Errors go to stderr, one line each.
+`;
+
+/** Runs one command line; never throws. */
+export async function runJit(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  let core: CliCore | undefined;
+  let store: SqliteStore | undefined;
+  const lazyCore = async () => (core ??= (await import('./core.js')).openCore(io.env));
+  // Read-only commands open the database alone: no policy, no backends.
+  const lazyStore = () => core?.store ?? (store ??= openDatabase(cliConfig(io.env)));
+  const [command = 'help', ...rest] = argv;
+  try {
+    return await dispatch(command, rest, io, lazyCore, lazyStore);
+  } catch (error) {
+    return failure(io, error);
+  } finally {
+    await core?.close();
+    store?.close();
+  }
+}
+
+async function dispatch(command: string, rest: string[], io: CliIo, core: () => Promise<CliCore>, store: () => SqliteStore): Promise<ExitCode> {
+  switch (command) {
+    case 'request':
+      return requestCommand(core, rest, io);
+    case 'approve':
+      return approveCommand(core, rest, io);
+    case 'deny':
+      return denyCommand(core, rest, io);
+    case 'revoke':
+      return revokeCommand(core, rest, io);
+    case 'list':
+      return listCommand(store, rest, io);
+    case 'sweep':
+      return sweepCommand(core, rest, io);
+    case 'audit':
+      return subcommand('audit', rest, { export: (args) => auditExportCommand(store, args, io, Date.now()), verify: (args) => auditVerifyCommand(store, args, io) });
+    case 'policy':
+      return subcommand('policy', rest, { check: (args) => policyCheckCommand(args, io) });
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout(HELP);
+      return EXIT.ok;
+    default:
+      throw new UsageError(`${command.slice(0, 40)} is not a jit command: run \`jit help\` for the list`);
+  }
+}
+
+function subcommand(group: string, rest: string[], commands: Record<string, (args: string[]) => ExitCode | Promise<ExitCode>>): ExitCode | Promise<ExitCode> {
+  const [name = '', ...args] = rest;
+  const run = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!run) throw new UsageError(`jit ${group} needs one of: ${Object.keys(commands).join(', ')}`);
+  return run(args);
+}
+
+function failure(io: CliIo, error: unknown): ExitCode {
+  if (error instanceof UsageError || error instanceof SetupError) {
+    printError(io, error.message);
+    return EXIT.usage;
+  }
+  if (isJitError(error)) {
+    printError(io, plainMessage(error.message));
+    return EXIT.failed;
+  }
+  printError(io, `unexpected error: ${error instanceof Error ? error.message : String(error)}; run \`jit list\` to see where the request stands`);
+  return EXIT.failed;
+}
