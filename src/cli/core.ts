@@ -58,7 +58,7 @@ export function openCore(env: NodeJS.ProcessEnv): CliCore {
     directory: directoryFor(config, logger),
     randomBytes: (size) => randomBytes(size),
     logger,
-    settings: workflowSettings(config),
+    settings: { ...workflowSettings(config), foreignProcess: true },
     listener: {},
     lock,
   });

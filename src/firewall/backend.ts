@@ -51,6 +51,11 @@ export interface BackendHealth {
 export interface FirewallBackend {
   readonly name: string;
   /**
+   * True when the rules live in this process only (the memory backend): another
+   * process (the CLI) sees an empty firewall, so it must not reconcile it.
+   */
+  readonly processLocal?: boolean;
+  /**
    * Declares every port this backend must keep closed (called at startup and on
    * each policy reload, with the policy's VMs that use this backend). The
    * backend converges its deny rules to exactly this set; it never removes or

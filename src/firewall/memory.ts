@@ -15,6 +15,7 @@ export interface MemoryBackendOptions {
 
 export class MemoryBackend implements FirewallBackend {
   readonly name: string;
+  readonly processLocal = true;
   private readonly open_ = new Map<string, GrantSpec>();
   private readonly failures = new Map<Operation, { message: string; remaining: number }>();
   /** Every call in order, for tests that assert what was asked of the firewall. */

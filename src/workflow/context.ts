@@ -17,6 +17,8 @@ export interface WorkflowListener {
 }
 
 export interface WorkflowSettings {
+  /** Not the bot's own process (the CLI): a process-local backend's empty rule list says nothing about the bot's, so it is not reconciled. */
+  foreignProcess?: boolean;
   /** Approval requests go here; unset: a DM to each approver. */
   approvalChannel?: string;
   /** A pending request older than this times out. */

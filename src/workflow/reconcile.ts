@@ -61,6 +61,7 @@ export async function reconcile(ctx: WorkflowContext, memory: DriftMemory): Prom
   const report: ReconcileReport = { orphansClosed: 0, vanished: 0, unresolved: 0, unlisted: 0 };
   const seen = new Set<string>();
   for (const backend of ctx.backends.all()) {
+    if (backend.processLocal && ctx.settings.foreignProcess) continue;
     let rules: OpenRule[];
     try {
       rules = await backend.list();

@@ -24,6 +24,24 @@ virtualMachines:
 `;
 
 describe('jit sweep', () => {
+  it('sweep_onTheMemoryBackend_leavesRunningGrantsAlone_itsEmptyFirewallIsNotTheBots', async () => {
+    h = createHarness();
+    // Now, by the real clock the CLI reads: the grant has two hours to run.
+    h.clock.advance(Date.now() - h.clock.now());
+    const grant = await h.workflow.request(h.input());
+    if (!grant.ok) throw new Error('setup failed');
+    await h.workflow.approve(grant.request.id, 'UAPPROVER1');
+    h.store.close();
+    world = cliWorld({ db: h.dbFile, policy: POLICY });
+
+    const run = await world.run(['sweep', '--json']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ vanished: 0, closed: 0 });
+    const store = SqliteStore.open(h.dbFile);
+    expect(store.getRequest(grant.request.id)?.state).toBe('active');
+    store.close();
+  }, SLOW);
+
   it('sweep_closesAnExpiredGrant_andTimesOutAStalePendingRequest', async () => {
     h = createHarness();
     // Years before the real clock the CLI reads: the grant is long over, the request long stale.
@@ -37,7 +55,7 @@ describe('jit sweep', () => {
 
     const run = await world.run(['sweep', '--json']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(run.stdout)).toEqual({ reminded: 0, timedOut: 1, resumed: 0, closed: 1, stillClosing: 0 });
+    expect(JSON.parse(run.stdout)).toEqual({ reminded: 0, timedOut: 1, resumed: 0, closed: 1, stillClosing: 0, orphansClosed: 0, vanished: 0, unresolved: 0, unlisted: 0 });
     const store = SqliteStore.open(h.dbFile);
     expect([store.getRequest(grant.request.id)?.state, store.getRequest(stale.request.id)?.state]).toEqual(['closed', 'timed_out']);
     store.close();
