@@ -65,7 +65,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   logger.addSecret(config.SLACK_SIGNING_SECRET);
 
   let policy = readPolicy(config.JIT_POLICY);
-  const backends = new BackendRegistry(options.backends ?? createBackends(config, policy, logger), config.JIT_BACKEND);
+  const backends = new BackendRegistry(options.backends ?? (await createBackends(config, policy, logger)), config.JIT_BACKEND);
   checkBackends(policy, backends);
   const store = openStore(config.JIT_DB, clock);
 

@@ -42,11 +42,11 @@ function readPolicyFile(path: string): Policy {
 }
 
 /** Everything the workflow needs, for commands that change requests. */
-export function openCore(env: NodeJS.ProcessEnv): CliCore {
+export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
   const config = cliConfig(env);
   const logger = cliLogger(env, config);
   const policy = readPolicyFile(config.JIT_POLICY);
-  const backends = setup(() => new BackendRegistry(createBackends(config, policy, logger), config.JIT_BACKEND));
+  const backends = await setupAsync(async () => new BackendRegistry(await createBackends(config, policy, logger), config.JIT_BACKEND));
   setup(() => checkBackends(policy, backends));
   const store = openDatabase(config);
   const lock = new KeyedLock();
@@ -92,7 +92,18 @@ function setup<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof StartupError || isJitError(error)) throw new SetupError(error.message);
-    throw error;
+    throw asSetupError(error);
   }
+}
+
+async function setupAsync<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asSetupError(error);
+  }
+}
+
+function asSetupError(error: unknown): unknown {
+  return error instanceof StartupError || isJitError(error) ? new SetupError(error.message) : error;
 }
