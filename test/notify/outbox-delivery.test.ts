@@ -63,6 +63,16 @@ async function newRequest(): Promise<string> {
   return result.request.id;
 }
 
+/** A pending request past halfway: its reminder goes under both approvers' messages, and the second post will fail once. */
+async function reminderWhoseSecondReplyFails(): Promise<string> {
+  const id = await newRequest();
+  await deliverAll();
+  h.clock.advance(16 * 60_000);
+  await h.workflow.sweep();
+  fake.failNext('chat.postMessage', 1, { ok: false, error: 'internal_error' }, (args) => args.channel === 'DAPPROVER2' || args.channel === 'UAPPROVER2');
+  return id;
+}
+
 const postsTo = (channel: string) => (args: Args) => args.channel === channel;
 
 describe('a retry never posts twice', () => {
@@ -117,11 +127,7 @@ describe('a retry never posts twice', () => {
   });
 
   it('reminderUnderTwoApprovalMessages_secondFailing_retryPostsOnlyTheMissingOne', async () => {
-    const id = await newRequest();
-    await deliverAll();
-    h.clock.advance(16 * 60_000);
-    await h.workflow.sweep();
-    fake.failNext('chat.postMessage', 1, { ok: false, error: 'internal_error' }, (args) => args.channel === 'DAPPROVER2' || args.channel === 'UAPPROVER2');
+    const id = await reminderWhoseSecondReplyFails();
 
     await deliverAll();
 
@@ -129,18 +135,14 @@ describe('a retry never posts twice', () => {
     expect(approvals).toHaveLength(2);
     for (const ref of approvals) {
       const replies = await messagesIn(ref.channel, ref.ts);
-      expect(replies.map((message) => String(message.text).split(':')[0])).toHaveLength(1);
+      expect(replies).toHaveLength(1);
     }
     // The first reply was brought up to date in place rather than posted again.
     expect(fake.callsTo('chat.update').some((call) => call.args.channel === approvals[0]?.channel)).toBe(true);
   });
 
   it('recordedMessageDeletedMeanwhile_isPostedAnew', async () => {
-    const id = await newRequest();
-    await deliverAll();
-    h.clock.advance(16 * 60_000);
-    await h.workflow.sweep();
-    fake.failNext('chat.postMessage', 1, { ok: false, error: 'internal_error' }, (args) => args.channel === 'DAPPROVER2' || args.channel === 'UAPPROVER2');
+    const id = await reminderWhoseSecondReplyFails();
     await worker.flush(5000);
     const first = h.store.messageRefs(id).find((ref) => ref.role === 'approval')!;
     const [reply] = await messagesIn(first.channel, first.ts);
