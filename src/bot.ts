@@ -5,13 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { LogLevel, type CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
-import { loadPolicyFile } from './config/policy-file.js';
+import { readPolicySource } from './config/policy-file.js';
 import { JitError } from './domain/errors.js';
+import { composePolicy } from './domain/policy/overlay.js';
 import { formatPolicyProblems } from './domain/policy/parse.js';
 import { DEFAULT_PENDING_TIMEOUT_SECONDS } from './domain/rules.js';
 import type { Policy } from './domain/types.js';
 import type { FirewallBackend } from './firewall/backend.js';
-import { createBackends } from './firewall/factory.js';
+import { BACKEND_KINDS, createBackends } from './firewall/factory.js';
 import { BackendRegistry } from './firewall/registry.js';
 import { healthRoute } from './http/health.js';
 import { MY_IP_PATH, myIpRoute } from './http/my-ip/route.js';
@@ -27,7 +28,9 @@ import { SlackDirectory } from './slack/directory.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
+import { AdminWorkflow } from './workflow/admin.js';
 import { KeyedLock, type WorkflowSettings } from './workflow/context.js';
+import { LivePolicy, type PolicyFile } from './workflow/live-policy.js';
 import { systemClock, type Clock } from './workflow/ports.js';
 
 export interface BotOptions {
@@ -44,7 +47,7 @@ export interface Bot {
   port: number;
   workflow: AccessWorkflow;
   backends: BackendRegistry;
-  /** Re-reads JIT_POLICY and re-protects ports; a bad file keeps the old policy. Resolves with whether it loaded. */
+  /** Re-reads JIT_POLICY, merges the Slack overlay and re-protects ports; a bad file keeps the old policy. Resolves with whether it loaded. */
   reloadPolicy(): Promise<boolean>;
   /** Runs one sweep now (tests and the startup sweep use it). */
   sweep(): Promise<void>;
@@ -64,10 +67,28 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   const logger = options.logger ?? createLogger({ level: config.JIT_LOG_LEVEL as LogLevel });
   logger.addSecret(config.SLACK_SIGNING_SECRET);
 
-  let policy = readPolicy(config.JIT_POLICY);
-  const backends = new BackendRegistry(options.backends ?? (await createBackends(config, policy, logger)), config.JIT_BACKEND);
-  checkBackends(policy, backends);
+  const file = readPolicy(config.JIT_POLICY);
   const store = openStore(config.JIT_DB, clock);
+  const lock = new KeyedLock();
+  // The policy is the file plus the Slack overlay (admins' edits, kept in the store).
+  let live: LivePolicy;
+  let backends: BackendRegistry;
+  let wake: (() => void) | undefined;
+  try {
+    backends = new BackendRegistry(options.backends ?? (await createBackends(config, withOverlayBackends(file, store), logger)), config.JIT_BACKEND);
+    checkBackends(file.policy, backends);
+    const registry = backends;
+    const readFile = (): PolicyFile => {
+      const next = readPolicy(config.JIT_POLICY);
+      checkBackends(next.policy, registry);
+      return next;
+    };
+    live = new LivePolicy({ store, backends, clock, logger, lock, readFile, notified: () => wake?.() }, file);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const policy = () => live.policy();
 
   // "Use my IP" links (only when JIT_PUBLIC_URL says where browsers reach the bot).
   const myIp = config.JIT_PUBLIC_URL ? myIpLinks(config.JIT_PUBLIC_URL, linkKey(config.SLACK_SIGNING_SECRET), clock) : undefined;
@@ -86,14 +107,13 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     );
   }
   const app = createSlackApp({ config, logger, routes });
-  const lock = new KeyedLock();
   const outbox = new OutboxWorker(
     store,
     new SlackNotifier({
       client: app.client,
       logger,
       auditChannel: config.JIT_AUDIT_CHANNEL,
-      policy: () => policy,
+      policy,
       clock,
       batches: { batchMembers: (batchId) => store.listRequests({ batchId }), messageRefs: (id) => store.messageRefs(id) },
     }),
@@ -107,7 +127,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     store,
     backends,
     clock,
-    policy: () => policy,
+    policy,
     directory: new SlackDirectory(app.client, clock, logger),
     randomBytes: (size) => randomBytes(size),
     logger,
@@ -129,13 +149,15 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   timers = new ExpiryTimers((id) => workflow.expire(id), clock, logger);
   warnings = new WarningTimers((id) => workflow.warnExpiry(id), clock, logger, config.JIT_EXPIRY_WARNING);
   const sweeper = new Sweeper(() => workflow.sweep(), config.JIT_SWEEP_SCHEDULE, logger);
-  registerListeners(app, { workflow, policy: () => policy, clock, logger, ...(myIp ? { myIpUrl: myIp.url } : {}) });
+  wake = () => outbox.kick();
+  const admin = new AdminWorkflow(workflow.ctx, live);
+  registerListeners(app, { workflow, admin, policy, clock, logger, ...(myIp ? { myIpUrl: myIp.url } : {}) });
 
   // Startup: close what expired while we were down, resume what a crash left
   // approved, and re-arm a timer for every grant still open.
   let port: number;
   try {
-    await backends.protectAll(policy);
+    await live.protect();
     await sweeper.runOnce();
     for (const request of workflow.active()) {
       timers.schedule(request);
@@ -154,7 +176,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     store.close();
     throw error;
   }
-  logger.info(`jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy.vms.length} VMs, backends ${backends.names().join(', ')}`);
+  logger.info(`jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}`);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -164,11 +186,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     backends,
     async reloadPolicy() {
       try {
-        const next = readPolicy(config.JIT_POLICY);
-        checkBackends(next, backends);
-        await backends.protectAll(next);
-        policy = next;
-        logger.info(`policy reloaded from ${config.JIT_POLICY}: ${policy.vms.length} VMs, ${policy.rules.length} rules`);
+        const next = await live.reload();
+        logger.info(`policy reloaded from ${config.JIT_POLICY}: ${next.policy.vms.length} VMs, ${next.policy.rules.length} rules${overlayNote(live)}`);
         return true;
       } catch (error) {
         logger.error(`policy reload failed, keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`);
@@ -216,10 +235,24 @@ export function workflowSettings(config: Pick<Config, 'JIT_EXPIRY_WARNING' | 'JI
   };
 }
 
-export function readPolicy(path: string): Policy {
-  const result = loadPolicyFile(path);
-  if (result.ok) return result.policy;
+function readPolicy(path: string): PolicyFile {
+  const result = readPolicySource(path);
+  if (result.ok) return result;
   throw new StartupError(`JIT_POLICY (${path}) is invalid:\n${formatPolicyProblems(result.problems)}`);
+}
+
+/** The file's policy with the overlay's VMs, so a backend only an enabled VM names is started too. */
+function withOverlayBackends(file: PolicyFile, store: SqliteStore): Policy {
+  const composed = composePolicy(file.document, store.overlayVms());
+  if (!composed.ok) return file.policy;
+  const known = (vm: { backend?: string }) => vm.backend === undefined || (BACKEND_KINDS as readonly string[]).includes(vm.backend);
+  return { ...composed.policy, vms: composed.policy.vms.filter(known) };
+}
+
+function overlayNote(live: LivePolicy): string {
+  const { applied, rejected } = live.composed();
+  if (applied.length === 0 && rejected.length === 0) return '';
+  return ` (${applied.length} from the Slack overlay${rejected.length > 0 ? `, ${rejected.length} not applied` : ''})`;
 }
 
 export function checkBackends(policy: Policy, backends: BackendRegistry): void {

@@ -2,18 +2,43 @@
 // reads it. Valid: what it protects and how each rule decides. Invalid: every
 // problem with its path, as the bot would report them at startup.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadPolicyFile } from '../config/policy-file.js';
 import { formatDuration, toIsoDuration } from '../domain/duration.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
 import { describeWindow } from '../domain/time-window.js';
 import type { Policy, PortPolicy, Rule } from '../domain/types.js';
 import { plural } from '../domain/wording.js';
-import { exactly, readArgs } from './args.js';
+import { exactly, readArgs, stringOption } from './args.js';
+import { exportPolicy } from './policy-export.js';
 import { EXIT, printError, printJson, SetupError, type CliIo, type ExitCode } from './io.js';
 import { table } from './table.js';
 
 export const USAGE = 'jit policy check <file>';
+export const EXPORT_USAGE = 'jit policy export [--out <file>]';
+
+/**
+ * `jit policy export`: the policy the bot runs (JIT_POLICY with the Slack
+ * overlay from JIT_DB) in the file's own form, to commit back to git.
+ */
+export function policyExportCommand(argv: string[], io: CliIo): ExitCode {
+  const args = readArgs(argv, { out: { type: 'string' } }, EXPORT_USAGE);
+  exactly(args, 0, EXPORT_USAGE);
+  const out = stringOption(args, 'out');
+  let text: string;
+  const warnings: string[] = [];
+  try {
+    text = exportPolicy({ policyPath: io.env.JIT_POLICY?.trim() || './policy.yaml', dbPath: io.env.JIT_DB?.trim() || './data/jit.db', warn: (message) => warnings.push(message) });
+  } catch (error) {
+    throw new SetupError(`cannot export the policy: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  for (const warning of warnings) printError(io, warning);
+  if (out !== undefined) writeFileSync(out, text);
+  if (args.json) printJson(io, { ok: true, out: out ?? null, leftOut: warnings, ...(out === undefined ? { document: text } : {}) });
+  else if (out === undefined) io.stdout(text);
+  else io.stdout(`wrote ${out}\n`);
+  return EXIT.ok;
+}
 
 export function policyCheckCommand(argv: string[], io: CliIo): ExitCode {
   const args = readArgs(argv, {}, USAGE);

@@ -7,7 +7,7 @@ import { auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.
 import type { CliCore } from './core.js';
 import { cliConfig, openDatabase } from './database.js';
 import { EXIT, plainMessage, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
-import { policyCheckCommand, USAGE as POLICY } from './policy.js';
+import { EXPORT_USAGE as POLICY_EXPORT, policyCheckCommand, policyExportCommand, USAGE as POLICY } from './policy.js';
 import { approveCommand, denyCommand, listCommand, requestCommand, revokeCommand, USAGE as REQUESTS } from './requests.js';
 import { sweepCommand, USAGE as SWEEP } from './sweep.js';
 
@@ -22,6 +22,7 @@ export const HELP = `jit: just-in-time VM access from the command line, on the b
   ${AUDIT.export}
   ${AUDIT.verify}
   ${POLICY}
+  ${POLICY_EXPORT}
   ${SWEEP}
 
 Every command takes --json for one JSON document on stdout. --as (or JIT_CLI_USER) is the
@@ -65,7 +66,7 @@ async function dispatch(command: string, rest: string[], io: CliIo, core: () => 
     case 'audit':
       return subcommand('audit', rest, { export: (args) => auditExportCommand(store, args, io, Date.now()), verify: (args) => auditVerifyCommand(store, args, io) });
     case 'policy':
-      return subcommand('policy', rest, { check: (args) => policyCheckCommand(args, io) });
+      return subcommand('policy', rest, { check: (args) => policyCheckCommand(args, io), export: (args) => policyExportCommand(args, io) });
     case 'help':
     case '--help':
     case '-h':

@@ -3,10 +3,21 @@
 
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { readDocument } from '../domain/policy/document.js';
-import { parsePolicy, parsePolicyDocument, type PolicyProblem, type PolicyResult } from '../domain/policy/parse.js';
+import { readDocument, type PolicyFormat } from '../domain/policy/document.js';
+import { parsePolicy, type PolicyProblem, type PolicyResult } from '../domain/policy/parse.js';
+import type { Policy } from '../domain/types.js';
+
+/** A valid policy file: its text and form (the export writes the same form back), its document and its policy. */
+export type PolicySource =
+  | { ok: true; text: string; format: PolicyFormat; document: unknown; policy: Policy }
+  | { ok: false; problems: PolicyProblem[] };
 
 export function loadPolicyFile(path: string): PolicyResult {
+  const source = readPolicySource(path);
+  return source.ok ? { ok: true, policy: source.policy } : source;
+}
+
+export function readPolicySource(path: string): PolicySource {
   let text: string;
   try {
     // Editors on Windows often start a UTF-8 file with a byte-order mark, which JSON.parse refuses as an invisible token.
@@ -14,12 +25,21 @@ export function loadPolicyFile(path: string): PolicyResult {
   } catch (error) {
     return { ok: false, problems: [unreadable(path, error)] };
   }
+  const format = formatOf(path, text);
+  const parsed = parsePolicy(text, format);
+  if (!parsed.ok) return parsed;
+  const document = readDocument(text, format);
+  // parsePolicy read the same text in the same form a moment ago.
+  if (!document.ok) return document;
+  return { ok: true, text, format, document: document.value, policy: parsed.policy };
+}
+
+function formatOf(path: string, text: string): PolicyFormat {
   const extension = extname(path).toLowerCase();
-  if (extension === '.json') return parsePolicy(text, 'json');
-  if (extension === '.yaml' || extension === '.yml') return parsePolicy(text, 'yaml');
+  if (extension === '.json') return 'json';
+  if (extension === '.yaml' || extension === '.yml') return 'yaml';
   // No telling extension: JSON first for its sharper errors, then YAML, which reads both.
-  const json = readDocument(text, 'json');
-  return json.ok ? parsePolicyDocument(json.value) : parsePolicy(text, 'yaml');
+  return readDocument(text, 'json').ok ? 'json' : 'yaml';
 }
 
 function unreadable(path: string, error: unknown): PolicyProblem {

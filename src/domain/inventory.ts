@@ -7,8 +7,8 @@
 import { matchGlob } from './glob.js';
 import type { AccessRequest, PortPolicy, RequestState, RequestedPort, VmPolicy } from './types.js';
 
-/** A VM a firewall backend can see, and whether that backend could guard it. */
-export type SeenVm = { id: string; name: string } & ({ support: 'supported' } | { support: 'unsupported'; reason: string });
+/** A VM a firewall backend can see (with its OS when the backend knows it), and whether that backend could guard it. */
+export type SeenVm = { id: string; name: string; os?: 'linux' | 'windows' } & ({ support: 'supported' } | { support: 'unsupported'; reason: string });
 
 /** What one backend answered when asked which VMs it can see. */
 export type Sighting = { backend: string; ok: true; vms: SeenVm[] } | { backend: string; ok: false; error: string };
@@ -39,6 +39,8 @@ export interface NotConfiguredVm {
   id: string;
   name: string;
   backend: string;
+  /** Enabling JIT proposes this OS's default ports. */
+  os?: 'linux' | 'windows';
 }
 
 export interface UnsupportedVm extends NotConfiguredVm {
@@ -101,7 +103,7 @@ export function buildInventory(input: InventoryInput): Inventory {
   const rest = [...seen.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return {
     configured,
-    notConfigured: rest.filter((vm) => vm.support === 'supported').map(({ id, name, backend }) => ({ id, name, backend })),
+    notConfigured: rest.filter((vm) => vm.support === 'supported').map(({ id, name, backend, os }) => ({ id, name, backend, ...(os ? { os } : {}) })),
     unsupported: rest.flatMap((vm) => (vm.support === 'unsupported' ? [{ id: vm.id, name: vm.name, backend: vm.backend, reason: vm.reason }] : [])),
     failures,
   };

@@ -236,13 +236,21 @@ export type AuditEventName =
 /**
  * Audit events of the bot itself, tied to no stored request: reconciliation
  * found an allow rule that no active grant explains (drift) and closed it, or
- * could not. They share the audit log's hash chain with request events.
+ * could not; an admin enabled or changed a VM from Slack; a Slack edit no
+ * longer validates against the policy file and is not applied. They share the
+ * audit log's hash chain with request events.
  */
-export type SystemEventName = 'drift.orphan_closed' | 'drift.orphan_close_failed';
+export type SystemEventName =
+  | 'drift.orphan_closed'
+  | 'drift.orphan_close_failed'
+  | 'policy.vm_enabled'
+  | 'policy.vm_changed'
+  | 'policy.overlay_not_applied';
 
 export interface SystemEvent {
   name: SystemEventName;
-  actor: 'system';
+  /** `system`, or the admin's Slack user ID for a policy edit. */
+  actor: string;
   at: number;
   detail: string;
 }

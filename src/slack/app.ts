@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, type Logger } from '@slack/bolt';
 import type { Config } from '../config/env.js';
+import { registerAdmin } from './listeners/admin.js';
 import { registerApprovalButtons } from './listeners/approval.js';
 import { registerCommand } from './listeners/command.js';
 import { registerGrantButtons } from './listeners/grant-buttons.js';
@@ -41,6 +42,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerGrantButtons(app, deps);
   registerModal(app, deps);
   registerHome(app, deps);
+  registerAdmin(app, deps);
   app.error(async (error) => {
     deps.logger.error('unhandled error in a Slack listener:', error);
   });

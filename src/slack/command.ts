@@ -19,6 +19,10 @@ export type JitCommand =
   | { kind: 'vms'; filter?: string }
   /** Upload the activity log as CSV to the caller's DM: the last `days` days, of one VM when given. */
   | { kind: 'audit'; vm?: string; days: number }
+  /** Admins: put a VM under JIT with Azure's defaults; `address` for a VM no backend lists. */
+  | { kind: 'enable'; vm: string; os?: 'linux' | 'windows'; address?: string }
+  /** Admins: the edit modal for a configured VM's ports. */
+  | { kind: 'edit'; vm: string }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -57,6 +61,12 @@ export function parseJitCommand(text: string): JitCommand {
       return vmsCommand(args);
     case 'audit':
       return auditCommand(args);
+    case 'enable':
+      return enableCommand(args);
+    case 'edit':
+      return args.length === 1 && args[0]!.length <= 2000
+        ? { kind: 'edit', vm: args[0]! }
+        : { kind: 'invalid', message: 'Usage: `/jit edit <vm>`, e.g. `/jit edit web-1`: opens a form with the VM’s ports (admins only).' };
     default:
       return { kind: 'invalid', message: `\`${verb.slice(0, 40)}\` is not a /jit command. Try \`/jit help\`.` };
   }
@@ -86,6 +96,22 @@ function vmsCommand(args: string[]): JitCommand {
     return { kind: 'invalid', message: 'Usage: `/jit vms [name or glob]`, e.g. `/jit vms` for every VM or `/jit vms web-*` for those whose name starts with web-.' };
   }
   return { kind: 'vms', filter };
+}
+
+const USAGE_ENABLE = 'Usage: `/jit enable <vm> [linux|windows] [address]`, e.g. `/jit enable web-3` or `/jit enable web-3 windows`; an address only for a VM no backend lists (`/jit enable build-2 linux 10.0.0.7`). Admins only.';
+
+function enableCommand(args: string[]): JitCommand {
+  const [vm, ...rest] = args;
+  if (vm === undefined || rest.length > 2 || vm.length > 2000) return { kind: 'invalid', message: USAGE_ENABLE };
+  let os: 'linux' | 'windows' | undefined;
+  let address: string | undefined;
+  for (const word of rest) {
+    const lower = word.toLowerCase();
+    if ((lower === 'linux' || lower === 'windows') && os === undefined) os = lower;
+    else if (address === undefined && lower !== 'linux' && lower !== 'windows') address = word;
+    else return { kind: 'invalid', message: USAGE_ENABLE };
+  }
+  return { kind: 'enable', vm, ...(os ? { os } : {}), ...(address ? { address } : {}) };
 }
 
 function requestCommand(text: string, args: string[]): JitCommand {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { JitError, isJitError } from '../domain/errors.js';
+import type { OverlayVm } from '../domain/policy/overlay.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js';
 import { systemClock } from '../workflow/ports.js';
 import { requestIdOf } from '../workflow/ports.js';
@@ -15,6 +16,7 @@ import type { Clock, Expected, MessageRef, NewRequest, Notification, OutboxRow, 
 import { GENESIS, rowHash, verifyChain, type ChainVerdict } from './audit-chain.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import { prepareOverlayStatements } from './overlay-statements.js';
 import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -33,6 +35,8 @@ export class SqliteStore implements Store {
   private readonly transitionTx;
   private readonly deliveredTx;
   private readonly systemEventTx;
+  private readonly overlay;
+  private readonly overlayTx;
 
   /** Opens (creating file and directory when missing) and migrates; `':memory:'` for a throwaway one. */
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -93,6 +97,12 @@ export class SqliteStore implements Store {
       },
     ).immediate;
     this.systemEventTx = db.transaction((event: SystemEvent, notes: Notification[]) => {
+      this.writeSideEffects([{ ...event, requestId: null }], notes);
+    }).immediate;
+    this.overlay = prepareOverlayStatements(db);
+    // A policy edit and its audit event are stored together or not at all.
+    this.overlayTx = db.transaction((entry: OverlayVm, event: SystemEvent, notes: Notification[]) => {
+      this.overlay.save(entry);
       this.writeSideEffects([{ ...event, requestId: null }], notes);
     }).immediate;
     this.deliveredTx = db.transaction((rowId: number, refs: MessageRef[], now: number) => {
@@ -176,6 +186,18 @@ export class SqliteStore implements Store {
         ...(detail === null ? {} : { detail }),
       }) as AuditEvent | SystemEvent),
     );
+  }
+
+  saveOverlayVm(entry: OverlayVm, event: SystemEvent, notifications: Notification[]): void {
+    this.guard('save a policy overlay entry', () => this.overlayTx(entry, event, notifications));
+  }
+
+  overlayVms(): OverlayVm[] {
+    return this.guard('read the policy overlay', () => this.overlay.all());
+  }
+
+  retireOverlayVm(name: string): boolean {
+    return this.guard('retire a policy overlay entry', () => this.overlay.remove(name));
   }
 
   pendingOutbox(limit: number): OutboxRow[] {

@@ -1,6 +1,7 @@
 // Ports the use cases depend on (STYLE.md §2). Adapters implement them; the
 // workflow never imports an adapter.
 
+import type { OverlayVm } from '../domain/policy/overlay.js';
 import type { AccessRequest, AuditEvent, AuditEventName, RequestState, SystemEvent } from '../domain/types.js';
 
 export interface Clock {
@@ -158,6 +159,16 @@ export interface Store {
   systemEvents(): SystemEvent[];
   /** Every audit event at or after `at` (epoch ms), oldest first, the bot's own (no requestId) among them: the audit export's window. */
   auditEventsSince(at: number): Array<AuditEvent | SystemEvent>;
+
+  /**
+   * Saves a VM an admin enabled or edited from Slack (replacing the entry of the
+   * same name, ignoring case) with its audit event and notifications, in one transaction.
+   */
+  saveOverlayVm(entry: OverlayVm, event: SystemEvent, notifications: Notification[]): void;
+  /** The Slack overlay over the policy file, in the order the VMs were first saved. */
+  overlayVms(): OverlayVm[];
+  /** Drops an entry the policy file now says the same as; returns whether one was there. */
+  retireOverlayVm(name: string): boolean;
 
   /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
   pendingOutbox(limit: number): OutboxRow[];

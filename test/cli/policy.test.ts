@@ -4,6 +4,8 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/domain/policy/parse.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { cliWorld, oneErrorLine, ROOT, SLOW, type CliWorld } from './harness.js';
 
 let world: CliWorld;
@@ -60,5 +62,34 @@ describe('jit policy check', () => {
     expect([missing.code, oneErrorLine(missing)]).toEqual([2, 'jit: cannot read nowhere.yaml: no such file']);
     const none = await world.run(['policy', 'check']);
     expect([none.code, oneErrorLine(none)]).toEqual([2, 'jit: this command takes one argument, got 0; usage: jit policy check <file>']);
+  }, SLOW);
+});
+
+describe('jit policy export', () => {
+  it('printsThePolicyTheBotRuns_fileAndSlackOverlay_orWritesIt', async () => {
+    world = cliWorld();
+    const store = SqliteStore.open(world.db);
+    const event = { name: 'policy.vm_enabled' as const, actor: 'UADMIN', at: 0, detail: 'enabled JIT on web-9' };
+    store.saveOverlayVm({ name: 'web-9', vm: { id: 'web-9', address: '10.0.0.9', ports: [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] }, updatedBy: 'UADMIN', updatedAt: 0 }, event, []);
+    store.close();
+
+    const run = await world.run(['policy', 'export']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const parsed = parsePolicy(run.stdout, 'yaml');
+    expect(parsed.ok && parsed.policy.vms.map((vm) => vm.name)).toEqual(['web-1', 'db-1', 'web-9']);
+
+    const out = join(world.dir, 'merged.yaml');
+    const written = await world.run(['policy', 'export', '--out', out, '--json']);
+    expect(written).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(written.stdout)).toEqual({ ok: true, out, leftOut: [] });
+    const again = await world.run(['policy', 'check', out]);
+    expect(again.stdout).toMatch(/is valid: 3 VMs/);
+  }, SLOW);
+
+  it('extraArguments_areAUsageError', async () => {
+    world = cliWorld();
+    const run = await world.run(['policy', 'export', 'policy.yaml']);
+    expect(run.code).toBe(2);
+    expect(oneErrorLine(run)).toMatch(/jit policy export \[--out <file>\]/);
   }, SLOW);
 });

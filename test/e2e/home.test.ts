@@ -1,6 +1,6 @@
 // The App Home tab through the real Bolt app over signed HTTP: published on
 // app_home_opened, checked by the fake Slack's Block Kit limits with 0, 1 and
-// 500 VMs, and its buttons (Cancel, Revoke, Approve, Enable JIT) clicked.
+// 500 VMs, and its buttons (Cancel, Revoke, Approve, Enable JIT, Edit) clicked.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestIdIn, startE2E, stopChecked, until, type E2E } from './harness.js';
@@ -121,19 +121,28 @@ describe('App Home', () => {
     expect(homeHeaders(after)).not.toContain('Waiting for your approval (1)');
   });
 
-  it('home_enableJit_isShownToAdmins_andItsClickSaysWhichCommandToRun', async () => {
+  it('home_enableJit_isShownToAdmins_andItsClickEnablesTheVmWithTheDefaults', async () => {
     e2e = await startE2E({ env: { JIT_ADMINS: 'UADMIN' } });
     e2e.backend.seen = [{ id: 'spare-1', name: 'spare-1', support: 'supported' }];
     expect(homeButtons(await openHome(e2e, 'UPLAIN'))).toEqual([]);
     const home = await openHome(e2e, 'UADMIN');
-    expect(homeButtons(home)).toEqual([['Enable JIT', 'jit_enable_vm', 'spare-1']]);
+    expect(homeButtons(home)).toEqual([
+      ['Edit', 'jit_edit_vm_open', 'web-1'],
+      ['Edit', 'jit_edit_vm_open', 'db-1'],
+      ['Enable JIT', 'jit_enable_vm', 'spare-1'],
+    ]);
 
-    const told = await clickHome(e2e, 'UADMIN', home, 'jit_enable_vm', { wait: 'dm' });
     // A forged click by someone else: the button was never theirs.
     const refused = await clickHome(e2e, 'UPLAIN', home, 'jit_enable_vm', { wait: 'dm' });
-
-    expect(told.args.text).toBe('To protect spare-1 with JIT, run `/jit enable spare-1`.');
     expect(refused.args.text).toMatch(/^Only admins can enable JIT/);
+    expect(e2e.backend.protectedPorts.map((p) => p.vmName)).not.toContain('spare-1');
+
+    const told = await clickHome(e2e, 'UADMIN', home, 'jit_enable_vm', { wait: 'dm' });
+
+    expect(told.args.text).toMatch(/^JIT is on for \*spare-1\* \(Linux defaults: the backend does not say which OS it runs; add `windows` for RDP and WinRM\): 22\/TCP from any source, up to 3h/);
+    expect(e2e.backend.protectedPorts.map((p) => `${p.vmName}:${p.port}/${p.protocol}`)).toContain('spare-1:22/TCP');
+    const after = await e2e.fake.waitFor((c) => c.method === 'views.publish' && c.args.user_id === 'UADMIN' && JSON.stringify(c.args).includes('Configured VMs (3)'));
+    expect(homeButtons(after)).toContainEqual(['Edit', 'jit_edit_vm_open', 'spare-1']);
   });
 
   it('home_whenTheBackendCannotList_stillRenders_namingTheBackend', async () => {

@@ -13,6 +13,11 @@ describe('parseJitCommand', () => {
     ['revoke k7m2qp', { kind: 'revoke', id: 'k7m2qp' }],
     ['vms', { kind: 'vms' }],
     ['VMS web-*', { kind: 'vms', filter: 'web-*' }],
+    ['enable web-3', { kind: 'enable', vm: 'web-3' }],
+    ['ENABLE web-3 Windows', { kind: 'enable', vm: 'web-3', os: 'windows' }],
+    ['enable build-2 10.0.0.7 linux', { kind: 'enable', vm: 'build-2', os: 'linux', address: '10.0.0.7' }],
+    ['enable build-2 linux build-2.internal', { kind: 'enable', vm: 'build-2', os: 'linux', address: 'build-2.internal' }],
+    ['edit web-1', { kind: 'edit', vm: 'web-1' }],
     [
       'request web-1 22 203.0.113.7 2h',
       { kind: 'request', vm: 'web-1', ports: '22', source: '203.0.113.7', duration: '2h', justification: '' },
@@ -35,6 +40,12 @@ describe('parseJitCommand', () => {
     ['vms web-* db-*', /Usage: `\/jit vms \[name or glob\]`/],
     ['vms <!channel>', /Usage: `\/jit vms/],
     ['request web-1 22 1.2.3.4 2h ' + 'x'.repeat(2001), /limit is 2000/],
+    ['enable', /Usage: `\/jit enable <vm> \[linux\|windows\] \[address\]`/],
+    ['enable web-3 linux windows', /Usage: `\/jit enable/],
+    ['enable web-3 10.0.0.7 10.0.0.8', /Usage: `\/jit enable/],
+    ['enable web-3 linux 10.0.0.7 extra', /Usage: `\/jit enable/],
+    ['edit', /Usage: `\/jit edit <vm>`/],
+    ['edit web-1 db-1', /Usage: `\/jit edit <vm>`/],
   ])('parse_invalid_%s', (text, message) => {
     const parsed = parseJitCommand(text);
     expect(parsed.kind).toBe('invalid');

@@ -19,7 +19,7 @@ const EMPTY = 'the policy is empty: it needs at least `virtualMachines: []`, or 
 const EXTENSIONS = ['approvers', 'readers', 'rules', 'admins'];
 const NATIVE_KEYS = ['virtualMachines', 'approvers', 'readers', 'rules', 'admins'];
 /** Any of these marks a document as Azure's, even when it lacks `properties`. */
-const AZURE_MARKERS = ['properties', 'id', 'type', 'kind', 'location'];
+export const AZURE_MARKERS = ['properties', 'id', 'type', 'kind', 'location'];
 /** Azure's own root keys, ignored; anything else close to an extension name is a likely typo. */
 const AZURE_ROOT_KEYS = new Set(['id', 'name', 'type', 'location', 'kind', 'etag', 'systemData', 'tags', 'properties', 'value', 'nextLink']);
 

@@ -52,7 +52,9 @@ export function seenVms(listings: SubscriptionListing[], scope: NsgScope): SeenV
 
 /** Whether an NSG in `scope` guards the VM's primary NIC, and why not. */
 export function supportOf(vm: VirtualMachine, nics: Map<string, NetworkInterface>, subnets: Map<string, Subnet>, scope: NsgScope): SeenVm {
-  const seen = { id: vm.id!, name: vm.name! };
+  // Azure says Linux or Windows; enabling JIT proposes that OS's default ports.
+  const osType = vm.storageProfile?.osDisk?.osType;
+  const seen = { id: vm.id!, name: vm.name!, ...(osType === 'Linux' ? { os: 'linux' as const } : osType === 'Windows' ? { os: 'windows' as const } : {}) };
   const unsupported = (reason: string): SeenVm => ({ ...seen, support: 'unsupported', reason });
   const links = vm.networkProfile?.networkInterfaces ?? [];
   if (links.length === 0) {

@@ -116,8 +116,18 @@ export function auditAlertText(event: AuditEvent, request: AccessRequest): strin
   );
 }
 
-/** A top-level message for an event of the bot itself: drift no request explains (an orphan allow rule). */
+/**
+ * A top-level message for an event of the bot itself: drift no request
+ * explains (an orphan allow rule, an `@here` alert), or a policy change made
+ * from Slack (a plain line naming the admin and the change).
+ */
 export function systemEventText(event: SystemEvent): string {
+  if (event.name === 'policy.vm_enabled' || event.name === 'policy.vm_changed') {
+    return `:gear: ${actor(event.actor)} ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
+  }
+  if (event.name === 'policy.overlay_not_applied') {
+    return `:warning: Policy: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
+  }
   const icon = event.name === 'drift.orphan_closed' ? ':warning:' : ':rotating_light:';
   const title = event.name === 'drift.orphan_closed' ? 'Drift repaired' : 'Drift needs a human';
   return `<!here> ${icon} ${title}: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;

@@ -24,6 +24,8 @@ export function helpText(): string {
     '• `/jit breakglass`: break-glass grants no approver has reviewed yet (approvers acknowledge them on the alert).',
     `• \`/jit audit [vm] [--days N]\`: the activity log as a CSV file in your DM (default the last ${DEFAULT_AUDIT_DAYS} days), for the audit readers the policy names.`,
     '• `/jit help`: this message.',
+    '• Admins: `/jit enable <vm> [linux|windows]` puts a VM under JIT with Azure’s defaults (Linux 22; Windows 3389, 5985, 5986; any source; 3h); ' +
+      '`/jit edit <vm>` opens a form to change its ports. The Home has *Enable JIT* and *Edit* buttons. Changes apply at once and are audited.',
     '',
     '*Durations*: `90m`, `2h`, `1d`, or ISO 8601 like `PT3H`. Each port has a maximum set by policy (shown in the form).',
     '',

@@ -8,6 +8,7 @@ import type { ConfiguredVm, Inventory, NotConfiguredVm, UnsupportedVm } from '..
 import type { PortPolicy } from '../../domain/types.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
 import { portsText, requestIdText, vmText } from './request-summary.js';
+import { EDIT_IDS } from './vm-edit-modal.js';
 
 /** Shared with the listener: the admin's button on a VM the policy does not cover. */
 export const ENABLE_ACTION = 'jit_enable_vm';
@@ -19,7 +20,7 @@ const SECTION_MAX = 3000;
 const BUTTON_VALUE_MAX = 2000;
 
 export function inventoryBlocks(inventory: Inventory, isAdmin: boolean, now: number): KnownBlock[] {
-  return [...configuredBlocks(inventory.configured, now), ...notConfiguredBlocks(inventory.notConfigured, isAdmin), ...unsupportedBlocks(inventory.unsupported)];
+  return [...configuredBlocks(inventory.configured, now, isAdmin), ...notConfiguredBlocks(inventory.notConfigured, isAdmin), ...unsupportedBlocks(inventory.unsupported)];
 }
 
 /** One line per backend whose listing failed, or nothing. */
@@ -29,11 +30,12 @@ export function failureBlocks(failures: Inventory['failures']): KnownBlock[] {
   return [section(fitLines(lines, SECTION_MAX).text)];
 }
 
-function configuredBlocks(vms: readonly ConfiguredVm[], now: number): KnownBlock[] {
+function configuredBlocks(vms: readonly ConfiguredVm[], now: number, isAdmin: boolean): KnownBlock[] {
   const blocks: KnownBlock[] = [header(`Configured VMs (${vms.length})`)];
-  if (vms.length === 0) return [...blocks, context('No VM is configured yet: admins add VMs to the policy file.')];
+  if (vms.length === 0) return [...blocks, context('No VM is configured yet: admins add VMs to the policy file, or with Enable JIT below.')];
   const shown = vms.slice(0, INVENTORY_LIMITS.configured);
-  blocks.push(...shown.map((vm) => section(configuredText(vm, now))));
+  // Admins get Edit beside each VM (the name is at most 64 characters, well within a button value).
+  blocks.push(...shown.map((vm) => ({ ...section(configuredText(vm, now)), ...(isAdmin ? { accessory: editButton(vm) } : {}) })));
   return [...blocks, ...more(vms.length - shown.length)];
 }
 
@@ -70,6 +72,10 @@ function notConfiguredBlocks(vms: readonly NotConfiguredVm[], isAdmin: boolean):
   const shown = vms.slice(0, INVENTORY_LIMITS.notConfigured);
   blocks.push(...shown.map((vm) => ({ ...section(seenLine(vm)), ...(vm.id.length <= BUTTON_VALUE_MAX ? { accessory: enableButton(vm) } : {}) })));
   return [...blocks, ...more(vms.length - shown.length)];
+}
+
+function editButton(vm: ConfiguredVm): Button {
+  return { type: 'button', action_id: EDIT_IDS.homeButton, text: { type: 'plain_text', text: 'Edit' }, value: vm.name };
 }
 
 function enableButton(vm: NotConfiguredVm): Button {

@@ -12,6 +12,7 @@ import { extendedReplyText } from '../blocks/grant-dm.js';
 import { explainText, myIpLinkText } from '../blocks/explain.js';
 import { unreviewedText } from '../blocks/break-glass.js';
 import { vmsText } from '../blocks/vms.js';
+import { enableReply, openEditModal } from './admin.js';
 import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 import { sendAuditExport } from './audit-export.js';
 
@@ -54,6 +55,12 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
         }
         case 'vms':
           return void (await reply(vmsText(await deps.workflow.inventory(parsed.filter), deps.clock.now(), parsed.filter)));
+        case 'enable':
+          return void (await reply(await enableReply(deps, user, parsed)));
+        case 'edit': {
+          const refusal = await openEditModal(deps, client, command.trigger_id, user, parsed.vm);
+          return void (refusal === undefined ? undefined : await reply(refusal));
+        }
         case 'list': {
           const message = requestListBlocks(deps.workflow.openRequestsOf(user), deps.clock.now());
           return void (await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks }));

@@ -4,6 +4,7 @@ import type { Logger } from '@slack/bolt';
 import { isJitError } from '../../domain/errors.js';
 import type { Policy } from '../../domain/types.js';
 import type { AccessWorkflow } from '../../workflow/access-workflow.js';
+import type { AdminWorkflow } from '../../workflow/admin.js';
 import type { Clock } from '../../workflow/ports.js';
 import { escapeMrkdwn } from '../blocks/escape.js';
 
@@ -17,6 +18,8 @@ export interface ListenerDeps {
    * request). Undefined when JIT_PUBLIC_URL is not set.
    */
   myIpUrl?: (user: string, draft?: MyIpDraft) => string;
+  /** Enabling and editing VMs from Slack (admins); unset: those commands say they are not set up. */
+  admin?: AdminWorkflow;
 }
 
 export interface MyIpDraft {

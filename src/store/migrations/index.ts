@@ -6,10 +6,12 @@ import { migration0001Initial } from './0001-initial.js';
 import { migration0002SourceLinks } from './0002-source-links.js';
 import { migration0003AuditChain } from './0003-audit-chain.js';
 import { migration0004OutboxPostsAndSystemEvents } from './0004-outbox-posts-and-system-events.js';
+import { migration0005PolicyOverlay } from './0005-policy-overlay.js';
 
 export const migrations: readonly Migration[] = Object.freeze([
   migration0001Initial,
   migration0002SourceLinks,
   migration0003AuditChain,
   migration0004OutboxPostsAndSystemEvents,
+  migration0005PolicyOverlay,
 ]);

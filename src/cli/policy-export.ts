@@ -1,0 +1,65 @@
+// `npm run policy:export [-- --out <file>]`: the policy the bot runs (JIT_POLICY
+// with the Slack overlay from JIT_DB merged in) in the policy file's own form,
+// YAML or JSON, ready to commit. The database is only read.
+// Exit codes: 0 written, 2 could not export.
+
+import { existsSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { readPolicySource } from '../config/policy-file.js';
+import { renderPolicy } from '../domain/policy/export.js';
+import { composePolicy } from '../domain/policy/overlay.js';
+import { formatPolicyProblems } from '../domain/policy/problems.js';
+import { readOverlayFile } from '../store/overlay-statements.js';
+import { notAppliedDetail } from '../workflow/live-policy.js';
+
+export interface ExportOptions {
+  /** Default: JIT_POLICY, else ./policy.yaml. */
+  policyPath?: string;
+  /** Default: JIT_DB, else ./data/jit.db. No file: no overlay. */
+  dbPath?: string;
+  /** Told about overlay entries that are left out because they no longer validate. */
+  warn?: (message: string) => void;
+}
+
+/** The merged policy document as text; throws a sentence when the policy file is unreadable or invalid. */
+export function exportPolicy(options: ExportOptions = {}): string {
+  const policyPath = options.policyPath ?? (process.env.JIT_POLICY?.trim() || './policy.yaml');
+  const dbPath = options.dbPath ?? (process.env.JIT_DB?.trim() || './data/jit.db');
+  const source = readPolicySource(policyPath);
+  if (!source.ok) throw new Error(`JIT_POLICY (${policyPath}) is invalid:\n${formatPolicyProblems(source.problems)}`);
+  const entries = existsSync(dbPath) ? readOverlayFile(dbPath) : [];
+  const composed = composePolicy(source.document, entries);
+  if (!composed.ok) throw new Error(`JIT_POLICY (${policyPath}) is invalid:\n${formatPolicyProblems(composed.problems)}`);
+  for (const { entry, problems } of composed.rejected) options.warn?.(`left out: ${notAppliedDetail(entry, problems)}`);
+  return renderPolicy({ text: source.text, format: source.format, composed });
+}
+
+function main(argv: readonly string[]): void {
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i += 1) {
+    const next = argv[i + 1];
+    if (argv[i] === '--out' && out === undefined && next !== undefined && !next.startsWith('--')) {
+      out = next;
+      i += 1;
+      continue;
+    }
+    process.stderr.write('usage: policy-export [--out <file>]  (reads JIT_POLICY and JIT_DB)\n');
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    const text = exportPolicy({ warn: (message) => process.stderr.write(`jit: ${message}\n`) });
+    if (out === undefined) process.stdout.write(text);
+    else {
+      writeFileSync(out, text);
+      process.stderr.write(`jit: wrote ${out}\n`);
+    }
+    process.exitCode = 0;
+  } catch (error) {
+    process.stderr.write(`jit: cannot export the policy: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  }
+}
+
+// Run as a script (`node --import tsx src/cli/policy-export.ts`); imported, it only exports.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

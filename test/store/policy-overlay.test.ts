@@ -1,0 +1,115 @@
+// Schema 5: the Slack policy overlay. An entry is stored with its audit event
+// and notification in one transaction, replaced by name ignoring case, kept in
+// the order first saved, retired on request, and readable without writing.
+
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OverlayVm } from '../../src/domain/policy/overlay.js';
+import type { SystemEvent } from '../../src/domain/types.js';
+import type { Notification } from '../../src/workflow/ports.js';
+import { migrate, schemaVersion } from '../../src/store/migrate.js';
+import { migrations } from '../../src/store/migrations/index.js';
+import { readOverlayFile } from '../../src/store/overlay-statements.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { makeTempDir, removeDir } from './fixtures.js';
+
+let dir: string;
+let file: string;
+let store: SqliteStore | undefined;
+
+beforeEach(() => {
+  dir = makeTempDir();
+  file = path.join(dir, 'jit.db');
+});
+
+afterEach(() => {
+  store?.close();
+  store = undefined;
+  removeDir(dir);
+});
+
+function open(): SqliteStore {
+  store = SqliteStore.open(file, { clock: { now: () => 1_800_000_000_000 } });
+  return store;
+}
+
+const PORT = { number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' };
+const entry = (name: string, ports: unknown[] = [PORT], by = 'UADMIN'): OverlayVm => ({ name, vm: { id: name, ports }, updatedBy: by, updatedAt: 1_800_000_000_000 });
+const enabled = (detail: string): SystemEvent => ({ name: 'policy.vm_enabled', actor: 'UADMIN', at: 1_800_000_000_000, detail });
+
+describe('policy overlay', () => {
+  it('save_storesTheEntryWithItsAuditEventAndNotification_andSurvivesReopening', () => {
+    const s = open();
+    const event = enabled('enabled JIT on web-3: 22/TCP from any source, up to 3h');
+    s.saveOverlayVm(entry('web-3'), event, [{ kind: 'system', event }]);
+
+    expect(s.overlayVms()).toEqual([entry('web-3')]);
+    expect(s.systemEvents()).toEqual([event]);
+    expect(s.pendingOutbox(10).map((row) => row.notification)).toEqual([{ kind: 'system', event }]);
+    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 1 });
+    s.close();
+    expect(open().overlayVms()).toEqual([entry('web-3')]);
+  });
+
+  it('save_ofAnEntryWhoseEventCannotBeWritten_storesNeither', () => {
+    const s = open();
+    // A notification that cannot be serialised fails the last insert of the transaction.
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const unserialisable = { kind: 'system', event: circular } as unknown as Notification;
+    expect(() => s.saveOverlayVm(entry('web-3'), enabled('x'), [unserialisable])).toThrow();
+    expect(s.overlayVms()).toEqual([]);
+    expect(s.systemEvents()).toEqual([]);
+  });
+
+  it('saveAgain_underTheSameNameInAnotherCase_replacesTheEntry_keepingItsPlace', () => {
+    const s = open();
+    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    s.saveOverlayVm(entry('db-9'), enabled('b'), []);
+    s.saveOverlayVm(entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), { ...enabled('c'), name: 'policy.vm_changed' }, []);
+
+    expect(s.overlayVms()).toEqual([entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), entry('db-9')]);
+    expect(s.systemEvents().map((e) => e.name)).toEqual(['policy.vm_enabled', 'policy.vm_enabled', 'policy.vm_changed']);
+  });
+
+  it('retire_removesOnlyThatEntry_andSaysWhetherOneWasThere', () => {
+    const s = open();
+    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    s.saveOverlayVm(entry('db-9'), enabled('b'), []);
+    expect(s.retireOverlayVm('Web-3')).toBe(true);
+    expect(s.retireOverlayVm('web-3')).toBe(false);
+    expect(s.overlayVms()).toEqual([entry('db-9')]);
+  });
+
+  it('readOverlayFile_readsWithoutWriting_andAnOlderDatabaseHasNone', () => {
+    const s = open();
+    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    expect(readOverlayFile(file)).toEqual([entry('web-3')]);
+    s.close();
+
+    const older = path.join(dir, 'old.db');
+    const db = new BetterSqlite3(older);
+    migrate(db, migrations.slice(0, 4));
+    db.close();
+    expect(readOverlayFile(older)).toEqual([]);
+    const check = new BetterSqlite3(older, { readonly: true });
+    expect(schemaVersion(check)).toBe(4);
+    check.close();
+  });
+});
+
+describe('schema 5 migration', () => {
+  it('addsTheOverlayTable_toASchema4DatabaseWithHistory', () => {
+    const db = new BetterSqlite3(file);
+    migrate(db, migrations.slice(0, 4));
+    db.prepare("INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (NULL, 'drift.orphan_closed', 'system', 1, 'x')").run();
+    db.close();
+
+    const s = open();
+    expect(s.systemEvents()).toEqual([{ name: 'drift.orphan_closed', actor: 'system', at: 1, detail: 'x' }]);
+    expect(s.overlayVms()).toEqual([]);
+    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    expect(s.overlayVms()).toHaveLength(1);
+  });
+});
