@@ -1,12 +1,12 @@
 // Builds the firewall backends the configuration and the policy name. Only
 // main's composition root calls this; tests construct backends directly.
 
-import { DefaultAzureCredential } from '@azure/identity';
 import type { Logger } from '@slack/bolt';
 import type { Config } from '../config/env.js';
 import { JitError } from '../domain/errors.js';
 import type { Policy } from '../domain/types.js';
 import { AzureNsgBackend } from './azure/index.js';
+import { defaultAzureCredential } from './azure/clients.js';
 import type { FirewallBackend } from './backend.js';
 import { MemoryBackend } from './memory.js';
 import { NftablesBackend } from './nftables/backend.js';
@@ -31,7 +31,7 @@ function createBackend(name: string, config: BackendConfig, logger: Logger): Fir
     case 'azure-nsg':
       // DefaultAzureCredential: managed identity, workload identity, Azure CLI login or a service principal from AZURE_*.
       return new AzureNsgBackend({
-        credential: new DefaultAzureCredential(),
+        credential: defaultAzureCredential(),
         nsgScope: config.JIT_AZURE_NSG_SCOPE,
         logger,
         ...(config.AZURE_ARM_ENDPOINT ? { endpoint: config.AZURE_ARM_ENDPOINT } : {}),
