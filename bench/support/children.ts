@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AppMode, FromChild, ToChild } from './app-process.js';
+import { clockTicks } from './cpu.js';
 import type { SlackFromChild, SlackToChild } from './slack-process.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -162,8 +163,8 @@ export function cpuMsOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    // utime and stime are fields 14 and 15, in clock ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
   } catch {
     return undefined;
   }
