@@ -8,6 +8,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { slashCommandFields } from '../test/support/slack-requests.js';
 import { cpuMsOf, loadApp, type AppProcess } from './support/children.js';
 import { SignedClient, inParallel } from './support/client.js';
@@ -36,15 +37,15 @@ export const ackLatency: Benchmark = {
     const dir = join(ctx.dir, 'ack');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'policy.yaml'), singleVmPolicy({ address: '10.0.0.4' }));
-    const env = { ...botEnv(dir, ctx.slack), JIT_BACKEND: 'memory' };
+    const env = botEnv(dir, ctx.slack, { JIT_BACKEND: 'memory' });
 
     ctx.log('ack: starting the bot and the bare Bolt reference');
     const [bot, bare] = await Promise.all([loadApp(join(dir, 'bot.log')), loadApp(join(dir, 'bare.log'))]);
     const client = new SignedClient(SECRET, CONCURRENCY);
     try {
       const [botPort, barePort] = await Promise.all([bot.start('bot', env), bare.start('bare', env)]);
-      const side = (app: AppProcess, port: number) => ({ app, port, samples: [] as number[], cpuMs: 0 });
-      const apps = { bot: side(bot, botPort), bare: side(bare, barePort) };
+      const sideOf = (app: AppProcess, port: number) => ({ app, port, samples: [] as number[], cpuMs: 0 });
+      const apps = { bot: sideOf(bot, botPort), bare: sideOf(bare, barePort) };
 
       // Every command comes from a new user: the bot allows one user 10 requests a minute.
       let user = 0;
@@ -61,12 +62,11 @@ export const ackLatency: Benchmark = {
           into?.push(took);
         });
       };
-      const settle = (app: AppProcess) => app.idle();
 
       ctx.log(`ack: warm-up, ${warmup} commands each`);
       for (const side of [apps.bot, apps.bare]) {
         await drive(side.port, bodies(warmup));
-        await settle(side.app);
+        await side.app.idle();
       }
       const perRound = Math.ceil(total / rounds);
       for (let round = 0; round < rounds; round++) {
@@ -76,11 +76,17 @@ export const ackLatency: Benchmark = {
           // The server's CPU for the round, what its ack and everything the command causes cost (read from /proc).
           const cpu0 = cpuMsOf(side.app.pid) ?? Number.NaN;
           await drive(side.port, batch, side.samples);
-          await settle(side.app);
+          await side.app.idle();
           side.cpuMs += (cpuMsOf(side.app.pid) ?? Number.NaN) - cpu0;
         }
         ctx.log(`ack: round ${round + 1}/${rounds} done`);
       }
+
+      // An ack says nothing if the command behind it failed: every one must have become a stored request.
+      const db = new BetterSqlite3(env.JIT_DB!, { readonly: true });
+      const stored = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM requests WHERE state = 'pending'").get()!.n;
+      db.close();
+      if (stored !== warmup + perRound * rounds) throw new Error(`the bot stored ${stored} pending requests for ${warmup + perRound * rounds} commands`);
 
       const b = summarise(apps.bot.samples);
       const r = summarise(apps.bare.samples);
