@@ -75,7 +75,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   let backends: BackendRegistry;
   let wake: (() => void) | undefined;
   try {
-    backends = new BackendRegistry(options.backends ?? (await createBackends(config, withOverlayBackends(file, store), logger)), config.JIT_BACKEND);
+    backends = new BackendRegistry(options.backends ?? createBackends(config, withOverlayBackends(file, store), logger), config.JIT_BACKEND);
     checkBackends(file.policy, backends);
     const registry = backends;
     const readFile = (): PolicyFile => {

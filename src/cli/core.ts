@@ -42,11 +42,11 @@ function readPolicyFile(path: string): Policy {
 }
 
 /** Everything the workflow needs, for commands that change requests. */
-export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
+export function openCore(env: NodeJS.ProcessEnv): CliCore {
   const config = cliConfig(env);
   const logger = cliLogger(env, config);
   const policy = readPolicyFile(config.JIT_POLICY);
-  const backends = await setupAsync(async () => new BackendRegistry(await createBackends(config, policy, logger), config.JIT_BACKEND));
+  const backends = setup(() => new BackendRegistry(createBackends(config, policy, logger), config.JIT_BACKEND));
   setup(() => checkBackends(policy, backends));
   const store = openDatabase(config);
   const lock = new KeyedLock();
@@ -91,14 +91,6 @@ function directoryFor(config: CliConfig, logger: JitLogger): Directory {
 function setup<T>(work: () => T): T {
   try {
     return work();
-  } catch (error) {
-    throw asSetupError(error);
-  }
-}
-
-async function setupAsync<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
   } catch (error) {
     throw asSetupError(error);
   }

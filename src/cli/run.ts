@@ -35,7 +35,7 @@ unreadable policy or database). Errors go to stderr, one line each.
 export async function runJit(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let core: CliCore | undefined;
   let store: SqliteStore | undefined;
-  const lazyCore = async () => (core ??= await (await import('./core.js')).openCore(io.env));
+  const lazyCore = async () => (core ??= (await import('./core.js')).openCore(io.env));
   // Read-only commands open the database alone: no policy, no backends.
   const lazyStore = () => core?.store ?? (store ??= openDatabase(cliConfig(io.env)));
   const [command = 'help', ...rest] = argv;

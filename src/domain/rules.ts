@@ -43,12 +43,29 @@ export const DEFAULT_PENDING_TIMEOUT_SECONDS = 1_800;
 export function evaluate(input: RuleInput, policy: Policy): Evaluation {
   const trace: TraceRow[] = [];
   for (const rule of policy.rules) {
-    const failed = failedConditions(rule.match, input);
+    const failed = failedConditions(rule.match, input, true).map((sentence) => sentence());
     const matched = failed.length === 0;
     trace.push({ rule: rule.name, matched, failed });
     if (matched) return matchedEvaluation(rule, policy, input.draft, trace);
   }
-  const fallback: Decision = {
+  return { decision: fallbackDecision(policy), trace };
+}
+
+/**
+ * The decision `evaluate` gives, without its trace: a rule is left at its first
+ * failed condition, so no sentence is built for the others and the costly
+ * conditions (time windows) run only when the cheap ones hold
+ * (bench/rule-engine.ts).
+ */
+export function decide(input: RuleInput, policy: Policy): Decision {
+  for (const rule of policy.rules) {
+    if (failedConditions(rule.match, input, false).length === 0) return matchedEvaluation(rule, policy, input.draft, []).decision;
+  }
+  return fallbackDecision(policy);
+}
+
+function fallbackDecision(policy: Policy): Decision {
+  return failClosedWithoutApprovers({
     effect: 'require_approval',
     approvalsNeeded: 1,
     approvers: [...policy.approvers],
@@ -56,12 +73,7 @@ export function evaluate(input: RuleInput, policy: Policy): Evaluation {
     reasons: ['no rule matched: one approval from the default approvers'],
     pendingTimeoutSeconds: DEFAULT_PENDING_TIMEOUT_SECONDS,
     denyEndsRequest: true,
-  };
-  return { decision: failClosedWithoutApprovers(fallback), trace };
-}
-
-export function decide(input: RuleInput, policy: Policy): Decision {
-  return evaluate(input, policy).decision;
+  });
 }
 
 function matchedEvaluation(rule: Rule, policy: Policy, draft: RequestDraft, trace: TraceRow[]): Evaluation {
@@ -128,65 +140,92 @@ function failClosedWithoutApprovers(decision: Decision): Decision {
   };
 }
 
-/** Every condition of `match` that does not hold, as a sentence; absent conditions hold. */
-function failedConditions(match: RuleMatch, input: RuleInput): string[] {
+/** Says why a condition does not hold; built only when a trace asks for it. */
+type Sentence = () => string;
+
+const HOLDS: readonly Sentence[] = Object.freeze([]);
+/** What a quick check (`all` false) returns for any failure: nothing allocated, nothing to say. */
+const FAILS: readonly Sentence[] = Object.freeze([() => 'a condition does not hold']);
+
+/**
+ * Every condition of `match` that does not hold, cheapest first; absent
+ * conditions hold. With `all` false it stops at the first failure and returns
+ * FAILS: `decide` only needs to know whether a rule matches, so it builds no
+ * sentences, and the costly conditions (time windows) run only when the cheap
+ * ones hold (bench/rule-engine.ts).
+ */
+function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): readonly Sentence[] {
   const { draft, vm, requesterGroups } = input;
-  const failed: string[] = [];
+  let failed: Sentence[] | undefined;
 
-  if (match.vms !== undefined && !match.vms.some((pattern) => matchGlob(pattern, vm.name))) {
-    failed.push(`VM ${vm.name} does not match ${orList(match.vms)}`);
+  const vms = match.vms;
+  if (vms !== undefined && !anyGlobMatches(vms, vm.name)) {
+    if (!all) return FAILS;
+    (failed ??= []).push(() => `VM ${vm.name} does not match ${orList(vms)}`);
   }
 
-  for (const [key, want] of Object.entries(match.tags ?? {})) {
+  const tags = match.tags ?? {};
+  for (const key of Object.keys(tags)) {
+    const want = tags[key];
     const have = Object.hasOwn(vm.tags, key) ? vm.tags[key] : undefined;
-    if (have === undefined) failed.push(`VM ${vm.name} has no tag ${key}`);
-    else if (want !== '*' && have !== want) failed.push(`VM ${vm.name} tag ${key} is ${have}, not ${want}`);
+    if (have !== undefined && (want === '*' || have === want)) continue;
+    if (!all) return FAILS;
+    (failed ??= []).push(() => (have === undefined ? `VM ${vm.name} has no tag ${key}` : `VM ${vm.name} tag ${key} is ${have}, not ${want}`));
   }
 
-  if (match.ports !== undefined) {
-    const allowed = match.ports;
-    const outside = [...new Set(draft.ports.map((port) => port.number))].filter((n) => !allowed.includes(n));
-    if (outside.length === 1) failed.push(`port ${outside[0]} is not in [${allowed.join(', ')}]`);
-    if (outside.length > 1) failed.push(`ports ${outside.join(', ')} are not in [${allowed.join(', ')}]`);
+  const allowed = match.ports;
+  if (allowed !== undefined && !draft.ports.every((port) => allowed.includes(port.number))) {
+    if (!all) return FAILS;
+    (failed ??= []).push(() => {
+      const outside = [...new Set(draft.ports.map((port) => port.number))].filter((n) => !allowed.includes(n));
+      return outside.length === 1 ? `port ${outside[0]} is not in [${allowed.join(', ')}]` : `ports ${outside.join(', ')} are not in [${allowed.join(', ')}]`;
+    });
   }
 
-  if (match.requesters !== undefined) {
-    const listed = match.requesters;
-    if (!listed.includes(draft.requester) && !requesterGroups.some((group) => listed.includes(group))) {
-      failed.push(`requester is not ${describePrincipals(listed)}`);
-    }
+  const listed = match.requesters;
+  if (listed !== undefined && !listed.includes(draft.requester) && !requesterGroups.some((group) => listed.includes(group))) {
+    if (!all) return FAILS;
+    (failed ??= []).push(() => `requester is not ${describePrincipals(listed)}`);
   }
 
-  if (match.maxDurationSeconds !== undefined && draft.durationSeconds > match.maxDurationSeconds) {
-    failed.push(
-      `duration ${formatDuration(draft.durationSeconds)} is longer than ${formatDuration(match.maxDurationSeconds)}`,
-    );
+  const maxSeconds = match.maxDurationSeconds;
+  if (maxSeconds !== undefined && draft.durationSeconds > maxSeconds) {
+    if (!all) return FAILS;
+    (failed ??= []).push(() => `duration ${formatDuration(draft.durationSeconds)} is longer than ${formatDuration(maxSeconds)}`);
   }
 
-  if (match.sources !== undefined) {
-    const problem = sourceProblem(draft.source, match.sources);
-    if (problem !== undefined) failed.push(problem);
+  const source = match.sources === undefined ? undefined : sourceProblem(draft.source, match.sources);
+  if (source !== undefined) {
+    if (!all) return FAILS;
+    (failed ??= []).push(source);
   }
 
   const outside = timeProblem(match, input.now);
-  if (outside !== undefined) failed.push(outside);
-
-  return failed;
+  if (outside !== undefined) {
+    if (!all) return FAILS;
+    (failed ??= []).push(() => outside);
+  }
+  return failed ?? HOLDS;
 }
 
-function sourceProblem(source: string, ruleSources: string[]): string | undefined {
+function anyGlobMatches(patterns: readonly string[], name: string): boolean {
+  for (const pattern of patterns) if (matchGlob(pattern, name)) return true;
+  return false;
+}
+
+function sourceProblem(source: string, ruleSources: string[]): Sentence | undefined {
   // Unparseable rule entries contain nothing: a typo must not widen a rule.
-  const prefixes = ruleSources.map(parseCidr).flatMap((r) => (r.ok ? [r.cidr] : []));
+  const prefixes = (): Cidr[] => ruleSources.map(parseCidr).flatMap((r) => (r.ok ? [r.cidr] : []));
   if (source === '*') {
     // "Any source" is only inside a rule that itself allows a whole address family.
-    if (prefixes.some(isWholeFamily)) return undefined;
-    return `source * (any) is not inside ${orList(ruleSources)}: only 0.0.0.0/0 or ::/0 covers any source`;
+    if (prefixes().some(isWholeFamily)) return undefined;
+    return () => `source * (any) is not inside ${orList(ruleSources)}: only 0.0.0.0/0 or ::/0 covers any source`;
   }
   const parsed = parseCidr(source);
-  if (!parsed.ok) return `source ${source} is not a valid address`;
+  if (!parsed.ok) return () => `source ${source} is not a valid address`;
   const inner: Cidr = parsed.cidr;
-  if (prefixes.some((outer) => cidrContains(outer, inner))) return undefined;
-  return `source ${inner.text} is not inside ${orList(ruleSources)}`;
+  if (prefixes().some((outer) => cidrContains(outer, inner))) return undefined;
+  return () => `source ${inner.text} is not inside ${orList(ruleSources)}`;
 }
 
 /**

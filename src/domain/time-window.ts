@@ -71,8 +71,26 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+// Formatting costs microseconds, and every request decided in the same minute
+// reads the same local times (bench/rule-engine.ts): keep the last few. Keyed by
+// the UTC minute, which is also a local minute in every zone since 1972 (all
+// offsets are whole minutes). Bounded, so a stream of odd moments cannot grow it.
+const localTimes = new Map<string, LocalTime>();
+const LOCAL_TIMES_LIMIT = 256;
+
 /** Weekday and time of day of `now` (epoch ms) in `zone`. Throws RangeError for an unknown zone. */
 export function localTime(now: number, zone: string): LocalTime {
+  const key = `${Math.floor(now / 60_000)} ${zone}`;
+  let local = localTimes.get(key);
+  if (local === undefined) {
+    local = Object.freeze(formatLocalTime(now, zone));
+    if (localTimes.size >= LOCAL_TIMES_LIMIT) localTimes.clear();
+    localTimes.set(key, local);
+  }
+  return local;
+}
+
+function formatLocalTime(now: number, zone: string): LocalTime {
   const parts = formatterFor(zone).formatToParts(new Date(now));
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   const weekday = part('weekday').toLowerCase() as Weekday;

@@ -4,8 +4,8 @@
 // The SDK's default retry policy already honours 429/503 Retry-After and backs
 // off exponentially on other 5xx and network errors; we only tune its numbers.
 
-import { ComputeManagementClient } from '@azure/arm-compute';
-import { NetworkManagementClient } from '@azure/arm-network';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { NetworkManagementClient } from '@azure/arm-network';
 import type { PipelinePolicy, PipelineRetryOptions, TlsSettings } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 
@@ -49,11 +49,16 @@ export class ArmClients {
     return this.options.credential;
   }
 
-  network(subscriptionId: string): NetworkManagementClient {
+  // The SDKs are loaded on first use: under tsx (npm start) they cost a bot
+  // about 100 MB of memory, which a bot without azure-nsg VMs should not pay
+  // (bench/mass-expiry.ts measures the bot's peak RSS).
+  async network(subscriptionId: string): Promise<NetworkManagementClient> {
+    const { NetworkManagementClient } = await import('@azure/arm-network');
     return cached(this.network_, subscriptionId, () => new NetworkManagementClient(this.options.credential, subscriptionId, this.clientOptions()));
   }
 
-  compute(subscriptionId: string): ComputeManagementClient {
+  async compute(subscriptionId: string): Promise<ComputeManagementClient> {
+    const { ComputeManagementClient } = await import('@azure/arm-compute');
     return cached(this.compute_, subscriptionId, () => new ComputeManagementClient(this.options.credential, subscriptionId, this.clientOptions()));
   }
 
@@ -67,6 +72,20 @@ export class ArmClients {
       additionalPolicies: [{ policy: ifMatchOnWritesOnly, position: 'perCall' as const }],
     };
   }
+}
+
+/**
+ * `new DefaultAzureCredential()`, with @azure/identity loaded at the first token
+ * request rather than at startup (see `network`).
+ */
+export function defaultAzureCredential(): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, options) {
+      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
+  };
 }
 
 function cached<T>(map: Map<string, T>, key: string, make: () => T): T {

@@ -24,8 +24,7 @@ export interface SubscriptionListing {
 
 /** Lists one subscription; throws a sentence naming the subscription and what failed. */
 export async function listSubscription(clients: ArmClients, subscriptionId: string, signal: AbortSignal): Promise<SubscriptionListing> {
-  const compute = clients.compute(subscriptionId);
-  const network = clients.network(subscriptionId);
+  const [compute, network] = await Promise.all([clients.compute(subscriptionId), clients.network(subscriptionId)]);
   const collect = async <T>(what: string, pages: AsyncIterable<T>): Promise<T[]> => {
     const items: T[] = [];
     try {

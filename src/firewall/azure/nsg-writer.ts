@@ -70,9 +70,7 @@ export class NsgWriter {
 
   async read(nsg: NsgRef): Promise<NetworkSecurityGroup> {
     try {
-      return await this.clients
-        .network(nsg.subscriptionId)
-        .networkSecurityGroups.get(nsg.resourceGroup, nsg.name, { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
+      return await (await this.clients.network(nsg.subscriptionId)).networkSecurityGroups.get(nsg.resourceGroup, nsg.name, { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
       const why = isNotFound(error) ? 'was not found (deleted or moved?)' : `could not be read: ${describeArmError(error)}`;
       throw new JitError('jit_backend_failed', `network security group ${nsg.name} (resource group ${nsg.resourceGroup}) ${why}`, { cause: error });
@@ -159,7 +157,7 @@ export class NsgWriter {
     }
     let accepted = false;
     try {
-      await this.clients.network(nsg.subscriptionId).networkSecurityGroups.beginCreateOrUpdateAndWait(
+      await (await this.clients.network(nsg.subscriptionId)).networkSecurityGroups.beginCreateOrUpdateAndWait(
         nsg.resourceGroup,
         nsg.name,
         { ...current, securityRules: rules },

@@ -68,9 +68,8 @@ export class VmResolver {
   }
 
   private async lookup(vm: VmRef): Promise<VmTarget> {
-    const machine = await this.clients
-      .compute(vm.subscriptionId)
-      .virtualMachines.get(vm.resourceGroup, vm.name, this.callOptions())
+    const machine = await (await this.clients.compute(vm.subscriptionId)).virtualMachines
+      .get(vm.resourceGroup, vm.name, this.callOptions())
       .catch((error: unknown) => {
         throw isNotFound(error)
           ? new VmNotFoundError('jit_backend_failed', `VM ${vm.name} was not found in Azure (${vm.id}): deleted, renamed, or the bot's identity cannot see it`, { cause: error })
@@ -87,7 +86,7 @@ export class VmResolver {
     }
     const nicRef = parseNicId(link.id);
     if (!nicRef) throw fail(`VM ${vm.name} names a network interface with an unexpected id: ${link.id}`);
-    const network = this.clients.network(nicRef.subscriptionId);
+    const network = await this.clients.network(nicRef.subscriptionId);
     const nic = await network.networkInterfaces.get(nicRef.resourceGroup, nicRef.name, this.callOptions()).catch((error: unknown) => {
       throw fail(`could not read network interface ${nicRef.name} of VM ${vm.name}: ${describeArmError(error)}`, error);
     });
@@ -109,9 +108,8 @@ export class VmResolver {
 
     const subnetRef = config?.subnet?.id ? parseSubnetId(config.subnet.id) : undefined;
     if (!subnetRef) throw fail(`network interface ${nicRef.name} of VM ${vm.name} is in no subnet we can read`);
-    const subnet = await this.clients
-      .network(subnetRef.subscriptionId)
-      .subnets.get(subnetRef.resourceGroup, subnetRef.virtualNetwork, subnetRef.name, this.callOptions())
+    const subnet = await (await this.clients.network(subnetRef.subscriptionId)).subnets
+      .get(subnetRef.resourceGroup, subnetRef.virtualNetwork, subnetRef.name, this.callOptions())
       .catch((error: unknown) => {
         throw fail(`could not read subnet ${subnetRef.virtualNetwork}/${subnetRef.name} of VM ${vm.name}: ${describeArmError(error)}`, error);
       });

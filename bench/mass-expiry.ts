@@ -1,0 +1,176 @@
+// 4. Mass expiry: 10,000 grants on nftables ending within the same second. The
+// bot runs as `npm start` would, in a process of its own (its memory is its
+// own), with nft inside a network namespace. The grants are laid down before it
+// starts, as a restart finds them: the store rows through SqliteStore (with the
+// audit thread each grant's later messages reply in), the kernel elements as
+// the nftables backend renders them (ruleset.ts) in one `nft -f`, so both are
+// exactly what the bot writes. (The backend's own open() plans a batch of 10,000
+// in quadratic time: fine for the few grants that open together in practice,
+// too slow to lay down this many at once.) The bot re-arms a timer per grant at startup; from the start
+// of the shared second the figure runs until the store says every grant is
+// closed (the time of the last `grant.closed` audit event, which the bot writes
+// only after nft confirmed the close). Peak RSS is the bot process's VmHWM from
+// /proc over its whole life, startup with 10,000 open grants included.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { AccessRequest, AuditEvent } from '../src/domain/types.js';
+import { parseCidr } from '../src/domain/cidr.js';
+import { NftablesBackend } from '../src/firewall/nftables/backend.js';
+import { protectedKeys } from '../src/firewall/nftables/plan.js';
+import { addElementLine, DEFAULT_SLOTS, DEFAULT_TABLE, protectScript, timeoutSeconds, validateLayout } from '../src/firewall/nftables/ruleset.js';
+import { run } from '../test/support/netns.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import type { NewRequest } from '../src/workflow/ports.js';
+import { loadApp, memoryOf } from './support/children.js';
+import { rowOf, type Benchmark, type BenchContext, type RowSpec } from './support/context.js';
+import { AUDIT, botEnv } from './support/inprocess-bot.js';
+import { nftIn, nftUnavailable, withNamespace } from './support/netns.js';
+import { benchSource, singleVmPolicy } from './support/policies.js';
+import { count, mib, ms, requireSane, sleep, waitFor } from './support/stats.js';
+import { verdictOf, type Row } from './support/table.js';
+
+const TARGET_MS = 5000;
+const TARGET_RSS = 200 * 1024 * 1024;
+const VM_ADDRESS = '10.201.3.2';
+const VM_ID = '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web-1';
+
+const ROW: RowSpec = {
+  id: '4',
+  benchmark: 'Mass expiry: 10,000 grants on nftables ending in the same second: until the store says all closed; bot peak RSS',
+  target: '< 5 s and < 200 MB',
+};
+
+/** Distinct six-character ids from the bot's alphabet, so nothing else tells them apart. */
+function requestId(i: number): string {
+  const alphabet = '23456789abcdefghjkmnpqrstuvwxyz';
+  let id = '';
+  for (let n = i + 31 ** 5, k = 0; k < 6; k++, n = Math.floor(n / 31)) id = alphabet[n % 31] + id;
+  return id;
+}
+
+/** An approved grant opened a moment ago, as the workflow would have stored it. */
+function openGrant(i: number, startAt: number, endAt: number): NewRequest {
+  const request: AccessRequest = {
+    id: requestId(i), state: 'active', version: 3, createdAt: startAt, requester: `UMASS${i}`, vm: 'web-1',
+    ports: [{ number: 22, protocol: 'TCP' }], source: `${benchSource(i)}/32`, durationSeconds: Math.ceil((endAt - startAt) / 1000), justification: 'benchmark',
+    decision: { effect: 'approve', approvalsNeeded: 0, approvers: [], matchedRule: 'auto', reasons: ['rule auto approves automatically'] },
+    approvals: [], decidedBy: 'system', reason: 'rule auto approves automatically', startAt, endAt,
+    target: { vmId: VM_ID, address: VM_ADDRESS, backend: 'nftables' },
+  };
+  const event = (name: AuditEvent['name'], actor: string): AuditEvent => ({ requestId: request.id, name, actor, at: startAt });
+  const created = event('request.created', request.requester);
+  return { request, events: [created, event('request.approved', 'system'), event('grant.opened', 'system')], notifications: [{ kind: 'audit', event: created, request }] };
+}
+
+/** The store as the bot leaves it once a grant is open: rows written, the audit thread's root posted. */
+function seedStore(file: string, grants: NewRequest[]): void {
+  const store = SqliteStore.open(file);
+  try {
+    for (let i = 0; i < grants.length; i += 1000) store.insertRequests(grants.slice(i, i + 1000));
+    store.pendingOutbox(grants.length).forEach((row, i) => {
+      store.markDelivered(row.id, [{ requestId: row.requestId!, role: 'audit', channel: AUDIT, ts: `1700000000.${String(i).padStart(6, '0')}` }]);
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** The kernel as the backend leaves it: protected port, one allow element per grant, its timeout the time left. */
+async function seedKernel(ns: string, grants: NewRequest[]): Promise<void> {
+  const layout = validateLayout(DEFAULT_TABLE, DEFAULT_SLOTS);
+  const [key] = protectedKeys([{ vmId: VM_ID, vmName: 'web-1', address: VM_ADDRESS, port: 22, protocol: 'TCP' }]);
+  const now = Date.now();
+  const lines = grants.map(({ request }) => {
+    const source = parseCidr(request.source);
+    if (!source.ok) throw new Error(source.error);
+    const { text, family, start, end } = source.cidr;
+    return addElementLine(layout, { ...key!, slot: 0, source: { text, family, start, end }, comment: request.id }, timeoutSeconds(request.endAt!, now));
+  });
+  await run([...nftIn(ns), '-f', '-'], `${protectScript(layout, [key!])}${lines.join('\n')}\n`);
+}
+
+/** The reference: the same bot with no grant at all (its own database and table), to show what 10,000 add. */
+async function idleBotRss(ctx: BenchContext, dir: string, ns: string): Promise<number | undefined> {
+  mkdirSync(dir, { recursive: true });
+  const idle = await loadApp(join(dir, 'bot.log'));
+  try {
+    const env = botEnv(dir, ctx.slack, { JIT_BACKEND: 'nftables', JIT_NFT_COMMAND: nftIn(ns).join(' '), JIT_NFT_TABLE: 'jitidle' });
+    writeFileSync(env.JIT_POLICY!, singleVmPolicy({ address: VM_ADDRESS, backend: 'nftables' }));
+    await idle.start('bot', env);
+    await sleep(1000);
+    return memoryOf(idle.pid)?.peak;
+  } finally {
+    await idle.stop();
+  }
+}
+
+async function measure(ctx: BenchContext, ns: string): Promise<Row> {
+  const n = ctx.smoke ? 50 : 10_000;
+  const dir = join(ctx.dir, 'mass');
+  mkdirSync(dir, { recursive: true });
+  const env = botEnv(dir, ctx.slack, { JIT_BACKEND: 'nftables', JIT_NFT_COMMAND: nftIn(ns).join(' ') });
+  // Loading the bot's modules is slow: it happens while the idle reference runs.
+  const loading = loadApp(join(dir, 'bot.log'));
+  try {
+    const idleRss = await idleBotRss(ctx, join(dir, 'idle'), ns);
+    // Loaded first: what is left of a start (opening the store, reading the kernel, arming timers) fits a short margin.
+    await loading;
+    const seeding = Date.now();
+    const second = Math.ceil((seeding + (ctx.smoke ? 4_000 : 25_000)) / 1000) * 1000;
+    const grants = Array.from({ length: n }, (_, i) => openGrant(i, seeding, second + ((i * 7919) % 1000)));
+    writeFileSync(env.JIT_POLICY!, singleVmPolicy({ address: VM_ADDRESS, backend: 'nftables' }));
+    seedStore(env.JIT_DB!, grants);
+    const stored = Date.now();
+    await seedKernel(ns, grants);
+    const kernel = new NftablesBackend({ command: nftIn(ns) });
+    const inKernel = (await kernel.list()).length;
+    if (inKernel !== n) throw new Error(`the kernel holds ${inKernel} of ${n} grants after seeding`);
+    ctx.log(`mass: ${count(n)} grants in the store (${ms(stored - seeding)}) and the kernel (${ms(Date.now() - stored)}); starting the bot`);
+
+    const bot = await loading;
+    const booting = Date.now();
+    await bot.start('bot', env);
+    const bootMs = Date.now() - booting;
+    const atReady = memoryOf(bot.pid);
+    if (Date.now() > second - 1000) throw new Error(`the bot was ready only ${ms(second - Date.now())} before the grants end: raise the margin`);
+    ctx.log(`mass: bot ready in ${ms(bootMs)}, RSS ${atReady ? mib(atReady.current) : '?'}; the grants end in ${ms(second - Date.now())}`);
+
+    const db = new BetterSqlite3(env.JIT_DB!, { readonly: true });
+    try {
+      const closed = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM requests WHERE state = 'closed'");
+      await sleep(second - Date.now());
+      await waitFor(`all ${n} grants closed`, () => closed.get()!.n === n, 120_000, 50);
+      const memory = memoryOf(bot.pid);
+      const last = db.prepare<[], { at: number }>("SELECT max(at) AS at FROM audit_events WHERE name = 'grant.closed'").get()!.at;
+      const expired = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM requests WHERE state = 'closed' AND json_extract(data, '$.reason') = 'expired'").get()!.n;
+      if (expired !== n) throw new Error(`${n - expired} grants closed for another reason than their end`);
+      const left = await kernel.list();
+      if (left.length > 0) throw new Error(`${left.length} grants are still in the kernel after the store says closed`);
+      const allClosed = requireSane('mass expiry time (ms)', last - second, { min: 0, max: 600_000 });
+      const rss = requireSane('bot peak RSS', memory?.peak ?? Number.NaN, { min: 1 });
+      return rowOf(ROW, {
+        measured: `all ${count(n)} closed ${ms(allClosed)} after the second began (${ms(last - (second + 999))} after the last end); peak RSS ${mib(rss)}`,
+        reference: `the same bot with no grants: peak RSS ${idleRss ? mib(idleRss) : '?'}; with ${count(n)} open grants: ready in ${ms(bootMs)}, RSS ${atReady ? mib(atReady.current) : '?'}`,
+        verdict: verdictOf(allClosed < TARGET_MS && rss < TARGET_RSS),
+      });
+    } finally {
+      db.close();
+      await bot.stop();
+    }
+  } finally {
+    // A failed start still leaves a forked process behind.
+    await (await loading.catch(() => undefined))?.stop();
+  }
+}
+
+export const massExpiry: Benchmark = {
+  name: 'mass',
+  rows: [ROW],
+  async run(ctx) {
+    const unavailable = await nftUnavailable();
+    if (unavailable !== undefined) return [rowOf(ROW, { measured: '—', reference: '—', verdict: 'skipped', note: unavailable })];
+    return [await withNamespace('mass', (ns) => measure(ctx, ns))];
+  },
+};

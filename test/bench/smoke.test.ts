@@ -1,0 +1,33 @@
+// CI runs the benchmark suite only in its smoke mode (tiny sizes): it must still
+// run end to end and print a row for every figure. No timing is asserted here;
+// the figures themselves are for BENCHMARKS.md, measured with `npm run bench`.
+
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ROWS = ['1', '2a', '2b', '3a', '3b', '4', '5', '6'];
+
+function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('benchmark suite, smoke mode', () => {
+  it('smoke_runsEveryBenchmark_andPrintsEveryRowWithoutAnError', async () => {
+    const { code, stdout, stderr } = await runSmoke();
+    expect(code, `bench --smoke failed:\n${stdout}\n${stderr.slice(-3000)}`).toBe(0);
+    const rows = stdout.split('\n').filter((line) => /^\| \d+[a-z]? \|/.test(line));
+    expect(rows.map((line) => line.split('|')[1]!.trim())).toEqual(ROWS);
+    // A row is measured, or skipped with its reason (no root, no nft); never an error.
+    for (const row of rows) expect(row).not.toMatch(/\*\*error\*\*/);
+    expect(stdout).toMatch(/Node v\d+/);
+  }, 240_000);
+});

@@ -1,0 +1,49 @@
+// The Azure SDKs are loaded when an azure-nsg backend first talks to ARM, not
+// when the bot starts: under tsx (npm start) they cost about 100 MB, which a bot
+// without Azure VMs must not pay (bench/mass-expiry.ts measures the bot's peak
+// RSS). A module-resolution hook in a fresh process lists what gets imported.
+
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const HEAVY = ['@azure/arm-network', '@azure/arm-compute', '@azure/identity'];
+
+const RESOLVE_HOOK = `export async function resolve(specifier, context, next) {
+  if (specifier.startsWith('@azure/')) console.log('IMPORTED ' + specifier);
+  return next(specifier, context);
+}`;
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`)});`;
+
+/** The @azure packages a fresh process imports while running `script` (an ES module body). */
+function azureImports(script: string): string[] {
+  const result = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (result.status !== 0) throw new Error(`probe failed (${result.status}): ${result.stderr}`);
+  return [...new Set(result.stdout.split('\n').filter((line) => line.startsWith('IMPORTED ')).map((line) => line.slice('IMPORTED '.length)))];
+}
+
+describe('Azure SDK loading', () => {
+  it('botAndAzureBackend_constructed_importNoHeavySdk', () => {
+    const imported = azureImports(`
+      await import('./src/bot.ts');
+      const { createBackends } = await import('./src/firewall/factory.ts');
+      const vm = { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a', name: 'a', backend: 'azure-nsg', tags: {}, ports: [] };
+      const config = { JIT_BACKEND: 'memory', JIT_NFT_COMMAND: ['nft'], JIT_NFT_TABLE: 'jit', JIT_AZURE_NSG_SCOPE: 'nic' };
+      createBackends(config, { vms: [vm], approvers: [], rules: [] }, console);
+    `);
+    expect(imported.filter((name) => HEAVY.includes(name))).toEqual([]);
+  }, 60_000);
+
+  it('armClients_firstUse_loadsTheSdk', () => {
+    const imported = azureImports(`
+      const { ArmClients } = await import('./src/firewall/azure/clients.ts');
+      await new ArmClients({ credential: { getToken: async () => null } }).network('00000000-0000-0000-0000-000000000000');
+    `);
+    expect(imported).toContain('@azure/arm-network');
+  }, 60_000);
+});
