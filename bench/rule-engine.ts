@@ -121,7 +121,10 @@ export const ruleEngine: Benchmark = {
     const policy = benchPolicy();
     const cases = inputs(policy, 1000);
     // What the requests look like to the engine (outside the timing): how many rules each tries, what it decides.
-    const tried = cases.map((input) => evaluate(input, policy).trace.length);
+    const traces = cases.map((input) => evaluate(input, policy).trace);
+    const tried = traces.map((trace) => trace.length);
+    // decide() skips the rules whose VM conditions (vms, tags) cannot hold for the VM: those that fail on a `VM …` sentence.
+    const indexed = traces.map((trace) => trace.filter((row) => row.matched || !row.failed.some((reason) => reason.startsWith('VM '))).length);
     const effects = new Map<string, number>();
     for (const input of cases) {
       const decision = decide(input, policy);
@@ -129,6 +132,7 @@ export const ruleEngine: Benchmark = {
       effects.set(key, (effects.get(key) ?? 0) + 1);
     }
     const meanTried = tried.reduce((a, b) => a + b, 0) / tried.length;
+    const meanIndexed = indexed.reduce((a, b) => a + b, 0) / indexed.length;
 
     const rounds = ctx.smoke ? 2 : 7;
     const perRound = ctx.smoke ? 20_000 : 300_000;
@@ -156,7 +160,7 @@ export const ruleEngine: Benchmark = {
     return [
       rowOf(ROW, {
         measured: `${count(cpuRate)} decisions/s per CPU-second of the one thread (median of ${rounds} rounds of ${count(perRound)})`,
-        reference: `wall clock ${count(wall)}/s on this shared machine; mean ${meanTried.toFixed(1)} of ${RULES} rules tried per decision; ${mix}`,
+        reference: `wall clock ${count(wall)}/s on this shared machine; in policy order a decision reaches ${meanTried.toFixed(1)} of ${RULES} rules, of which ${meanIndexed.toFixed(1)} pass the per-VM index and are tried; ${mix}`,
         verdict: verdictOf(cpuRate >= TARGET_PER_SECOND),
       }),
     ];

@@ -58,10 +58,44 @@ export function evaluate(input: RuleInput, policy: Policy): Evaluation {
  * (bench/rule-engine.ts).
  */
 export function decide(input: RuleInput, policy: Policy): Decision {
-  for (const rule of policy.rules) {
+  for (const rule of rulesThatCanHold(policy.rules, input.vm)) {
     if (failedConditions(rule.match, input, false).length === 0) return matchedEvaluation(rule, policy, input.draft, []).decision;
   }
   return fallbackDecision(policy);
+}
+
+/**
+ * Which rules' VM conditions (`vms`, `tags`) hold for this VM depends on the rule
+ * list and the VM alone, so it is worked out once per pair, not per request: a
+ * request then tries only those rules, in order. Keyed by identity, which is
+ * sound because a policy is never changed in place: the parser freezes what it
+ * returns, and every change (a reload, an admin's edit) makes a new Policy.
+ */
+const candidates = new WeakMap<readonly Rule[], WeakMap<VmPolicy, readonly Rule[]>>();
+
+function rulesThatCanHold(rules: readonly Rule[], vm: VmPolicy): readonly Rule[] {
+  let byVm = candidates.get(rules);
+  if (byVm === undefined) {
+    byVm = new WeakMap();
+    candidates.set(rules, byVm);
+  }
+  let list = byVm.get(vm);
+  if (list === undefined) {
+    list = rules.filter((rule) => vmConditionsHold(rule.match, vm));
+    byVm.set(vm, list);
+  }
+  return list;
+}
+
+function vmConditionsHold(match: RuleMatch, vm: VmPolicy): boolean {
+  if (match.vms !== undefined && !anyGlobMatches(match.vms, vm.name)) return false;
+  const tags = match.tags ?? {};
+  for (const key of Object.keys(tags)) {
+    const want = tags[key];
+    const have = Object.hasOwn(vm.tags, key) ? vm.tags[key] : undefined;
+    if (have === undefined || (want !== '*' && have !== want)) return false;
+  }
+  return true;
 }
 
 function fallbackDecision(policy: Policy): Decision {

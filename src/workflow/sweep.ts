@@ -34,12 +34,28 @@ export async function sweep(ctx: WorkflowContext, drift: DriftMemory = new Drift
     const resumed = await settle(ctx, request, () => (request.extends !== undefined ? applyExtension(ctx, request.id) : resumeApproved(ctx, request.id)));
     if (resumed?.state === 'active') report.resumed++;
   }
-  for (const request of ctx.store.dueForClose(now)) {
+  // Concurrently, a bounded number at a time: after an outage thousands can be
+  // due, and a backend batches the closes that arrive together (nftables: one
+  // transaction) instead of paying a read and a write for each in turn. Each
+  // close still runs under its own request's lock.
+  await eachConcurrently(ctx.store.dueForClose(now), CLOSE_CONCURRENCY, async (request) => {
     const result = await settle(ctx, request, () => expire(ctx, request.id));
     if (result?.state === 'closed') report.closed++;
     else if (result?.state === 'closing') report.stillClosing++;
-  }
+  });
   return { ...report, ...(await reconcile(ctx, drift)) };
+}
+
+/** Due grants the sweep closes at the same time. */
+const CLOSE_CONCURRENCY = 64;
+
+/** Runs `work` on every item, at most `limit` at a time; resolves when all are done. */
+async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** One request's failure must not stop the sweep of the others. */

@@ -5,6 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/domain/policy/parse.js';
 import { decide, evaluate, type RuleInput } from '../../src/domain/rules.js';
 import type { Policy, Rule, RuleMatch, VmPolicy } from '../../src/domain/types.js';
 
@@ -71,6 +72,38 @@ describe('decide', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('decide_againOnTheSameRulesAndVm_answersFromItsIndex_andStillAgrees', () => {
+    fc.assert(
+      fc.property(policyArb, fc.array(inputArb, { minLength: 2, maxLength: 6 }), (policy, inputs) => {
+        // The same VM object for every request: the second and later decisions use the per-VM index.
+        const vm = inputs[0]!.vm;
+        for (const input of inputs) {
+          const same = { ...input, vm, draft: { ...input.draft, vm: vm.name } };
+          expect(decide(same, policy)).toEqual(evaluate(same, policy).decision);
+          expect(decide(same, policy)).toEqual(evaluate(same, policy).decision);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parsedPolicy_isFrozen_soAnEditIsANewPolicyAndTheIndexNeverGoesStale', () => {
+    const text = (effect: string) => `approvers: [UAPPROVER1]\nvirtualMachines:\n  - { id: web-1, ports: [{ number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H }] }\nrules:\n  - { name: r, match: { vms: [web-*] }, effect: ${effect} }\n`;
+    const first = parsePolicy(text('deny'), 'yaml');
+    const second = parsePolicy(text('approve'), 'yaml');
+    if (!first.ok || !second.ok) throw new Error('fixture policy invalid');
+    expect(() => (first.policy.rules as Rule[]).push(first.policy.rules[0]!)).toThrow(TypeError);
+    expect(() => ((first.policy.vms[0]!.tags as Record<string, string>).env = 'prod')).toThrow(TypeError);
+    const input = (policy: Policy): RuleInput => ({
+      draft: { requester: 'U1', vm: 'web-1', ports: [{ number: 22, protocol: 'TCP' }], source: '*', durationSeconds: 600, justification: '' },
+      vm: policy.vms[0]!,
+      requesterGroups: [],
+      now: Date.UTC(2026, 0, 5, 12),
+    });
+    expect(decide(input(first.policy), first.policy).effect).toBe('deny');
+    expect(decide(input(second.policy), second.policy).effect).toBe('approve');
   });
 
   it('evaluate_ruleFailingSeveralConditions_stillExplainsEveryOne', () => {

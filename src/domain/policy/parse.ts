@@ -64,10 +64,20 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
   problems.push(...checkPrototypeKeys(document).filter((problem) => !reported.has(formatPath(problem.path))));
 
   if (problems.length > 0) return { ok: false, problems: inDocumentOrder(problems) };
+  // Frozen all the way down: a policy is a value. Every change makes a new one,
+  // so caches keyed by it (the rule engine's) can never go stale.
   return {
     ok: true,
-    policy: { vms, approvers, rules, ...(admins === undefined ? {} : { admins }), ...(readers === undefined ? {} : { readers }) },
+    policy: deepFreeze({ vms, approvers, rules, ...(admins === undefined ? {} : { admins }), ...(readers === undefined ? {} : { readers }) }),
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 function locateVms(document: Record<string, unknown>, problems: PathProblem[]): Located[] {
