@@ -47,7 +47,8 @@ export interface Change {
   unless?: (current: Policy) => string | undefined;
 }
 
-const LOCK_KEY = 'policy';
+// Not a request id (six characters, no colon): shares the request lock map without colliding.
+const LOCK_KEY = 'policy:live';
 
 export class LivePolicy {
   private file: PolicyFile;
