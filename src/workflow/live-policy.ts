@@ -47,7 +47,7 @@ export interface Change {
   unless?: (current: Policy) => string | undefined;
 }
 
-// Not a request id (six characters, no colon): shares the request lock map without colliding.
+// Shares the per-request lock map; request ids are six characters without a colon, so never this.
 const LOCK_KEY = 'policy:live';
 
 export class LivePolicy {
