@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { AccessRequest, AuditEvent, AuditEventName } from '../../src/domain/types.js';
 import type { Notification } from '../../src/workflow/ports.js';
 
@@ -14,6 +16,36 @@ export function makeTempDir(): string {
 
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A fresh database file per test (in its own directory), closed and removed
+ * after it. `open()` opens the store on it at a fixed clock; `file` and `dir`
+ * are there for raw connections and neighbouring files.
+ */
+export function freshStoreFile(nowMs = 1_800_000_000_000): { readonly dir: string; readonly file: string; open(): SqliteStore } {
+  let dir = '';
+  let store: SqliteStore | undefined;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => {
+    store?.close();
+    store = undefined;
+    removeDir(dir);
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    get file() {
+      return path.join(dir, 'jit.db');
+    },
+    open() {
+      store = SqliteStore.open(path.join(dir, 'jit.db'), { clock: { now: () => nowMs } });
+      return store;
+    },
+  };
 }
 
 export function makeRequest(overrides: Partial<AccessRequest> = {}): AccessRequest {

@@ -1,34 +1,16 @@
 // Schema 4: the outbox's post journal, audit events of the bot itself (drift),
 // and the migration that rebuilt two tables without losing a row, a hash or an id.
 
-import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SystemEvent } from '../../src/domain/types.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { auditNote, dmNote, makeEvent, makeRequest, makeTempDir, removeDir } from './fixtures.js';
+import { auditNote, dmNote, freshStoreFile, makeEvent, makeRequest } from './fixtures.js';
 
-let dir: string;
-let file: string;
-let store: SqliteStore | undefined;
-
-beforeEach(() => {
-  dir = makeTempDir();
-  file = path.join(dir, 'jit.db');
-});
-
-afterEach(() => {
-  store?.close();
-  store = undefined;
-  removeDir(dir);
-});
-
-function open(): SqliteStore {
-  store = SqliteStore.open(file, { clock: { now: () => 1_800_000_000_000 } });
-  return store;
-}
+const tmp = freshStoreFile();
+const open = () => tmp.open();
 
 const drift: SystemEvent = { name: 'drift.orphan_closed', actor: 'system', at: 1_800_000_000_000, detail: 'backend memory allows 22/TCP on web-01 from 10.0.0.1/32: closed' };
 
@@ -88,7 +70,7 @@ describe('system events', () => {
     s.insertRequest(makeRequest({ id: 'def234' }), [makeEvent(makeRequest({ id: 'def234' }), 'request.created')], []);
     expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
 
-    const raw = new BetterSqlite3(file);
+    const raw = new BetterSqlite3(tmp.file);
     raw.prepare("UPDATE audit_events SET detail = 'nothing happened' WHERE request_id IS NULL").run();
     raw.close();
     expect(s.verifyAuditChain()).toMatchObject({ ok: false, seq: 2, problem: 'edited' });
@@ -98,13 +80,13 @@ describe('system events', () => {
 describe('schema 4 migration', () => {
   it('rebuildsAuditAndOutbox_keepingEveryRowHashAndId', () => {
     // A schema-3 database with history: events, a delivered and an undelivered row.
-    const db = new BetterSqlite3(file);
+    const db = new BetterSqlite3(tmp.file);
     migrate(db, migrations.slice(0, 2));
     db.exec(`INSERT INTO requests (id, state, version, requester, vm, created_at, data) VALUES ('abcdef', 'closed', 3, 'U1', 'web-1', 0, '{}')`);
     for (let i = 0; i < 3; i++) db.prepare("INSERT INTO audit_events (request_id, name, actor, at) VALUES ('abcdef', 'grant.closed', 'system', ?)").run(i);
     db.close();
     // Schema 3 chains the rows written before it.
-    const chained = new BetterSqlite3(file);
+    const chained = new BetterSqlite3(tmp.file);
     migrate(chained, migrations.slice(0, 3));
     chained.exec(`
       INSERT INTO outbox (request_id, notification, delivered_at) VALUES ('abcdef', '{"kind":"x"}', 5);
@@ -117,7 +99,7 @@ describe('schema 4 migration', () => {
     chained.close();
 
     const s = open();
-    const after = new BetterSqlite3(file, { readonly: true });
+    const after = new BetterSqlite3(tmp.file, { readonly: true });
     try {
       expect(after.prepare('SELECT seq, request_id, name, actor, at, detail, prev_hash, hash FROM audit_events ORDER BY seq').all()).toEqual(before);
       expect(after.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual(outboxBefore);

@@ -4,7 +4,7 @@
 
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OverlayVm } from '../../src/domain/policy/overlay.js';
 import type { SystemEvent } from '../../src/domain/types.js';
 import type { Notification } from '../../src/workflow/ports.js';
@@ -12,27 +12,10 @@ import { migrate, schemaVersion } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { readOverlayFile } from '../../src/store/overlay-statements.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { makeTempDir, removeDir } from './fixtures.js';
+import { freshStoreFile } from './fixtures.js';
 
-let dir: string;
-let file: string;
-let store: SqliteStore | undefined;
-
-beforeEach(() => {
-  dir = makeTempDir();
-  file = path.join(dir, 'jit.db');
-});
-
-afterEach(() => {
-  store?.close();
-  store = undefined;
-  removeDir(dir);
-});
-
-function open(): SqliteStore {
-  store = SqliteStore.open(file, { clock: { now: () => 1_800_000_000_000 } });
-  return store;
-}
+const tmp = freshStoreFile();
+const open = () => tmp.open();
 
 const PORT = { number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' };
 const entry = (name: string, ports: unknown[] = [PORT], by = 'UADMIN'): OverlayVm => ({ name, vm: { id: name, ports }, updatedBy: by, updatedAt: 1_800_000_000_000 });
@@ -85,10 +68,10 @@ describe('policy overlay', () => {
   it('readOverlayFile_readsWithoutWriting_andAnOlderDatabaseHasNone', () => {
     const s = open();
     s.saveOverlayVm(entry('web-3'), enabled('a'), []);
-    expect(readOverlayFile(file)).toEqual([entry('web-3')]);
+    expect(readOverlayFile(tmp.file)).toEqual([entry('web-3')]);
     s.close();
 
-    const older = path.join(dir, 'old.db');
+    const older = path.join(tmp.dir, 'old.db');
     const db = new BetterSqlite3(older);
     migrate(db, migrations.slice(0, 4));
     db.close();
@@ -101,7 +84,7 @@ describe('policy overlay', () => {
 
 describe('schema 5 migration', () => {
   it('addsTheOverlayTable_toASchema4DatabaseWithHistory', () => {
-    const db = new BetterSqlite3(file);
+    const db = new BetterSqlite3(tmp.file);
     migrate(db, migrations.slice(0, 4));
     db.prepare("INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (NULL, 'drift.orphan_closed', 'system', 1, 'x')").run();
     db.close();
