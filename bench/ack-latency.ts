@@ -52,7 +52,11 @@ export const ackLatency: Benchmark = {
       const bodies = (n: number) =>
         Array.from({ length: n }, () => {
           const id = `UB${String(++user).padStart(7, '0')}`;
-          const fields = slashCommandFields({ text: 'request web-1 22 203.0.113.7 2h deploy hotfix INC-4711', userId: id, responseUrl: ctx.slack.responseUrl(`ack-${id}`) });
+          const fields = slashCommandFields({
+            text: 'request web-1 22 203.0.113.7 2h deploy hotfix INC-4711',
+            userId: id,
+            responseUrl: ctx.slack.responseUrl(`ack-${id}`),
+          });
           return new URLSearchParams(fields).toString();
         });
       const drive = async (port: number, batch: string[], into?: number[]) => {
@@ -112,4 +116,3 @@ export const ackLatency: Benchmark = {
     }
   },
 };
-

@@ -55,14 +55,25 @@ async function pendingRequests(side: Side, n: number, firstSource: string): Prom
 async function click(ctx: BenchContext, client: SignedClient, side: Side, id: string): Promise<void> {
   const body = new URLSearchParams({
     payload: JSON.stringify(
-      blockActionPayload({ userId: 'UAPPROVER1', actionId: 'jit_approve', value: id, blockId: 'jit_decision', messageTs: '1700000000.000100', channelId: 'CAPPROVALS', responseUrl: ctx.slack.responseUrl(`click-${id}`) }),
+      blockActionPayload({
+        userId: 'UAPPROVER1',
+        actionId: 'jit_approve',
+        value: id,
+        blockId: 'jit_decision',
+        messageTs: '1700000000.000100',
+        channelId: 'CAPPROVALS',
+        responseUrl: ctx.slack.responseUrl(`click-${id}`),
+      }),
     ),
   }).toString();
   const opened = side.backend.whenOpened(id);
   const started = epochNow();
   const { status } = await client.post(side.bot.port, body);
   if (status !== 200) throw new Error(`the Approve click on ${id} answered HTTP ${status}`);
-  const at = await Promise.race([opened, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`request ${id} did not open within 30 s`)), 30_000))]);
+  const at = await Promise.race([
+    opened,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`request ${id} did not open within 30 s`)), 30_000)),
+  ]);
   side.samples.push(at - started);
 }
 
@@ -79,7 +90,12 @@ export const approveToOpen: Benchmark = {
     const n = ctx.smoke ? 5 : 200;
     const unavailable = await nftUnavailable();
     const start = async (spec: RowSpec, makeBackend: (logger: JitLogger) => FirewallBackend, address: string): Promise<Side> => {
-      const bot = await startInProcessBot({ dir: join(ctx.dir, `approve-${spec.id}`), policy: singleVmPolicy({ address }), slack: ctx.slack, backend: (logger) => new TimedBackend(makeBackend(logger)) });
+      const bot = await startInProcessBot({
+        dir: join(ctx.dir, `approve-${spec.id}`),
+        policy: singleVmPolicy({ address }),
+        slack: ctx.slack,
+        backend: (logger) => new TimedBackend(makeBackend(logger)),
+      });
       return { spec, bot, backend: bot.backend, ids: [], samples: [] };
     };
     const client = new SignedClient(SECRET, 1);
@@ -108,7 +124,8 @@ export const approveToOpen: Benchmark = {
           await measure([memory, nft]);
           // The figure means something only if the port really is open for the granted source, and only for it.
           const [granted, other] = await Promise.all([probe(topology.c1, ADDRESSES.vm.v4), probe(topology.c2, ADDRESSES.vm.v4)]);
-          if (granted !== 'open' || other !== 'blocked') throw new Error(`after the clicks a real connection found the port ${granted} for the granted source and ${other} for another`);
+          if (granted !== 'open' || other !== 'blocked')
+            throw new Error(`after the clicks a real connection found the port ${granted} for the granted source and ${other} for another`);
           const m = summarise(memory.samples);
           return [
             rowFor(memory, '—'),

@@ -24,7 +24,11 @@ import { verdictOf, type Row } from './support/table.js';
 import { TimedBackend } from './support/timed-backend.js';
 
 const TARGET_P99_MS = 1000;
-const MEMORY: RowSpec = { id: '3a', benchmark: 'Expiry precision: end time → backend-confirmed close, 1,000 staggered grants, memory backend', target: 'p99 < 1 s' };
+const MEMORY: RowSpec = {
+  id: '3a',
+  benchmark: 'Expiry precision: end time → backend-confirmed close, 1,000 staggered grants, memory backend',
+  target: 'p99 < 1 s',
+};
 const NFT: RowSpec = { id: '3b', benchmark: 'Expiry precision: the same on nftables in a network namespace', target: 'p99 < 1 s' };
 
 const MINUTE = 60_000;
@@ -38,30 +42,42 @@ async function measure(ctx: BenchContext, spec: RowSpec, makeBackend: (logger: J
   // Ends spread over `spread` seconds, starting once every grant is open.
   const first = ctx.smoke ? 2 : 15;
   const spread = ctx.smoke ? 1 : 20;
-  const running = await startInProcessBot({ dir: join(ctx.dir, `expiry-${spec.id}`), policy: singleVmPolicy({ address, rules: AUTO_APPROVE }), slack: ctx.slack, backend: (logger) => new TimedBackend(makeBackend(logger)) });
+  const running = await startInProcessBot({
+    dir: join(ctx.dir, `expiry-${spec.id}`),
+    policy: singleVmPolicy({ address, rules: AUTO_APPROVE }),
+    slack: ctx.slack,
+    backend: (logger) => new TimedBackend(makeBackend(logger)),
+  });
   try {
     const { bot, backend } = running;
     const ids: string[] = [];
     const opening = Date.now();
     // Requests arrive 25 at a time (distinct requesters: one may make 10 a minute); the rule approves them at once.
-    await inParallel(Array.from({ length: n }, (_, i) => i), 25, async (i) => {
-      const result = await bot.workflow.request({
-        requester: `UEXP${spec.id}${i}`,
-        vm: 'web-1',
-        ports: '22',
-        source: benchSource(i),
-        duration: `${first + (i % spread)}s`,
-        justification: 'benchmark',
-      });
-      if (!result.ok || result.request.state !== 'active') throw new Error(`grant ${i} did not open: ${JSON.stringify(result.ok ? result.request.state : result.problems)}`);
-      ids.push(result.request.id);
-    });
+    await inParallel(
+      Array.from({ length: n }, (_, i) => i),
+      25,
+      async (i) => {
+        const result = await bot.workflow.request({
+          requester: `UEXP${spec.id}${i}`,
+          vm: 'web-1',
+          ports: '22',
+          source: benchSource(i),
+          duration: `${first + (i % spread)}s`,
+          justification: 'benchmark',
+        });
+        if (!result.ok || result.request.state !== 'active')
+          throw new Error(`grant ${i} did not open: ${JSON.stringify(result.ok ? result.request.state : result.problems)}`);
+        ids.push(result.request.id);
+      },
+    );
     const openedIn = Date.now() - opening;
     if (openedIn > first * 1000) throw new Error(`opening ${n} grants took ${ms(openedIn)}, longer than the first duration (${first} s): raise it`);
     ctx.log(`expiry ${spec.id}: ${n} grants open (in ${ms(openedIn)}); waiting for their ends`);
     await Promise.race([
       backend.whenClosed(n),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`only ${backend.closed.size} of ${n} grants closed in time`)), (first + spread + 60) * 1000)),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`only ${backend.closed.size} of ${n} grants closed in time`)), (first + spread + 60) * 1000),
+      ),
     ]);
     const lags: number[] = [];
     const sweep: number[] = [];

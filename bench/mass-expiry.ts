@@ -53,15 +53,31 @@ function requestId(i: number): string {
 /** An approved grant opened a moment ago, as the workflow would have stored it. */
 function openGrant(i: number, startAt: number, endAt: number): NewRequest {
   const request: AccessRequest = {
-    id: requestId(i), state: 'active', version: 3, createdAt: startAt, requester: `UMASS${i}`, vm: 'web-1',
-    ports: [{ number: 22, protocol: 'TCP' }], source: `${benchSource(i)}/32`, durationSeconds: Math.ceil((endAt - startAt) / 1000), justification: 'benchmark',
+    id: requestId(i),
+    state: 'active',
+    version: 3,
+    createdAt: startAt,
+    requester: `UMASS${i}`,
+    vm: 'web-1',
+    ports: [{ number: 22, protocol: 'TCP' }],
+    source: `${benchSource(i)}/32`,
+    durationSeconds: Math.ceil((endAt - startAt) / 1000),
+    justification: 'benchmark',
     decision: { effect: 'approve', approvalsNeeded: 0, approvers: [], matchedRule: 'auto', reasons: ['rule auto approves automatically'] },
-    approvals: [], decidedBy: 'system', reason: 'rule auto approves automatically', startAt, endAt,
+    approvals: [],
+    decidedBy: 'system',
+    reason: 'rule auto approves automatically',
+    startAt,
+    endAt,
     target: { vmId: VM_ID, address: VM_ADDRESS, backend: 'nftables' },
   };
   const event = (name: AuditEvent['name'], actor: string): AuditEvent => ({ requestId: request.id, name, actor, at: startAt });
   const created = event('request.created', request.requester);
-  return { request, events: [created, event('request.approved', 'system'), event('grant.opened', 'system')], notifications: [{ kind: 'audit', event: created, request }] };
+  return {
+    request,
+    events: [created, event('request.approved', 'system'), event('grant.opened', 'system')],
+    notifications: [{ kind: 'audit', event: created, request }],
+  };
 }
 
 /** The store as the bot leaves it once a grant is open: rows written, the audit thread's root posted. */
@@ -144,7 +160,9 @@ async function measure(ctx: BenchContext, ns: string): Promise<Row> {
       await waitFor(`all ${n} grants closed`, () => closed.get()!.n === n, 120_000, 50);
       const memory = memoryOf(bot.pid);
       const last = db.prepare<[], { at: number }>("SELECT max(at) AS at FROM audit_events WHERE name = 'grant.closed'").get()!.at;
-      const expired = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM requests WHERE state = 'closed' AND json_extract(data, '$.reason') = 'expired'").get()!.n;
+      const expired = db
+        .prepare<[], { n: number }>("SELECT count(*) AS n FROM requests WHERE state = 'closed' AND json_extract(data, '$.reason') = 'expired'")
+        .get()!.n;
       if (expired !== n) throw new Error(`${n - expired} grants closed for another reason than their end`);
       const left = await kernel.list();
       if (left.length > 0) throw new Error(`${left.length} grants are still in the kernel after the store says closed`);

@@ -42,12 +42,19 @@ function vmName(i: number): string {
 
 function vmDocument(i: number): Record<string, unknown> {
   const windows = ROLES[i % ROLES.length] === 'win';
-  const port = (number: number) => ({ number, protocol: 'TCP', allowedSourceAddressPrefixes: ['10.0.0.0/8', '203.0.113.0/24'], maxRequestAccessDuration: 'PT3H' });
+  const port = (number: number) => ({
+    number,
+    protocol: 'TCP',
+    allowedSourceAddressPrefixes: ['10.0.0.0/8', '203.0.113.0/24'],
+    maxRequestAccessDuration: 'PT3H',
+  });
   return {
     id: `/subscriptions/0000/resourceGroups/rg-${i % 20}/providers/Microsoft.Compute/virtualMachines/${vmName(i)}`,
     address: `10.${(i >> 8) & 255}.${i & 255}.4`,
     tags: { env: ENVS[i % 3], team: `team-${i % 10}`, ...(i % 7 === 0 ? { pci: 'true' } : {}) },
-    ports: windows ? [port(3389), port(5985), port(5986)] : [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }],
+    ports: windows
+      ? [port(3389), port(5985), port(5986)]
+      : [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }],
   };
 }
 
@@ -58,25 +65,74 @@ function ruleDocuments(): Record<string, unknown>[] {
     const team = `team-${k % 10}`;
     switch (k % 10) {
       case 0:
-        return { name: `deny-prod-${role}-at-night-${k}`, match: { vms: [`${role}-*`], tags: { env: 'prod' }, hours: '22:00-06:00', timezone: 'Europe/Paris' }, effect: 'deny', reason: 'no production changes at night' };
+        return {
+          name: `deny-prod-${role}-at-night-${k}`,
+          match: { vms: [`${role}-*`], tags: { env: 'prod' }, hours: '22:00-06:00', timezone: 'Europe/Paris' },
+          effect: 'deny',
+          reason: 'no production changes at night',
+        };
       case 1:
-        return { name: `oncall-break-glass-${k}`, match: { requesters: [`S0ONCALL${k}`], tags: { env: 'prod' } }, effect: 'break_glass', justification: { required: true, pattern: '^INC-\\d+' } };
+        return {
+          name: `oncall-break-glass-${k}`,
+          match: { requesters: [`S0ONCALL${k}`], tags: { env: 'prod' } },
+          effect: 'break_glass',
+          justification: { required: true, pattern: '^INC-\\d+' },
+        };
       case 2:
-        return { name: `dev-self-service-${k}`, match: { tags: { env: 'dev', team }, maxDuration: 'PT1H', sources: ['10.0.0.0/8', '192.168.0.0/16'] }, effect: 'approve' };
+        return {
+          name: `dev-self-service-${k}`,
+          match: { tags: { env: 'dev', team }, maxDuration: 'PT1H', sources: ['10.0.0.0/8', '192.168.0.0/16'] },
+          effect: 'approve',
+        };
       case 3:
-        return { name: `staging-office-hours-${k}`, match: { tags: { env: 'staging', team }, sources: ['203.0.113.0/24'], weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: '08:00-19:00', timezone: 'America/New_York' }, effect: 'approve' };
+        return {
+          name: `staging-office-hours-${k}`,
+          match: {
+            tags: { env: 'staging', team },
+            sources: ['203.0.113.0/24'],
+            weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'],
+            hours: '08:00-19:00',
+            timezone: 'America/New_York',
+          },
+          effect: 'approve',
+        };
       case 4:
-        return { name: `databases-two-approvals-${k}`, match: { vms: ['db-*', `cache-0${k % 10}??`], ports: [22, 5432], tags: { team } }, effect: 'require_approval', approvals: 2 };
+        return {
+          name: `databases-two-approvals-${k}`,
+          match: { vms: ['db-*', `cache-0${k % 10}??`], ports: [22, 5432], tags: { team } },
+          effect: 'require_approval',
+          approvals: 2,
+        };
       case 5:
-        return { name: `contractors-${k}`, match: { requesters: [`U9CONTR${k}A`, `U9CONTR${k}B`, `U9CONTR${k}C`] }, effect: 'require_approval', approvers: ['S0LEADS'] };
+        return {
+          name: `contractors-${k}`,
+          match: { requesters: [`U9CONTR${k}A`, `U9CONTR${k}B`, `U9CONTR${k}C`] },
+          effect: 'require_approval',
+          approvers: ['S0LEADS'],
+        };
       case 6:
-        return { name: `windows-weekends-${k}`, match: { vms: ['win-*'], ports: [3389, 5985], weekdays: ['sat', 'sun'], timezone: 'Asia/Tokyo', tags: { team } }, effect: 'deny' };
+        return {
+          name: `windows-weekends-${k}`,
+          match: { vms: ['win-*'], ports: [3389, 5985], weekdays: ['sat', 'sun'], timezone: 'Asia/Tokyo', tags: { team } },
+          effect: 'deny',
+        };
       case 7:
-        return { name: `${team}-owns-its-vms-${k}`, match: { tags: { team }, requesters: [`S0TEAM${k % 10}`], maxDuration: 'PT2H' }, effect: 'approve', justification: { required: true, pattern: '^[A-Z]+-\\d+' } };
+        return {
+          name: `${team}-owns-its-vms-${k}`,
+          match: { tags: { team }, requesters: [`S0TEAM${k % 10}`], maxDuration: 'PT2H' },
+          effect: 'approve',
+          justification: { required: true, pattern: '^[A-Z]+-\\d+' },
+        };
       case 8:
         return { name: `bastion-from-vpn-${k}`, match: { vms: [`bastion-0${k % 10}*`], sources: ['198.51.100.0/24', '2001:db8::/32'] }, effect: 'approve' };
       default:
-        return { name: `pci-${role}-${k}`, match: { vms: [`${role}-*`], tags: { pci: 'true' } }, effect: 'require_approval', approvals: 2, pendingTimeout: '15m' };
+        return {
+          name: `pci-${role}-${k}`,
+          match: { vms: [`${role}-*`], tags: { pci: 'true' } },
+          effect: 'require_approval',
+          approvals: 2,
+          pendingTimeout: '15m',
+        };
     }
   });
 }
@@ -156,7 +212,10 @@ export const ruleEngine: Benchmark = {
     const wall = median(wallRates);
     const cpuRate = cpuRates.every(Number.isFinite) ? median(cpuRates) : wall;
     requireSane('decisions per second', cpuRate, { min: 100 });
-    const mix = [...effects].sort((a, b) => b[1] - a[1]).map(([effect, n]) => `${effect} ${((n / cases.length) * 100).toFixed(0)}%`).join(', ');
+    const mix = [...effects]
+      .sort((a, b) => b[1] - a[1])
+      .map(([effect, n]) => `${effect} ${((n / cases.length) * 100).toFixed(0)}%`)
+      .join(', ');
     return [
       rowOf(ROW, {
         measured: `${count(cpuRate)} decisions/s per CPU-second of the one thread (median of ${rounds} rounds of ${count(perRound)})`,

@@ -80,13 +80,9 @@ try {
 
 const mode = smoke ? 'smoke (tiny sizes: shows the benchmarks work, judges no target)' : 'full';
 process.stdout.write(
-  [
-    `jit-access-bot benchmarks, ${mode}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
-    ...describeMachine(),
-    '',
-    renderTable(rows, { smoke }),
-    '',
-  ].join('\n'),
+  [`jit-access-bot benchmarks, ${mode}, ${((Date.now() - started) / 1000).toFixed(0)} s`, ...describeMachine(), '', renderTable(rows, { smoke }), ''].join(
+    '\n',
+  ),
 );
 if (keep || failed) log(`databases, policies and logs kept in ${dir}`);
 else rmSync(dir, { recursive: true, force: true });

@@ -34,23 +34,58 @@ interface Step {
 /** The five writes of one request's life, with the events and messages the workflow writes for each. */
 function lifecycle(id: string, now: number): Step[] {
   const pending: AccessRequest = {
-    id, state: 'pending', version: 1, createdAt: now, requester: `U${id.toUpperCase()}`, vm: 'web-1',
-    ports: [{ number: 22, protocol: 'TCP' }], source: '203.0.113.7/32', durationSeconds: 7200, justification: 'deploy hotfix INC-4711',
-    decision: { effect: 'require_approval', approvalsNeeded: 1, approvers: ['UAPPROVER1', 'UAPPROVER2'], matchedRule: null, reasons: ['no rule matched: one approval from the default approvers'], pendingTimeoutSeconds: 1800, denyEndsRequest: true },
-    approvals: [], target: { vmId: 'web-1', address: '10.0.0.4', backend: 'memory' },
+    id,
+    state: 'pending',
+    version: 1,
+    createdAt: now,
+    requester: `U${id.toUpperCase()}`,
+    vm: 'web-1',
+    ports: [{ number: 22, protocol: 'TCP' }],
+    source: '203.0.113.7/32',
+    durationSeconds: 7200,
+    justification: 'deploy hotfix INC-4711',
+    decision: {
+      effect: 'require_approval',
+      approvalsNeeded: 1,
+      approvers: ['UAPPROVER1', 'UAPPROVER2'],
+      matchedRule: null,
+      reasons: ['no rule matched: one approval from the default approvers'],
+      pendingTimeoutSeconds: 1800,
+      denyEndsRequest: true,
+    },
+    approvals: [],
+    target: { vmId: 'web-1', address: '10.0.0.4', backend: 'memory' },
   };
   const created = auditEvent('request.created', pending, pending.requester, now);
-  const steps: Step[] = [{
-    request: pending,
-    events: [created],
-    notifications: [{ kind: 'audit', event: created, request: pending }, { kind: 'requester_dm', event: 'request.created', request: pending }, { kind: 'approval_request', target: 'CAPPROVALS', request: pending }],
-  }];
-  const change = (from: AccessRequest, next: AccessRequest, name: AuditEvent['name'], options: { dm?: boolean; updateApproval?: boolean }, detail?: string): AccessRequest => {
+  const steps: Step[] = [
+    {
+      request: pending,
+      events: [created],
+      notifications: [
+        { kind: 'audit', event: created, request: pending },
+        { kind: 'requester_dm', event: 'request.created', request: pending },
+        { kind: 'approval_request', target: 'CAPPROVALS', request: pending },
+      ],
+    },
+  ];
+  const change = (
+    from: AccessRequest,
+    next: AccessRequest,
+    name: AuditEvent['name'],
+    options: { dm?: boolean; updateApproval?: boolean },
+    detail?: string,
+  ): AccessRequest => {
     const event = auditEvent(name, next, 'system', now, detail);
     steps.push({ request: { ...next, version: from.version + 1 }, from: from.state, events: [event], notifications: announce(event, next, options) });
     return { ...next, version: from.version + 1 };
   };
-  const approved = change(pending, { ...pending, state: 'approved', approvals: ['UAPPROVER1'], decidedBy: 'UAPPROVER1' }, 'request.approved', { dm: true, updateApproval: true }, '1 of 1');
+  const approved = change(
+    pending,
+    { ...pending, state: 'approved', approvals: ['UAPPROVER1'], decidedBy: 'UAPPROVER1' },
+    'request.approved',
+    { dm: true, updateApproval: true },
+    '1 of 1',
+  );
   const active = change(approved, { ...approved, state: 'active', startAt: now, endAt: now + 7_200_000 }, 'grant.opened', { dm: true });
   const closing = change(active, { ...active, state: 'closing', reason: 'expired' }, 'grant.closing', {}, 'expired');
   change(closing, { ...closing, state: 'closed' }, 'grant.closed', { dm: true }, 'expired');
@@ -68,7 +103,8 @@ function throughStore(file: string) {
     write(step: Step) {
       if (step.from === undefined) return void store.insertRequest(step.request, step.events, step.notifications);
       const expected = { id: step.request.id, state: step.from, version: step.request.version - 1 };
-      if (!store.transition(expected, step.request, step.events, step.notifications)) throw new Error(`transition of ${step.request.id} from ${step.from} lost`);
+      if (!store.transition(expected, step.request, step.events, step.notifications))
+        throw new Error(`transition of ${step.request.id} from ${step.from} lost`);
     },
     close: () => store.close(),
   };

@@ -3,7 +3,7 @@
 // with process.env; the end-to-end tests run it in-process with their own env.
 
 import { randomBytes } from 'node:crypto';
-import { LogLevel, type CustomRoute } from '@slack/bolt';
+import type { LogLevel, CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
 import { readPolicySource } from './config/policy-file.js';
 import { JitError } from './domain/errors.js';
@@ -176,7 +176,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     store.close();
     throw error;
   }
-  logger.info(`jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}`);
+  logger.info(
+    `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}`,
+  );
 
   let stopping: Promise<void> | undefined;
   return {

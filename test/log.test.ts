@@ -10,7 +10,8 @@ describe('logger', () => {
     logger.error(new Error('auth failed for xoxp-0000-1111 with s3cr3t-signing-value'));
     logger.warn({ headers: { authorization: 'Bearer xoxb-999-888' } });
     const all = lines.join('\n');
-    for (const secret of ['xoxb-1234-5678-abcdef', 'xapp-1-A1-99-ffff', 'xoxp-0000-1111', 's3cr3t-signing-value', 'xoxb-999-888']) expect(all).not.toContain(secret);
+    for (const secret of ['xoxb-1234-5678-abcdef', 'xapp-1-A1-99-ffff', 'xoxp-0000-1111', 's3cr3t-signing-value', 'xoxb-999-888'])
+      expect(all).not.toContain(secret);
     expect(all).toContain('[redacted]');
     expect(lines).toHaveLength(3);
   });

@@ -36,7 +36,13 @@ export function botEnv(dir: string, slack: SlackProcess, extra: Record<string, s
 }
 
 /** `backend` is built with the bot's logger, as the composition root builds the real ones. */
-export async function startInProcessBot(options: { dir: string; policy: string; slack: SlackProcess; backend: (logger: JitLogger) => TimedBackend; env?: Record<string, string> }): Promise<InProcessBot & { backend: TimedBackend }> {
+export async function startInProcessBot(options: {
+  dir: string;
+  policy: string;
+  slack: SlackProcess;
+  backend: (logger: JitLogger) => TimedBackend;
+  env?: Record<string, string>;
+}): Promise<InProcessBot & { backend: TimedBackend }> {
   mkdirSync(options.dir, { recursive: true });
   writeFileSync(join(options.dir, 'policy.yaml'), options.policy);
   const logFile = createWriteStream(join(options.dir, 'bot.log'));

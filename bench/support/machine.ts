@@ -10,7 +10,10 @@ export function describeMachine(): string[] {
   } catch {
     // not Linux: os.cpus() said what it could
   }
-  const load = os.loadavg().map((value) => value.toFixed(1)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' / ');
   return [
     `date: ${new Date().toISOString()}`,
     `CPU: ${cpu}, ${os.availableParallelism()} cores available; RAM ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB`,

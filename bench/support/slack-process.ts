@@ -18,7 +18,10 @@ const fake = await startFakeSlack();
 
 process.on('message', (message: SlackToChild) => {
   if (message.type === 'stats') {
-    const rejected = fake.rejected().slice(0, 5).map((call) => `${call.method}: ${JSON.stringify(call.response).slice(0, 300)}`);
+    const rejected = fake
+      .rejected()
+      .slice(0, 5)
+      .map((call) => `${call.method}: ${JSON.stringify(call.response).slice(0, 300)}`);
     process.send?.({ type: 'stats', seq: message.seq, calls: fake.calls.length, rejected } satisfies SlackFromChild);
   } else if (message.type === 'reset') {
     fake.reset();

@@ -23,7 +23,10 @@ export function summarise(samples: readonly number[]): Summary {
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Milliseconds with a precision that suits their size: 0.42 ms, 12.3 ms, 1.24 s, 41 s. */

@@ -27,7 +27,11 @@ export class TimedBackend implements FirewallBackend {
     await this.inner.open(grant);
     const at = epochNow();
     if (!this.opened.has(grant.requestId)) this.opened.set(grant.requestId, at);
-    this.openWaiters = this.openWaiters.filter((waiter) => (waiter.id === grant.requestId ? (waiter.resolve(at), false) : true));
+    this.openWaiters = this.openWaiters.filter((waiter) => {
+      if (waiter.id !== grant.requestId) return true;
+      waiter.resolve(at);
+      return false;
+    });
   }
 
   async close(grant: GrantSpec): Promise<void> {

@@ -28,7 +28,11 @@ export function policyExportCommand(argv: string[], io: CliIo): ExitCode {
   let text: string;
   const warnings: string[] = [];
   try {
-    text = exportPolicy({ policyPath: io.env.JIT_POLICY?.trim() || './policy.yaml', dbPath: io.env.JIT_DB?.trim() || './data/jit.db', warn: (message) => warnings.push(message) });
+    text = exportPolicy({
+      policyPath: io.env.JIT_POLICY?.trim() || './policy.yaml',
+      dbPath: io.env.JIT_DB?.trim() || './data/jit.db',
+      warn: (message) => warnings.push(message),
+    });
   } catch (error) {
     throw new SetupError(`cannot export the policy: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -72,7 +76,13 @@ function summary(policy: Policy) {
       address: vm.address ?? null,
       backend: vm.backend ?? null,
       tags: vm.tags,
-      ports: vm.ports.map((p) => ({ number: p.number, protocol: p.protocol, sources: p.anySource ? ['*'] : p.allowedSourcePrefixes, maxRequestAccessDuration: toIsoDuration(p.maxDurationSeconds), minRequestAccessDuration: toIsoDuration(p.minDurationSeconds) })),
+      ports: vm.ports.map((p) => ({
+        number: p.number,
+        protocol: p.protocol,
+        sources: p.anySource ? ['*'] : p.allowedSourcePrefixes,
+        maxRequestAccessDuration: toIsoDuration(p.maxDurationSeconds),
+        minRequestAccessDuration: toIsoDuration(p.minDurationSeconds),
+      })),
     })),
     rules: policy.rules.map((rule) => ({ name: rule.name, effect: rule.effect, when: conditions(rule), then: consequences(rule) })),
   };
@@ -82,11 +92,25 @@ function humanSummary(file: string, policy: Policy): string {
   const head = `${file} is valid: ${plural(policy.vms.length, 'VM')}, ${plural(policy.rules.length, 'rule')}; approvers ${policy.approvers.join(', ') || 'none'}; audit readers ${policy.readers?.join(', ') || 'none (JIT_READERS may add some)'}\n`;
   const vms = table(
     ['VM', 'ADDRESS', 'BACKEND', 'PORT', 'SOURCES', 'MAX', 'MIN'],
-    policy.vms.flatMap((vm) => vm.ports.map((p) => [vm.name, vm.address ?? '', vm.backend ?? '(JIT_BACKEND)', `${p.number}/${p.protocol}`, sources(p), formatDuration(p.maxDurationSeconds), formatDuration(p.minDurationSeconds)])),
+    policy.vms.flatMap((vm) =>
+      vm.ports.map((p) => [
+        vm.name,
+        vm.address ?? '',
+        vm.backend ?? '(JIT_BACKEND)',
+        `${p.number}/${p.protocol}`,
+        sources(p),
+        formatDuration(p.maxDurationSeconds),
+        formatDuration(p.minDurationSeconds),
+      ]),
+    ),
   );
-  const rules = policy.rules.length === 0
-    ? 'No rules: every request needs one approval from the approvers.\n'
-    : `Rules, first match decides (none matching: one approval from the approvers):\n${table(['RULE', 'EFFECT', 'WHEN', 'THEN'], policy.rules.map((r) => [r.name, r.effect, conditions(r).join('; ') || 'always', consequences(r).join('; ')]))}`;
+  const rules =
+    policy.rules.length === 0
+      ? 'No rules: every request needs one approval from the approvers.\n'
+      : `Rules, first match decides (none matching: one approval from the approvers):\n${table(
+          ['RULE', 'EFFECT', 'WHEN', 'THEN'],
+          policy.rules.map((r) => [r.name, r.effect, conditions(r).join('; ') || 'always', consequences(r).join('; ')]),
+        )}`;
   return `${head}\n${vms}\n${rules}`;
 }
 
@@ -95,7 +119,12 @@ function conditions(rule: Rule): string[] {
   const m = rule.match;
   const out: string[] = [];
   if (m.vms) out.push(`VM ${m.vms.join(' or ')}`);
-  if (m.tags) out.push(`tags ${Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (m.tags)
+    out.push(
+      `tags ${Object.entries(m.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   if (m.ports) out.push(`ports within ${m.ports.join(',')}`);
   if (m.requesters) out.push(`requester ${m.requesters.join(' or ')}`);
   if (m.maxDurationSeconds !== undefined) out.push(`at most ${formatDuration(m.maxDurationSeconds)}`);
@@ -111,7 +140,8 @@ function consequences(rule: Rule): string[] {
   if (rule.effect === 'break_glass') out.push(`acknowledged afterwards by ${rule.approvers?.join(', ') ?? 'the approvers'}`);
   if (rule.pendingTimeoutSeconds !== undefined) out.push(`times out after ${formatDuration(rule.pendingTimeoutSeconds)}`);
   if (rule.denyEndsRequest === false) out.push('a Deny does not end it');
-  if (rule.justification?.required || rule.justification?.pattern) out.push(`justification${rule.justification.pattern ? ` matching ${rule.justification.pattern.source}` : ' required'}`);
+  if (rule.justification?.required || rule.justification?.pattern)
+    out.push(`justification${rule.justification.pattern ? ` matching ${rule.justification.pattern.source}` : ' required'}`);
   if (rule.reason) out.push(`reason: ${rule.reason}`);
   return out;
 }

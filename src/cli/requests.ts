@@ -30,7 +30,17 @@ const time = (at: number | undefined): string => (at === undefined ? '' : new Da
 export function requestTable(requests: readonly AccessRequest[]): string {
   return table(
     ['ID', 'STATE', 'REQUESTER', 'VM', 'PORTS', 'SOURCE', 'DURATION', 'CREATED (UTC)', 'ENDS (UTC)'],
-    requests.map((r) => [r.id, r.state, r.requester, r.vm, r.ports.map((p) => `${p.number}/${p.protocol}`).join(','), r.source, formatDuration(r.durationSeconds), time(r.createdAt), time(r.endAt)]),
+    requests.map((r) => [
+      r.id,
+      r.state,
+      r.requester,
+      r.vm,
+      r.ports.map((p) => `${p.number}/${p.protocol}`).join(','),
+      r.source,
+      formatDuration(r.durationSeconds),
+      time(r.createdAt),
+      time(r.endAt),
+    ]),
   );
 }
 
@@ -52,7 +62,8 @@ function outcomeLine(r: AccessRequest): string {
 function idOf(args: Args, usage: string): string {
   const typed = args.positionals[0] ?? '';
   const id = normaliseRequestId(typed);
-  if (!id) throw new UsageError(`${typed ? `${typed.slice(0, 40)} is not a request ID (six characters such as k7m2qp)` : 'missing the request ID'}; usage: ${usage}`);
+  if (!id)
+    throw new UsageError(`${typed ? `${typed.slice(0, 40)} is not a request ID (six characters such as k7m2qp)` : 'missing the request ID'}; usage: ${usage}`);
   return id;
 }
 
@@ -116,7 +127,10 @@ export async function revokeCommand(core: () => Promise<CliCore>, argv: string[]
   const request = await workflow.revoke(id, user);
   if (args.json) printJson(io, { request });
   else {
-    const line = request.state === 'closed' ? `#${id} is revoked: access is closed` : `#${id} is revoked; the firewall has not confirmed the close yet, and the bot's sweep retries it until it does`;
+    const line =
+      request.state === 'closed'
+        ? `#${id} is revoked: access is closed`
+        : `#${id} is revoked; the firewall has not confirmed the close yet, and the bot's sweep retries it until it does`;
     io.stdout(`${line}\n${requestTable([request])}`);
   }
   return EXIT.ok;

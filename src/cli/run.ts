@@ -64,7 +64,10 @@ async function dispatch(command: string, rest: string[], io: CliIo, core: () => 
     case 'sweep':
       return sweepCommand(core, rest, io);
     case 'audit':
-      return subcommand('audit', rest, { export: (args) => auditExportCommand(store, args, io, Date.now()), verify: (args) => auditVerifyCommand(store, args, io) });
+      return subcommand('audit', rest, {
+        export: (args) => auditExportCommand(store, args, io, Date.now()),
+        verify: (args) => auditVerifyCommand(store, args, io),
+      });
     case 'policy':
       return subcommand('policy', rest, { check: (args) => policyCheckCommand(args, io), export: (args) => policyExportCommand(args, io) });
     case 'help':

@@ -13,6 +13,9 @@ export async function sweepCommand(core: () => Promise<CliCore>, argv: string[],
   const { workflow } = await core();
   const report = await workflow.sweep();
   if (args.json) printJson(io, report);
-  else io.stdout(`sweep done: ${report.closed} closed, ${report.stillClosing} still closing, ${report.timedOut} timed out, ${report.reminded} reminded, ${report.resumed} resumed\n`);
+  else
+    io.stdout(
+      `sweep done: ${report.closed} closed, ${report.stillClosing} still closing, ${report.timedOut} timed out, ${report.reminded} reminded, ${report.resumed} resumed\n`,
+    );
   return report.stillClosing > 0 ? EXIT.failed : EXIT.ok;
 }

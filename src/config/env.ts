@@ -45,11 +45,12 @@ const schema = z.object({
     .trim()
     .min(8, 'looks too short: copy the Signing Secret from your Slack app’s Basic Information page'),
   SLACK_APP_TOKEN: optional(
-    z.string().trim().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp- (Basic Information → App-Level Tokens), or unset for HTTP mode'),
+    z
+      .string()
+      .trim()
+      .regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp- (Basic Information → App-Level Tokens), or unset for HTTP mode'),
   ),
-  SLACK_API_URL: optional(url('https://slack.com/api/')).transform((value) =>
-    value === undefined ? undefined : value.endsWith('/') ? value : `${value}/`,
-  ),
+  SLACK_API_URL: optional(url('https://slack.com/api/')).transform((value) => (value === undefined ? undefined : value.endsWith('/') ? value : `${value}/`)),
   PORT: z
     .string()
     .trim()
@@ -63,7 +64,10 @@ const schema = z.object({
       return port;
     }),
   JIT_LISTEN_HOST: optional(
-    z.string().trim().regex(/^[A-Za-z0-9.:-]+$/, 'must be an interface address such as 127.0.0.1 or ::, or unset for all interfaces'),
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.:-]+$/, 'must be an interface address such as 127.0.0.1 or ::, or unset for all interfaces'),
   ),
   JIT_PUBLIC_URL: optional(url('https://jit.example.com')).transform((value) => value?.replace(/\/+$/, '')),
   JIT_TRUSTED_PROXIES: optional(z.string()).transform((value, ctx) => {
@@ -84,7 +88,10 @@ const schema = z.object({
     const ids = (value ?? '').split(/[\s,]+/).filter(Boolean);
     const bad = ids.find((id) => !PRINCIPAL_ID.test(id));
     if (bad !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `must list Slack user IDs (U…, W…) or user-group IDs (S…), comma-separated: \`${bad.slice(0, 40)}\` is neither` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must list Slack user IDs (U…, W…) or user-group IDs (S…), comma-separated: \`${bad.slice(0, 40)}\` is neither`,
+      });
       return z.NEVER;
     }
     return ids;
@@ -94,14 +101,15 @@ const schema = z.object({
     .string({ error: 'is required: set it to the ID of the audit channel (channel details → About, e.g. C0123456789) and invite the bot there' })
     .trim()
     .regex(channelId, 'must be a Slack channel ID such as C0123456789 (channel details → About), not a #name'),
-  JIT_APPROVAL_CHANNEL: optional(
-    z.string().trim().regex(channelId, 'must be a Slack channel ID such as C0123456789, or unset to DM each approver'),
-  ),
+  JIT_APPROVAL_CHANNEL: optional(z.string().trim().regex(channelId, 'must be a Slack channel ID such as C0123456789, or unset to DM each approver')),
   JIT_ADMINS: optional(z.string()).transform((value, ctx) => {
     const ids = (value ?? '').split(/[\s,]+/).filter(Boolean);
     const bad = ids.find((id) => !/^[UW][A-Z0-9]{2,}$/.test(id));
     if (bad !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `must list Slack member IDs (U… or W…), comma-separated: \`${bad.slice(0, 40)}\` is not one (profile → ⋮ → Copy member ID); user groups go in the policy's admins` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must list Slack member IDs (U… or W…), comma-separated: \`${bad.slice(0, 40)}\` is not one (profile → ⋮ → Copy member ID); user groups go in the policy's admins`,
+      });
       return z.NEVER;
     }
     return [...new Set(ids)];
@@ -112,7 +120,9 @@ const schema = z.object({
     .default('memory')
     .refine((value) => /^[a-z][a-z0-9-]{0,31}$/.test(value), { message: 'must be a backend name such as memory' }),
   AZURE_ARM_ENDPOINT: optional(url('https://management.azure.com')),
-  JIT_AZURE_NSG_SCOPE: z.enum(['nic', 'subnet'], { error: 'must be nic (the NSG on the VM’s network interface) or subnet (the NSG on its subnet)' }).default('nic'),
+  JIT_AZURE_NSG_SCOPE: z
+    .enum(['nic', 'subnet'], { error: 'must be nic (the NSG on the VM’s network interface) or subnet (the NSG on its subnet)' })
+    .default('nic'),
   JIT_NFT_COMMAND: z
     .string()
     .trim()
@@ -138,9 +148,7 @@ const schema = z.object({
     .default('* * * * *')
     .refine((value) => cron.validate(value), { message: 'must be a cron expression such as "* * * * *" (every minute)' }),
   // Test-only (src/workflow/crash-points.ts): a misspelt point would silently never fire, so it stops the start instead.
-  JIT_CRASH_AT: optional(
-    z.enum(CRASH_POINTS, { error: `must be unset in production; tests set it to one of ${CRASH_POINTS.join(', ')}` }),
-  ),
+  JIT_CRASH_AT: optional(z.enum(CRASH_POINTS, { error: `must be unset in production; tests set it to one of ${CRASH_POINTS.join(', ')}` })),
 });
 
 export type Config = z.output<typeof schema>;

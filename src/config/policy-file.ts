@@ -8,9 +8,7 @@ import { parsePolicy, type PolicyProblem, type PolicyResult } from '../domain/po
 import type { Policy } from '../domain/types.js';
 
 /** A valid policy file: its text and form (the export writes the same form back), its document and its policy. */
-export type PolicySource =
-  | { ok: true; text: string; format: PolicyFormat; document: unknown; policy: Policy }
-  | { ok: false; problems: PolicyProblem[] };
+export type PolicySource = { ok: true; text: string; format: PolicyFormat; document: unknown; policy: Policy } | { ok: false; problems: PolicyProblem[] };
 
 export function loadPolicyFile(path: string): PolicyResult {
   const source = readPolicySource(path);
@@ -46,9 +44,14 @@ function unreadable(path: string, error: unknown): PolicyProblem {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const fix = 'set JIT_POLICY to the path of a readable YAML or JSON policy file';
   const reason =
-    code === 'ENOENT' ? 'no such file' :
-    code === 'EACCES' || code === 'EPERM' ? 'permission denied (check who the bot runs as and the file\'s permissions)' :
-    code === 'EISDIR' ? 'it is a directory, not a file' :
-    error instanceof Error ? error.message : String(error);
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? "permission denied (check who the bot runs as and the file's permissions)"
+        : code === 'EISDIR'
+          ? 'it is a directory, not a file'
+          : error instanceof Error
+            ? error.message
+            : String(error);
   return { path: '(file)', message: `cannot read ${path}: ${reason}; ${fix}` };
 }

@@ -26,7 +26,10 @@ export function validateBatchDraft(input: DraftInput, policy: Policy): BatchDraf
     if (!problems.some((p) => p.field === field && p.message === message)) problems.push({ field, message });
   };
 
-  const names = input.vm.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = input.vm
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   if (names.length === 0) add('vm', 'Choose at least one VM, such as web-1, or web-1,db-1 for several.');
   if (names.length > MAX_BATCH_VMS) add('vm', `${names.length} VMs is too many for one request: ask for at most ${MAX_BATCH_VMS} at a time.`);
   const vms: VmPolicy[] = [];

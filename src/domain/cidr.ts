@@ -34,10 +34,11 @@ export function parseCidr(input: string): CidrResult {
 
 function parseUncached(input: string): CidrResult {
   const text = input.trim();
-  const bad = (why: string): CidrResult => Object.freeze({
-    ok: false,
-    error: `\`${text.slice(0, MAX_INPUT)}\` ${why}: expected an IPv4 or IPv6 address or CIDR such as 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32`,
-  });
+  const bad = (why: string): CidrResult =>
+    Object.freeze({
+      ok: false,
+      error: `\`${text.slice(0, MAX_INPUT)}\` ${why}: expected an IPv4 or IPv6 address or CIDR such as 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32`,
+    });
   if (text.length === 0) return bad('is empty');
   if (text.length > MAX_INPUT) return bad('is too long');
   if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(text)) return bad('is not an address');

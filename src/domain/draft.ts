@@ -150,9 +150,12 @@ function checkSource(typed: string, ports: readonly PortPolicy[], vm: VmPolicy |
     if (port.anySource || port.allowedSourcePrefixes.some((prefix) => contains(prefix, parsed.cidr))) continue;
     allowed = false;
     // An explicit 0.0.0.0/0 or ::/0 is the "any" ask in CIDR form, so it gets the same explanation.
-    add('source', isWholeFamily(parsed.cidr)
-      ? `Port ${port.number}${where} does not allow any source: give the address you will connect from, inside ${listPrefixes(port)}.`
-      : `${parsed.cidr.text} is outside what port ${port.number}${where} allows (${listPrefixes(port)}): connect from an address inside it.`);
+    add(
+      'source',
+      isWholeFamily(parsed.cidr)
+        ? `Port ${port.number}${where} does not allow any source: give the address you will connect from, inside ${listPrefixes(port)}.`
+        : `${parsed.cidr.text} is outside what port ${port.number}${where} allows (${listPrefixes(port)}): connect from an address inside it.`,
+    );
   }
   return allowed ? parsed.cidr.text : undefined;
 }

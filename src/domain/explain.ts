@@ -32,8 +32,7 @@ function decisionLine(decision: Decision): string {
     case 'require_approval': {
       const needs = `Decision: needs ${plural(decision.approvalsNeeded, 'approval')} from ${orList(decision.approvers)} (${which})`;
       // The generated reasons only repeat what the line already says.
-      const generated =
-        decision.matchedRule === null || reasons === requireApprovalReason(decision.matchedRule, decision.approvalsNeeded);
+      const generated = decision.matchedRule === null || reasons === requireApprovalReason(decision.matchedRule, decision.approvalsNeeded);
       return generated ? needs : `${needs}: ${reasons}`;
     }
   }

@@ -75,7 +75,10 @@ export function extensionApprovalDecision(decision: Decision, pastMax: string | 
  * when the policy no longer offers one of them (a grant the policy dropped is
  * not extended; it runs out as granted).
  */
-export function grantMaxSeconds(request: Pick<AccessRequest, 'vm' | 'ports'>, vm: VmPolicy | undefined): { ok: true; seconds: number } | { ok: false; reason: string } {
+export function grantMaxSeconds(
+  request: Pick<AccessRequest, 'vm' | 'ports'>,
+  vm: VmPolicy | undefined,
+): { ok: true; seconds: number } | { ok: false; reason: string } {
   if (!vm) return { ok: false, reason: `VM ${request.vm} is no longer in the policy` };
   let tightest: PortPolicy | undefined;
   for (const wanted of request.ports) {

@@ -140,7 +140,12 @@ function statsByVm(requests: readonly AccessRequest[], now: number): Map<string,
       entry.lastAccess = { at: request.startAt, user: request.requester };
     }
     if (request.state === 'active') {
-      entry.activeGrants.push({ id: request.id, requester: request.requester, ports: request.ports, ...(request.endAt === undefined ? {} : { endAt: request.endAt }) });
+      entry.activeGrants.push({
+        id: request.id,
+        requester: request.requester,
+        ports: request.ports,
+        ...(request.endAt === undefined ? {} : { endAt: request.endAt }),
+      });
     }
   }
   for (const entry of stats.values()) entry.activeGrants.sort((a, b) => (a.endAt ?? Infinity) - (b.endAt ?? Infinity));

@@ -26,7 +26,8 @@ export function compilePattern(source: string): PatternResult {
   if (hasNestedRepeat(source)) {
     return {
       ok: false,
-      error: 'the pattern repeats a group that itself repeats, such as (a+)+, which can take for ever to fail on some text: drop the outer repeat, such as ^[A-Z]+-\\d+$',
+      error:
+        'the pattern repeats a group that itself repeats, such as (a+)+, which can take for ever to fail on some text: drop the outer repeat, such as ^[A-Z]+-\\d+$',
     };
   }
   return { ok: true, pattern };

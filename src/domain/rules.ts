@@ -161,10 +161,7 @@ export function requireApprovalReason(ruleName: string, approvalsNeeded: number)
 function failClosedWithoutApprovers(decision: Decision): Decision {
   if (decision.effect !== 'require_approval' || decision.approvers.length > 0) return decision;
   const where = decision.matchedRule === null ? 'no rule matched' : `rule ${decision.matchedRule} requires approval`;
-  const fix =
-    decision.matchedRule === null
-      ? 'add `approvers` to the policy'
-      : `add \`approvers\` to the policy or to rule ${decision.matchedRule}`;
+  const fix = decision.matchedRule === null ? 'add `approvers` to the policy' : `add \`approvers\` to the policy or to rule ${decision.matchedRule}`;
   const { pendingTimeoutSeconds: _timeout, denyEndsRequest: _denyEnds, ...rest } = decision;
   return {
     ...rest,

@@ -23,7 +23,10 @@ export function parseHours(text: string): HoursResult {
   const [, fromH = '', fromM = '', toH = '', toM = ''] = match;
   const from = minutesOf(fromH, fromM, false);
   const to = minutesOf(toH, toM, true);
-  for (const [value, h, m] of [[from, fromH, fromM], [to, toH, toM]] as const) {
+  for (const [value, h, m] of [
+    [from, fromH, fromM],
+    [to, toH, toM],
+  ] as const) {
     if (value === undefined) {
       return { ok: false, error: `\`${shown}\` has an impossible time ${h}:${m}: use 00:00 to 23:59 (24:00 only as the end)` };
     }

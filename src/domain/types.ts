@@ -108,16 +108,7 @@ export interface Decision {
   denyEndsRequest?: boolean;
 }
 
-export type RequestState =
-  | 'pending'
-  | 'approved'
-  | 'active'
-  | 'closing'
-  | 'closed'
-  | 'denied'
-  | 'cancelled'
-  | 'timed_out'
-  | 'failed';
+export type RequestState = 'pending' | 'approved' | 'active' | 'closing' | 'closed' | 'denied' | 'cancelled' | 'timed_out' | 'failed';
 
 export interface RequestedPort {
   number: number;
@@ -240,12 +231,7 @@ export type AuditEventName =
  * longer validates against the policy file and is not applied. They share the
  * audit log's hash chain with request events.
  */
-export type SystemEventName =
-  | 'drift.orphan_closed'
-  | 'drift.orphan_close_failed'
-  | 'policy.vm_enabled'
-  | 'policy.vm_changed'
-  | 'policy.overlay_not_applied';
+export type SystemEventName = 'drift.orphan_closed' | 'drift.orphan_close_failed' | 'policy.vm_enabled' | 'policy.vm_changed' | 'policy.overlay_not_applied';
 
 export interface SystemEvent {
   name: SystemEventName;

@@ -39,6 +39,9 @@ function createBackend(name: string, config: BackendConfig, logger: Logger): Fir
         ...(config.AZURE_ARM_ENDPOINT ? { endpoint: config.AZURE_ARM_ENDPOINT } : {}),
       });
     default:
-      throw new JitError('jit_config_invalid', `backend \`${name}\` does not exist: use one of ${BACKEND_KINDS.join(', ')} (JIT_BACKEND, or a VM's \`backend\` in JIT_POLICY)`);
+      throw new JitError(
+        'jit_config_invalid',
+        `backend \`${name}\` does not exist: use one of ${BACKEND_KINDS.join(', ')} (JIT_BACKEND, or a VM's \`backend\` in JIT_POLICY)`,
+      );
   }
 }

@@ -91,7 +91,9 @@ export class OncePoster {
       }
       return undefined;
     } catch (error) {
-      this.logger.warn(`outbox row ${this.journal.rowId} step ${step}: could not look for an interrupted post (${slackError(error) ?? String(error)}); posting again`);
+      this.logger.warn(
+        `outbox row ${this.journal.rowId} step ${step}: could not look for an interrupted post (${slackError(error) ?? String(error)}); posting again`,
+      );
       return undefined;
     }
   }

@@ -26,11 +26,13 @@ export type JitCommand =
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
-const USAGE_REQUEST = '`/jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…]`, e.g. `/jit request web-1 22 203.0.113.7 2h deploy hotfix` (several VMs: `web-1,db-1 22,5432`), or `/jit request` alone for a form';
+const USAGE_REQUEST =
+  '`/jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…]`, e.g. `/jit request web-1 22 203.0.113.7 2h deploy hotfix` (several VMs: `web-1,db-1 22,5432`), or `/jit request` alone for a form';
 
 export function parseJitCommand(text: string): JitCommand {
   // A repeated `text` form field arrives as an array, whatever Bolt's types say.
-  if (typeof text !== 'string') return { kind: 'invalid', message: 'That command arrived malformed (its text is not one piece of text), so nothing was done. Type it again.' };
+  if (typeof text !== 'string')
+    return { kind: 'invalid', message: 'That command arrived malformed (its text is not one piece of text), so nothing was done. Type it again.' };
   if (text.length > MAX_COMMAND_TEXT) {
     return { kind: 'invalid', message: `That command is ${text.length} characters long; the limit is ${MAX_COMMAND_TEXT}. Shorten the justification.` };
   }
@@ -50,7 +52,11 @@ export function parseJitCommand(text: string): JitCommand {
       return args.length === 0 ? { kind: 'breakglass' } : { kind: 'invalid', message: '`/jit breakglass` takes no arguments.' };
     case 'explain': {
       if (args.length !== 4) {
-        return { kind: 'invalid', message: 'Usage: `/jit explain <vm> <ports> <source> <duration>`, e.g. `/jit explain web-1 22 203.0.113.7 2h`: shows which rule would decide, without requesting anything.' };
+        return {
+          kind: 'invalid',
+          message:
+            'Usage: `/jit explain <vm> <ports> <source> <duration>`, e.g. `/jit explain web-1 22 203.0.113.7 2h`: shows which rule would decide, without requesting anything.',
+        };
       }
       const [vm, ports, source, duration] = args as [string, string, string, string];
       return { kind: 'explain', vm, ports, source, duration };
@@ -73,15 +79,20 @@ export function parseJitCommand(text: string): JitCommand {
 }
 
 function idCommand(kind: 'cancel' | 'revoke', args: string[]): JitCommand {
-  if (args.length !== 1) return { kind: 'invalid', message: `Usage: \`/jit ${kind} <id>\`, with the request ID from \`/jit list\` (six characters, like \`k7m2qp\`).` };
+  if (args.length !== 1)
+    return { kind: 'invalid', message: `Usage: \`/jit ${kind} <id>\`, with the request ID from \`/jit list\` (six characters, like \`k7m2qp\`).` };
   const id = normaliseRequestId(args[0] ?? '');
-  if (!id) return { kind: 'invalid', message: `\`${(args[0] ?? '').slice(0, 40)}\` is not a request ID: IDs are six characters like \`k7m2qp\` (see \`/jit list\`).` };
+  if (!id)
+    return { kind: 'invalid', message: `\`${(args[0] ?? '').slice(0, 40)}\` is not a request ID: IDs are six characters like \`k7m2qp\` (see \`/jit list\`).` };
   return { kind, id };
 }
 
 function extendCommand(args: string[]): JitCommand {
   if (args.length < 1 || args.length > 2) {
-    return { kind: 'invalid', message: 'Usage: `/jit extend <id> [duration]`, e.g. `/jit extend k7m2qp 30m`; without a duration, as long again as first granted.' };
+    return {
+      kind: 'invalid',
+      message: 'Usage: `/jit extend <id> [duration]`, e.g. `/jit extend k7m2qp 30m`; without a duration, as long again as first granted.',
+    };
   }
   const [typed = '', duration] = args;
   const id = normaliseRequestId(typed);
@@ -93,12 +104,16 @@ function vmsCommand(args: string[]): JitCommand {
   if (args.length === 0) return { kind: 'vms' };
   const [filter = ''] = args;
   if (args.length > 1 || !/^[A-Za-z0-9._*?-]{1,64}$/.test(filter)) {
-    return { kind: 'invalid', message: 'Usage: `/jit vms [name or glob]`, e.g. `/jit vms` for every VM or `/jit vms web-*` for those whose name starts with web-.' };
+    return {
+      kind: 'invalid',
+      message: 'Usage: `/jit vms [name or glob]`, e.g. `/jit vms` for every VM or `/jit vms web-*` for those whose name starts with web-.',
+    };
   }
   return { kind: 'vms', filter };
 }
 
-const USAGE_ENABLE = 'Usage: `/jit enable <vm> [linux|windows] [address]`, e.g. `/jit enable web-3` or `/jit enable web-3 windows`; an address only for a VM no backend lists (`/jit enable build-2 linux 10.0.0.7`). Admins only.';
+const USAGE_ENABLE =
+  'Usage: `/jit enable <vm> [linux|windows] [address]`, e.g. `/jit enable web-3` or `/jit enable web-3 windows`; an address only for a VM no backend lists (`/jit enable build-2 linux 10.0.0.7`). Admins only.';
 
 function enableCommand(args: string[]): JitCommand {
   const [vm, ...rest] = args;

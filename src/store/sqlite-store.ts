@@ -85,17 +85,15 @@ export class SqliteStore implements Store {
     this.insertManyTx = db.transaction((items: NewRequest[]) =>
       items.map(({ request, events, notifications }) => insertOne(request, events, notifications)),
     ).immediate;
-    this.transitionTx = db.transaction(
-      (expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
-        // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
-        const row = toColumns({ ...next, version: expected.version + 1 });
-        const swap = { ...row, expected_state: expected.state, expected_version: expected.version };
-        // Lost the race: return before writing anything, so nothing is announced twice.
-        if (this.sql.transition.run(swap).changes !== 1) return undefined;
-        this.writeSideEffects(events, notes);
-        return parseRequest(row);
-      },
-    ).immediate;
+    this.transitionTx = db.transaction((expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
+      // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
+      const row = toColumns({ ...next, version: expected.version + 1 });
+      const swap = { ...row, expected_state: expected.state, expected_version: expected.version };
+      // Lost the race: return before writing anything, so nothing is announced twice.
+      if (this.sql.transition.run(swap).changes !== 1) return undefined;
+      this.writeSideEffects(events, notes);
+      return parseRequest(row);
+    }).immediate;
     this.systemEventTx = db.transaction((event: SystemEvent, notes: Notification[]) => {
       this.writeSideEffects([{ ...event, requestId: null }], notes);
     }).immediate;
@@ -126,12 +124,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  transition(
-    expected: Expected,
-    next: AccessRequest,
-    events: AuditEvent[],
-    notifications: Notification[],
-  ): AccessRequest | undefined {
+  transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest | undefined {
     if (next.id !== expected.id) {
       throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
     }
@@ -173,18 +166,19 @@ export class SqliteStore implements Store {
   }
 
   systemEvents(): SystemEvent[] {
-    return this.guard('read system events', () =>
-      this.sql.systemEvents.all().map(({ detail, ...event }) => ({ ...event, detail: detail ?? '' })),
-    );
+    return this.guard('read system events', () => this.sql.systemEvents.all().map(({ detail, ...event }) => ({ ...event, detail: detail ?? '' })));
   }
 
   auditEventsSince(at: number): Array<AuditEvent | SystemEvent> {
     return this.guard('read audit events', () =>
-      this.sql.eventsSince.all(at).map(({ detail, requestId, ...event }) => ({
-        ...event,
-        ...(requestId === null ? {} : { requestId }),
-        ...(detail === null ? {} : { detail }),
-      }) as AuditEvent | SystemEvent),
+      this.sql.eventsSince.all(at).map(
+        ({ detail, requestId, ...event }) =>
+          ({
+            ...event,
+            ...(requestId === null ? {} : { requestId }),
+            ...(detail === null ? {} : { detail }),
+          }) as AuditEvent | SystemEvent,
+      ),
     );
   }
 
@@ -227,9 +221,7 @@ export class SqliteStore implements Store {
   }
 
   outboxPosts(rowId: number): PostRecord[] {
-    return this.guard('read outbox posts', () =>
-      this.sql.postsOf.all(rowId).map(({ ts, ...post }) => (ts === null ? post : { ...post, ts })),
-    );
+    return this.guard('read outbox posts', () => this.sql.postsOf.all(rowId).map(({ ts, ...post }) => (ts === null ? post : { ...post, ts })));
   }
 
   claimPost(rowId: number, step: string, channel: string, at: number): void {
@@ -289,9 +281,7 @@ export class SqliteStore implements Store {
     const key = `${where} ORDER BY ${order}`;
     let statement = this.listCache.get(key);
     if (statement === undefined) {
-      statement = this.db.prepare<unknown[], DataRow>(
-        `SELECT data FROM requests ${where === '' ? '' : `WHERE ${where}`} ORDER BY ${order}`,
-      );
+      statement = this.db.prepare<unknown[], DataRow>(`SELECT data FROM requests ${where === '' ? '' : `WHERE ${where}`} ORDER BY ${order}`);
       this.listCache.set(key, statement);
     }
     return statement;

@@ -53,9 +53,7 @@ export function prepareStatements(db: Database) {
        ORDER BY end_at, id`,
     ),
     // requestId NULL: an event of the bot itself (drift).
-    insertEvent: db.prepare<[EventRow]>(
-      'INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (@requestId, @name, @actor, @at, @detail)',
-    ),
+    insertEvent: db.prepare<[EventRow]>('INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (@requestId, @name, @actor, @at, @detail)'),
     // The chain: the last row's hash, and sealing a new row with its link and hash.
     chainHead: db.prepare<[], { hash: string | null }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
     sealEvent: db.prepare<[string, string, number | bigint]>('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?'),
@@ -75,9 +73,7 @@ export function prepareStatements(db: Database) {
               last_error AS lastError
          FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`,
     ),
-    markDelivered: db.prepare<[{ id: number; now: number }]>(
-      'UPDATE outbox SET delivered_at = @now WHERE id = @id AND delivered_at IS NULL',
-    ),
+    markDelivered: db.prepare<[{ id: number; now: number }]>('UPDATE outbox SET delivered_at = @now WHERE id = @id AND delivered_at IS NULL'),
     markRetry: db.prepare<[{ id: number; error: string; next: number }]>(
       `UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next
         WHERE id = @id AND delivered_at IS NULL`,
@@ -98,12 +94,8 @@ export function prepareStatements(db: Database) {
       `INSERT INTO outbox_posts (outbox_id, step, channel, claimed_at, ts) VALUES (@id, @step, @channel, @at, @ts)
        ON CONFLICT (outbox_id, step) DO UPDATE SET channel = excluded.channel, ts = excluded.ts`,
     ),
-    postsOf: db.prepare<[number], PostDbRow>(
-      'SELECT step, channel, claimed_at AS claimedAt, ts FROM outbox_posts WHERE outbox_id = ? ORDER BY rowid',
-    ),
-    refsOf: db.prepare<[string], MessageRef>(
-      'SELECT request_id AS requestId, role, channel, ts FROM message_refs WHERE request_id = ? ORDER BY rowid',
-    ),
+    postsOf: db.prepare<[number], PostDbRow>('SELECT step, channel, claimed_at AS claimedAt, ts FROM outbox_posts WHERE outbox_id = ? ORDER BY rowid'),
+    refsOf: db.prepare<[string], MessageRef>('SELECT request_id AS requestId, role, channel, ts FROM message_refs WHERE request_id = ? ORDER BY rowid'),
     ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
     // DO NOTHING: a used nonce is an expected outcome (a second click), not an error.
     insertSourceLink: db.prepare<[{ nonce: string; user: string; address: string; at: number }]>(

@@ -60,7 +60,10 @@ export class AccessWorkflow {
     const allowed = this.requestLimiter.check(input.requester, now);
     if (!allowed.ok) {
       const seconds = Math.ceil(allowed.retryAfterMs / 1000);
-      throw new JitError('jit_rate_limited', `You have made ${REQUEST_RATE_LIMIT.max} requests in the last minute, the most allowed. Try again in ${seconds} s.`);
+      throw new JitError(
+        'jit_rate_limited',
+        `You have made ${REQUEST_RATE_LIMIT.max} requests in the last minute, the most allowed. Try again in ${seconds} s.`,
+      );
     }
     const result = await (isBatchInput(input.vm) ? createBatch(this.ctx, input) : createRequest(this.ctx, input));
     if (result.ok) this.requestLimiter.record(input.requester, now);

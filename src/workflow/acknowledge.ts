@@ -10,7 +10,8 @@ import { expectedOf } from './grant.js';
 export function acknowledge(ctx: WorkflowContext, id: string, user: string): Promise<AccessRequest> {
   return ctx.lock.run(id, async () => {
     const current = load(ctx, id);
-    if (current.decision.effect !== 'break_glass') throw new JitError('jit_wrong_state', `Request #${id} was not a break-glass grant; there is nothing to acknowledge.`);
+    if (current.decision.effect !== 'break_glass')
+      throw new JitError('jit_wrong_state', `Request #${id} was not a break-glass grant; there is nothing to acknowledge.`);
     if (current.acknowledgedBy) throw new JitError('jit_wrong_state', `Break-glass grant #${id} was already acknowledged by <@${current.acknowledgedBy}>.`);
     if (current.requester === user) throw new JitError('jit_not_allowed', `You cannot review your own break-glass grant #${id}: another approver must.`);
     const groups = await approverGroupsOf(ctx, user, current);

@@ -28,15 +28,11 @@ export interface EnableInput {
   address?: string;
 }
 
-export type EnableResult =
-  | { ok: true; vm: VmPolicy; os: OsKind; osFrom: 'asked' | 'backend' | 'default'; backend: string }
-  | { ok: false; message: string };
+export type EnableResult = { ok: true; vm: VmPolicy; os: OsKind; osFrom: 'asked' | 'backend' | 'default'; backend: string } | { ok: false; message: string };
 
 export type EditForm = { ok: true; vm: VmPolicy; text: string; backend: string } | { ok: false; message: string };
 
-export type EditResult =
-  | { ok: true; before: VmPolicy; after: VmPolicy; change: string; openGrants: AccessRequest[] }
-  | { ok: false; problems: string[] };
+export type EditResult = { ok: true; before: VmPolicy; after: VmPolicy; change: string; openGrants: AccessRequest[] } | { ok: false; problems: string[] };
 
 export class AdminWorkflow {
   constructor(
@@ -75,7 +71,10 @@ export class AdminWorkflow {
     if (!vm) return { ok: false, message: notConfigured(name.trim()) };
     const text = formatPortLines(vm.ports);
     if (vm.ports.length > MAX_PORT_LINES || text.length > MAX_PORT_TEXT) {
-      return { ok: false, message: `${vm.name} has more ports than the form can hold (${MAX_PORT_LINES} lines, ${MAX_PORT_TEXT} characters): change it in the policy file.` };
+      return {
+        ok: false,
+        message: `${vm.name} has more ports than the form can hold (${MAX_PORT_LINES} lines, ${MAX_PORT_TEXT} characters): change it in the policy file.`,
+      };
     }
     return { ok: true, vm, text, backend: vm.backend ?? this.ctx.backends.forVm({ name: vm.name }).name };
   }
@@ -131,7 +130,10 @@ export class AdminWorkflow {
   }
 
   /** The VM to enable: one a backend lists (by short name or id), or, with an address, one on the default backend. */
-  private async locate(wanted: string, address: string | undefined): Promise<{ ok: true; raw: Record<string, unknown>; seen?: NotConfiguredVm } | { ok: false; message: string }> {
+  private async locate(
+    wanted: string,
+    address: string | undefined,
+  ): Promise<{ ok: true; raw: Record<string, unknown>; seen?: NotConfiguredVm } | { ok: false; message: string }> {
     const inventory = await readInventory(this.ctx);
     const key = wanted.toLowerCase();
     const matches = (vm: { id: string; name: string }) => vm.name.toLowerCase() === key || vm.id.toLowerCase() === key;

@@ -86,7 +86,8 @@ async function insertWithFreshIds(ctx: WorkflowContext, planned: Planned[], now:
       return ctx.store.insertRequests(items);
     } catch (error) {
       const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
-      if (!duplicate || attempt >= ID_ATTEMPTS) throw error instanceof JitError ? error : new JitError('jit_store_failed', 'could not store the request', { cause: error });
+      if (!duplicate || attempt >= ID_ATTEMPTS)
+        throw error instanceof JitError ? error : new JitError('jit_store_failed', 'could not store the request', { cause: error });
     }
   }
 }

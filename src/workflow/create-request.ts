@@ -167,7 +167,8 @@ export async function insertWithFreshId(
       return ctx.store.insertRequest(request, events, notifications);
     } catch (error) {
       const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
-      if (!duplicate || attempt >= ID_ATTEMPTS) throw error instanceof JitError ? error : new JitError('jit_store_failed', 'could not store the request', { cause: error });
+      if (!duplicate || attempt >= ID_ATTEMPTS)
+        throw error instanceof JitError ? error : new JitError('jit_store_failed', 'could not store the request', { cause: error });
     }
   }
 }

@@ -18,12 +18,12 @@ export type DecideResult =
    * The click changed the request: `approved` when the quorum is complete,
    * `denial_added` when a Deny was recorded but the request is still pending.
    */
-  | {
-      outcome: 'approval_added' | 'approved' | 'denied' | 'denial_added';
-      request: AccessRequest;
-      /** A click on a batch: what it did to each member it changed (`request` is then the leader). */
-      members?: DecideResult[];
-    };
+  {
+    outcome: 'approval_added' | 'approved' | 'denied' | 'denial_added';
+    request: AccessRequest;
+    /** A click on a batch: what it did to each member it changed (`request` is then the leader). */
+    members?: DecideResult[];
+  };
 
 export async function approve(ctx: WorkflowContext, id: string, user: string): Promise<DecideResult> {
   const decided = await ctx.lock.run(id, async () => {
@@ -39,10 +39,14 @@ export async function approve(ctx: WorkflowContext, id: string, user: string): P
     const now = ctx.clock.now();
     const approvals = [...current.approvals, user];
     const complete = approvalComplete({ ...current, approvals });
-    const next: AccessRequest = complete
-      ? { ...current, approvals, state: 'approved', decidedBy: user }
-      : { ...current, approvals };
-    const event = auditEvent(complete ? 'request.approved' : 'request.approval_added', next, user, now, `${approvals.length} of ${current.decision.approvalsNeeded}`);
+    const next: AccessRequest = complete ? { ...current, approvals, state: 'approved', decidedBy: user } : { ...current, approvals };
+    const event = auditEvent(
+      complete ? 'request.approved' : 'request.approval_added',
+      next,
+      user,
+      now,
+      `${approvals.length} of ${current.decision.approvalsNeeded}`,
+    );
     if (complete) crashPoint('approving-before-commit');
     const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
@@ -128,6 +132,9 @@ export function load(ctx: WorkflowContext, id: string): AccessRequest {
 }
 
 function refusal(request: AccessRequest, why: string): JitError {
-  const state = request.state === 'pending' ? why : `it is already ${request.state.replace('_', ' ')}${request.decidedBy && request.decidedBy !== 'system' ? ` (by <@${request.decidedBy}>)` : ''}`;
+  const state =
+    request.state === 'pending'
+      ? why
+      : `it is already ${request.state.replace('_', ' ')}${request.decidedBy && request.decidedBy !== 'system' ? ` (by <@${request.decidedBy}>)` : ''}`;
   return new JitError(request.state === 'pending' ? 'jit_not_approver' : 'jit_wrong_state', `Request #${request.id} was not changed: ${state}.`);
 }

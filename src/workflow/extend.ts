@@ -50,14 +50,20 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
       throw new JitError('jit_not_allowed', `Only the requester can extend request #${id}.`);
     }
     if (current.state !== 'active' || current.startAt === undefined || current.endAt === undefined) {
-      throw new JitError('jit_wrong_state', `Request #${id} is ${current.state.replace('_', ' ')}, not open: only open access can be extended. Request again with \`/jit request\`.`);
+      throw new JitError(
+        'jit_wrong_state',
+        `Request #${id} is ${current.state.replace('_', ' ')}, not open: only open access can be extended. Request again with \`/jit request\`.`,
+      );
     }
     const now = ctx.clock.now();
     if (current.endAt <= now) {
       throw new JitError('jit_wrong_state', `Request #${id} has reached its end time and is closing. Request again with \`/jit request\`.`);
     }
     if (options.expectedEndAt !== undefined && options.expectedEndAt !== current.endAt) {
-      throw new JitError('jit_wrong_state', `Request #${id} was already extended: it is open until ${utc(current.endAt)}. Use the newest message to extend it again.`);
+      throw new JitError(
+        'jit_wrong_state',
+        `Request #${id} was already extended: it is open until ${utc(current.endAt)}. Use the newest message to extend it again.`,
+      );
     }
     const waiting = openExtensionOf(ctx, id);
     if (waiting) {
@@ -69,9 +75,18 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
 
     const requestedSeconds = parseRequested(options.duration);
     const policy = ctx.policy();
-    const max = grantMaxSeconds(current, policy.vms.find((vm) => vm.name === current.vm));
+    const max = grantMaxSeconds(
+      current,
+      policy.vms.find((vm) => vm.name === current.vm),
+    );
     if (!max.ok) throw refused(id, max.reason);
-    const plan = planExtension({ startAt: current.startAt, endAt: current.endAt, durationSeconds: current.durationSeconds, maxSeconds: max.seconds, requestedSeconds });
+    const plan = planExtension({
+      startAt: current.startAt,
+      endAt: current.endAt,
+      durationSeconds: current.durationSeconds,
+      maxSeconds: max.seconds,
+      requestedSeconds,
+    });
 
     const decision = await judge(ctx, policy, current, plan.totalSeconds, now);
     const verdict = refusalOf(decision, plan.totalSeconds);
@@ -89,7 +104,11 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
     } catch (error) {
       // The details are for the log; the requester learns what still holds.
       ctx.logger.error(`request ${id}: extending the grant failed:`, error);
-      throw new JitError('jit_backend_failed', `The firewall could not extend request #${id}; access still ends at ${utc(current.endAt)}. Try again, or tell the bot's admins if it keeps failing.`, { cause: error });
+      throw new JitError(
+        'jit_backend_failed',
+        `The firewall could not extend request #${id}; access still ends at ${utc(current.endAt)}. Try again, or tell the bot's admins if it keeps failing.`,
+        { cause: error },
+      );
     }
 
     const next: AccessRequest = { ...current, endAt: plan.endAt, extensions: (current.extensions ?? 0) + 1 };

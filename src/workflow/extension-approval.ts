@@ -40,7 +40,9 @@ export async function requestExtension(
   const extra = { extends: original.id, extensionTotalSeconds: plan.totalSeconds };
   const extension = await insertWithFreshId(ctx, draft, eligible, original.target, ctx.clock.now(), extra);
   ctx.listener.notified?.();
-  ctx.logger.info(`request ${extension.id}: extension of ${original.id} by ${formatDuration(plan.addedSeconds)} waits for approval (${eligible.matchedRule ?? 'default'})`);
+  ctx.logger.info(
+    `request ${extension.id}: extension of ${original.id} by ${formatDuration(plan.addedSeconds)} waits for approval (${eligible.matchedRule ?? 'default'})`,
+  );
   return { ok: true, extension };
 }
 

@@ -55,7 +55,10 @@ export class LivePolicy {
   private current: Composed;
 
   /** Composes the file with the stored overlay; backends are told by protect() once they run. */
-  constructor(private readonly deps: LivePolicyDeps, file: PolicyFile) {
+  constructor(
+    private readonly deps: LivePolicyDeps,
+    file: PolicyFile,
+  ) {
     this.file = file;
     this.current = this.compose(file, deps.store.overlayVms());
     this.report(this.current);
@@ -140,7 +143,10 @@ export class LivePolicy {
   private report(composed: Composed): void {
     const { store, logger, clock } = this.deps;
     for (const entry of composed.redundant) {
-      if (store.retireOverlayVm(entry.name)) logger.info(`policy overlay: the policy file now says the same as the Slack edit of ${entry.name}; that overlay entry is retired and the file rules it again`);
+      if (store.retireOverlayVm(entry.name))
+        logger.info(
+          `policy overlay: the policy file now says the same as the Slack edit of ${entry.name}; that overlay entry is retired and the file rules it again`,
+        );
     }
     for (const { entry, problems } of composed.rejected) {
       const detail = notAppliedDetail(entry, problems);
@@ -167,7 +173,10 @@ function backendProblem(backends: BackendRegistry, vm: VmPolicy): string | undef
 
 /** Names the VM, what is wrong, what happens meanwhile, and the two ways out. */
 export function notAppliedDetail(entry: OverlayVm, problems: readonly PolicyProblem[]): string {
-  const why = problems.slice(0, 5).map((problem) => (problem.path === '(vm)' ? problem.message : `${problem.path}: ${problem.message}`)).join('; ');
+  const why = problems
+    .slice(0, 5)
+    .map((problem) => (problem.path === '(vm)' ? problem.message : `${problem.path}: ${problem.message}`))
+    .join('; ');
   const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
   return (
     `the Slack edit of ${entry.name} (by ${entry.updatedBy}, ${formatUtc(entry.updatedAt)}) no longer validates against the policy file and is NOT applied: ${why}${more}. ` +

@@ -149,8 +149,11 @@ async function closeOrphan(
 async function closeVanished(ctx: WorkflowContext, backend: FirewallBackend, id: string): Promise<boolean> {
   return ctx.lock.run(id, async () => {
     const current = ctx.store.getRequest(id);
-    if (!current || current.state !== 'active' || current.endAt === undefined || current.endAt <= ctx.clock.now() + VANISH_GRACE_MS) return false;
-    const missing = missingPorts(current, (await backend.list()).filter((rule) => rule.requestId === id));
+    if (current?.state !== 'active' || current.endAt === undefined || current.endAt <= ctx.clock.now() + VANISH_GRACE_MS) return false;
+    const missing = missingPorts(
+      current,
+      (await backend.list()).filter((rule) => rule.requestId === id),
+    );
     if (missing.length === 0) return false;
     const detail = `${missing.join(', ')} no longer open on backend ${backend.name} before the end`;
     const closing = beginClose(ctx, current, 'system', 'vanished', detail);

@@ -112,7 +112,7 @@ function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
   return ctx.lock.run(id, async () => {
     const current = ctx.store.getRequest(id);
     const now = ctx.clock.now();
-    if (!current || current.state !== 'pending' || pendingDeadline(ctx, current) > now) return false;
+    if (current?.state !== 'pending' || pendingDeadline(ctx, current) > now) return false;
     const next: AccessRequest = { ...current, state: 'timed_out', decidedBy: 'system', reason: 'no decision in time' };
     const event = auditEvent('request.timed_out', next, 'system', now);
     const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));

@@ -12,7 +12,8 @@ import type { SystemEvent } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const POLICY = '# reviewed in git\napprovers: [UAPPROVER1]\nvirtualMachines:\n  - {id: web-1, address: 10.0.0.4, ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H}]}\n';
+const POLICY =
+  '# reviewed in git\napprovers: [UAPPROVER1]\nvirtualMachines:\n  - {id: web-1, address: 10.0.0.4, ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H}]}\n';
 let dir: string;
 
 beforeEach(() => {
@@ -32,7 +33,16 @@ function run(args: string[] = [], policy = join(dir, 'policy.yaml')) {
 function enable(name: string): void {
   const store = SqliteStore.open(join(dir, 'jit.db'));
   const event: SystemEvent = { name: 'policy.vm_enabled', actor: 'UADMIN', at: 0, detail: `enabled JIT on ${name}` };
-  store.saveOverlayVm({ name, vm: { id: name, ports: [{ number: 3389, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] }, updatedBy: 'UADMIN', updatedAt: 0 }, event, []);
+  store.saveOverlayVm(
+    {
+      name,
+      vm: { id: name, ports: [{ number: 3389, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] },
+      updatedBy: 'UADMIN',
+      updatedAt: 0,
+    },
+    event,
+    [],
+  );
   store.close();
 }
 
@@ -54,7 +64,12 @@ describe('policy-export', () => {
 
   it('out_writesTheFile_andAJsonPolicyStaysJson', () => {
     const json = join(dir, 'policy.json');
-    writeFileSync(json, JSON.stringify({ virtualMachines: [{ id: 'web-1', ports: [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] }] }));
+    writeFileSync(
+      json,
+      JSON.stringify({
+        virtualMachines: [{ id: 'web-1', ports: [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] }],
+      }),
+    );
     enable('web-3');
     const result = run(['--out', join(dir, 'merged.json')], json);
     expect(result.status).toBe(0);

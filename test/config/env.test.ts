@@ -62,10 +62,16 @@ describe('loadConfig', () => {
     [{ JIT_NFT_COMMAND: 'nft; rm -rf /' }, /^JIT_NFT_COMMAND must be a command such as `nft`/],
     [{ JIT_NFT_TABLE: 'My Table' }, /^JIT_NFT_TABLE must be an nftables table name/],
     [{ JIT_PUBLIC_URL: 'jit.example.com' }, /^JIT_PUBLIC_URL must be an http\(s\) URL/],
-    [{ JIT_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.0/33' }, /^JIT_TRUSTED_PROXIES must list the CIDRs of your reverse proxies, comma-separated: `10.0.0.0\/33` has an impossible prefix/],
+    [
+      { JIT_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.0/33' },
+      /^JIT_TRUSTED_PROXIES must list the CIDRs of your reverse proxies, comma-separated: `10.0.0.0\/33` has an impossible prefix/,
+    ],
     [{ JIT_LOG_LEVEL: 'loud' }, /^JIT_LOG_LEVEL must be one of debug, info, warn, error/],
     [{ JIT_SWEEP_SCHEDULE: 'every minute' }, /^JIT_SWEEP_SCHEDULE must be a cron expression/],
-    [{ JIT_CRASH_AT: 'approved-before-opne' }, /^JIT_CRASH_AT must be unset in production; tests set it to one of approving-before-commit, approved-before-open, /],
+    [
+      { JIT_CRASH_AT: 'approved-before-opne' },
+      /^JIT_CRASH_AT must be unset in production; tests set it to one of approving-before-commit, approved-before-open, /,
+    ],
   ])('loadConfig_badValue_namesTheVariable %j', (override, message) => {
     const env: Record<string, string | undefined> = { ...base, ...override };
     const result = loadConfig(env);

@@ -22,7 +22,12 @@ describe('loadPolicyFile reads each format', () => {
 
 describe('loadPolicyFile reports what is wrong with the file', () => {
   const rows: [behaviour: string, file: string, path: string, message: string][] = [
-    ['missingFile_namesItAndSaysWhatToDo', 'does-not-exist.yaml', '(file)', `cannot read ${at('does-not-exist.yaml')}: no such file; set JIT_POLICY to the path of a readable YAML or JSON policy file`],
+    [
+      'missingFile_namesItAndSaysWhatToDo',
+      'does-not-exist.yaml',
+      '(file)',
+      `cannot read ${at('does-not-exist.yaml')}: no such file; set JIT_POLICY to the path of a readable YAML or JSON policy file`,
+    ],
     ['directory_isNotAFile', '', '(file)', 'it is a directory, not a file'],
     ['jsonSyntaxError_usesTheJsonParser', 'broken-syntax.json', '(file)', 'invalid JSON at line 3, column 34'],
     ['yamlSyntaxError_usesTheYamlParser', 'broken-syntax.yaml', '(file)', 'invalid YAML at line'],

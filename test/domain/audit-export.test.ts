@@ -5,7 +5,16 @@ import { makeEvent, makeRequest } from '../store/fixtures.js';
 import { csvObjects } from '../support/csv.js';
 
 const web = makeRequest({ id: 'abc234', vm: 'web-01', state: 'closed', approvals: ['U0APPROVE1', 'U0APPROVE2'] });
-const db = makeRequest({ id: 'def567', vm: 'db-01', ports: [{ number: 5432, protocol: 'TCP' }], state: 'denied', approvals: [], startAt: undefined, endAt: undefined, justification: '=1+1' });
+const db = makeRequest({
+  id: 'def567',
+  vm: 'db-01',
+  ports: [{ number: 5432, protocol: 'TCP' }],
+  state: 'denied',
+  approvals: [],
+  startAt: undefined,
+  endAt: undefined,
+  justification: '=1+1',
+});
 const requests = new Map<string, AccessRequest>([web, db].map((r) => [r.id, r]));
 const lookup = (id: string) => requests.get(id);
 
@@ -36,7 +45,17 @@ describe('auditRows', () => {
       actor: 'U0REQUEST',
       justification: web.justification,
     });
-    expect(rows[1]).toMatchObject({ request: 'def567', port: '5432', protocol: 'TCP', start: '', end: '', status: 'denied', reason: 'not during the freeze, sorry', actor: 'U0APPROVE1', approver: '' });
+    expect(rows[1]).toMatchObject({
+      request: 'def567',
+      port: '5432',
+      protocol: 'TCP',
+      start: '',
+      end: '',
+      status: 'denied',
+      reason: 'not during the freeze, sorry',
+      actor: 'U0APPROVE1',
+      approver: '',
+    });
   });
 
   it('eventWithoutARequest_keepsItsOwnColumnsAndLeavesTheRequestsEmpty', () => {

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseCidr, type Cidr } from '../../src/domain/cidr.js';
 import { callerAddress } from '../../src/domain/caller-address.js';
 
-const cidrs = (...texts: string[]): Cidr[] => texts.map((t) => {
-  const parsed = parseCidr(t);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.cidr;
-});
+const cidrs = (...texts: string[]): Cidr[] =>
+  texts.map((t) => {
+    const parsed = parseCidr(t);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.cidr;
+  });
 
 describe('callerAddress', () => {
   it.each([

@@ -17,7 +17,12 @@ describe('csvField (RFC 4180 quoting)', () => {
   });
 
   it('records_endWithCrlf_theLastOneToo', () => {
-    expect(toCsv([['a', 'b'], ['c', 'd']])).toBe('a,b\r\nc,d\r\n');
+    expect(
+      toCsv([
+        ['a', 'b'],
+        ['c', 'd'],
+      ]),
+    ).toBe('a,b\r\nc,d\r\n');
     expect(toCsv([])).toBe('');
   });
 });
@@ -50,10 +55,7 @@ describe('formula injection', () => {
 
 describe('round trip', () => {
   // Any text, with the characters that matter over-represented.
-  const cell = fc.oneof(
-    fc.string({ unit: 'binary' }),
-    fc.string({ unit: fc.constantFrom('"', ',', '\r', '\n', '=', '+', '-', '@', '\t', "'", 'a', ' ') }),
-  );
+  const cell = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('"', ',', '\r', '\n', '=', '+', '-', '@', '\t', "'", 'a', ' ') }));
 
   it('parsedBackByAnIndependentReader_givesTheNeutralisedCells', () => {
     fc.assert(

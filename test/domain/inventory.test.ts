@@ -7,7 +7,14 @@ const NOW = T0 + 30 * 24 * 3600_000;
 const HOUR = 3600_000;
 
 function input(overrides: Partial<InventoryInput> = {}): InventoryInput {
-  return { vms: [vm('web-1'), vm('db-1', { backend: 'nftables' })], backendOf: (v) => v.backend ?? 'memory', requests: [], sightings: [], now: NOW, ...overrides };
+  return {
+    vms: [vm('web-1'), vm('db-1', { backend: 'nftables' })],
+    backendOf: (v) => v.backend ?? 'memory',
+    requests: [],
+    sightings: [],
+    now: NOW,
+    ...overrides,
+  };
 }
 
 const granted = (overrides: Partial<AccessRequest>): AccessRequest =>
@@ -105,7 +112,14 @@ describe('buildInventory', () => {
 describe('filterInventory', () => {
   it('filterInventory_keepsOnlyMatchingNames_inEveryGroup_andKeepsFailures', () => {
     const sightings: Sighting[] = [
-      { backend: 'memory', ok: true, vms: [{ id: 'web-9', name: 'web-9', support: 'supported' }, { id: 'db-9', name: 'db-9', support: 'unsupported', reason: 'x' }] },
+      {
+        backend: 'memory',
+        ok: true,
+        vms: [
+          { id: 'web-9', name: 'web-9', support: 'supported' },
+          { id: 'db-9', name: 'db-9', support: 'unsupported', reason: 'x' },
+        ],
+      },
       { backend: 'broken', ok: false, error: 'down' },
     ];
     const filtered = filterInventory(buildInventory(input({ sightings })), 'WEB-*');

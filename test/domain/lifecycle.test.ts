@@ -1,25 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import {
-  OPEN_STATES,
-  TERMINAL_STATES,
-  assertTransition,
-  canTransition,
-  isTerminal,
-} from '../../src/domain/lifecycle.js';
+import { OPEN_STATES, TERMINAL_STATES, assertTransition, canTransition, isTerminal } from '../../src/domain/lifecycle.js';
 import { isJitError } from '../../src/domain/errors.js';
 import type { RequestState } from '../../src/domain/types.js';
 
-const ALL_STATES: RequestState[] = [
-  'pending',
-  'approved',
-  'active',
-  'closing',
-  'closed',
-  'denied',
-  'cancelled',
-  'timed_out',
-  'failed',
-];
+const ALL_STATES: RequestState[] = ['pending', 'approved', 'active', 'closing', 'closed', 'denied', 'cancelled', 'timed_out', 'failed'];
 
 const ALLOWED: [RequestState, RequestState, string][] = [
   ['pending', 'approved', 'enough approvals arrived'],

@@ -44,7 +44,11 @@ describe('renderPolicy', () => {
     expect(out).toContain('ports: [{number: 5432, protocol: TCP, allowedSourceAddressPrefixes: [10.8.0.0/16], maxRequestAccessDuration: PT1H}]');
     const reread = parsePolicy(out, 'yaml');
     expect(reread).toEqual({ ok: true, policy: composed.policy });
-    expect(reread.ok && reread.policy.vms.map((vm) => `${vm.name}:${vm.ports.map((p) => p.number).join(',')}`)).toEqual(['web-1:22,8080', 'db-1:5432', 'web-3:22']);
+    expect(reread.ok && reread.policy.vms.map((vm) => `${vm.name}:${vm.ports.map((p) => p.number).join(',')}`)).toEqual([
+      'web-1:22,8080',
+      'db-1:5432',
+      'web-3:22',
+    ]);
   });
 
   it('noOverlay_isTheFileByteForByte', () => {

@@ -10,7 +10,13 @@ import { parsePolicyDocument } from '../../src/domain/policy/parse.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url)), 'utf8'));
 
-const port = (over: Record<string, unknown> = {}) => ({ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H', ...over });
+const port = (over: Record<string, unknown> = {}) => ({
+  number: 22,
+  protocol: 'TCP',
+  allowedSourceAddressPrefix: '*',
+  maxRequestAccessDuration: 'PT3H',
+  ...over,
+});
 const entry = (name: string, vm: Record<string, unknown>): OverlayVm => ({ name, vm, updatedBy: 'UADMIN', updatedAt: 1_800_000_000_000 });
 const native = () => ({
   approvers: ['UAPPROVER1'],

@@ -67,7 +67,11 @@ describe('parsePolicy reads the new rule fields', () => {
     ['pendingTimeoutAtBothLimits_isAccepted', quorum({ pendingTimeout: '7d' }), { pendingTimeoutSeconds: 604_800 }],
     ['pendingTimeoutOneMinute_isAccepted', quorum({ pendingTimeout: '1m' }), { pendingTimeoutSeconds: 60 }],
     ['denyEndsRequestTrue_isKept', quorum({ denyEndsRequest: true }), { denyEndsRequest: true }],
-    ['justificationPatternOnly_isRequiredByDefault', rule({ justification: { pattern: 'OPS-\\d+' } }), { justification: { required: true, pattern: /OPS-\d+/ } }],
+    [
+      'justificationPatternOnly_isRequiredByDefault',
+      rule({ justification: { pattern: 'OPS-\\d+' } }),
+      { justification: { required: true, pattern: /OPS-\d+/ } },
+    ],
     ['breakGlassUsingRootApprovers_isAccepted', glass(), { effect: 'break_glass', match: { requesters: ['S0ONCALL'] } }],
   ];
   it.each(accepted)('%s', (_behaviour, input, expected) => {
@@ -82,48 +86,158 @@ describe('parsePolicy reads the new rule fields', () => {
 describe('parsePolicy reports problems of the new rule fields at their paths', () => {
   const rows: [behaviour: string, document: unknown, expected: [path: string, message: string][]][] = [
     // Time windows
-    ['hoursImpossibleTime_isRefused', policy([rule({ match: { hours: '25:00-26:00' } })]), [['rules[0].match.hours', '`25:00-26:00` has an impossible time 25:00: use 00:00 to 23:59']]],
-    ['hoursNotARange_isRefused', policy([rule({ match: { hours: '9 to 5' } })]), [['rules[0].match.hours', '`9 to 5` is not a time range: write from-to in 24-hour time, such as 09:00-18:00']]],
+    [
+      'hoursImpossibleTime_isRefused',
+      policy([rule({ match: { hours: '25:00-26:00' } })]),
+      [['rules[0].match.hours', '`25:00-26:00` has an impossible time 25:00: use 00:00 to 23:59']],
+    ],
+    [
+      'hoursNotARange_isRefused',
+      policy([rule({ match: { hours: '9 to 5' } })]),
+      [['rules[0].match.hours', '`9 to 5` is not a time range: write from-to in 24-hour time, such as 09:00-18:00']],
+    ],
     ['hoursNumber_isRefused', policy([rule({ match: { hours: 900 } })]), [['rules[0].match.hours', 'expected a time range such as 09:00-18:00, got 900']]],
     ['hoursEmptyWindow_isRefused', policy([rule({ match: { hours: '08:00-08:00' } })]), [['rules[0].match.hours', 'starts and ends at the same time']]],
-    ['weekdayUnknown_pointsAtTheEntry', policy([rule({ match: { weekdays: ['mon', 'funday'] } })]), [['rules[0].match.weekdays[1]', 'expected a three-letter weekday (mon, tue, wed, thu, fri, sat, sun), got `funday`']]],
+    [
+      'weekdayUnknown_pointsAtTheEntry',
+      policy([rule({ match: { weekdays: ['mon', 'funday'] } })]),
+      [['rules[0].match.weekdays[1]', 'expected a three-letter weekday (mon, tue, wed, thu, fri, sat, sun), got `funday`']],
+    ],
     ['weekdayFullName_suggestsTheShortOne', policy([rule({ match: { weekdays: ['Monday'] } })]), [['rules[0].match.weekdays[0]', 'got `Monday`: write mon']]],
     ['weekdaysEmpty_matchesNothing', policy([rule({ match: { weekdays: [] } })]), [['rules[0].match.weekdays', 'an empty list matches nothing']]],
-    ['weekdaysNotAList_isRefused', policy([rule({ match: { weekdays: 'mon-fri' } })]), [['rules[0].match.weekdays', 'expected a list of three-letter weekdays']]],
-    ['timezoneUnknown_isRefused', policy([rule({ match: { hours: '09:00-17:00', timezone: 'Europe/Pariss' } })]), [['rules[0].match.timezone', '`Europe/Pariss` is not an IANA time zone: use a name such as Europe/Paris']]],
-    ['timezoneAlone_changesNothing', policy([rule({ match: { timezone: 'Europe/Paris' } })]), [['rules[0].match.timezone', 'a time zone alone changes nothing: add hours or weekdays']]],
-    ['matchUnknownKey_listsTheNewKeys', policy([rule({ match: { weekday: ['mon'] } })]), [['rules[0].match.weekday', 'unknown key (did you mean `weekdays`?): allowed keys are vms, tags, ports, requesters, maxDuration, sources, hours, weekdays, timezone']]],
+    [
+      'weekdaysNotAList_isRefused',
+      policy([rule({ match: { weekdays: 'mon-fri' } })]),
+      [['rules[0].match.weekdays', 'expected a list of three-letter weekdays']],
+    ],
+    [
+      'timezoneUnknown_isRefused',
+      policy([rule({ match: { hours: '09:00-17:00', timezone: 'Europe/Pariss' } })]),
+      [['rules[0].match.timezone', '`Europe/Pariss` is not an IANA time zone: use a name such as Europe/Paris']],
+    ],
+    [
+      'timezoneAlone_changesNothing',
+      policy([rule({ match: { timezone: 'Europe/Paris' } })]),
+      [['rules[0].match.timezone', 'a time zone alone changes nothing: add hours or weekdays']],
+    ],
+    [
+      'matchUnknownKey_listsTheNewKeys',
+      policy([rule({ match: { weekday: ['mon'] } })]),
+      [
+        [
+          'rules[0].match.weekday',
+          'unknown key (did you mean `weekdays`?): allowed keys are vms, tags, ports, requesters, maxDuration, sources, hours, weekdays, timezone',
+        ],
+      ],
+    ],
     // Justification
-    ['patternInvalid_isRefused', policy([rule({ justification: { pattern: '^[A-Z+' } })]), [['rules[0].justification.pattern', 'not a valid regular expression: /^[A-Z+/: Unterminated character class']]],
-    ['patternNestedRepeat_isRefusedAsDangerous', policy([rule({ justification: { pattern: '^(a+)+$' } })]), [['rules[0].justification.pattern', 'the pattern repeats a group that itself repeats, such as (a+)+']]],
-    ['patternTooLong_isRefused', policy([rule({ justification: { pattern: 'a'.repeat(201) } })]), [['rules[0].justification.pattern', 'the pattern is 201 characters long: shorten it to 200 or fewer']]],
+    [
+      'patternInvalid_isRefused',
+      policy([rule({ justification: { pattern: '^[A-Z+' } })]),
+      [['rules[0].justification.pattern', 'not a valid regular expression: /^[A-Z+/: Unterminated character class']],
+    ],
+    [
+      'patternNestedRepeat_isRefusedAsDangerous',
+      policy([rule({ justification: { pattern: '^(a+)+$' } })]),
+      [['rules[0].justification.pattern', 'the pattern repeats a group that itself repeats, such as (a+)+']],
+    ],
+    [
+      'patternTooLong_isRefused',
+      policy([rule({ justification: { pattern: 'a'.repeat(201) } })]),
+      [['rules[0].justification.pattern', 'the pattern is 201 characters long: shorten it to 200 or fewer']],
+    ],
     ['patternEmpty_isRefused', policy([rule({ justification: { pattern: '' } })]), [['rules[0].justification.pattern', 'the pattern is empty']]],
-    ['justificationRequiredNotBoolean_isRefused', policy([rule({ justification: { required: 'yes' } })]), [['rules[0].justification.required', 'expected true or false, got `yes`']]],
-    ['justificationUnknownKey_isRefused', policy([rule({ justification: { regex: 'x' } })]), [['rules[0].justification.regex', 'unknown key: allowed keys are required, pattern, hint']]],
+    [
+      'justificationRequiredNotBoolean_isRefused',
+      policy([rule({ justification: { required: 'yes' } })]),
+      [['rules[0].justification.required', 'expected true or false, got `yes`']],
+    ],
+    [
+      'justificationUnknownKey_isRefused',
+      policy([rule({ justification: { regex: 'x' } })]),
+      [['rules[0].justification.regex', 'unknown key: allowed keys are required, pattern, hint']],
+    ],
     ['justificationNotAnObject_isRefused', policy([rule({ justification: true })]), [['rules[0].justification', 'expected a justification object such as']]],
-    ['justificationOnADenyRule_isRefused', policy([rule({ effect: 'deny', justification: { required: true } })]), [['rules[0].justification', "only approve, require_approval and break_glass rules use justification, and this rule's effect is deny: remove justification"]]],
+    [
+      'justificationOnADenyRule_isRefused',
+      policy([rule({ effect: 'deny', justification: { required: true } })]),
+      [
+        [
+          'rules[0].justification',
+          "only approve, require_approval and break_glass rules use justification, and this rule's effect is deny: remove justification",
+        ],
+      ],
+    ],
     // Pending timeout and deny behaviour
-    ['pendingTimeoutTooShort_isRefused', policy([quorum({ pendingTimeout: '30s' })]), [['rules[0].pendingTimeout', '30s is shorter than 1m: a request waits for approvals from 1m to 7d']]],
+    [
+      'pendingTimeoutTooShort_isRefused',
+      policy([quorum({ pendingTimeout: '30s' })]),
+      [['rules[0].pendingTimeout', '30s is shorter than 1m: a request waits for approvals from 1m to 7d']],
+    ],
     ['pendingTimeoutTooLong_isRefused', policy([quorum({ pendingTimeout: '8d' })]), [['rules[0].pendingTimeout', '8d is longer than 7d']]],
     ['pendingTimeoutGarbage_isRefused', policy([quorum({ pendingTimeout: 'soon' })]), [['rules[0].pendingTimeout', '`soon` is not a duration']]],
-    ['pendingTimeoutOnAnApproveRule_isRefused', policy([rule({ pendingTimeout: '30m' })]), [['rules[0].pendingTimeout', "only a require_approval rule uses pendingTimeout, and this rule's effect is approve: remove pendingTimeout, or set effect: require_approval"]]],
+    [
+      'pendingTimeoutOnAnApproveRule_isRefused',
+      policy([rule({ pendingTimeout: '30m' })]),
+      [
+        [
+          'rules[0].pendingTimeout',
+          "only a require_approval rule uses pendingTimeout, and this rule's effect is approve: remove pendingTimeout, or set effect: require_approval",
+        ],
+      ],
+    ],
     ['denyEndsRequestNotBoolean_isRefused', policy([quorum({ denyEndsRequest: 'no' })]), [['rules[0].denyEndsRequest', 'expected true or false, got `no`']]],
-    ['denyEndsRequestOnADenyRule_isRefused', policy([rule({ effect: 'deny', denyEndsRequest: false })]), [['rules[0].denyEndsRequest', "only a require_approval rule uses denyEndsRequest, and this rule's effect is deny"]]],
+    [
+      'denyEndsRequestOnADenyRule_isRefused',
+      policy([rule({ effect: 'deny', denyEndsRequest: false })]),
+      [['rules[0].denyEndsRequest', "only a require_approval rule uses denyEndsRequest, and this rule's effect is deny"]],
+    ],
     // break_glass
-    ['approvalsOnBreakGlass_isRefused', policy([glass({ approvals: 2 })]), [['rules[0].approvals', "only a require_approval rule uses approvals, and this rule's effect is break_glass"]]],
-    ['denyEndsRequestOnBreakGlass_isRefused', policy([glass({ denyEndsRequest: false })]), [['rules[0].denyEndsRequest', "only a require_approval rule uses denyEndsRequest, and this rule's effect is break_glass"]]],
-    ['breakGlassWithoutRequesters_mustNameWhoMayUseIt', policy([rule({ effect: 'break_glass' })]), [['rules[0].match.requesters', 'missing: a break_glass rule must name who may break glass']]],
-    ['breakGlassJustificationNotRequired_isRefused', policy([glass({ justification: { required: false } })]), [['rules[0].justification.required', 'a break_glass rule always requires a justification: remove `required: false`']]],
-    ['breakGlassWithNobodyToAcknowledge_isRefused', policy([glass()], []), [['rules[0].approvers', 'missing: nobody would acknowledge this break-glass access: add approvers to the rule or to the policy']]],
-    ['unknownEffect_listsBreakGlass', policy([rule({ effect: 'breakglass' })]), [['rules[0].effect', 'expected approve, deny, require_approval or break_glass, got `breakglass`']]],
+    [
+      'approvalsOnBreakGlass_isRefused',
+      policy([glass({ approvals: 2 })]),
+      [['rules[0].approvals', "only a require_approval rule uses approvals, and this rule's effect is break_glass"]],
+    ],
+    [
+      'denyEndsRequestOnBreakGlass_isRefused',
+      policy([glass({ denyEndsRequest: false })]),
+      [['rules[0].denyEndsRequest', "only a require_approval rule uses denyEndsRequest, and this rule's effect is break_glass"]],
+    ],
+    [
+      'breakGlassWithoutRequesters_mustNameWhoMayUseIt',
+      policy([rule({ effect: 'break_glass' })]),
+      [['rules[0].match.requesters', 'missing: a break_glass rule must name who may break glass']],
+    ],
+    [
+      'breakGlassJustificationNotRequired_isRefused',
+      policy([glass({ justification: { required: false } })]),
+      [['rules[0].justification.required', 'a break_glass rule always requires a justification: remove `required: false`']],
+    ],
+    [
+      'breakGlassWithNobodyToAcknowledge_isRefused',
+      policy([glass()], []),
+      [['rules[0].approvers', 'missing: nobody would acknowledge this break-glass access: add approvers to the rule or to the policy']],
+    ],
+    [
+      'unknownEffect_listsBreakGlass',
+      policy([rule({ effect: 'breakglass' })]),
+      [['rules[0].effect', 'expected approve, deny, require_approval or break_glass, got `breakglass`']],
+    ],
     // Every problem at once.
-    ['severalBadFields_areAllReportedInOrder', policy([rule({ match: { hours: '25:00-26:00', weekdays: ['xyz'], timezone: 'Nowhere/Land' }, justification: { pattern: '(' } }), quorum({ name: 'q', pendingTimeout: '0m' })]), [
-      ['rules[0].justification.pattern', 'not a valid regular expression'],
-      ['rules[0].match.hours', 'impossible time 25:00'],
-      ['rules[0].match.timezone', 'is not an IANA time zone'],
-      ['rules[0].match.weekdays[0]', 'got `xyz`'],
-      ['rules[1].pendingTimeout', '`0m` is zero'],
-    ]],
+    [
+      'severalBadFields_areAllReportedInOrder',
+      policy([
+        rule({ match: { hours: '25:00-26:00', weekdays: ['xyz'], timezone: 'Nowhere/Land' }, justification: { pattern: '(' } }),
+        quorum({ name: 'q', pendingTimeout: '0m' }),
+      ]),
+      [
+        ['rules[0].justification.pattern', 'not a valid regular expression'],
+        ['rules[0].match.hours', 'impossible time 25:00'],
+        ['rules[0].match.timezone', 'is not an IANA time zone'],
+        ['rules[0].match.weekdays[0]', 'got `xyz`'],
+        ['rules[1].pendingTimeout', '`0m` is zero'],
+      ],
+    ],
   ];
   it.each(rows)('%s', (_behaviour, document, expected) => {
     const problems = problemsOf(document);

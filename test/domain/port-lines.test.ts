@@ -18,7 +18,14 @@ describe('formatPortLines and parsePortLines', () => {
   it('roundTrip_keepsEveryPortField', () => {
     const ports: PortPolicy[] = [
       { number: 22, protocol: 'TCP', anySource: true, allowedSourcePrefixes: [], maxDurationSeconds: 10_800, minDurationSeconds: 1 },
-      { number: 3389, protocol: 'TCP', anySource: false, allowedSourcePrefixes: ['203.0.113.0/24', '198.51.100.0/24'], maxDurationSeconds: 3600, minDurationSeconds: 300 },
+      {
+        number: 3389,
+        protocol: 'TCP',
+        anySource: false,
+        allowedSourcePrefixes: ['203.0.113.0/24', '198.51.100.0/24'],
+        maxDurationSeconds: 3600,
+        minDurationSeconds: 300,
+      },
       { number: 53, protocol: '*', anySource: false, allowedSourcePrefixes: ['2001:db8::/32'], maxDurationSeconds: 90 * 60, minDurationSeconds: 1 },
     ];
     const text = formatPortLines(ports);
@@ -29,13 +36,23 @@ describe('formatPortLines and parsePortLines', () => {
   it('friendlyForms_humanDurations_anyAndSpacedLists_areAccepted', () => {
     expect(portsOf('  8080 tcp any 2h\n\n# a comment\n3389 TCP 203.0.113.0/24, 198.51.100.7 45m min=5m')).toEqual([
       { number: 8080, protocol: 'TCP', anySource: true, allowedSourcePrefixes: [], maxDurationSeconds: 7200, minDurationSeconds: 1 },
-      { number: 3389, protocol: 'TCP', anySource: false, allowedSourcePrefixes: ['203.0.113.0/24', '198.51.100.7/32'], maxDurationSeconds: 2700, minDurationSeconds: 300 },
+      {
+        number: 3389,
+        protocol: 'TCP',
+        anySource: false,
+        allowedSourcePrefixes: ['203.0.113.0/24', '198.51.100.7/32'],
+        maxDurationSeconds: 2700,
+        minDurationSeconds: 300,
+      },
     ]);
   });
 
   it('wrongNumberOfParts_namesTheLineAndTheFormat', () => {
     const result = parsePortLines('22 TCP * PT3H\n\n3389 TCP');
-    expect(result).toEqual({ ok: false, problems: ['Line 3 (`3389 TCP`): expected 4 parts, <port> <protocol> <sources> <max duration> [min=<duration>], e.g. `22 TCP * PT3H`; got 2'] });
+    expect(result).toEqual({
+      ok: false,
+      problems: ['Line 3 (`3389 TCP`): expected 4 parts, <port> <protocol> <sources> <max duration> [min=<duration>], e.g. `22 TCP * PT3H`; got 2'],
+    });
   });
 
   it('aFifthPartThatIsNotMin_isRefused', () => {
@@ -53,7 +70,11 @@ describe('formatPortLines and parsePortLines', () => {
   it('hostileSizes_hugeTextAndThousandLines_areRefusedWithTheLimit', () => {
     const huge = parsePortLines('22 TCP * PT3H\n'.repeat(400));
     expect(huge.ok === false && huge.problems).toEqual([expect.stringContaining(`the limit is ${MAX_PORT_TEXT}`)]);
-    const many = parsePortLines(Array.from({ length: 1000 }, () => '1 T * 1').join('\n').slice(0, MAX_PORT_TEXT));
+    const many = parsePortLines(
+      Array.from({ length: 1000 }, () => '1 T * 1')
+        .join('\n')
+        .slice(0, MAX_PORT_TEXT),
+    );
     expect(many.ok === false && many.problems).toEqual([expect.stringContaining(`at most ${MAX_PORT_LINES} can be edited here`)]);
   });
 
@@ -81,6 +102,14 @@ describe('lineProblems', () => {
   });
 
   it('problemsOutsideThePorts_keepTheirPath', () => {
-    expect(lineProblems([{ path: 'backend', message: 'not running' }, { path: '(vm)', message: 'whole VM' }], [])).toEqual(['backend: not running', 'whole VM']);
+    expect(
+      lineProblems(
+        [
+          { path: 'backend', message: 'not running' },
+          { path: '(vm)', message: 'whole VM' },
+        ],
+        [],
+      ),
+    ).toEqual(['backend: not running', 'whole VM']);
   });
 });

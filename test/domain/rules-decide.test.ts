@@ -9,16 +9,18 @@ import { parsePolicy } from '../../src/domain/policy/parse.js';
 import { decide, evaluate, type RuleInput } from '../../src/domain/rules.js';
 import type { Policy, Rule, RuleMatch, VmPolicy } from '../../src/domain/types.js';
 
-const vmArb: fc.Arbitrary<VmPolicy> = fc.record({
-  name: fc.constantFrom('web-1', 'web-2', 'db-1', 'Win-7', 'bastion'),
-  env: fc.constantFrom('prod', 'dev', undefined),
-  team: fc.constantFrom('a', 'b', undefined),
-}).map(({ name, env, team }) => ({
-  id: name,
-  name,
-  tags: { ...(env ? { env } : {}), ...(team ? { team } : {}) },
-  ports: [{ number: 22, protocol: 'TCP', anySource: true, allowedSourcePrefixes: [], maxDurationSeconds: 10_800, minDurationSeconds: 1 }],
-}));
+const vmArb: fc.Arbitrary<VmPolicy> = fc
+  .record({
+    name: fc.constantFrom('web-1', 'web-2', 'db-1', 'Win-7', 'bastion'),
+    env: fc.constantFrom('prod', 'dev', undefined),
+    team: fc.constantFrom('a', 'b', undefined),
+  })
+  .map(({ name, env, team }) => ({
+    id: name,
+    name,
+    tags: { ...(env ? { env } : {}), ...(team ? { team } : {}) },
+    ports: [{ number: 22, protocol: 'TCP', anySource: true, allowedSourcePrefixes: [], maxDurationSeconds: 10_800, minDurationSeconds: 1 }],
+  }));
 
 const matchArb: fc.Arbitrary<RuleMatch> = fc.record(
   {
@@ -36,33 +38,42 @@ const matchArb: fc.Arbitrary<RuleMatch> = fc.record(
 );
 
 const ruleArb = (index: number): fc.Arbitrary<Rule> =>
-  fc.record({
-    match: matchArb,
-    effect: fc.constantFrom<Rule['effect']>('approve', 'deny', 'require_approval', 'break_glass'),
-    approvers: fc.option(fc.constantFrom<string[][]>(['U9'], ['S2']), { nil: undefined }),
-    justification: fc.option(fc.constant<NonNullable<Rule['justification']>>({ required: true, pattern: /^INC-\d+/ }), { nil: undefined }),
-  }).map(({ approvers, justification, ...rule }) => ({ name: `r${index}`, ...rule, ...(approvers ? { approvers } : {}), ...(justification ? { justification } : {}) }));
+  fc
+    .record({
+      match: matchArb,
+      effect: fc.constantFrom<Rule['effect']>('approve', 'deny', 'require_approval', 'break_glass'),
+      approvers: fc.option(fc.constantFrom<string[][]>(['U9'], ['S2']), { nil: undefined }),
+      justification: fc.option(fc.constant<NonNullable<Rule['justification']>>({ required: true, pattern: /^INC-\d+/ }), { nil: undefined }),
+    })
+    .map(({ approvers, justification, ...rule }) => ({
+      name: `r${index}`,
+      ...rule,
+      ...(approvers ? { approvers } : {}),
+      ...(justification ? { justification } : {}),
+    }));
 
 const policyArb: fc.Arbitrary<Policy> = fc
   .integer({ min: 0, max: 8 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => ruleArb(i))))
   .chain((rules) => fc.constantFrom<string[][]>([], ['U9']).map((approvers) => ({ vms: [], approvers, rules })));
 
-const inputArb: fc.Arbitrary<RuleInput> = fc.record({
-  vm: vmArb,
-  requester: fc.constantFrom('U1', 'U2', 'U3'),
-  port: fc.constantFrom(22, 443, 3389),
-  source: fc.constantFrom('10.1.2.3/32', '203.0.113.9/32', '*', '2001:db8::1/128', '192.0.2.1/32'),
-  durationSeconds: fc.constantFrom(600, 3600, 10_800),
-  justification: fc.constantFrom('INC-1 outage', 'deploy', ''),
-  groups: fc.constantFrom<string[][]>([], ['S1'], ['S2']),
-  now: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 11, 31) }),
-}).map(({ vm, requester, port, source, durationSeconds, justification, groups, now }) => ({
-  draft: { requester, vm: vm.name, ports: [{ number: port, protocol: 'TCP' }], source, durationSeconds, justification },
-  vm,
-  requesterGroups: groups,
-  now,
-}));
+const inputArb: fc.Arbitrary<RuleInput> = fc
+  .record({
+    vm: vmArb,
+    requester: fc.constantFrom('U1', 'U2', 'U3'),
+    port: fc.constantFrom(22, 443, 3389),
+    source: fc.constantFrom('10.1.2.3/32', '203.0.113.9/32', '*', '2001:db8::1/128', '192.0.2.1/32'),
+    durationSeconds: fc.constantFrom(600, 3600, 10_800),
+    justification: fc.constantFrom('INC-1 outage', 'deploy', ''),
+    groups: fc.constantFrom<string[][]>([], ['S1'], ['S2']),
+    now: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 11, 31) }),
+  })
+  .map(({ vm, requester, port, source, durationSeconds, justification, groups, now }) => ({
+    draft: { requester, vm: vm.name, ports: [{ number: port, protocol: 'TCP' }], source, durationSeconds, justification },
+    vm,
+    requesterGroups: groups,
+    now,
+  }));
 
 describe('decide', () => {
   it('decide_anyPolicyAndRequest_givesTheDecisionEvaluateExplains', () => {
@@ -90,7 +101,8 @@ describe('decide', () => {
   });
 
   it('parsedPolicy_isFrozen_soAnEditIsANewPolicyAndTheIndexNeverGoesStale', () => {
-    const text = (effect: string) => `approvers: [UAPPROVER1]\nvirtualMachines:\n  - { id: web-1, ports: [{ number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H }] }\nrules:\n  - { name: r, match: { vms: [web-*] }, effect: ${effect} }\n`;
+    const text = (effect: string) =>
+      `approvers: [UAPPROVER1]\nvirtualMachines:\n  - { id: web-1, ports: [{ number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H }] }\nrules:\n  - { name: r, match: { vms: [web-*] }, effect: ${effect} }\n`;
     const first = parsePolicy(text('deny'), 'yaml');
     const second = parsePolicy(text('approve'), 'yaml');
     if (!first.ok || !second.ok) throw new Error('fixture policy invalid');
@@ -107,7 +119,11 @@ describe('decide', () => {
   });
 
   it('evaluate_ruleFailingSeveralConditions_stillExplainsEveryOne', () => {
-    const policy: Policy = { vms: [], approvers: ['U9'], rules: [{ name: 'narrow', effect: 'approve', match: { vms: ['db-*'], ports: [443], maxDurationSeconds: 600 } }] };
+    const policy: Policy = {
+      vms: [],
+      approvers: ['U9'],
+      rules: [{ name: 'narrow', effect: 'approve', match: { vms: ['db-*'], ports: [443], maxDurationSeconds: 600 } }],
+    };
     const input: RuleInput = {
       draft: { requester: 'U1', vm: 'web-1', ports: [{ number: 22, protocol: 'TCP' }], source: '*', durationSeconds: 3600, justification: '' },
       vm: { id: 'web-1', name: 'web-1', tags: {}, ports: [] },

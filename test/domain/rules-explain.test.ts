@@ -42,7 +42,16 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
   },
   {
     name: 'quorumRuleWithReasonTimeoutAndDenyKept_showsThemAll',
-    rules: [{ name: 'prod', match: {}, effect: 'require_approval', reason: 'Production needs a second pair of eyes.', pendingTimeoutSeconds: 7_200, denyEndsRequest: false }],
+    rules: [
+      {
+        name: 'prod',
+        match: {},
+        effect: 'require_approval',
+        reason: 'Production needs a second pair of eyes.',
+        pendingTimeoutSeconds: 7_200,
+        denyEndsRequest: false,
+      },
+    ],
     lines: [
       'Decision: needs 1 approval from U9 or S9 (rule prod): Production needs a second pair of eyes.',
       'Waits up to 2h for approvals; a Deny is recorded but does not end it.',
@@ -61,14 +70,18 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
   {
     name: 'breakGlassRule_showsWhoAcknowledgesAndTheJustificationRequirement',
     rules: [{ name: 'bg', match: { requesters: ['S0ONCALL'] }, effect: 'break_glass', approvers: ['S0SRE'], reason: 'emergency access' }],
-    lines: [
-      'Decision: break-glass, opens at once and S0SRE must acknowledge it afterwards (rule bg): emergency access',
-      'Justification: required.',
-    ],
+    lines: ['Decision: break-glass, opens at once and S0SRE must acknowledge it afterwards (rule bg): emergency access', 'Justification: required.'],
   },
   {
     name: 'ruleWithTicketPattern_showsPatternAndHint',
-    rules: [{ name: 'prod-change', match: {}, effect: 'require_approval', justification: { required: true, pattern: /^[A-Z]+-\d+/, hint: 'a ticket ID such as OPS-123' } }],
+    rules: [
+      {
+        name: 'prod-change',
+        match: {},
+        effect: 'require_approval',
+        justification: { required: true, pattern: /^[A-Z]+-\d+/, hint: 'a ticket ID such as OPS-123' },
+      },
+    ],
     lines: [
       'Decision: needs 1 approval from U9 or S9 (rule prod-change)',
       'Waits up to 30m for approvals; one Deny ends it.',

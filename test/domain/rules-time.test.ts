@@ -97,7 +97,12 @@ const rows: Row[] = [
 
   // Weekdays alone, and zones that change the date.
   { name: 'weekdays_alone_listedDay_ruleApplies', match: { weekdays: ['sat', 'sun', 'wed'] }, now: '2025-01-01T12:00:00Z' },
-  { name: 'weekdays_alone_otherDay_sentenceListsDays', match: { weekdays: ['sat', 'sun'] }, now: '2025-01-01T12:00:00Z', fails: 'Wed 12:00 UTC is outside sat, sun' },
+  {
+    name: 'weekdays_alone_otherDay_sentenceListsDays',
+    match: { weekdays: ['sat', 'sun'] },
+    now: '2025-01-01T12:00:00Z',
+    fails: 'Wed 12:00 UTC is outside sat, sun',
+  },
   {
     name: 'timezone_aheadOfUtc_movesToTheNextDay',
     match: { weekdays: ['wed'], timezone: 'Pacific/Auckland' },

@@ -1,21 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import {
-  approvalComplete,
-  decide,
-  evaluate,
-  mayApprove,
-  type RuleInput,
-  type TraceRow,
-} from '../../src/domain/rules.js';
-import type {
-  AccessRequest,
-  Decision,
-  Policy,
-  RequestDraft,
-  Rule,
-  RuleMatch,
-  VmPolicy,
-} from '../../src/domain/types.js';
+import { approvalComplete, decide, evaluate, mayApprove, type RuleInput, type TraceRow } from '../../src/domain/rules.js';
+import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from '../../src/domain/types.js';
 
 // Hand-built fixtures: the policy loader is tested on its own.
 const NOW = Date.UTC(2025, 0, 1, 12);
@@ -148,13 +133,23 @@ const rows: Row[] = [
   {
     name: 'ports_everyRequestedPortListed_ruleApplies',
     rules: one({ ports: [22, 3389, 5985] }),
-    draft: { ports: [{ number: 22, protocol: 'TCP' }, { number: 5985, protocol: 'TCP' }] },
+    draft: {
+      ports: [
+        { number: 22, protocol: 'TCP' },
+        { number: 5985, protocol: 'TCP' },
+      ],
+    },
     decision: AUTO_R,
   },
   {
     name: 'ports_onePortOutside_ruleFailsNamingIt',
     rules: one({ ports: [22] }),
-    draft: { ports: [{ number: 22, protocol: 'TCP' }, { number: 3389, protocol: 'TCP' }] },
+    draft: {
+      ports: [
+        { number: 22, protocol: 'TCP' },
+        { number: 3389, protocol: 'TCP' },
+      ],
+    },
     decision: DEFAULT_DECISION,
     trace: [fail('r', 'port 3389 is not in [22]')],
   },
@@ -370,7 +365,6 @@ describe('evaluate', () => {
     expect(p.approvers).toEqual(['U9', 'S9']);
   });
 });
-
 
 function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
   return {

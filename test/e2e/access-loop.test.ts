@@ -9,10 +9,19 @@ afterEach(async () => {
 });
 
 const approvalTo = (e: E2E, channel: string, requestId: string): Promise<RecordedCall> =>
-  e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? '').includes('jit_approve') && JSON.stringify(c.args).includes(requestId));
+  e.fake.waitFor(
+    (c) =>
+      c.method === 'chat.postMessage' &&
+      c.args.channel === channel &&
+      JSON.stringify(c.args.blocks ?? '').includes('jit_approve') &&
+      JSON.stringify(c.args).includes(requestId),
+  );
 
 const dmsTo = (e: E2E, user: string): string[] =>
-  e.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === user && !JSON.stringify(c.args.blocks ?? '').includes('jit_approve')).map((c) => String(c.args.text));
+  e.fake
+    .callsTo('chat.postMessage')
+    .filter((c) => c.args.channel === user && !JSON.stringify(c.args.blocks ?? '').includes('jit_approve'))
+    .map((c) => String(c.args.text));
 
 describe('the access loop over signed Slack requests', () => {
   it('inlineRequest_approved_opensThenClosesAtEndTime_withAuditThread', async () => {
@@ -147,7 +156,9 @@ describe('a port that will not close', () => {
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1s'));
     e2e.backend.failNext('close', 'firewall unreachable', 3);
     await e2e.click('UAPPROVER1', await approvalTo(e2e, 'UAPPROVER1', id), 'jit_approve', { expectReply: false });
-    const alert = await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === AUDIT && String(c.args.text).startsWith('<!here>'), { timeoutMs: 10_000 });
+    const alert = await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === AUDIT && String(c.args.text).startsWith('<!here>'), {
+      timeoutMs: 10_000,
+    });
     expect(alert.args.thread_ts).toBeUndefined();
     expect(String(alert.args.text)).toMatch(new RegExp(`#${id}.*still open: closing failed 3 times: attempt 3: firewall unreachable`));
     expect(e2e.backend.isOpen(id)).toBe(true);

@@ -20,7 +20,8 @@ afterEach(async () => {
 const start = () => startE2E({ env: { JIT_ADMINS: ADMIN } });
 const overlay = (e: E2E) => readOverlayFile(join(e.dir, 'data', 'jit.db'));
 const initialValue = (opened: { args: Record<string, unknown> }) =>
-  ((opened.args.view as { blocks: { block_id?: string; element?: { initial_value?: string } }[] }).blocks.find((b) => b.block_id === 'ports')?.element?.initial_value);
+  (opened.args.view as { blocks: { block_id?: string; element?: { initial_value?: string } }[] }).blocks.find((b) => b.block_id === 'ports')?.element
+    ?.initial_value;
 
 describe('/jit edit', () => {
   it('edit_opensAModalPrefilledWithTheVmsPorts_oneLineEach', async () => {
@@ -38,7 +39,9 @@ describe('/jit edit', () => {
     const result = await submitEdit(e2e, ADMIN, opened, '22 TCP * PT3H\n3389 TCP 203.0.113.0/33 1 hour');
 
     expect(result.status).toBe(200);
-    expect(portsError(result)).toBe('Line 2 (`3389 TCP 203.0.113.0/33 1 hour`): the fifth part, when given, is the minimum duration as min=<duration>, e.g. min=PT5M');
+    expect(portsError(result)).toBe(
+      'Line 2 (`3389 TCP 203.0.113.0/33 1 hour`): the fifth part, when given, is the minimum duration as min=<duration>, e.g. min=PT5M',
+    );
     const schema = await submitEdit(e2e, ADMIN, opened, '22 TCP * PT3H\n3389 TCP 203.0.113.0/33 PT1H\n22 UDP * P1Y');
     expect(portsError(schema)).toMatch(/^Line 2 \(`3389 TCP 203\.0\.113\.0\/33 PT1H`\): sources: .*\nLine 3 \(`22 UDP \* P1Y`\): max duration: /);
     expect(overlay(e2e)).toEqual([]);
@@ -59,7 +62,9 @@ describe('/jit edit', () => {
     expect(protectedPorts(e2e)).toEqual(['web-1:22/TCP', 'web-1:3389/TCP', 'web-1:8080/TCP', 'db-1:5432/TCP']);
     expect(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h')).toContain('198.51.100.7/32 is outside what port 22 on web-1 allows (203.0.113.0/24)');
     expect(await e2e.command('UREQ', 'request web-1 8080 198.51.100.7 90m')).toMatch(/waiting for one approval/);
-    expect(await auditLines(e2e)).toContainEqual(expect.stringMatching(new RegExp(`^:gear: <@UADMIN> changed web-1: ${change.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} · <!date\\^`)));
+    expect(await auditLines(e2e)).toContainEqual(
+      expect.stringMatching(new RegExp(`^:gear: <@UADMIN> changed web-1: ${change.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} · <!date\\^`)),
+    );
 
     // The same text again changes nothing and says so, without another audit line.
     const again = await openEditByCommand(e2e, ADMIN, 'web-1');
@@ -110,8 +115,18 @@ describe('/jit edit', () => {
     const opened = await openEditByCommand(e2e, ADMIN, 'web-1');
     const cases: [string, string | null, RegExp][] = [
       ['huge text', `22 TCP * PT3H\n${'#'.repeat(10_000)}`, /^That is 10014 characters; the limit is 3000/],
-      ['1000 lines', Array.from({ length: 1000 }, (_, i) => `${i + 1}`).join('\n').slice(0, 2999), /^That is \d+ ports; at most 64 can be edited here/],
-      ['full-width digits', '２２ ＴＣＰ * PT3H', /^Line 1 \(`２２ ＴＣＰ \* PT3H`\): port: expected a port number from 1 to 65535, got `２２`\nLine 1 .*protocol: expected TCP, UDP or \*, got `ＴＣＰ`/],
+      [
+        '1000 lines',
+        Array.from({ length: 1000 }, (_, i) => `${i + 1}`)
+          .join('\n')
+          .slice(0, 2999),
+        /^That is \d+ ports; at most 64 can be edited here/,
+      ],
+      [
+        'full-width digits',
+        '２２ ＴＣＰ * PT3H',
+        /^Line 1 \(`２２ ＴＣＰ \* PT3H`\): port: expected a port number from 1 to 65535, got `２２`\nLine 1 .*protocol: expected TCP, UDP or \*, got `ＴＣＰ`/,
+      ],
       ['emoji and bidi controls', '22 TCP \u202E* PT3H\n🔥 UDP * PT1H', /^Line 1 .*sources: .*\nLine 2 \(`🔥 UDP \* PT1H`\): port: /],
       ['a NUL byte', '22\u0000 TCP * PT3H', /^Line 1 .*port: expected a port number/],
       ['nothing', '', /^Give at least one port/],

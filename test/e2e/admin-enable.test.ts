@@ -32,13 +32,19 @@ describe('/jit enable', () => {
 
     const reply = await e2e.command(ADMIN, 'enable spare-1');
 
-    expect(reply).toMatch(/^JIT is on for \*spare-1\* \(Windows defaults: the backend reports a Windows VM\): 3389\/TCP from any source, up to 3h; 5985\/TCP from any source, up to 3h; 5986\/TCP from any source, up to 3h; backend `memory`/);
+    expect(reply).toMatch(
+      /^JIT is on for \*spare-1\* \(Windows defaults: the backend reports a Windows VM\): 3389\/TCP from any source, up to 3h; 5985\/TCP from any source, up to 3h; 5986\/TCP from any source, up to 3h; backend `memory`/,
+    );
     expect(protectedPorts(e2e)).toEqual(expect.arrayContaining(['spare-1:3389/TCP', 'spare-1:5985/TCP', 'spare-1:5986/TCP']));
     const id = requestIdIn(await e2e.command('UREQ', 'request spare-1 3389 198.51.100.7 1h patching'));
     await e2e.bot.workflow.approve(id, 'UAPPROVER1');
     expect(e2e.backend.isOpen(id)).toBe(true);
     const audit = await auditLines(e2e);
-    expect(audit).toContainEqual(expect.stringMatching(/^:gear: <@UADMIN> enabled JIT on spare-1: 3389\/TCP from any source, up to 3h; 5985\/TCP from any source, up to 3h; 5986\/TCP from any source, up to 3h · <!date\^/));
+    expect(audit).toContainEqual(
+      expect.stringMatching(
+        /^:gear: <@UADMIN> enabled JIT on spare-1: 3389\/TCP from any source, up to 3h; 5985\/TCP from any source, up to 3h; 5986\/TCP from any source, up to 3h · <!date\^/,
+      ),
+    );
     expect(audit.filter((line) => line.includes('spare-1') && line.includes('<!here>'))).toEqual([]);
 
     // A restart on the same files: the firewall is told again, from the overlay in the database.
@@ -51,7 +57,9 @@ describe('/jit enable', () => {
 
   it('enable_withoutAnOsTheBackendKnows_usesLinux_andSaysSo_andAnExplicitOsWins', async () => {
     e2e = await withSpare();
-    expect(await e2e.command(ADMIN, 'enable spare-1')).toMatch(/^JIT is on for \*spare-1\* \(Linux defaults: the backend does not say which OS it runs; add `windows` for RDP and WinRM\): 22\/TCP from any source, up to 3h;/);
+    expect(await e2e.command(ADMIN, 'enable spare-1')).toMatch(
+      /^JIT is on for \*spare-1\* \(Linux defaults: the backend does not say which OS it runs; add `windows` for RDP and WinRM\): 22\/TCP from any source, up to 3h;/,
+    );
     e2e.backend.seen.push({ id: 'win-2', name: 'win-2', support: 'supported', os: 'linux' });
     expect(await e2e.command(ADMIN, 'enable WIN-2 Windows')).toMatch(/^JIT is on for \*win-2\* \(Windows defaults, as asked\): 3389\/TCP/);
   });
@@ -76,7 +84,9 @@ describe('/jit enable', () => {
     e2e = await withSpare();
     e2e.backend.seen.push({ id: 'old-1', name: 'old-1', support: 'unsupported', reason: 'it has no network interface' });
 
-    expect(await e2e.command(ADMIN, 'enable build-2')).toMatch(/^No firewall backend lists a VM called build-2 .*give its address: `\/jit enable build-2 linux 10\.0\.0\.7`/);
+    expect(await e2e.command(ADMIN, 'enable build-2')).toMatch(
+      /^No firewall backend lists a VM called build-2 .*give its address: `\/jit enable build-2 linux 10\.0\.0\.7`/,
+    );
     expect(await e2e.command(ADMIN, 'enable old-1')).toBe('Backend `memory` sees old-1 but cannot guard it: it has no network interface.');
     expect(await e2e.command(ADMIN, 'enable build-2 10.0.0.7')).toMatch(/^JIT is on for \*build-2\* \(Linux defaults: the backend does not say/);
     expect(e2e.backend.protectedPorts.find((p) => p.vmName === 'build-2')).toMatchObject({ address: '10.0.0.7', port: 22 });
@@ -106,7 +116,10 @@ describe('/jit enable', () => {
     expect(protectedPorts(e2e)).toContain('spare-1:22/TCP');
 
     // …so taking the VM out of the file takes it out of JIT.
-    writeFileSync(policyFile, `approvers: [UAPPROVER1, UAPPROVER2]\nvirtualMachines:\n  - {id: web-1, address: 10.0.0.4, ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H}]}\n`);
+    writeFileSync(
+      policyFile,
+      `approvers: [UAPPROVER1, UAPPROVER2]\nvirtualMachines:\n  - {id: web-1, address: 10.0.0.4, ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H}]}\n`,
+    );
     expect(await e2e.bot.reloadPolicy()).toBe(true);
     expect(protectedPorts(e2e)).toEqual(['web-1:22/TCP']);
   });
@@ -118,7 +131,11 @@ describe('/jit enable', () => {
 
     const parsed = parsePolicy(text, 'yaml');
     expect(parsed.ok).toBe(true);
-    expect(parsed.ok && parsed.policy.vms.map((vm) => `${vm.name}:${vm.ports.map((p) => p.number).join(',')}`)).toEqual(['web-1:22,3389', 'db-1:5432', 'spare-1:3389,5985,5986']);
+    expect(parsed.ok && parsed.policy.vms.map((vm) => `${vm.name}:${vm.ports.map((p) => p.number).join(',')}`)).toEqual([
+      'web-1:22,3389',
+      'db-1:5432',
+      'spare-1:3389,5985,5986',
+    ]);
     expect(text).toContain(`id: ${SPARE_ID}`);
   });
 });

@@ -37,16 +37,37 @@ describe('overlay entries that no longer validate', () => {
     e2e = await startE2E({ env: { JIT_ADMINS: ADMIN } });
     storeEntries(e2e, [
       // A port listed twice: the policy's checks refuse it, yet the VM reads on its own.
-      { name: 'web-9', vm: { id: 'web-9', address: '10.0.0.9', ports: [{ number: 2222, ...PORT }, { number: 2222, ...PORT }] }, updatedBy: ADMIN, updatedAt: Date.UTC(2026, 0, 2) },
+      {
+        name: 'web-9',
+        vm: {
+          id: 'web-9',
+          address: '10.0.0.9',
+          ports: [
+            { number: 2222, ...PORT },
+            { number: 2222, ...PORT },
+          ],
+        },
+        updatedBy: ADMIN,
+        updatedAt: Date.UTC(2026, 0, 2),
+      },
       // A backend this bot does not run.
-      { name: 'db-1', vm: { id: 'db-1', address: '10.0.0.5', backend: 'nftables', ports: [{ number: 6432, ...PORT }] }, updatedBy: ADMIN, updatedAt: Date.UTC(2026, 0, 2) },
+      {
+        name: 'db-1',
+        vm: { id: 'db-1', address: '10.0.0.5', backend: 'nftables', ports: [{ number: 6432, ...PORT }] },
+        updatedBy: ADMIN,
+        updatedAt: Date.UTC(2026, 0, 2),
+      },
     ]);
 
     e2e = await e2e.restart();
 
     const logs = e2e.logs.join('\n');
-    expect(logs).toContain('the Slack edit of web-9 (by UADMIN, 2026-01-02 00:00:00 UTC) no longer validates against the policy file and is NOT applied: ports[1]: port 2222/TCP overlaps ports[0]');
-    expect(logs).toContain('To resolve: `/jit edit web-9` (or `/jit enable web-9` when the file has no such VM) saves a valid version, or run `jit policy export`');
+    expect(logs).toContain(
+      'the Slack edit of web-9 (by UADMIN, 2026-01-02 00:00:00 UTC) no longer validates against the policy file and is NOT applied: ports[1]: port 2222/TCP overlaps ports[0]',
+    );
+    expect(logs).toContain(
+      'To resolve: `/jit edit web-9` (or `/jit enable web-9` when the file has no such VM) saves a valid version, or run `jit policy export`',
+    );
     expect(logs).toMatch(/the Slack edit of db-1 .* is NOT applied: VM db-1 names backend `nftables`, which is not running/);
     expect(logs).toMatch(/jit bot started: .* \(0 from the Slack overlay, 2 not applied\)/);
     const audit = await auditLines(e2e);

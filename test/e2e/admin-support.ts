@@ -22,13 +22,24 @@ export async function openEditByCommand(e2e: E2E, user: string, vm: string): Pro
 export async function openEditFromHome(e2e: E2E, user: string, home: RecordedCall, vm: string): Promise<RecordedCall> {
   const from = e2e.fake.calls.length;
   const view: Record<string, unknown> = { ...(home.response.view as Record<string, unknown>), type: 'home' };
-  const result = await blockActionOnView(e2e.baseUrl, SECRET, { userId: user, actionId: 'jit_edit_vm_open', value: vm, view: { id: String(view.id), type: 'home', view } });
+  const result = await blockActionOnView(e2e.baseUrl, SECRET, {
+    userId: user,
+    actionId: 'jit_edit_vm_open',
+    value: vm,
+    view: { id: String(view.id), type: 'home', view },
+  });
   if (result.status !== 200) throw new Error(`Edit on the Home answered HTTP ${result.status}`);
   return e2e.fake.waitFor('views.open', { from });
 }
 
 /** Submits the edit modal `opened` with `text` in its ports box (or any raw state values). */
-export function submitEdit(e2e: E2E, user: string, opened: RecordedCall, text: string | null, values?: Record<string, Record<string, { type: string; [key: string]: unknown }>>): Promise<PostResult> {
+export function submitEdit(
+  e2e: E2E,
+  user: string,
+  opened: RecordedCall,
+  text: string | null,
+  values?: Record<string, Record<string, { type: string; [key: string]: unknown }>>,
+): Promise<PostResult> {
   const view = opened.response.view as Record<string, unknown>;
   return viewSubmission(e2e.baseUrl, SECRET, {
     userId: user,
@@ -47,7 +58,10 @@ export function portsError(result: PostResult): string | undefined {
 /** Top-level audit-channel messages delivered so far. */
 export async function auditLines(e2e: E2E): Promise<string[]> {
   await e2e.bot.flushOutbox();
-  return e2e.fake.callsTo('chat.postMessage').filter((c) => c.response.ok && c.args.channel === AUDIT && !c.args.thread_ts).map((c) => String(c.args.text));
+  return e2e.fake
+    .callsTo('chat.postMessage')
+    .filter((c) => c.response.ok && c.args.channel === AUDIT && !c.args.thread_ts)
+    .map((c) => String(c.args.text));
 }
 
 /** The next DM to `user` after call index `from`. */

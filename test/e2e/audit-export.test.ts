@@ -19,7 +19,13 @@ const POLICY = `${BASIC_POLICY}\nreaders: [UREADER, SAUDITORS]\n`;
 const HOSTILE = '=HYPERLINK("http://evil.example","open me"), -1+2 @SUM(A1)';
 
 const approvalTo = (e: E2E, channel: string, id: string): Promise<RecordedCall> =>
-  e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? '').includes('jit_approve') && JSON.stringify(c.args).includes(id));
+  e.fake.waitFor(
+    (c) =>
+      c.method === 'chat.postMessage' &&
+      c.args.channel === channel &&
+      JSON.stringify(c.args.blocks ?? '').includes('jit_approve') &&
+      JSON.stringify(c.args).includes(id),
+  );
 
 /** A request approved, opened and revoked, with a justification written to attack a spreadsheet. */
 async function revokedGrant(e: E2E): Promise<string> {
@@ -49,7 +55,11 @@ describe('/jit audit', () => {
 
     const reply = await e2e.command('UREADER', 'audit');
     const db = readDatabase(e2e);
-    expect(reply).toMatch(new RegExp(`^Sent ${db.events.length} audit events from the last 30 days to your DM with me as \`jit-audit-\\d{4}-\\d{2}-\\d{2}-to-\\d{4}-\\d{2}-\\d{2}\\.csv\`\\.$`));
+    expect(reply).toMatch(
+      new RegExp(
+        `^Sent ${db.events.length} audit events from the last 30 days to your DM with me as \`jit-audit-\\d{4}-\\d{2}-\\d{2}-to-\\d{4}-\\d{2}-\\d{2}\\.csv\`\\.$`,
+      ),
+    );
 
     expect(e2e.fake.files).toHaveLength(1);
     const file = e2e.fake.files[0]!;
@@ -106,7 +116,9 @@ describe('/jit audit', () => {
     e2e = await startE2E({ policy: POLICY, groups: { SAUDITORS: ['UAUDITOR'] } });
     await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h');
     const reply = await e2e.command('UAPPROVER1', 'audit');
-    expect(reply).toBe('Only the audit readers may export the audit log: <@UREADER>, <!subteam^SAUDITORS>. Ask one of them, or ask whoever runs the bot to add you to `readers` in the policy file.');
+    expect(reply).toBe(
+      'Only the audit readers may export the audit log: <@UREADER>, <!subteam^SAUDITORS>. Ask one of them, or ask whoever runs the bot to add you to `readers` in the policy file.',
+    );
     expect(e2e.fake.callsTo('files.getUploadURLExternal')).toEqual([]);
     expect(e2e.fake.files).toEqual([]);
   });
@@ -122,7 +134,9 @@ describe('/jit audit', () => {
     e2e = await startE2E({ policy: POLICY });
     await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h');
     e2e.fake.failNext('files.completeUploadExternal', 1, { ok: false, error: 'missing_scope', needed: 'files:write' });
-    expect(await e2e.command('UREADER', 'audit')).toBe('The audit export was not sent: the Slack app lacks the `files:write` scope; whoever runs the bot must add it (manifest.yml has it) and reinstall the app. Nothing else changed; try again later.');
+    expect(await e2e.command('UREADER', 'audit')).toBe(
+      'The audit export was not sent: the Slack app lacks the `files:write` scope; whoever runs the bot must add it (manifest.yml has it) and reinstall the app. Nothing else changed; try again later.',
+    );
     expect(e2e.fake.files).toEqual([]);
     // Once Slack accepts it again, the same command works.
     expect(await e2e.command('UREADER', 'audit')).toMatch(/^Sent 1 audit event/);

@@ -32,7 +32,9 @@ describe('break-glass', () => {
     const id = requestIdIn(reply);
     expect(e2e.backend.isOpen(id)).toBe(true);
 
-    const alert = await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === AUDIT && String(c.args.text).startsWith('<!here> Break-glass'));
+    const alert = await e2e.fake.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.args.channel === AUDIT && String(c.args.text).startsWith('<!here> Break-glass'),
+    );
     expect(alert.args.thread_ts).toBeUndefined();
     expect(JSON.stringify(alert.args.blocks)).toContain('INC-77 primary down');
     expect(await e2e.command('UAPPROVER1', 'breakglass')).toContain(`#${id}`);

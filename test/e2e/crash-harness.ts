@@ -90,7 +90,10 @@ const allowsOf = (names: string[], requestId: string) => names.filter((name) => 
 
 /** The allow rules of `requestId` now in the fake NSG. */
 export function allowRulesNow(azure: FakeAzure, requestId: string): string[] {
-  return allowsOf(azure.arm.world.rules(azure.nsgId).map((rule) => rule.name), requestId);
+  return allowsOf(
+    azure.arm.world.rules(azure.nsgId).map((rule) => rule.name),
+    requestId,
+  );
 }
 
 /** Every accepted write of the NSG, in order, with whether it left an allow rule of `requestId` in place. */
@@ -115,7 +118,10 @@ export interface DbView {
 export function storedRequestIds(path: string): string[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare<[], { id: string }>('SELECT id FROM requests ORDER BY created_at, id').all().map((row) => row.id);
+    return db
+      .prepare<[], { id: string }>('SELECT id FROM requests ORDER BY created_at, id')
+      .all()
+      .map((row) => row.id);
   } finally {
     db.close();
   }
@@ -126,7 +132,9 @@ export function readDb(path: string, requestId: string): DbView {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const row = db.prepare<[string], { data: string }>('SELECT data FROM requests WHERE id = ?').get(requestId);
-    const events = db.prepare<[string], { name: AuditEventName; at: number }>('SELECT name, at FROM audit_events WHERE request_id = ? ORDER BY seq').all(requestId);
+    const events = db
+      .prepare<[string], { name: AuditEventName; at: number }>('SELECT name, at FROM audit_events WHERE request_id = ? ORDER BY seq')
+      .all(requestId);
     const { n } = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE request_id = ? AND delivered_at IS NULL').get(requestId)!;
     const request = row ? (JSON.parse(row.data) as AccessRequest) : undefined;
     return { request, state: request?.state, events, undelivered: n };

@@ -17,7 +17,18 @@ import type { AuditEventName, RequestState } from '../../src/domain/types.js';
 import { CRASH_POINTS, type CrashPointName } from '../../src/workflow/crash-points.js';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.js';
 import { blockAction, slashCommand } from '../support/slack-requests.js';
-import { allowHistory, allowRulesNow, eventually, killBot, readDb, startBotProcess, startFakeAzure, storedRequestIds, type BotProcess, type FakeAzure } from './crash-harness.js';
+import {
+  allowHistory,
+  allowRulesNow,
+  eventually,
+  killBot,
+  readDb,
+  startBotProcess,
+  startFakeAzure,
+  storedRequestIds,
+  type BotProcess,
+  type FakeAzure,
+} from './crash-harness.js';
 
 const SECRET = 'crash-signing-secret-0123456789';
 const AUDIT = 'CAUDIT';
@@ -127,7 +138,8 @@ async function driveUntilCrash(bot: BotProcess, db: string): Promise<string> {
 }
 
 function approvalMessage(id: string): Promise<RecordedCall> {
-  const match = (c: RecordedCall) => c.method === 'chat.postMessage' && c.args.channel === APPROVER && JSON.stringify(c.args.blocks ?? '').includes(`"value":"${id}"`);
+  const match = (c: RecordedCall) =>
+    c.method === 'chat.postMessage' && c.args.channel === APPROVER && JSON.stringify(c.args.blocks ?? '').includes(`"value":"${id}"`);
   return slack.waitFor(match, { timeoutMs: 15_000 });
 }
 
@@ -145,7 +157,9 @@ async function click(bot: BotProcess, id: string, actionId: 'jit_approve' | 'jit
 }
 
 async function crashed(bot: BotProcess, timeoutMs: number): Promise<void> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`bot did not crash within ${timeoutMs} ms:\n${bot.log()}`)), timeoutMs).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`bot did not crash within ${timeoutMs} ms:\n${bot.log()}`)), timeoutMs).unref(),
+  );
   const { signal } = await Promise.race([bot.ended, timeout]);
   expect(signal).toBe('SIGKILL');
 }
@@ -180,7 +194,12 @@ function expectAuditThreadMatches(db: string, id: string): void {
   const { events } = readDb(db, id);
   const thread = auditThread(id);
   expect(thread.roots).toBe(1);
-  expect(thread.replies).toEqual(events.slice(1).map((e) => `${e.name} @ ${Math.floor(e.at / 1000)}`).sort());
+  expect(thread.replies).toEqual(
+    events
+      .slice(1)
+      .map((e) => `${e.name} @ ${Math.floor(e.at / 1000)}`)
+      .sort(),
+  );
 }
 
 /** No accepted NSG write carried an allow rule of the request before it was approved, or at all when it never was. */
@@ -201,44 +220,48 @@ describe('the bot process killed at each crash point', () => {
     expect(CASES.map((c) => c.point)).toEqual([...CRASH_POINTS]);
   });
 
-  it.each(CASES)('$point: restartConverges', async ({ point, stateAtCrash, ruleAtCrash }) => {
-    const db = join(mkdtempSync(join(dir, 'case-')), 'jit.db');
-    const id = await driveUntilCrash(await startBot(db, point), db);
+  it.each(CASES)(
+    '$point: restartConverges',
+    async ({ point, stateAtCrash, ruleAtCrash }) => {
+      const db = join(mkdtempSync(join(dir, 'case-')), 'jit.db');
+      const id = await driveUntilCrash(await startBot(db, point), db);
 
-    const atCrash = readDb(db, id);
-    expect(atCrash.state).toBe(stateAtCrash);
-    expect(allowRulesNow(azure, id).length > 0).toBe(ruleAtCrash);
-    expectNothingOpenedBeforeApproval(db, id);
+      const atCrash = readDb(db, id);
+      expect(atCrash.state).toBe(stateAtCrash);
+      expect(allowRulesNow(azure, id).length > 0).toBe(ruleAtCrash);
+      expectNothingOpenedBeforeApproval(db, id);
 
-    const restarted = await startBot(db);
-    if (stateAtCrash === 'pending') {
-      // The approval never committed: the restart opens nothing, and the approver has to click again.
-      expect(readDb(db, id).state).toBe('pending');
-      expect(allowRulesNow(azure, id)).toEqual([]);
-      await click(restarted, id, 'jit_approve');
-    }
-    const opened = await eventually('the grant to open or close', () => {
-      const view = readDb(db, id);
-      return view.state === 'active' || view.state === 'closed' ? view : undefined;
-    });
-    if (opened.state === 'active' && opened.request!.endAt! > Date.now() + 200) {
-      expect(allowRulesNow(azure, id)).toHaveLength(1);
-    }
+      const restarted = await startBot(db);
+      if (stateAtCrash === 'pending') {
+        // The approval never committed: the restart opens nothing, and the approver has to click again.
+        expect(readDb(db, id).state).toBe('pending');
+        expect(allowRulesNow(azure, id)).toEqual([]);
+        await click(restarted, id, 'jit_approve');
+      }
+      const opened = await eventually('the grant to open or close', () => {
+        const view = readDb(db, id);
+        return view.state === 'active' || view.state === 'closed' ? view : undefined;
+      });
+      if (opened.state === 'active' && opened.request!.endAt! > Date.now() + 200) {
+        expect(allowRulesNow(azure, id)).toHaveLength(1);
+      }
 
-    await eventually('the grant to close', () => readDb(db, id).state === 'closed', GRANT_SECONDS * 1000 + SWEEP_MS + 10_000);
-    await eventually('the outbox to drain', () => readDb(db, id).undelivered === 0);
-    const final = readDb(db, id);
-    expect(final.events.map((e) => e.name)).toEqual(LIFECYCLE);
-    expectNoAllowRulesLeft();
-    expectNothingOpenedBeforeApproval(db, id);
-    // Closed on the firewall within a sweep interval of its end, or of the restart when it ended while the bot was dead.
-    const history = allowHistory(azure, id);
-    const lastOpen = history.map((write) => write.open).lastIndexOf(true);
-    const goneAt = history[lastOpen + 1]!.at;
-    expect(goneAt - Math.max(final.request!.endAt!, restarted.readyAt)).toBeLessThanOrEqual(SWEEP_MS);
-    expectAuditThreadMatches(db, id);
-    expect(slack.rejected()).toEqual([]);
-  }, 60_000);
+      await eventually('the grant to close', () => readDb(db, id).state === 'closed', GRANT_SECONDS * 1000 + SWEEP_MS + 10_000);
+      await eventually('the outbox to drain', () => readDb(db, id).undelivered === 0);
+      const final = readDb(db, id);
+      expect(final.events.map((e) => e.name)).toEqual(LIFECYCLE);
+      expectNoAllowRulesLeft();
+      expectNothingOpenedBeforeApproval(db, id);
+      // Closed on the firewall within a sweep interval of its end, or of the restart when it ended while the bot was dead.
+      const history = allowHistory(azure, id);
+      const lastOpen = history.map((write) => write.open).lastIndexOf(true);
+      const goneAt = history[lastOpen + 1]!.at;
+      expect(goneAt - Math.max(final.request!.endAt!, restarted.readyAt)).toBeLessThanOrEqual(SWEEP_MS);
+      expectAuditThreadMatches(db, id);
+      expect(slack.rejected()).toEqual([]);
+    },
+    60_000,
+  );
 
   it('killedBeforeApprovalCommitted_neverOpens_evenAfterARestartAndASweep', async () => {
     const db = join(mkdtempSync(join(dir, 'case-')), 'jit.db');

@@ -63,7 +63,9 @@ describe('extend and revoke from the DM', () => {
     expect(e2e.bot.workflow.get(id).endAt).toBe(start + 60 * MINUTE);
     const extended = await dmNumber(e2e, 'UREQ', 2, /is extended: open until <!date/);
     expect(buttonTexts(extended)).toEqual(['Extend', 'Revoke now']);
-    expect((await e2e.auditThread(id)).join('\n')).toMatch(/Extended by <@UREQ> until <!date\^\d+\^[^>]*>: 30m more, 1h in all; rule web-short: short web access is automatic/);
+    expect((await e2e.auditThread(id)).join('\n')).toMatch(
+      /Extended by <@UREQ> until <!date\^\d+\^[^>]*>: 30m more, 1h in all; rule web-short: short web access is automatic/,
+    );
 
     // The first DM is stale now: its Extend changes nothing. The next extension
     // (1h30m in all) is past what the rule approves: it waits for approval, and the grant is unchanged.
@@ -80,7 +82,9 @@ describe('extend and revoke from the DM', () => {
     // The revoke cancelled the extension still waiting; its approval messages lose their buttons.
     const extensionId = requestIdIn(String(approvalMessages(e2e)[0]!.args.text));
     expect(e2e.bot.workflow.get(extensionId)).toMatchObject({ state: 'cancelled', reason: `#${id} was revoked before the extension was decided` });
-    await until(() => e2e!.fake.callsTo('chat.update').some((c) => /Cancelled: #\w+ was revoked before the extension was decided/.test(JSON.stringify(c.args))));
+    await until(() =>
+      e2e!.fake.callsTo('chat.update').some((c) => /Cancelled: #\w+ was revoked before the extension was decided/.test(JSON.stringify(c.args))),
+    );
     expect(await e2e.click('UREQ', opened, 'jit_revoke')).toMatch(/there is no open grant to revoke/);
     expect(await e2e.click('UREQ', extended, 'jit_extend')).toMatch(/is closed, not open/);
   });

@@ -153,7 +153,11 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
 
 function blockTexts(blocks: unknown): string[] {
   if (!Array.isArray(blocks)) return [];
-  return JSON.stringify(blocks).match(/"text":"(?:[^"\\]|\\.)*"/g)?.map((t) => JSON.parse(t.slice(7)) as string) ?? [];
+  return (
+    JSON.stringify(blocks)
+      .match(/"text":"(?:[^"\\]|\\.)*"/g)
+      ?.map((t) => JSON.parse(t.slice(7)) as string) ?? []
+  );
 }
 
 /**
@@ -188,4 +192,3 @@ export function requestIdIn(text: string): string {
   if (!match) throw new Error(`no request ID in: ${text}`);
   return match[1]!;
 }
-

@@ -30,10 +30,21 @@ export async function openHome(e2e: E2E, user: string): Promise<RecordedCall> {
  * published Home, and resolves with what the click caused for `wait`: the
  * Home published again, or the next DM to the clicking user.
  */
-export async function clickHome(e2e: E2E, user: string, home: RecordedCall, actionId: string, options: { value?: string; wait?: 'publish' | 'dm' } = {}): Promise<RecordedCall> {
+export async function clickHome(
+  e2e: E2E,
+  user: string,
+  home: RecordedCall,
+  actionId: string,
+  options: { value?: string; wait?: 'publish' | 'dm' } = {},
+): Promise<RecordedCall> {
   const from = e2e.fake.calls.length;
   const view: Record<string, unknown> = { ...(home.response.view as Record<string, unknown>), type: 'home' };
-  const click = { userId: user, actionId, view: { id: String(view.id), type: 'home' as const, view }, ...(options.value === undefined ? {} : { value: options.value }) };
+  const click = {
+    userId: user,
+    actionId,
+    view: { id: String(view.id), type: 'home' as const, view },
+    ...(options.value === undefined ? {} : { value: options.value }),
+  };
   const result = await blockActionOnView(e2e.baseUrl, SECRET, click);
   if (result.status !== 200) throw new Error(`click ${actionId} on the Home answered HTTP ${result.status}`);
   if (options.wait === 'dm') return e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === user, { from });
@@ -42,7 +53,10 @@ export async function clickHome(e2e: E2E, user: string, home: RecordedCall, acti
 
 /** The DMs the bot sent `user` since call index `from`. */
 export function dmsSince(e2e: E2E, user: string, from: number): string[] {
-  return e2e.fake.calls.slice(from).filter((c) => c.method === 'chat.postMessage' && c.args.channel === user).map((c) => String(c.args.text));
+  return e2e.fake.calls
+    .slice(from)
+    .filter((c) => c.method === 'chat.postMessage' && c.args.channel === user)
+    .map((c) => String(c.args.text));
 }
 
 function published(e2e: E2E, user: string, from: number): Promise<RecordedCall> {
@@ -57,7 +71,9 @@ export function homeBlocks(call: RecordedCall): Block[] {
 }
 
 export function homeHeaders(call: RecordedCall): string[] {
-  return homeBlocks(call).filter((b) => b.type === 'header').map((b) => b.text!.text);
+  return homeBlocks(call)
+    .filter((b) => b.type === 'header')
+    .map((b) => b.text!.text);
 }
 
 /** `[text, action_id, value]` of every button on the Home, in order. */
@@ -76,7 +92,8 @@ export function homeText(call: RecordedCall): string {
 export function policyWithVms(count: number, approvers = '[UAPPROVER1, UAPPROVER2]'): string {
   const vms = Array.from(
     { length: count },
-    (_, i) => `  - id: vm-${String(i).padStart(3, '0')}\n    address: 10.${Math.floor(i / 250)}.0.${(i % 250) + 1}\n    ports: [{ number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H }]`,
+    (_, i) =>
+      `  - id: vm-${String(i).padStart(3, '0')}\n    address: 10.${Math.floor(i / 250)}.0.${(i % 250) + 1}\n    ports: [{ number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H }]`,
   );
   return `approvers: ${approvers}\nvirtualMachines:${count === 0 ? ' []' : `\n${vms.join('\n')}`}\n`;
 }

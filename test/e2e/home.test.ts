@@ -39,8 +39,17 @@ describe('App Home', () => {
   it('home_with500Vms_staysWithinSlacksLimits_summarisingTheRest', async () => {
     e2e = await startE2E({ policy: policyWithVms(500), env: { JIT_ADMINS: 'UADMIN' } });
     e2e.backend.seen = [
-      ...Array.from({ length: 500 }, (_, i) => ({ id: `spare-${String(i).padStart(3, '0')}`, name: `spare-${String(i).padStart(3, '0')}`, support: 'supported' as const })),
-      ...Array.from({ length: 500 }, (_, i) => ({ id: `old-${i}`, name: `old-${i}`, support: 'unsupported' as const, reason: 'no network security group guards it' })),
+      ...Array.from({ length: 500 }, (_, i) => ({
+        id: `spare-${String(i).padStart(3, '0')}`,
+        name: `spare-${String(i).padStart(3, '0')}`,
+        support: 'supported' as const,
+      })),
+      ...Array.from({ length: 500 }, (_, i) => ({
+        id: `old-${i}`,
+        name: `old-${i}`,
+        support: 'unsupported' as const,
+        reason: 'no network security group guards it',
+      })),
     ];
     const home = await openHome(e2e, 'UADMIN');
     expect(home.response.ok).toBe(true);
@@ -139,9 +148,13 @@ describe('App Home', () => {
 
     const told = await clickHome(e2e, 'UADMIN', home, 'jit_enable_vm', { wait: 'dm' });
 
-    expect(told.args.text).toMatch(/^JIT is on for \*spare-1\* \(Linux defaults: the backend does not say which OS it runs; add `windows` for RDP and WinRM\): 22\/TCP from any source, up to 3h/);
+    expect(told.args.text).toMatch(
+      /^JIT is on for \*spare-1\* \(Linux defaults: the backend does not say which OS it runs; add `windows` for RDP and WinRM\): 22\/TCP from any source, up to 3h/,
+    );
     expect(e2e.backend.protectedPorts.map((p) => `${p.vmName}:${p.port}/${p.protocol}`)).toContain('spare-1:22/TCP');
-    const after = await e2e.fake.waitFor((c) => c.method === 'views.publish' && c.args.user_id === 'UADMIN' && JSON.stringify(c.args).includes('Configured VMs (3)'));
+    const after = await e2e.fake.waitFor(
+      (c) => c.method === 'views.publish' && c.args.user_id === 'UADMIN' && JSON.stringify(c.args).includes('Configured VMs (3)'),
+    );
     expect(homeButtons(after)).toContainEqual(['Edit', 'jit_edit_vm_open', 'spare-1']);
   });
 

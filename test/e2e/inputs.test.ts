@@ -24,7 +24,7 @@ describe('bad input over /jit gets an ephemeral reply and changes nothing', () =
     ['request web-1 22 198.51.100.7 0s', /duration/i],
     ['request web-1 22,22 198.51.100.7 1h', /22/],
     ['request web-1 22 198.51.100.7', /needs a VM, ports, a source and a duration/],
-    ['request web-1 22 198.51.100.7 1h ' + 'x'.repeat(1500), /justification|1000/i],
+    [`request web-1 22 198.51.100.7 1h ${'x'.repeat(1500)}`, /justification|1000/i],
     ['delete everything', /`delete` is not a \/jit command/],
     ['cancel 12', /not a request ID/],
     ['revoke zzzzzz', /There is no request #zzzzzz/],
@@ -138,7 +138,10 @@ describe('health and policy reload', () => {
     expect(e2e.logs.join('\n')).toMatch(/policy reload failed, keeping the previous policy/);
     expect(await e2e.command('URELOAD', 'request web-1 22 198.51.100.7 1h')).toMatch(/waiting for one approval/);
 
-    writeFileSync(file, 'approvers: [UAPPROVER1]\nvirtualMachines:\n  - id: new-1\n    ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT1H}]\n');
+    writeFileSync(
+      file,
+      'approvers: [UAPPROVER1]\nvirtualMachines:\n  - id: new-1\n    ports: [{number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT1H}]\n',
+    );
     expect(await e2e.bot.reloadPolicy()).toBe(true);
     expect(e2e.backend.protectedPorts.map((p) => `${p.vmName}:${p.port}`)).toEqual(['new-1:22']);
     expect(await e2e.command('URELOAD', 'request web-1 22 198.51.100.7 1h')).toMatch(/web-1/);

@@ -10,7 +10,10 @@ afterEach(async () => {
   e2e = undefined;
 });
 
-const multi = (...values: string[]) => ({ type: 'multi_static_select', selected_options: values.map((value) => ({ text: { type: 'plain_text', text: value }, value })) });
+const multi = (...values: string[]) => ({
+  type: 'multi_static_select',
+  selected_options: values.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+});
 
 describe('the request form with several VMs', () => {
   it('twoVms_showTheirPorts_andSubmitOneBatch', async () => {
@@ -36,10 +39,13 @@ describe('the request form with several VMs', () => {
       duration: { duration_input: textValue('30m') },
       justification: { justification_input: textValue('migrate') },
     });
-    expect(submitted.json ?? {}, JSON.stringify(submitted.json)).not.toHaveProperty("response_action");
+    expect(submitted.json ?? {}, JSON.stringify(submitted.json)).not.toHaveProperty('response_action');
     await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'UAPPROVER1' && JSON.stringify(c.args.blocks ?? '').includes('db-1'));
     const members = e2e.bot.workflow.openRequestsOf('UREQ');
-    expect(members.map((m) => [m.vm, m.ports.map((p) => p.number)]).sort()).toEqual([['db-1', [5432]], ['web-1', [22]]]);
+    expect(members.map((m) => [m.vm, m.ports.map((p) => p.number)]).sort()).toEqual([
+      ['db-1', [5432]],
+      ['web-1', [22]],
+    ]);
     expect(new Set(members.map((m) => m.batchId)).size).toBe(1);
   });
 });

@@ -34,7 +34,10 @@ describe('several VMs in one request, over signed Slack requests', () => {
     const other = await approvalTo(e2e, 'UAPPROVER2', web);
     await e2e.bot.flushOutbox();
     expect(e2e.fake.calls.filter(isApproval)).toHaveLength(2);
-    expect(buttons(approval)).toEqual([{ text: 'Approve', value: web }, { text: 'Deny', value: web }]);
+    expect(buttons(approval)).toEqual([
+      { text: 'Approve', value: web },
+      { text: 'Deny', value: web },
+    ]);
     const shown = JSON.stringify(approval.args.blocks);
     for (const fact of [`#${web}`, `#${db}`, 'web-1', 'db-1', '22/TCP', '5432/TCP', '198.51.100.7/32', 'failover drill']) expect(shown).toContain(fact);
     // The requester hears once about the whole batch.
@@ -46,7 +49,10 @@ describe('several VMs in one request, over signed Slack requests', () => {
     await e2e.click('UAPPROVER1', approval, 'jit_approve', { expectReply: false });
     await until(() => e2e!.backend.isOpen(web) && e2e!.backend.isOpen(db));
     const rules = await e2e.backend.list();
-    expect(rules.map((r) => [r.vmName, r.port]).sort()).toEqual([['db-1', 5432], ['web-1', 22]]);
+    expect(rules.map((r) => [r.vmName, r.port]).sort()).toEqual([
+      ['db-1', 5432],
+      ['web-1', 22],
+    ]);
 
     // Both copies of the one message are rewritten in place, without buttons, showing both VMs open.
     await until(() => {

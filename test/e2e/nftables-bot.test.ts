@@ -74,12 +74,18 @@ virtualMachines:
     expect(await probe(topology.c1, ADDRESSES.vm.v4)).toBe('blocked');
     expect(await probe(topology.c2, ADDRESSES.vm.v4)).toBe('blocked');
 
-    const asked = await slashCommand(baseUrl, SECRET, { text: `request vm-1 22 ${ADDRESSES.c1.v4} 4s incident`, userId: 'UREQ', responseUrl: fake.responseUrl('req') });
+    const asked = await slashCommand(baseUrl, SECRET, {
+      text: `request vm-1 22 ${ADDRESSES.c1.v4} 4s incident`,
+      userId: 'UREQ',
+      responseUrl: fake.responseUrl('req'),
+    });
     expect(asked.status).toBe(200);
     const reply = await fake.waitForResponse((r) => r.id === 'req');
     const id = /#([a-z0-9]{6})/.exec(String(reply.body.text))?.[1];
     expect(id).toBeDefined();
-    const approval = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'UAPPROVER' && JSON.stringify(c.args.blocks ?? '').includes('jit_approve'));
+    const approval = await fake.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.args.channel === 'UAPPROVER' && JSON.stringify(c.args.blocks ?? '').includes('jit_approve'),
+    );
     const clicked = await blockAction(baseUrl, SECRET, {
       userId: 'UAPPROVER',
       actionId: 'jit_approve',

@@ -80,7 +80,10 @@ describe('the bot process', () => {
   });
 
   it('badPolicy_exitsNamingEveryProblemWithItsPath', async () => {
-    writeFileSync(join(dir, 'policy.yaml'), 'virtualMachines:\n  - id: web-1\n    ports:\n      - {number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: 3 hours}\n');
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      'virtualMachines:\n  - id: web-1\n    ports:\n      - {number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: 3 hours}\n',
+    );
     const run = start(env());
     expect(await run.exit).toBe(1);
     expect(run.stderr()).toMatch(/^jit: JIT_POLICY \(.*policy\.yaml\) is invalid:\nvirtualMachines\[0\]\.ports\[0\]\.maxRequestAccessDuration: /);

@@ -34,13 +34,22 @@ rules:
 const APPROVERS = ['UAPPROVER1', 'UAPPROVER2', 'UAPPROVER3'];
 
 const approvalTo = (e: E2E, channel: string, requestId: string): Promise<RecordedCall> =>
-  e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? '').includes('jit_approve') && JSON.stringify(c.args).includes(requestId));
+  e.fake.waitFor(
+    (c) =>
+      c.method === 'chat.postMessage' &&
+      c.args.channel === channel &&
+      JSON.stringify(c.args.blocks ?? '').includes('jit_approve') &&
+      JSON.stringify(c.args).includes(requestId),
+  );
 
 const shownIn = (e: E2E, approval: RecordedCall): string =>
   JSON.stringify(e.fake.message(String(approval.response.channel), String(approval.response.ts))?.blocks);
 
 const dmsTo = (e: E2E, user: string): string[] =>
-  e.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === user && !JSON.stringify(c.args.blocks ?? '').includes('jit_approve')).map((c) => String(c.args.text));
+  e.fake
+    .callsTo('chat.postMessage')
+    .filter((c) => c.args.channel === user && !JSON.stringify(c.args.blocks ?? '').includes('jit_approve'))
+    .map((c) => String(c.args.text));
 
 const threadRepliesUnder = (e: E2E, message: RecordedCall): RecordedCall[] =>
   e.fake.callsTo('chat.postMessage').filter((c) => c.response.ok && c.args.channel === message.response.channel && c.args.thread_ts === message.response.ts);

@@ -72,7 +72,11 @@ export function dmsAbout(e2e: E2E, user: string, id: string): string[] {
 /** The message in `channel` that carries `actionId` for request `id` (an approval message, a grant DM). */
 export function messageWithButton(e2e: E2E, channel: string, actionId: string, id: string): Promise<RecordedCall> {
   return e2e.fake.waitFor(
-    (c) => c.method === 'chat.postMessage' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? '').includes(`"action_id":"${actionId}"`) && JSON.stringify(c.args).includes(id),
+    (c) =>
+      c.method === 'chat.postMessage' &&
+      c.args.channel === channel &&
+      JSON.stringify(c.args.blocks ?? '').includes(`"action_id":"${actionId}"`) &&
+      JSON.stringify(c.args).includes(id),
   );
 }
 
@@ -81,7 +85,9 @@ export function outboxRows(e2e: E2E, id: string, kind: string, event?: AuditEven
   const db = new Database(join(e2e.dir, 'data', 'jit.db'), { readonly: true, fileMustExist: true });
   try {
     const row = db
-      .prepare(`SELECT count(*) AS n FROM outbox WHERE request_id = ? AND json_extract(notification, '$.kind') = ? AND (? IS NULL OR json_extract(notification, '$.event') = ?)`)
+      .prepare(
+        `SELECT count(*) AS n FROM outbox WHERE request_id = ? AND json_extract(notification, '$.kind') = ? AND (? IS NULL OR json_extract(notification, '$.event') = ?)`,
+      )
       .get(id, kind, event ?? null, event ?? null) as { n: number };
     return row.n;
   } finally {

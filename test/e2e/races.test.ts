@@ -15,7 +15,19 @@ import { FakeClock } from '../support/fake-clock.js';
 import type { RecordedCall } from '../support/fake-slack.js';
 import { GatedFirewall } from '../support/gated-firewall.js';
 import { REVOKE_ORDERINGS, TIMEOUT_ORDERINGS } from './race-orderings.js';
-import { clickAll, clickOnce, countOf, dmsAbout, eventNames, firewallCalls, messageWithButton, outboxRows, repliesTo, updatesOf, type SentClick } from './race-counts.js';
+import {
+  clickAll,
+  clickOnce,
+  countOf,
+  dmsAbout,
+  eventNames,
+  firewallCalls,
+  messageWithButton,
+  outboxRows,
+  repliesTo,
+  updatesOf,
+  type SentClick,
+} from './race-counts.js';
 import { requestIdIn, startE2E, stopChecked, until, type E2E, type E2EOptions } from './harness.js';
 
 const APPROVAL_CHANNEL = 'CAPPROVALS';
@@ -125,7 +137,8 @@ describe('fifty Approve clicks at once', () => {
     expect(clicks.filter((c) => c.user === winner)).toHaveLength(1);
     const replies = repliesTo(e, clicks);
     expect(replies).toHaveLength(49);
-    for (const reply of replies) expect(reply).toMatch(new RegExp(`^Request #${id} was not changed: it is already (approved|active) \\(by <@${winner}>\\)\\.$`));
+    for (const reply of replies)
+      expect(reply).toMatch(new RegExp(`^Request #${id} was not changed: it is already (approved|active) \\(by <@${winner}>\\)\\.$`));
   });
 
   it('oneApprover_clicksFiftyTimes_oneGrant', async () => {

@@ -38,10 +38,7 @@ describe('Socket Mode', () => {
   it('appTokenSet_connectsThroughAppsConnectionsOpenInsteadOfListening', async () => {
     e2e = await startE2E();
     const lines: string[] = [];
-    const started = startBot(
-      { ...envFrom(e2e), SLACK_APP_TOKEN: 'xapp-1-test', PORT: '0' },
-      { logger: createLogger({ write: (line) => lines.push(line) }) },
-    );
+    const started = startBot({ ...envFrom(e2e), SLACK_APP_TOKEN: 'xapp-1-test', PORT: '0' }, { logger: createLogger({ write: (line) => lines.push(line) }) });
     // The fake has no WebSocket endpoint, so the connection is refused and start fails,
     // but only after Bolt asked Slack for a Socket Mode URL with the app-level token.
     const call = await e2e.fake.waitFor('apps.connections.open', { timeoutMs: 10_000 });

@@ -10,7 +10,15 @@ import { MAX_COMMAND_TEXT, parseJitCommand, type JitCommand } from '../../src/sl
 import { MAX_AUDIT_DAYS } from '../../src/slack/audit-command.js';
 import { VM_NAME } from '../../src/domain/policy/schema.js';
 import { commandTextArb, draftFields, draftInputArb, longText, NASTY_FRAGMENTS } from './arbitraries.js';
-import { expectClearProblems, expectGrantable, loadValidatorPolicy, MESSAGE_MAX, nearValidBatchArb, nearValidInputArb, typedPortNumbers } from './policy-oracle.js';
+import {
+  expectClearProblems,
+  expectGrantable,
+  loadValidatorPolicy,
+  MESSAGE_MAX,
+  nearValidBatchArb,
+  nearValidInputArb,
+  typedPortNumbers,
+} from './policy-oracle.js';
 
 const policy = loadValidatorPolicy();
 const snapshot = structuredClone(policy);
@@ -51,13 +59,19 @@ function expectWellFormedCommand(text: string, command: JitCommand): void {
 function expectValidatedSafely(input: DraftInput): 'accepted' | 'refused' {
   if (isBatchInput(input.vm)) {
     const result = validateBatchDraft(input, policy);
-    if (!result.ok) return void expectClearProblems(result.problems), 'refused';
+    if (!result.ok) {
+      expectClearProblems(result.problems);
+      return 'refused';
+    }
     const numbers = typedPortNumbers(input.ports);
     expect(numbers).toBeDefined();
     expect(result.members.length).toBeGreaterThan(0);
     expect(result.members.length).toBeLessThanOrEqual(MAX_BATCH_VMS);
     expect(new Set(result.members.map((m) => m.vm.name)).size).toBe(result.members.length);
-    const typedNames = input.vm.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+    const typedNames = input.vm
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean);
     for (const { draft, vm } of result.members) {
       expect(typedNames).toContain(vm.name.toLowerCase());
       expectGrantable(policy, draft, vm, numbers ?? [], ['*', 'any'].includes(input.source.trim().toLowerCase()) ? undefined : input.source);
@@ -65,7 +79,10 @@ function expectValidatedSafely(input: DraftInput): 'accepted' | 'refused' {
     return 'accepted';
   }
   const result = validateDraft(input, policy);
-  if (!result.ok) return void expectClearProblems(result.problems), 'refused';
+  if (!result.ok) {
+    expectClearProblems(result.problems);
+    return 'refused';
+  }
   expect(input.vm.trim().toLowerCase()).toBe(result.vm.name.toLowerCase());
   expect(result.draft.requester).toBe(input.requester.trim());
   expect(result.draft.justification).toBe(input.justification.trim());
@@ -77,12 +94,18 @@ function expectValidatedSafely(input: DraftInput): 'accepted' | 'refused' {
 
 describe('parseJitCommand under hostile text', () => {
   it('parseJitCommand_hostileText_returnsAWellFormedResult', () => {
-    fc.assert(fc.property(commandTextArb, (text) => expectWellFormedCommand(text, parseJitCommand(text))), { numRuns: 500 });
+    fc.assert(
+      fc.property(commandTextArb, (text) => expectWellFormedCommand(text, parseJitCommand(text))),
+      { numRuns: 500 },
+    );
   });
 
   it('parseJitCommand_arbitraryUtf16UpToPastTheLimit_neverThrows', () => {
     const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 2_100 }), longText);
-    fc.assert(fc.property(text, (t) => expectWellFormedCommand(t, parseJitCommand(t))), { numRuns: 300 });
+    fc.assert(
+      fc.property(text, (t) => expectWellFormedCommand(t, parseJitCommand(t))),
+      { numRuns: 300 },
+    );
   });
 
   it('parseJitCommand_overTheLimit_isRefusedWithTheLength', () => {
@@ -129,13 +152,19 @@ describe('parseJitCommand under hostile text', () => {
 
 describe('draft validation under hostile fields', () => {
   it('validateDraft_hostileFields_refusesClearlyOrStaysInsidePolicy', () => {
-    fc.assert(fc.property(draftInputArb, (input) => void expectValidatedSafely({ ...input, vm: input.vm.replace(/,/g, '') })), { numRuns: 500 });
+    fc.assert(
+      fc.property(draftInputArb, (input) => void expectValidatedSafely({ ...input, vm: input.vm.replace(/,/g, '') })),
+      { numRuns: 500 },
+    );
     expect(policy).toEqual(snapshot);
   });
 
   it('validateDraft_nearValidInput_acceptsOnlyWhatThePolicyAllows', () => {
     const outcomes = { accepted: 0, refused: 0 };
-    fc.assert(fc.property(nearValidInputArb(policy), (input) => void (outcomes[expectValidatedSafely(input)] += 1)), { numRuns: 600 });
+    fc.assert(
+      fc.property(nearValidInputArb(policy), (input) => void (outcomes[expectValidatedSafely(input)] += 1)),
+      { numRuns: 600 },
+    );
     // Both sides of every bound are reached, or the "nothing accepted violates" half would prove nothing.
     expect(outcomes.accepted).toBeGreaterThan(30);
     expect(outcomes.refused).toBeGreaterThan(30);
@@ -143,13 +172,27 @@ describe('draft validation under hostile fields', () => {
   });
 
   it('validateBatchDraft_hostileFields_refusesClearlyOrStaysInsidePolicy', () => {
-    const batch = fc.record({ ...draftFields, vm: fc.array(fc.oneof(fc.constantFrom('web-1', 'DB-1', 'edge.box_9', 'web-1 ', ''), fc.string({ unit: 'binary', maxLength: 80 }), longText), { minLength: 2, maxLength: 14 }).map((names) => names.join(',')) });
-    fc.assert(fc.property(batch, (input) => void expectValidatedSafely(input)), { numRuns: 400 });
+    const batch = fc.record({
+      ...draftFields,
+      vm: fc
+        .array(fc.oneof(fc.constantFrom('web-1', 'DB-1', 'edge.box_9', 'web-1 ', ''), fc.string({ unit: 'binary', maxLength: 80 }), longText), {
+          minLength: 2,
+          maxLength: 14,
+        })
+        .map((names) => names.join(',')),
+    });
+    fc.assert(
+      fc.property(batch, (input) => void expectValidatedSafely(input)),
+      { numRuns: 400 },
+    );
   });
 
   it('validateBatchDraft_nearValidInput_acceptsOnlyWhatThePolicyAllows', () => {
     const outcomes = { accepted: 0, refused: 0 };
-    fc.assert(fc.property(nearValidBatchArb(policy), (input) => void (outcomes[expectValidatedSafely(input)] += 1)), { numRuns: 400 });
+    fc.assert(
+      fc.property(nearValidBatchArb(policy), (input) => void (outcomes[expectValidatedSafely(input)] += 1)),
+      { numRuns: 400 },
+    );
     expect(outcomes.accepted).toBeGreaterThan(10);
     expect(outcomes.refused).toBeGreaterThan(30);
     expect(policy).toEqual(snapshot);

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { E2E } from '../e2e/harness.js';
 import { SECRET } from '../e2e/harness.js';
-import { blockActionPayload, postPayload, slashCommandFields, slackSignature, viewSubmissionPayload, type Payload, type PostResult } from '../support/slack-requests.js';
+import {
+  blockActionPayload,
+  postPayload,
+  slashCommandFields,
+  slackSignature,
+  viewSubmissionPayload,
+  type Payload,
+  type PostResult,
+} from '../support/slack-requests.js';
 
 /** What a case must get back: an ephemeral reply, a bare 2xx, or a 4xx refusal of the request itself. */
 export type Expect = 'reply' | 'ack' | 'refused';
@@ -29,7 +37,11 @@ export async function post(e2e: E2E, body: string, opts: { contentType?: string;
   const timestamp = Math.floor(Date.now() / 1000);
   const res = await fetch(eventsUrl(e2e), {
     method: 'POST',
-    headers: { 'Content-Type': opts.contentType ?? 'application/x-www-form-urlencoded', 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': slackSignature(SECRET, timestamp, body) },
+    headers: {
+      'Content-Type': opts.contentType ?? 'application/x-www-form-urlencoded',
+      'X-Slack-Request-Timestamp': String(timestamp),
+      'X-Slack-Signature': slackSignature(SECRET, timestamp, body),
+    },
     body,
     ...(opts.timeoutMs ? { signal: AbortSignal.timeout(opts.timeoutMs) } : {}),
   });
@@ -46,7 +58,14 @@ export async function post(e2e: E2E, body: string, opts: { contentType?: string;
 export const form = (fields: Record<string, string>, extra = ''): string => new URLSearchParams(fields).toString() + extra;
 
 /** `/jit <text>` with any field removed, replaced or repeated. */
-export function command(e2e: E2E, rid: string, user: string, text: string, edit: (fields: Record<string, string>) => void = () => {}, extra = ''): Promise<PostResult> {
+export function command(
+  e2e: E2E,
+  rid: string,
+  user: string,
+  text: string,
+  edit: (fields: Record<string, string>) => void = () => {},
+  extra = '',
+): Promise<PostResult> {
   const fields = slashCommandFields({ text, userId: user, responseUrl: e2e.fake.responseUrl(rid) });
   edit(fields);
   return post(e2e, form(fields, extra));
@@ -59,7 +78,13 @@ export function click(e2e: E2E, rid: string, user: string, actionId: string, val
   return postPayload(e2e.baseUrl, SECRET, payload);
 }
 
-export function submit(e2e: E2E, user: string, values: Record<string, unknown>, edit: (payload: Payload) => void = () => {}, timeoutMs?: number): Promise<PostResult> {
+export function submit(
+  e2e: E2E,
+  user: string,
+  values: Record<string, unknown>,
+  edit: (payload: Payload) => void = () => {},
+  timeoutMs?: number,
+): Promise<PostResult> {
   const payload = viewSubmissionPayload({ userId: user, callbackId: 'jit_request_modal', values: values as never });
   edit(payload);
   return post(e2e, form({ payload: JSON.stringify(payload) }), timeoutMs === undefined ? {} : { timeoutMs });
@@ -93,7 +118,11 @@ export async function snapshot(e2e: E2E): Promise<Snapshot> {
     const rows = Object.fromEntries(tables.map(({ name }) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
     const requests = db.prepare('SELECT id, state, version FROM requests ORDER BY id').all();
     const changes = e2e.backend.calls.filter((c) => c.op === 'open' || c.op === 'close' || c.op === 'extend').length;
-    const slack = { posted: e2e.fake.callsTo('chat.postMessage').length, updated: e2e.fake.callsTo('chat.update').length, deleted: e2e.fake.callsTo('chat.delete').length };
+    const slack = {
+      posted: e2e.fake.callsTo('chat.postMessage').length,
+      updated: e2e.fake.callsTo('chat.update').length,
+      deleted: e2e.fake.callsTo('chat.delete').length,
+    };
     return { rows, requests, firewall: { open: await e2e.backend.list(), changes }, slack };
   } finally {
     db.close();
@@ -113,9 +142,11 @@ export async function expectAnswered(e2e: E2E, c: Case, rid: string, user: strin
   expect(result.status, context).toBeGreaterThanOrEqual(200);
   expect(result.status, context).toBeLessThan(300);
   if (c.expect !== 'reply') return;
-  const reply = await e2e.fake.waitForResponse((r) => r.id === rid, { from, timeoutMs: 3_000 }).catch((error: unknown) => {
-    throw new Error(`${context}: no ephemeral reply (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
-  });
+  const reply = await e2e.fake
+    .waitForResponse((r) => r.id === rid, { from, timeoutMs: 3_000 })
+    .catch((error: unknown) => {
+      throw new Error(`${context}: no ephemeral reply (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+    });
   expect(reply.body.response_type, context).toBe('ephemeral');
   expect(String(reply.body.text ?? '').trim().length, context).toBeGreaterThan(0);
   expect(reply.status, `${context}: Slack refused the reply ${reply.errors.join('; ')}`).toBe(200);

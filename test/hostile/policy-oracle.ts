@@ -164,7 +164,8 @@ function durationNear(ports: readonly PortPolicy[]): fc.Arbitrary<string> {
  */
 export function nearValidBatchArb(policy: Policy) {
   const sources = ['198.51.100.7', '10.1.2.3', '203.0.113.9', '2001:db8:1::5', '2001:db8:ffff::1', '*'];
-  const admits = (port: PortPolicy, source: string) => port.anySource || (source !== '*' && port.allowedSourcePrefixes.some((prefix) => inside(addressRange(source)!, prefix)));
+  const admits = (port: PortPolicy, source: string) =>
+    port.anySource || (source !== '*' && port.allowedSourcePrefixes.some((prefix) => inside(addressRange(source)!, prefix)));
   return fc.tuple(fc.constantFrom(...sources), fc.shuffledSubarray([...policy.vms], { minLength: 2, maxLength: 3 })).chain(([source, vms]) => {
     const numbers = vms.map((vm) => {
       const fitting = [...new Set(vm.ports.filter((port) => admits(port, source)).map((port) => port.number))];
@@ -194,7 +195,10 @@ export function nearValidInputArb(policy: Policy) {
         ports: fc.constantFrom(',', ' ', ' , ').map((sep) => numbers.join(sep)),
         source: sourceNear(ports),
         duration: durationNear(ports),
-        justification: fc.oneof(fc.constantFrom('', 'fix', ' OPS-1 <!channel> '), fc.integer({ min: 990, max: 1_010 }).map((n) => 'j'.repeat(n))),
+        justification: fc.oneof(
+          fc.constantFrom('', 'fix', ' OPS-1 <!channel> '),
+          fc.integer({ min: 990, max: 1_010 }).map((n) => 'j'.repeat(n)),
+        ),
       });
     }),
   );

@@ -11,7 +11,7 @@ describe('use-my-ip link tokens', () => {
 
   it.each([
     ['expired', (t: string) => t, 10_001, 'expired'],
-    ['another key', (t: string) => signLink(payload, linkKey('other-secret-123456')), 0, 'forged'],
+    ['another key', (_t: string) => signLink(payload, linkKey('other-secret-123456')), 0, 'forged'],
     ['altered body', (t: string) => `${Buffer.from(JSON.stringify({ ...payload, user: 'UMALLORY' })).toString('base64url')}.${t.split('.')[1]}`, 0, 'forged'],
     ['altered signature', (t: string) => `${t.slice(0, -2)}xx`, 0, 'forged'],
     ['no signature', (t: string) => t.split('.')[0]!, 0, 'malformed'],

@@ -167,7 +167,12 @@ describe('a retry never posts twice', () => {
 
 describe('drift notifications', () => {
   it('systemEvent_isPostedTopLevelInTheAuditChannel_once', async () => {
-    const event: SystemEvent = { name: 'drift.orphan_closed', actor: 'system', at: h.clock.now(), detail: 'backend memory allows 22/TCP on web-1 from 10.9.9.9/32, but no request abc234 is stored: closed' };
+    const event: SystemEvent = {
+      name: 'drift.orphan_closed',
+      actor: 'system',
+      at: h.clock.now(),
+      detail: 'backend memory allows 22/TCP on web-1 from 10.9.9.9/32, but no request abc234 is stored: closed',
+    };
     h.store.recordSystemEvent(event, [{ kind: 'system', event }]);
     fake.failNext('chat.postMessage', 1, { status: 429, retryAfter: 1 });
 

@@ -18,10 +18,7 @@ describe('parseJitCommand', () => {
     ['enable build-2 10.0.0.7 linux', { kind: 'enable', vm: 'build-2', os: 'linux', address: '10.0.0.7' }],
     ['enable build-2 linux build-2.internal', { kind: 'enable', vm: 'build-2', os: 'linux', address: 'build-2.internal' }],
     ['edit web-1', { kind: 'edit', vm: 'web-1' }],
-    [
-      'request web-1 22 203.0.113.7 2h',
-      { kind: 'request', vm: 'web-1', ports: '22', source: '203.0.113.7', duration: '2h', justification: '' },
-    ],
+    ['request web-1 22 203.0.113.7 2h', { kind: 'request', vm: 'web-1', ports: '22', source: '203.0.113.7', duration: '2h', justification: '' }],
     [
       'request web-1 22,3389 203.0.113.0/24 PT1H deploy  hotfix <!channel>',
       { kind: 'request', vm: 'web-1', ports: '22,3389', source: '203.0.113.0/24', duration: 'PT1H', justification: 'deploy  hotfix <!channel>' },
@@ -39,7 +36,7 @@ describe('parseJitCommand', () => {
     ['frobnicate', /`frobnicate` is not a \/jit command/],
     ['vms web-* db-*', /Usage: `\/jit vms \[name or glob\]`/],
     ['vms <!channel>', /Usage: `\/jit vms/],
-    ['request web-1 22 1.2.3.4 2h ' + 'x'.repeat(2001), /limit is 2000/],
+    [`request web-1 22 1.2.3.4 2h ${'x'.repeat(2001)}`, /limit is 2000/],
     ['enable', /Usage: `\/jit enable <vm> \[linux\|windows\] \[address\]`/],
     ['enable web-3 linux windows', /Usage: `\/jit enable/],
     ['enable web-3 10.0.0.7 10.0.0.8', /Usage: `\/jit enable/],

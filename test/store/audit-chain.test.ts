@@ -50,8 +50,16 @@ describe('audit hash chain', () => {
   it.each([
     ['an edited detail', "UPDATE audit_events SET actor = 'UMALLORY' WHERE seq = 5", { seq: 5, problem: 'edited' }],
     ['a deleted row', 'DELETE FROM audit_events WHERE seq = 7', { seq: 8, problem: 'deleted_or_reordered_before' }],
-    ['two rows swapped', 'UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; UPDATE audit_events SET seq = 4 WHERE seq = -1', { seq: 3, problem: 'deleted_or_reordered_before' }],
-    ['a row inserted by hand', "INSERT INTO audit_events (seq, request_id, name, actor, at) SELECT 1000, request_id, 'grant.closed', 'UMALLORY', 0 FROM audit_events LIMIT 1", { seq: 1000, problem: 'deleted_or_reordered_before' }],
+    [
+      'two rows swapped',
+      'UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; UPDATE audit_events SET seq = 4 WHERE seq = -1',
+      { seq: 3, problem: 'deleted_or_reordered_before' },
+    ],
+    [
+      'a row inserted by hand',
+      "INSERT INTO audit_events (seq, request_id, name, actor, at) SELECT 1000, request_id, 'grant.closed', 'UMALLORY', 0 FROM audit_events LIMIT 1",
+      { seq: 1000, problem: 'deleted_or_reordered_before' },
+    ],
   ])('verify_with%s_namesTheFirstBadRow', async (_name, sql, expected) => {
     const file = await history();
     h.store.close();
@@ -67,7 +75,12 @@ describe('audit hash chain', () => {
   it('verifyCommand_exitsZeroWhenIntact_oneNamingTheRowWhenNot', async () => {
     const file = await history();
     h.store.close();
-    const run = () => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/verify-audit.ts'], { cwd: resolve(import.meta.dirname, '../..'), env: { PATH: process.env.PATH, JIT_DB: file }, encoding: 'utf8' });
+    const run = () =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/verify-audit.ts'], {
+        cwd: resolve(import.meta.dirname, '../..'),
+        env: { PATH: process.env.PATH, JIT_DB: file },
+        encoding: 'utf8',
+      });
     const intact = run();
     expect([intact.status, intact.stdout]).toEqual([0, expect.stringMatching(/^audit log intact: 15 rows, head [0-9a-f]{64}\n$/)]);
     tamper(file, "UPDATE audit_events SET detail = 'nothing to see' WHERE seq = 2");

@@ -44,12 +44,8 @@ describe('schema migrations', () => {
     const db = raw();
     expect(schemaVersion(db)).toBe(migrations.length);
     expect(names(db, 'table')).toEqual(['audit_events', 'message_refs', 'outbox', 'outbox_posts', 'policy_overlay', 'requests', 'source_links']);
-    expect(names(db, 'index')).toEqual(
-      expect.arrayContaining(['requests_state_end_at', 'requests_requester_state', 'outbox_undelivered']),
-    );
-    const outboxIndex = db
-      .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'outbox_undelivered'")
-      .get();
+    expect(names(db, 'index')).toEqual(expect.arrayContaining(['requests_state_end_at', 'requests_requester_state', 'outbox_undelivered']));
+    const outboxIndex = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'outbox_undelivered'").get();
     expect(outboxIndex?.sql).toContain('WHERE delivered_at IS NULL');
   });
 
@@ -111,9 +107,9 @@ describe('schema migrations', () => {
         .run(`id-${state}`, state, 'U1', 'vm', '{}');
     expect(() => insert('exploded')).toThrow(/CHECK constraint/);
     insert('active');
-    expect(() =>
-      db.prepare("INSERT INTO message_refs (request_id, role, channel, ts) VALUES ('id-active', 'banner', 'C1', '1.2')").run(),
-    ).toThrow(/CHECK constraint/);
+    expect(() => db.prepare("INSERT INTO message_refs (request_id, role, channel, ts) VALUES ('id-active', 'banner', 'C1', '1.2')").run()).toThrow(
+      /CHECK constraint/,
+    );
   });
 });
 
@@ -146,9 +142,7 @@ describe('migrate()', () => {
     };
     const db = raw();
 
-    expect(() => migrate(db, [recording(log, 'one', 'CREATE TABLE a (x)'), failing])).toThrow(
-      /migration 2 \(failing\) failed .*boom/,
-    );
+    expect(() => migrate(db, [recording(log, 'one', 'CREATE TABLE a (x)'), failing])).toThrow(/migration 2 \(failing\) failed .*boom/);
     expect(schemaVersion(db)).toBe(1);
     expect(names(db, 'table')).toEqual(['a']);
   });

@@ -6,13 +6,17 @@ import { describe, expect, it } from 'vitest';
 import type { SystemEvent } from '../../src/domain/types.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { auditNote, dmNote, freshStoreFile, makeEvent, makeRequest } from './fixtures.js';
 
 const tmp = freshStoreFile();
 const open = () => tmp.open();
 
-const drift: SystemEvent = { name: 'drift.orphan_closed', actor: 'system', at: 1_800_000_000_000, detail: 'backend memory allows 22/TCP on web-01 from 10.0.0.1/32: closed' };
+const drift: SystemEvent = {
+  name: 'drift.orphan_closed',
+  actor: 'system',
+  at: 1_800_000_000_000,
+  detail: 'backend memory allows 22/TCP on web-01 from 10.0.0.1/32: closed',
+};
 
 describe('post journal', () => {
   it('claimThenRecord_keepsTheFirstClaimTime_andRecordWins', () => {

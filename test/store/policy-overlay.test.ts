@@ -11,14 +11,18 @@ import type { Notification } from '../../src/workflow/ports.js';
 import { migrate, schemaVersion } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { readOverlayFile } from '../../src/store/overlay-statements.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { freshStoreFile } from './fixtures.js';
 
 const tmp = freshStoreFile();
 const open = () => tmp.open();
 
 const PORT = { number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' };
-const entry = (name: string, ports: unknown[] = [PORT], by = 'UADMIN'): OverlayVm => ({ name, vm: { id: name, ports }, updatedBy: by, updatedAt: 1_800_000_000_000 });
+const entry = (name: string, ports: unknown[] = [PORT], by = 'UADMIN'): OverlayVm => ({
+  name,
+  vm: { id: name, ports },
+  updatedBy: by,
+  updatedAt: 1_800_000_000_000,
+});
 const enabled = (detail: string): SystemEvent => ({ name: 'policy.vm_enabled', actor: 'UADMIN', at: 1_800_000_000_000, detail });
 
 describe('policy overlay', () => {

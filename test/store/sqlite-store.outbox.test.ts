@@ -77,7 +77,7 @@ describe('outbox', () => {
     seed('aaa222');
     const [first] = store.pendingOutbox(10);
 
-    store.markRetry(first!.id, 'x'.repeat(499) + '😀' + 'y'.repeat(100), now);
+    store.markRetry(first!.id, `${'x'.repeat(499)}😀${'y'.repeat(100)}`, now);
 
     // The emoji would straddle the cut; it is dropped rather than split in half.
     expect(store.pendingOutbox(10)[0]!.lastError).toBe('x'.repeat(499));
@@ -104,10 +104,7 @@ describe('outbox', () => {
 
     store.markDelivered(second!.id, [ref('aaa222', 'approval', 'C0APPROVE', '2.000100')]);
 
-    expect(store.messageRefs('aaa222')).toEqual([
-      ref('aaa222', 'approval', 'C0APPROVE', '2.000100'),
-      ref('aaa222', 'approval', 'D0DM', '1.000200'),
-    ]);
+    expect(store.messageRefs('aaa222')).toEqual([ref('aaa222', 'approval', 'C0APPROVE', '2.000100'), ref('aaa222', 'approval', 'D0DM', '1.000200')]);
   });
 
   it('markDelivered_whenARefIsInvalid_leavesTheRowPending', () => {

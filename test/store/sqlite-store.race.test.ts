@@ -41,9 +41,7 @@ it('transition_racedByConcurrentThreadsOnOneFile_hasExactlyOneWinnerPerRequest',
   for (const request of requests) store.insertRequest(request, [], []);
   const barrier = new SharedArrayBuffer(4);
 
-  const results = await Promise.all(
-    Array.from({ length: WORKERS }, (_, i) => runWorker({ file, name: `U0WORKER${i}`, requests, barrier, workers: WORKERS })),
-  );
+  const results = await Promise.all(Array.from({ length: WORKERS }, (_, i) => runWorker({ file, name: `U0WORKER${i}`, requests, barrier, workers: WORKERS })));
 
   const wins = results.flat();
   expect(wins.sort()).toEqual(requests.map((r) => r.id).sort());

@@ -203,9 +203,7 @@ describe('transition', () => {
   it('transition_whenNextChangesTheId_isRefused', () => {
     const store = openStore();
     const request = seed(store);
-    expect(() => store.transition(request, moved(request, { id: 'other2', state: 'approved' }), [], [])).toThrow(
-      /was given request other2/,
-    );
+    expect(() => store.transition(request, moved(request, { id: 'other2', state: 'approved' }), [], [])).toThrow(/was given request other2/);
     expect(store.getRequest(request.id)).toEqual(request);
   });
 });

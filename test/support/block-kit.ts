@@ -13,14 +13,33 @@ const ID_MAX = 255;
 
 // Element types Slack accepts; the rest of the catalogue is checked below.
 const SELECTS = new Set([
-  'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select',
-  'multi_static_select', 'multi_external_select', 'multi_users_select',
-  'multi_conversations_select', 'multi_channels_select',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'multi_static_select',
+  'multi_external_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
 ]);
 const OTHER_ELEMENTS = new Set([
-  'button', 'overflow', 'datepicker', 'timepicker', 'datetimepicker', 'checkboxes', 'radio_buttons',
-  'plain_text_input', 'number_input', 'email_text_input', 'url_text_input', 'file_input',
-  'rich_text_input', 'image', 'workflow_button',
+  'button',
+  'overflow',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
+  'checkboxes',
+  'radio_buttons',
+  'plain_text_input',
+  'number_input',
+  'email_text_input',
+  'url_text_input',
+  'file_input',
+  'rich_text_input',
+  'image',
+  'workflow_button',
 ]);
 // Loosely checked: we never build these, but a valid one must not be refused.
 const OPAQUE_BLOCKS = new Set(['rich_text', 'video', 'file', 'markdown']);

@@ -52,7 +52,10 @@ export function makeSelfSignedCertificate(commonName = 'fake-arm'): SelfSignedCe
   );
   const signature = sign('sha256', tbs, privateKey); // DER-encoded ECDSA signature
   const der = seq(tbs, algorithm, bitString(signature));
-  const cert = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END CERTIFICATE-----\n`;
+  const cert = `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END CERTIFICATE-----\n`;
   // Parse it back: a malformed builder fails here, with a clear stack, not as a TLS alert.
   new X509Certificate(cert);
   return { cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };

@@ -71,7 +71,9 @@ export function vmToWire(world: FakeArmWorld, id: string): Json | undefined {
       provisioningState: 'Succeeded',
       networkProfile: {
         networkInterfaces: vm.nics.map((nic) => ({ id: nic.id, properties: { primary: nic.primary } })),
-        ...(vm.scaleSetNics ? { networkApiVersion: '2020-11-01', networkInterfaceConfigurations: [{ name: `${vm.name}-nic-config`, properties: { primary: true } }] } : {}),
+        ...(vm.scaleSetNics
+          ? { networkApiVersion: '2020-11-01', networkInterfaceConfigurations: [{ name: `${vm.name}-nic-config`, properties: { primary: true } }] }
+          : {}),
       },
     },
   };

@@ -243,11 +243,15 @@ function inSubscription(id: string, subscriptionId: string): boolean {
 export function notFound(type: string, id: string): ArmError {
   const parts = id.split('/');
   const rg = parts[4] ?? '?';
-  return new ArmError(404, 'ResourceNotFound', `The Resource '${type}/${parts.pop()}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  return new ArmError(
+    404,
+    'ResourceNotFound',
+    `The Resource '${type}/${parts.pop()}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
 }
 
 function checkIfMatch(ifMatch: string | undefined, current: string | undefined, id: string): void {
-  if (ifMatch === undefined || ifMatch === '*' && current !== undefined) return;
+  if (ifMatch === undefined || (ifMatch === '*' && current !== undefined)) return;
   if (current === ifMatch) return;
   throw new ArmError(412, 'PreconditionFailed', 'Precondition failed.', [
     {
@@ -269,19 +273,33 @@ function toRule(raw: unknown): FakeRule {
 
 function validateRule(name: string, p: RuleProperties): void {
   if (!RULE_NAME.test(name)) {
-    throw new ArmError(400, 'InvalidResourceName', `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`);
+    throw new ArmError(
+      400,
+      'InvalidResourceName',
+      `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`,
+    );
   }
   if (!Number.isInteger(p.priority) || p.priority < 100 || p.priority > 4096) {
-    throw new ArmError(400, 'SecurityRuleInvalidPriority', `Security rule ${name} has invalid Priority. Value provided: ${String(p.priority)} Allowed range 100-4096.`);
+    throw new ArmError(
+      400,
+      'SecurityRuleInvalidPriority',
+      `Security rule ${name} has invalid Priority. Value provided: ${String(p.priority)} Allowed range 100-4096.`,
+    );
   }
-  if (!['Inbound', 'Outbound'].includes(p.direction)) throw new ArmError(400, 'SecurityRuleInvalidDirection', `Security rule ${name} has invalid Direction: ${String(p.direction)}.`);
-  if (!['Allow', 'Deny'].includes(p.access)) throw new ArmError(400, 'SecurityRuleInvalidAccess', `Security rule ${name} has invalid Access: ${String(p.access)}.`);
+  if (!['Inbound', 'Outbound'].includes(p.direction))
+    throw new ArmError(400, 'SecurityRuleInvalidDirection', `Security rule ${name} has invalid Direction: ${String(p.direction)}.`);
+  if (!['Allow', 'Deny'].includes(p.access))
+    throw new ArmError(400, 'SecurityRuleInvalidAccess', `Security rule ${name} has invalid Access: ${String(p.access)}.`);
   if (typeof p.protocol !== 'string' || !PROTOCOLS.includes(p.protocol.toLowerCase())) {
     throw new ArmError(400, 'SecurityRuleInvalidProtocol', `Security rule ${name} has invalid Protocol: ${String(p.protocol)}.`);
   }
   const ports = [p.destinationPortRange, ...((p.destinationPortRanges as unknown[]) ?? [])].filter((v) => v !== undefined);
   if (ports.length === 0 || ports.some((v) => typeof v !== 'string' || !PORT_RANGE.test(v) || v.split('-').some((n) => n !== '*' && Number(n) > 65535))) {
-    throw new ArmError(400, 'SecurityRuleInvalidPortRange', `Security rule ${name} has invalid Port range. Value provided: ${JSON.stringify(ports)}. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535.`);
+    throw new ArmError(
+      400,
+      'SecurityRuleInvalidPortRange',
+      `Security rule ${name} has invalid Port range. Value provided: ${JSON.stringify(ports)}. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535.`,
+    );
   }
   for (const side of ['source', 'destination']) {
     const single = p[`${side}AddressPrefix`];

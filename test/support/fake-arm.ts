@@ -173,7 +173,8 @@ export class FakeArm {
         throw new ArmError(scripted.status, scripted.code ?? defaultCode(scripted.status), scripted.message ?? `Scripted ${scripted.status}.`);
       }
       this.authenticate(header(req, 'authorization'));
-      if (!record.apiVersion) throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+      if (!record.apiVersion)
+        throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
       ({ status, payload, headers } = this.route(method, path, parseJson(body), record, url.searchParams));
     } catch (error) {
       if (!(error instanceof ArmError)) throw error;
@@ -202,7 +203,13 @@ export class FakeArm {
     if (authorization !== `Bearer ${this.token}`) throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
   }
 
-  private route(method: string, path: string, body: Record<string, unknown>, record: RecordedArmRequest, query: URLSearchParams): { status: number; payload?: unknown; headers: Record<string, string> } {
+  private route(
+    method: string,
+    path: string,
+    body: Record<string, unknown>,
+    record: RecordedArmRequest,
+    query: URLSearchParams,
+  ): { status: number; payload?: unknown; headers: Record<string, string> } {
     const ok = (payload: unknown) => ({ status: 200, payload, headers: {} });
     let m: RegExpMatchArray | null;
     // Strict HTTP: a conditional GET whose ETag does not match fails, so a client
@@ -213,13 +220,22 @@ export class FakeArm {
     if (method === 'GET' && (m = path.match(ROUTES.operation))) return this.pollOperation(m[3]!.toLowerCase(), m[4]!, path);
     if (method === 'GET' && (m = path.match(ROUTES.list))) return ok(this.page(path, m[1]!, m[2]!.toLowerCase(), record.apiVersion!, query.get('$skiptoken')));
     if (method === 'GET' && (m = path.match(ROUTES.vm))) return ok(vmToWire(this.world, path) ?? throwIt(notFound('Microsoft.Compute/virtualMachines', path)));
-    if (method === 'GET' && (m = path.match(ROUTES.nic))) return ok(nicToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/networkInterfaces', path)));
-    if (method === 'GET' && (m = path.match(ROUTES.subnet))) return ok(subnetToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/virtualNetworks/subnets', path)));
+    if (method === 'GET' && (m = path.match(ROUTES.nic)))
+      return ok(nicToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/networkInterfaces', path)));
+    if (method === 'GET' && (m = path.match(ROUTES.subnet)))
+      return ok(subnetToWire(this.world, path) ?? throwIt(notFound('Microsoft.Network/virtualNetworks/subnets', path)));
     if ((m = path.match(ROUTES.nsg))) {
       if (method === 'GET') return ok(nsgToWire(this.world.requireNsg(path)));
       if (method === 'PUT') {
         const { created, nsg } = this.world.putNsg(path, body, record.ifMatch);
-        return this.accepted(created ? 201 : 200, nsgToWire(nsg), m[1]!, nsg.location, record.apiVersion!, (ok) => (nsg.provisioningState = ok ? 'Succeeded' : 'Failed'));
+        return this.accepted(
+          created ? 201 : 200,
+          nsgToWire(nsg),
+          m[1]!,
+          nsg.location,
+          record.apiVersion!,
+          (ok) => (nsg.provisioningState = ok ? 'Succeeded' : 'Failed'),
+        );
       }
     }
     if (method === 'GET' && (m = path.match(ROUTES.rules))) {

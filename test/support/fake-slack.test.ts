@@ -9,12 +9,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateBlocks, validateView, type Surface } from './block-kit.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 import {
-  blockAction, blockActionOnView, newTriggerId, selectValue, signedPost, slackSignature, slashCommand, textValue, viewSubmission,
+  blockAction,
+  blockActionOnView,
+  newTriggerId,
+  selectValue,
+  signedPost,
+  slackSignature,
+  slashCommand,
+  textValue,
+  viewSubmission,
 } from './slack-requests.js';
 
 const silent: Logger = {
-  debug: () => {}, info: () => {}, warn: () => {}, error: () => {},
-  setLevel: () => {}, getLevel: () => LogLevel.ERROR, setName: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
 };
 const x = (n: number) => 'x'.repeat(n);
 const plain = (text: string) => ({ type: 'plain_text', text });
@@ -24,8 +37,21 @@ const button = (extra: Record<string, unknown> = {}) => ({ type: 'button', actio
 const actions = (...elements: unknown[]) => ({ type: 'actions', elements });
 const option = (value: string, text = value) => ({ text: plain(text), value });
 const select = (extra: Record<string, unknown>) => ({ type: 'static_select', action_id: 'vm', options: [option('vm1')], ...extra });
-const modal = (extra: Record<string, unknown> = {}) => ({ type: 'modal', callback_id: 'req', title: plain('Request access'), submit: plain('Request'), blocks: [section('hi')], ...extra });
-const input = (extra: Record<string, unknown> = {}) => ({ type: 'input', block_id: 'why', label: plain('Why'), element: { type: 'plain_text_input', action_id: 'v' }, ...extra });
+const modal = (extra: Record<string, unknown> = {}) => ({
+  type: 'modal',
+  callback_id: 'req',
+  title: plain('Request access'),
+  submit: plain('Request'),
+  blocks: [section('hi')],
+  ...extra,
+});
+const input = (extra: Record<string, unknown> = {}) => ({
+  type: 'input',
+  block_id: 'why',
+  label: plain('Why'),
+  element: { type: 'plain_text_input', action_id: 'v' },
+  ...extra,
+});
 
 let fake: FakeSlack;
 let client: WebClient;
@@ -118,10 +144,28 @@ describe('fake Slack Web API', () => {
 // limited thing at size n; size `max` must pass and `max + 1` must fail at `path`.
 const limitRows: { limit: string; surface: Surface; max: number; path: string; build: (n: number) => unknown }[] = [
   { limit: 'blocks per message', surface: 'message', max: 50, path: '/blocks', build: (n) => Array.from({ length: n }, () => ({ type: 'divider' })) },
-  { limit: 'blocks per modal', surface: 'modal', max: 100, path: '/view/blocks', build: (n) => modal({ blocks: Array.from({ length: n }, () => ({ type: 'divider' })) }) },
-  { limit: 'blocks per home tab', surface: 'home', max: 100, path: '/view/blocks', build: (n) => ({ type: 'home', blocks: Array.from({ length: n }, () => ({ type: 'divider' })) }) },
+  {
+    limit: 'blocks per modal',
+    surface: 'modal',
+    max: 100,
+    path: '/view/blocks',
+    build: (n) => modal({ blocks: Array.from({ length: n }, () => ({ type: 'divider' })) }),
+  },
+  {
+    limit: 'blocks per home tab',
+    surface: 'home',
+    max: 100,
+    path: '/view/blocks',
+    build: (n) => ({ type: 'home', blocks: Array.from({ length: n }, () => ({ type: 'divider' })) }),
+  },
   { limit: 'section text', surface: 'message', max: 3000, path: '/blocks/0/text/text', build: (n) => [section(x(n))] },
-  { limit: 'section fields count', surface: 'message', max: 10, path: '/blocks/0/fields', build: (n) => [{ type: 'section', fields: Array.from({ length: n }, () => mrkdwn('f')) }] },
+  {
+    limit: 'section fields count',
+    surface: 'message',
+    max: 10,
+    path: '/blocks/0/fields',
+    build: (n) => [{ type: 'section', fields: Array.from({ length: n }, () => mrkdwn('f')) }],
+  },
   { limit: 'section field text', surface: 'message', max: 2000, path: '/blocks/0/fields/0/text', build: (n) => [{ type: 'section', fields: [mrkdwn(x(n))] }] },
   { limit: 'header text', surface: 'message', max: 150, path: '/blocks/0/text/text', build: (n) => [{ type: 'header', text: plain(x(n)) }] },
   { limit: 'button text', surface: 'message', max: 75, path: '/blocks/0/elements/0/text/text', build: (n) => [actions(button({ text: plain(x(n)) }))] },
@@ -133,11 +177,41 @@ const limitRows: { limit: string; surface: Surface; max: number; path: string; b
   { limit: 'modal submit', surface: 'modal', max: 24, path: '/view/submit/text', build: (n) => modal({ submit: plain(x(n)) }) },
   { limit: 'modal close', surface: 'modal', max: 24, path: '/view/close/text', build: (n) => modal({ close: plain(x(n)) }) },
   { limit: 'private_metadata', surface: 'modal', max: 3000, path: '/view/private_metadata', build: (n) => modal({ private_metadata: x(n) }) },
-  { limit: 'static select options', surface: 'message', max: 100, path: '/blocks/0/elements/0/options', build: (n) => [actions(select({ options: Array.from({ length: n }, (_, i) => option(`o${i}`)) }))] },
-  { limit: 'option text', surface: 'message', max: 75, path: '/blocks/0/elements/0/options/0/text/text', build: (n) => [actions(select({ options: [option('v', x(n))] }))] },
-  { limit: 'actions elements', surface: 'message', max: 25, path: '/blocks/0/elements', build: (n) => [actions(...Array.from({ length: n }, (_, i) => button({ action_id: `a${i}` })))] },
-  { limit: 'context elements', surface: 'message', max: 10, path: '/blocks/0/elements', build: (n) => [{ type: 'context', elements: Array.from({ length: n }, () => mrkdwn('c')) }] },
-  { limit: 'placeholder', surface: 'message', max: 150, path: '/blocks/0/elements/0/placeholder/text', build: (n) => [actions(select({ placeholder: plain(x(n)) }))] },
+  {
+    limit: 'static select options',
+    surface: 'message',
+    max: 100,
+    path: '/blocks/0/elements/0/options',
+    build: (n) => [actions(select({ options: Array.from({ length: n }, (_, i) => option(`o${i}`)) }))],
+  },
+  {
+    limit: 'option text',
+    surface: 'message',
+    max: 75,
+    path: '/blocks/0/elements/0/options/0/text/text',
+    build: (n) => [actions(select({ options: [option('v', x(n))] }))],
+  },
+  {
+    limit: 'actions elements',
+    surface: 'message',
+    max: 25,
+    path: '/blocks/0/elements',
+    build: (n) => [actions(...Array.from({ length: n }, (_, i) => button({ action_id: `a${i}` })))],
+  },
+  {
+    limit: 'context elements',
+    surface: 'message',
+    max: 10,
+    path: '/blocks/0/elements',
+    build: (n) => [{ type: 'context', elements: Array.from({ length: n }, () => mrkdwn('c')) }],
+  },
+  {
+    limit: 'placeholder',
+    surface: 'message',
+    max: 150,
+    path: '/blocks/0/elements/0/placeholder/text',
+    build: (n) => [actions(select({ placeholder: plain(x(n)) }))],
+  },
   { limit: 'input label', surface: 'modal', max: 2000, path: '/view/blocks/0/label/text', build: (n) => modal({ blocks: [input({ label: plain(x(n)) })] }) },
   { limit: 'input hint', surface: 'modal', max: 2000, path: '/view/blocks/0/hint/text', build: (n) => modal({ blocks: [input({ hint: plain(x(n)) })] }) },
 ];
@@ -146,7 +220,15 @@ const limitRows: { limit: string; surface: Surface; max: number; path: string; b
 const shapeRows: { rule: string; surface: Surface; path: string; payload: unknown }[] = [
   { rule: 'section text empty', surface: 'message', path: '/blocks/0/text/text', payload: [section('')] },
   { rule: 'section without text or fields', surface: 'message', path: '/blocks/0', payload: [{ type: 'section' }] },
-  { rule: 'block_id unique in a message', surface: 'message', path: '/blocks/1/block_id', payload: [{ ...section('a'), block_id: 'b' }, { ...section('b'), block_id: 'b' }] },
+  {
+    rule: 'block_id unique in a message',
+    surface: 'message',
+    path: '/blocks/1/block_id',
+    payload: [
+      { ...section('a'), block_id: 'b' },
+      { ...section('b'), block_id: 'b' },
+    ],
+  },
   { rule: 'block_id unique in a view', surface: 'modal', path: '/view/blocks/1/block_id', payload: modal({ blocks: [input(), input()] }) },
   { rule: 'text object type', surface: 'message', path: '/blocks/0/text/type', payload: [{ type: 'section', text: { type: 'markdown', text: 'a' } }] },
   { rule: 'text object text is a string', surface: 'message', path: '/blocks/0/text/text', payload: [{ type: 'section', text: { type: 'mrkdwn', text: 5 } }] },
@@ -155,7 +237,12 @@ const shapeRows: { rule: string; surface: Surface; path: string; payload: unknow
   { rule: 'modal title present', surface: 'modal', path: '/view/title', payload: modal({ title: undefined }) },
   { rule: 'input blocks need submit', surface: 'modal', path: '/view/submit', payload: modal({ submit: undefined, blocks: [input()] }) },
   { rule: 'unknown block type', surface: 'message', path: '/blocks/0/type', payload: [{ type: 'sectoin', text: mrkdwn('a') }] },
-  { rule: 'initial_option among options', surface: 'message', path: '/blocks/0/elements/0/initial_option', payload: [actions(select({ initial_option: option('vm9') }))] },
+  {
+    rule: 'initial_option among options',
+    surface: 'message',
+    path: '/blocks/0/elements/0/initial_option',
+    payload: [actions(select({ initial_option: option('vm9') }))],
+  },
 ];
 
 async function send(surface: Surface, payload: unknown): Promise<Record<string, unknown>> {
@@ -188,7 +275,15 @@ describe('Block Kit limits', () => {
       { type: 'header', text: plain('Access request r1') },
       { type: 'section', block_id: 'summary', text: mrkdwn('<@U1> wants *web-1* port 22'), fields: [mrkdwn('*Source*\n10.0.0.1/32'), mrkdwn('*For*\n3h')] },
       { type: 'context', elements: [mrkdwn('Rule `prod-needs-2`')] },
-      actions(button({ style: 'primary' }), button({ action_id: 'deny', text: plain('Deny'), style: 'danger', confirm: { title: plain('Deny?'), text: mrkdwn('Sure?'), confirm: plain('Deny'), deny: plain('Back') } })),
+      actions(
+        button({ style: 'primary' }),
+        button({
+          action_id: 'deny',
+          text: plain('Deny'),
+          style: 'danger',
+          confirm: { title: plain('Deny?'), text: mrkdwn('Sure?'), confirm: plain('Deny'), deny: plain('Back') },
+        }),
+      ),
     ];
     expect(await send('message', message)).toMatchObject({ ok: true });
     const view = modal({
@@ -209,7 +304,10 @@ describe('scripted failures', () => {
     const rejecting = clientFor('xoxb-test', { rejectRateLimitedCalls: true });
     await expect(rejecting.chat.postMessage({ channel: 'C1', text: 'a' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 1 });
     await expect(rejecting.chat.postMessage({ channel: 'C1', text: 'a' })).resolves.toMatchObject({ ok: true });
-    expect(fake.calls.map((c) => [c.status, c.scripted])).toEqual([[429, true], [200, false]]);
+    expect(fake.calls.map((c) => [c.status, c.scripted])).toEqual([
+      [429, true],
+      [200, false],
+    ]);
   });
 
   it('scripted429_isRetriedByClientThatRetries', async () => {
@@ -236,17 +334,27 @@ describe('waiting and response_url', () => {
     await client.chat.postMessage({ channel: 'C1', text: 'first' });
     await client.chat.postMessage({ channel: 'C1', text: 'second' });
     await expect(waiting).resolves.toMatchObject({ args: { text: 'second' } });
-    await expect(fake.waitFor('chat.postMessage', { from: fake.calls.length, timeoutMs: 50 })).rejects.toThrow(/chat\.postMessage did not arrive[\s\S]*#0 chat\.postMessage channel=C1 text="first" → ok/);
+    await expect(fake.waitFor('chat.postMessage', { from: fake.calls.length, timeoutMs: 50 })).rejects.toThrow(
+      /chat\.postMessage did not arrive[\s\S]*#0 chat\.postMessage channel=C1 text="first" → ok/,
+    );
   });
 
   it('responseUrl_recordsJsonBodies_andRefusesBadBlocks', async () => {
     const url = fake.responseUrl('abc');
     const waiting = fake.waitForResponse((r) => r.id === 'abc');
-    const ok = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'done', replace_original: true }) });
+    const ok = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'done', replace_original: true }),
+    });
     expect(ok.status).toBe(200);
     await expect(waiting).resolves.toMatchObject({ status: 200, body: { text: 'done', replace_original: true } });
 
-    const bad = await fetch(fake.responseUrl(), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 't', blocks: [section(x(3001))] }) });
+    const bad = await fetch(fake.responseUrl(), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 't', blocks: [section(x(3001))] }),
+    });
     expect(bad.status).toBe(400);
     expect(fake.responses[1]?.errors).toEqual([expect.stringContaining('/blocks/0/text/text')]);
   });
@@ -257,14 +365,19 @@ describe('file uploads (files.uploadV2)', () => {
     const content = 'time,vm\r\n2026-01-01T00:00:00.000Z,wéb-1 ✓\r\n';
     await client.files.uploadV2({ channel_id: 'DU1', filename: 'audit.csv', title: 'Audit', content, initial_comment: 'here it is' });
     expect(fake.callsTo('files.getUploadURLExternal')[0]?.args).toMatchObject({ filename: 'audit.csv', length: String(Buffer.byteLength(content)) });
-    expect(fake.files).toEqual([{ id: expect.stringMatching(/^F/), filename: 'audit.csv', title: 'Audit', channel: 'DU1', initialComment: 'here it is', content: Buffer.from(content) }]);
+    expect(fake.files).toEqual([
+      { id: expect.stringMatching(/^F/), filename: 'audit.csv', title: 'Audit', channel: 'DU1', initialComment: 'here it is', content: Buffer.from(content) },
+    ]);
     expect(fake.rejected()).toEqual([]);
   });
 
   it('completeWithoutTheBytes_isFileNotFound', async () => {
     const reserved = await call('files.getUploadURLExternal', { filename: 'a.csv', length: 3 });
     expect(reserved).toMatchObject({ ok: true, upload_url: expect.stringContaining('/upload/'), file_id: expect.any(String) });
-    expect(await call('files.completeUploadExternal', { files: [{ id: reserved.file_id }], channel_id: 'C1' })).toMatchObject({ ok: false, error: 'file_not_found' });
+    expect(await call('files.completeUploadExternal', { files: [{ id: reserved.file_id }], channel_id: 'C1' })).toMatchObject({
+      ok: false,
+      error: 'file_not_found',
+    });
     expect(fake.files).toEqual([]);
   });
 
@@ -299,8 +412,15 @@ describe('signed Slack requests', () => {
   afterEach(() => {
     seen = [];
   });
-  afterAll(() => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }));
+  afterAll(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
   const last = () => seen[seen.length - 1]!;
+  // biome-ignore lint/suspicious/noExplicitAny: the tests walk Slack's payload shapes freely
   const payloadOf = () => JSON.parse(new URLSearchParams(last().body).get('payload')!) as Record<string, any>;
 
   it('signature_verifiesWithIndependentHmacAndWithBolt', async () => {
@@ -315,7 +435,10 @@ describe('signed Slack requests', () => {
 
     const now = Math.floor(Date.now() / 1000);
     await signedPost(`${base}/x`, 'a=1', 's3cret');
-    const fresh = { 'x-slack-signature': String(last().headers['x-slack-signature']), 'x-slack-request-timestamp': Number(last().headers['x-slack-request-timestamp']) };
+    const fresh = {
+      'x-slack-signature': String(last().headers['x-slack-signature']),
+      'x-slack-request-timestamp': Number(last().headers['x-slack-request-timestamp']),
+    };
     expect(Math.abs(fresh['x-slack-request-timestamp'] - now)).toBeLessThan(5);
     expect(() => verifySlackRequest({ signingSecret: 's3cret', body: 'a=1', headers: fresh })).not.toThrow();
     expect(() => verifySlackRequest({ signingSecret: 'other', body: 'a=1', headers: fresh })).toThrow();
@@ -328,7 +451,20 @@ describe('signed Slack requests', () => {
     await slashCommand(base, 'sec', { text: 'request web-1 22', userId: 'U1', responseUrl: 'http://r/1' });
     expect(last().url).toBe('/slack/events');
     const fields = Object.fromEntries(new URLSearchParams(last().body));
-    for (const key of ['token', 'command', 'text', 'response_url', 'trigger_id', 'user_id', 'user_name', 'team_id', 'team_domain', 'channel_id', 'channel_name', 'api_app_id']) {
+    for (const key of [
+      'token',
+      'command',
+      'text',
+      'response_url',
+      'trigger_id',
+      'user_id',
+      'user_name',
+      'team_id',
+      'team_domain',
+      'channel_id',
+      'channel_name',
+      'api_app_id',
+    ]) {
       expect(fields[key], key).toBeTruthy();
     }
     expect(fields).toMatchObject({ command: '/jit', text: 'request web-1 22', user_id: 'U1', response_url: 'http://r/1' });
@@ -336,10 +472,22 @@ describe('signed Slack requests', () => {
 
   it('blockAction_carriesMessageAndTheClickedButton', async () => {
     const blocks = [{ ...actions(button(), button({ action_id: 'deny', text: plain('Deny') })), block_id: 'decide' }];
-    await blockAction(base, 'sec', { userId: 'U2', actionId: 'deny', value: 'r1', messageTs: '1700000000.000100', channelId: 'C9', messageBlocks: blocks, responseUrl: 'http://r/2' });
+    await blockAction(base, 'sec', {
+      userId: 'U2',
+      actionId: 'deny',
+      value: 'r1',
+      messageTs: '1700000000.000100',
+      channelId: 'C9',
+      messageBlocks: blocks,
+      responseUrl: 'http://r/2',
+    });
     const p = payloadOf();
     expect(p).toMatchObject({
-      type: 'block_actions', user: { id: 'U2' }, team: { id: 'T1' }, channel: { id: 'C9' }, response_url: 'http://r/2',
+      type: 'block_actions',
+      user: { id: 'U2' },
+      team: { id: 'T1' },
+      channel: { id: 'C9' },
+      response_url: 'http://r/2',
       container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C9' },
       message: { ts: '1700000000.000100', blocks },
       actions: [{ type: 'button', action_id: 'deny', block_id: 'decide', value: 'r1', text: { text: 'Deny' } }],
@@ -348,14 +496,36 @@ describe('signed Slack requests', () => {
   });
 
   it('viewPayloads_carryStateCallbackAndMetadata', async () => {
-    await viewSubmission(base, 'sec', { userId: 'U1', callbackId: 'req', privateMetadata: '{"c":1}', viewId: 'V1', values: { why: { v: textValue('deploy') }, vm: { vm: selectValue('vm1') } } });
-    expect(payloadOf()).toMatchObject({
-      type: 'view_submission', user: { id: 'U1' },
-      view: { id: 'V1', callback_id: 'req', private_metadata: '{"c":1}', state: { values: { why: { v: { value: 'deploy' } }, vm: { vm: { selected_option: { value: 'vm1' } } } } } },
+    await viewSubmission(base, 'sec', {
+      userId: 'U1',
+      callbackId: 'req',
+      privateMetadata: '{"c":1}',
+      viewId: 'V1',
+      values: { why: { v: textValue('deploy') }, vm: { vm: selectValue('vm1') } },
     });
-    await blockActionOnView(base, 'sec', { userId: 'U1', actionId: 'vm', view: { id: 'V1', callbackId: 'req' }, action: { type: 'static_select', selected_option: { value: 'vm2' } } });
+    expect(payloadOf()).toMatchObject({
+      type: 'view_submission',
+      user: { id: 'U1' },
+      view: {
+        id: 'V1',
+        callback_id: 'req',
+        private_metadata: '{"c":1}',
+        state: { values: { why: { v: { value: 'deploy' } }, vm: { vm: { selected_option: { value: 'vm1' } } } } },
+      },
+    });
+    await blockActionOnView(base, 'sec', {
+      userId: 'U1',
+      actionId: 'vm',
+      view: { id: 'V1', callbackId: 'req' },
+      action: { type: 'static_select', selected_option: { value: 'vm2' } },
+    });
     const p = payloadOf();
-    expect(p).toMatchObject({ type: 'block_actions', container: { type: 'view', view_id: 'V1' }, view: { id: 'V1', callback_id: 'req' }, actions: [{ type: 'static_select', action_id: 'vm' }] });
+    expect(p).toMatchObject({
+      type: 'block_actions',
+      container: { type: 'view', view_id: 'V1' },
+      view: { id: 'V1', callback_id: 'req' },
+      actions: [{ type: 'static_select', action_id: 'vm' }],
+    });
     expect(p.channel).toBeUndefined();
   });
 });

@@ -107,8 +107,7 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files
 
 const isHttpFailure = (s: ScriptedFailure): s is { status: number; retryAfter?: number; applied?: boolean } => !('ok' in s);
 const fail = (error: string, extra: Args = {}): Reply => ({ ok: false, error, ...extra });
-const blockError = (error: string, errors: string[]): Reply =>
-  fail(error, { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+const blockError = (error: string, errors: string[]): Reply => fail(error, { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
 // Slack answers a message to a user id in the DM channel with that user.
 const dmFor = (channel: string): string => (/^[UW][A-Z0-9]+$/.test(channel) ? `D${channel.slice(1)}` : channel);
 
@@ -177,10 +176,18 @@ class State {
   storeView(view: Args, previous?: Args): Args {
     const id = previous ? String(previous.id) : `V${String(++this.viewCounter).padStart(10, '0')}`;
     const stored: Args = {
-      private_metadata: '', callback_id: '', external_id: '', ...view,
-      id, team_id: 'T1', app_id: 'A1', bot_id: 'BBOT', state: { values: {} },
+      private_metadata: '',
+      callback_id: '',
+      external_id: '',
+      ...view,
+      id,
+      team_id: 'T1',
+      app_id: 'A1',
+      bot_id: 'BBOT',
+      state: { values: {} },
       hash: `h${Date.now()}.${++this.hashCounter}`, // changes on every update, as Slack's does
-      root_view_id: previous?.root_view_id ?? id, previous_view_id: null,
+      root_view_id: previous?.root_view_id ?? id,
+      previous_view_id: null,
     };
     this.views.set(id, stored);
     return stored;
@@ -209,7 +216,12 @@ function pageOf(found: PostedMessage[], a: Args): Reply {
   const limit = Math.max(1, Math.min(999, Number(a.limit ?? 100) || 100));
   const start = typeof a.cursor === 'string' && a.cursor !== '' ? Number(a.cursor) : 0;
   const page = found.slice(start, start + limit).map((m) => ({
-    type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: m.ts, text: m.text ?? '', blocks: m.blocks,
+    type: 'message',
+    user: 'UBOT',
+    bot_id: 'BBOT',
+    ts: m.ts,
+    text: m.text ?? '',
+    blocks: m.blocks,
     ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }),
     ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
   }));
@@ -230,7 +242,16 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
     return { ok: true, view: state.storeView(a.view as Args) };
   };
   return {
-    'auth.test': () => ({ ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'jit', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT', is_enterprise_install: false }),
+    'auth.test': () => ({
+      ok: true,
+      url: 'https://test.slack.com/',
+      team: 'Test',
+      user: 'jit',
+      team_id: 'T1',
+      user_id: 'UBOT',
+      bot_id: 'BBOT',
+      is_enterprise_install: false,
+    }),
     'chat.postMessage': (a) => {
       if (!a.channel) return fail('channel_not_found');
       const problem = messageProblems(a);
@@ -258,9 +279,7 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
     'views.push': openView,
     'views.update': (a) => {
       if (a.view_id === undefined && a.external_id === undefined) return fail('invalid_arguments', { errors: ['view_id or external_id is required'] });
-      const previous = typeof a.view_id === 'string'
-        ? state.views.get(a.view_id)
-        : [...state.views.values()].find((v) => v.external_id === a.external_id);
+      const previous = typeof a.view_id === 'string' ? state.views.get(a.view_id) : [...state.views.values()].find((v) => v.external_id === a.external_id);
       if (!previous) return fail('not_found');
       if (a.hash !== undefined && a.hash !== previous.hash) return fail('hash_conflict');
       const errors = validateView(a.view);
@@ -301,7 +320,10 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
       if (!override && !/^[UW][A-Z0-9]+$/.test(id)) return fail('user_not_found');
       const name = id.toLowerCase();
       const profile = { real_name: `User ${id}`, display_name: name, email: `${name}@example.com`, ...(override?.profile as Args | undefined) };
-      return { ok: true, user: { id, team_id: 'T1', name, real_name: profile.real_name, tz: 'Etc/UTC', tz_offset: 0, is_bot: false, deleted: false, ...override, profile } };
+      return {
+        ok: true,
+        user: { id, team_id: 'T1', name, real_name: profile.real_name, tz: 'Etc/UTC', tz_offset: 0, is_bot: false, deleted: false, ...override, profile },
+      };
     },
     'files.getUploadURLExternal': (a) => {
       const length = Number(a.length);
@@ -321,14 +343,19 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
         const upload = state.uploads.get(String(f.id))!;
         state.uploads.delete(String(f.id));
         return {
-          id: String(f.id), filename: upload.filename, content: upload.content!,
+          id: String(f.id),
+          filename: upload.filename,
+          content: upload.content!,
           ...(typeof f.title === 'string' ? { title: f.title } : {}),
           ...(channel ? { channel } : {}),
           ...(typeof a.initial_comment === 'string' ? { initialComment: a.initial_comment } : {}),
         };
       });
       state.files.push(...done);
-      return { ok: true, files: done.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename, size: f.content.length, channels: f.channel ? [f.channel] : [] })) };
+      return {
+        ok: true,
+        files: done.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename, size: f.content.length, channels: f.channel ? [f.channel] : [] })),
+      };
     },
     'usergroups.users.list': (a) => {
       const users = groups[String(a.usergroup)];
@@ -355,7 +382,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return entry.response;
   }
 
-  function answerApi(method: string, args: Args, token: string | undefined): { status: number; reply: Reply; headers: Record<string, string>; scripted: boolean } {
+  function answerApi(
+    method: string,
+    args: Args,
+    token: string | undefined,
+  ): { status: number; reply: Reply; headers: Record<string, string>; scripted: boolean } {
     const script = takeScripted(method, args);
     if (script && isHttpFailure(script)) {
       if (script.applied) methods[method]?.(args);

@@ -112,7 +112,11 @@ export async function createTopology(): Promise<Topology> {
       await run(['ip', 'netns', 'add', ns]);
       await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
     }
-    const links: [keyof typeof ADDRESSES, number][] = [['c1', 1], ['c2', 2], ['vm', 3]];
+    const links: [keyof typeof ADDRESSES, number][] = [
+      ['c1', 1],
+      ['c2', 2],
+      ['vm', 3],
+    ];
     for (const [side, subnet] of links) {
       const ns = topology[side];
       const gwIf = `to-${side}`;

@@ -143,10 +143,22 @@ export interface BlockActionInput {
 export function viewObject(ctx: ViewContext): Payload {
   const base = ctx.view ?? {};
   return {
-    team_id: TEAM.id, type: 'modal', blocks: [], title: { type: 'plain_text', text: 'JIT access' },
-    close: null, submit: null, clear_on_close: false, notify_on_close: false, external_id: '',
-    previous_view_id: null, app_id: APP_ID, bot_id: 'BBOT', app_installed_team_id: TEAM.id,
-    hash: `h${Date.now()}`, private_metadata: '', callback_id: '',
+    team_id: TEAM.id,
+    type: 'modal',
+    blocks: [],
+    title: { type: 'plain_text', text: 'JIT access' },
+    close: null,
+    submit: null,
+    clear_on_close: false,
+    notify_on_close: false,
+    external_id: '',
+    previous_view_id: null,
+    app_id: APP_ID,
+    bot_id: 'BBOT',
+    app_installed_team_id: TEAM.id,
+    hash: `h${Date.now()}`,
+    private_metadata: '',
+    callback_id: '',
     ...base,
     id: ctx.id,
     root_view_id: base.root_view_id ?? ctx.id,
@@ -203,8 +215,14 @@ export function blockActionPayload(input: BlockActionInput): Payload {
   else payload.channel = { id: channelId, name: 'general' };
   if (!onView && input.messageTs !== undefined) {
     payload.message = {
-      type: 'message', user: 'UBOT', bot_id: 'BBOT', app_id: APP_ID, team: TEAM.id,
-      ts: input.messageTs, text: input.messageText ?? '', blocks: input.messageBlocks ?? [],
+      type: 'message',
+      user: 'UBOT',
+      bot_id: 'BBOT',
+      app_id: APP_ID,
+      team: TEAM.id,
+      ts: input.messageTs,
+      text: input.messageText ?? '',
+      blocks: input.messageBlocks ?? [],
     };
   }
   if (input.responseUrl !== undefined) payload.response_url = input.responseUrl;

@@ -22,7 +22,14 @@ export function port(number: number, overrides: Partial<PortPolicy> = {}): PortP
 }
 
 export function vm(name: string, overrides: Partial<VmPolicy> = {}): VmPolicy {
-  return { id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`, name, address: '10.0.0.4', tags: {}, ports: [port(22)], ...overrides };
+  return {
+    id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`,
+    name,
+    address: '10.0.0.4',
+    tags: {},
+    ports: [port(22)],
+    ...overrides,
+  };
 }
 
 export function policyOf(overrides: Partial<Policy> = {}): Policy {

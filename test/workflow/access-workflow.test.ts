@@ -26,7 +26,12 @@ describe('request', () => {
   it('request_withApprovalChannel_postsOnceToTheChannel', async () => {
     h = createHarness({ approvalChannel: 'CAPPROVALS' });
     await pending(h);
-    expect(h.notifications().filter((n) => n.kind === 'approval_request').map((n) => n.kind === 'approval_request' && n.target)).toEqual(['CAPPROVALS']);
+    expect(
+      h
+        .notifications()
+        .filter((n) => n.kind === 'approval_request')
+        .map((n) => n.kind === 'approval_request' && n.target),
+    ).toEqual(['CAPPROVALS']);
   });
 
   it('request_groupApprover_dmsEachMemberButNotTheRequester', async () => {
@@ -225,7 +230,12 @@ describe('expiry, cancel, revoke', () => {
     h = createHarness();
     const request = await pending(h);
     // The crash: approval committed, the process died before the firewall call.
-    const approved = h.store.transition({ id: request.id, state: 'pending', version: request.version }, { ...request, state: 'approved', approvals: ['UAPPROVER1'] }, [], []);
+    const approved = h.store.transition(
+      { id: request.id, state: 'pending', version: request.version },
+      { ...request, state: 'approved', approvals: ['UAPPROVER1'] },
+      [],
+      [],
+    );
     expect(approved?.state).toBe('approved');
     const report = await h.workflow.sweep();
     expect(report.resumed).toBe(1);

@@ -43,7 +43,12 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'jit-admin-'));
   store = SqliteStore.open(join(dir, 'jit.db'));
   backend = new GatedBackend('memory', { seen: [{ id: 'spare-1', name: 'spare-1', support: 'supported' }] });
-  const document = { approvers: ['UAPPROVER1'], virtualMachines: [{ id: 'web-1', address: '10.0.0.4', ports: [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] }] };
+  const document = {
+    approvers: ['UAPPROVER1'],
+    virtualMachines: [
+      { id: 'web-1', address: '10.0.0.4', ports: [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] },
+    ],
+  };
   const parsed = parsePolicyDocument(document);
   if (!parsed.ok) throw new Error('fixture');
   const file: PolicyFile = { document, policy: parsed.policy };
@@ -53,7 +58,11 @@ beforeEach(() => {
   const clock = new FakeClock();
   live = new LivePolicy({ store, backends, clock, logger, lock, readFile: () => file }, file);
   const ctx: WorkflowContext = {
-    store, backends, clock, logger, lock,
+    store,
+    backends,
+    clock,
+    logger,
+    lock,
     policy: () => live.policy(),
     directory: new StaticDirectory({}),
     randomBytes: (size) => new Uint8Array(size),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
 import type { Notification, Store } from '../../src/workflow/ports.js';
 import { sweep } from '../../src/workflow/sweep.js';
@@ -19,8 +19,7 @@ async function pendingUnder(rule: Rule = quick): Promise<AccessRequest> {
   return result.request;
 }
 
-const reminders = (): Extract<Notification, { kind: 'approval_reminder' }>[] =>
-  h.notifications().flatMap((n) => (n.kind === 'approval_reminder' ? [n] : []));
+const reminders = (): Extract<Notification, { kind: 'approval_reminder' }>[] => h.notifications().flatMap((n) => (n.kind === 'approval_reminder' ? [n] : []));
 
 const remindedEvents = (id: string) => h.store.auditEvents(id).filter((e) => e.name === 'request.reminded');
 
@@ -61,10 +60,20 @@ describe('the reminder halfway to the pending timeout', () => {
     const stored = h.store.getRequest(request.id)!;
     expect(stored).toMatchObject({ state: 'pending', remindedAt: h.clock.now(), approvals: ['UAPPROVER1'] });
     expect(reminders()).toEqual([
-      { kind: 'approval_reminder', request: expect.objectContaining({ id: request.id, remindedAt: stored.remindedAt, approvals: ['UAPPROVER1'] }), timesOutAt: request.createdAt + 120_000 },
+      {
+        kind: 'approval_reminder',
+        request: expect.objectContaining({ id: request.id, remindedAt: stored.remindedAt, approvals: ['UAPPROVER1'] }),
+        timesOutAt: request.createdAt + 120_000,
+      },
     ]);
     expect(remindedEvents(request.id)).toEqual([
-      { requestId: request.id, name: 'request.reminded', actor: 'system', at: h.clock.now(), detail: `times out at ${new Date(request.createdAt + 120_000).toISOString()}` },
+      {
+        requestId: request.id,
+        name: 'request.reminded',
+        actor: 'system',
+        at: h.clock.now(),
+        detail: `times out at ${new Date(request.createdAt + 120_000).toISOString()}`,
+      },
     ]);
     // The approvers only: no audit-thread reply, no DM to the requester for it.
     const afterReminder = h.notifications().slice(h.notifications().findIndex((n) => n.kind === 'approval_reminder'));

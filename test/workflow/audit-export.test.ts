@@ -58,7 +58,12 @@ describe('audit export contents', () => {
   it('eventsOfTheBotItself_driftAmongThem_areExportedWithEmptyRequestColumns', async () => {
     h = createHarness();
     const since = h.clock.now();
-    const drift = { name: 'drift.orphan_closed' as const, actor: 'system' as const, at: since, detail: 'backend memory allows 22/TCP on web-1 from 10.1.1.1/32, but no request zzz234 is stored: closed' };
+    const drift = {
+      name: 'drift.orphan_closed' as const,
+      actor: 'system' as const,
+      at: since,
+      detail: 'backend memory allows 22/TCP on web-1 from 10.1.1.1/32, but no request zzz234 is stored: closed',
+    };
     h.store.recordSystemEvent(drift, []);
     const { rows } = exportAudit(h.store, { since });
     expect(rows).toEqual([expect.objectContaining({ event: 'drift.orphan_closed', request: '', vm: '', actor: 'system', reason: drift.detail })]);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isJitError, JitError } from '../../src/domain/errors.js';
+import { JitError } from '../../src/domain/errors.js';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import type { CreateResult } from '../../src/workflow/create-request.js';
 import { requestIdOf } from '../../src/workflow/ports.js';
@@ -44,7 +44,9 @@ describe('a request for several VMs', () => {
   it('request_pendingBatch_asksEachApproverOnceForAllAndTellsTheRequesterOnce', async () => {
     h = harness();
     const [web] = await requestBatch(h);
-    const kinds = h.notifications().map((n) => `${n.kind}${n.kind === 'approval_request' ? `:${n.target}` : ''}@${requestIdOf(n) === web!.id ? 'leader' : 'member'}`);
+    const kinds = h
+      .notifications()
+      .map((n) => `${n.kind}${n.kind === 'approval_request' ? `:${n.target}` : ''}@${requestIdOf(n) === web!.id ? 'leader' : 'member'}`);
     expect(kinds).toEqual(['audit@leader', 'requester_dm@leader', 'approval_request:UAPPROVER1@leader', 'approval_request:UAPPROVER2@leader', 'audit@member']);
   });
 
@@ -71,7 +73,9 @@ describe('a request for several VMs', () => {
   it('request_oneVmsPartInvalid_reportsItPrefixedWithTheVmAndStoresNothing', async () => {
     h = harness();
     const result = await h.workflow.request(h.input({ vm: 'web-1,db-1', ports: '3389,5432', source: '203.0.113.7' }));
-    expect(!result.ok && result.problems).toEqual([{ field: 'source', message: expect.stringMatching(/^web-1: 203\.0\.113\.7\/32 is outside what port 3389/) }]);
+    expect(!result.ok && result.problems).toEqual([
+      { field: 'source', message: expect.stringMatching(/^web-1: 203\.0\.113\.7\/32 is outside what port 3389/) },
+    ]);
     expect(h.store.listRequests({})).toEqual([]);
     expect(h.notifications()).toEqual([]);
   });
@@ -115,11 +119,17 @@ describe('a request for several VMs', () => {
     expect(h.backend.isOpen(web!.id)).toBe(true);
     expect(h.backend.isOpen(db!.id)).toBe(false);
     const approvals = h.notifications().filter((n) => n.kind === 'approval_request');
-    expect(approvals.map((n) => [n.request.id, n.kind === 'approval_request' && n.target])).toEqual([[web!.id, 'UAPPROVER1'], [web!.id, 'UAPPROVER2']]);
+    expect(approvals.map((n) => [n.request.id, n.kind === 'approval_request' && n.target])).toEqual([
+      [web!.id, 'UAPPROVER1'],
+      [web!.id, 'UAPPROVER2'],
+    ]);
   });
 
   it('request_oneVmDenied_deniesTheWholeBatchAtOnce', async () => {
-    h = harness([{ name: 'db-frozen', match: { vms: ['db-*'] }, effect: 'deny', reason: 'databases are frozen' }, { name: 'web-auto', match: { vms: ['web-*'] }, effect: 'approve' }]);
+    h = harness([
+      { name: 'db-frozen', match: { vms: ['db-*'] }, effect: 'deny', reason: 'databases are frozen' },
+      { name: 'web-auto', match: { vms: ['web-*'] }, effect: 'approve' },
+    ]);
     const [web, db] = await requestBatch(h);
     expect([web!.state, db!.state]).toEqual(['denied', 'denied']);
     expect(db!.reason).toBe('databases are frozen');
@@ -135,7 +145,10 @@ describe('a request for several VMs', () => {
     ]);
     const [web] = await requestBatch(h, { justification: 'outage' });
     expect(web!.state).toBe('denied');
-    expect(h.store.auditEvents(web!.id).map((e) => [e.name, e.actor])).toEqual([['request.created', 'UREQ'], ['request.denied', 'system']]);
+    expect(h.store.auditEvents(web!.id).map((e) => [e.name, e.actor])).toEqual([
+      ['request.created', 'UREQ'],
+      ['request.denied', 'system'],
+    ]);
     expect(h.notifications().filter((n) => n.kind === 'break_glass')).toEqual([]);
   });
 
@@ -143,7 +156,12 @@ describe('a request for several VMs', () => {
     h = harness([{ name: 'web-glass', match: { vms: ['web-*'] }, effect: 'break_glass' }]);
     const [web, db] = await requestBatch(h, { justification: 'outage' });
     expect([web!.state, db!.state]).toEqual(['active', 'pending']);
-    expect(h.notifications().filter((n) => n.kind === 'break_glass').map((n) => n.request.id)).toEqual([web!.id]);
+    expect(
+      h
+        .notifications()
+        .filter((n) => n.kind === 'break_glass')
+        .map((n) => n.request.id),
+    ).toEqual([web!.id]);
   });
 });
 
@@ -155,8 +173,17 @@ describe('deciding a batch', () => {
     expect(result.outcome).toBe('approved');
     expect(result.members?.map((m) => m.request.state)).toEqual(['active', 'active']);
     expect([h.backend.isOpen(web!.id), h.backend.isOpen(db!.id)]).toEqual([true, true]);
-    expect(h.store.auditEvents(db!.id).map((e) => [e.name, e.actor])).toEqual([['request.created', 'UREQ'], ['request.approved', 'UAPPROVER1'], ['grant.opened', 'system']]);
-    expect(h.notifications().filter((n) => n.kind === 'approval_update').map((n) => n.request.id)).toEqual([web!.id, db!.id]);
+    expect(h.store.auditEvents(db!.id).map((e) => [e.name, e.actor])).toEqual([
+      ['request.created', 'UREQ'],
+      ['request.approved', 'UAPPROVER1'],
+      ['grant.opened', 'system'],
+    ]);
+    expect(
+      h
+        .notifications()
+        .filter((n) => n.kind === 'approval_update')
+        .map((n) => n.request.id),
+    ).toEqual([web!.id, db!.id]);
   });
 
   it('approve_quorumCountsPerMember_andTheRequesterNeverCounts', async () => {
@@ -225,7 +252,12 @@ describe('deciding a batch', () => {
     const [web, db] = await requestBatch(h);
     h.clock.advance(16 * 60_000);
     expect((await h.workflow.sweep()).reminded).toBe(2);
-    expect(h.notifications().filter((n) => n.kind === 'approval_reminder').map((n) => n.request.id)).toEqual([web!.id]);
+    expect(
+      h
+        .notifications()
+        .filter((n) => n.kind === 'approval_reminder')
+        .map((n) => n.request.id),
+    ).toEqual([web!.id]);
     h.clock.advance(15 * 60_000);
     expect((await h.workflow.sweep()).timedOut).toBe(2);
     expect([state(h, web!.id), state(h, db!.id)]).toEqual(['timed_out', 'timed_out']);

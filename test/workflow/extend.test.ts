@@ -45,7 +45,10 @@ describe('extend', () => {
     expect(event!.detail).toMatch(/^2h more, 4h in all; rule auto: web is open$/);
     // Timers are re-armed for the new end; the requester and the audit thread hear of it.
     expect(activated.map((r) => r.endAt)).toEqual([request.endAt, request.startAt! + 4 * HOUR]);
-    const kinds = h.notifications().filter((n) => n.kind !== 'approval_update' && 'request' in n && n.request.endAt === request.startAt! + 4 * HOUR).map((n) => (n.kind === 'requester_dm' ? `dm:${n.event}` : n.kind));
+    const kinds = h
+      .notifications()
+      .filter((n) => n.kind !== 'approval_update' && 'request' in n && n.request.endAt === request.startAt! + 4 * HOUR)
+      .map((n) => (n.kind === 'requester_dm' ? `dm:${n.event}` : n.kind));
     expect(kinds).toEqual(['audit', 'dm:grant.extended']);
   });
 
@@ -146,7 +149,9 @@ describe('extend', () => {
     const results = await Promise.allSettled(clicks);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const reasons = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
-    expect(new Set(reasons.map((r) => r.replace(/\d{2}:\d{2}:\d{2}/, 'T')))).toEqual(new Set([expect.stringMatching(/was already extended: it is open until/)]));
+    expect(new Set(reasons.map((r) => r.replace(/\d{2}:\d{2}:\d{2}/, 'T')))).toEqual(
+      new Set([expect.stringMatching(/was already extended: it is open until/)]),
+    );
     expect(h.backend.calls.filter((c) => c.op === 'extend')).toHaveLength(1);
     expect(extendedEvents(h, request.id)).toHaveLength(1);
     expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt! + 2 * HOUR);
@@ -156,7 +161,9 @@ describe('extend', () => {
     h = harness();
     const request = await active(h);
     h.backend.failNext('extend', 'grant is not open');
-    expect(await refusal(h.workflow.extend(request.id, 'UREQ'))).toMatch(/^jit_backend_failed: The firewall could not extend request #\w+; access still ends at /);
+    expect(await refusal(h.workflow.extend(request.id, 'UREQ'))).toMatch(
+      /^jit_backend_failed: The firewall could not extend request #\w+; access still ends at /,
+    );
     expect(h.store.getRequest(request.id)).toEqual(request);
     expect(extendedEvents(h, request.id)).toEqual([]);
   });

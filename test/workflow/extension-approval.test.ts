@@ -51,7 +51,10 @@ describe('extensions that need approval', () => {
     });
     expect(h.store.getRequest(request.id)).toEqual(request);
     expect(h.backend.endOf(request.id)).toBe(request.endAt);
-    const notes = h.notifications().filter((n) => 'request' in n && n.request.id === extension.id).map((n) => n.kind);
+    const notes = h
+      .notifications()
+      .filter((n) => 'request' in n && n.request.id === extension.id)
+      .map((n) => n.kind);
     expect(notes).toEqual(['audit', 'requester_dm', 'approval_request', 'approval_request']);
   });
 
@@ -73,7 +76,9 @@ describe('extensions that need approval', () => {
     expect(h.backend.isOpen(extension.id)).toBe(false);
     expect(activated.at(-1)?.endAt).toBe(newEnd);
     const extended = h.store.auditEvents(request.id).filter((e) => e.name === 'grant.extended');
-    expect(extended).toEqual([expect.objectContaining({ actor: 'UAPPROVER1', detail: `2h more, 4h in all from the original start; approved by @UAPPROVER1 in #${extension.id}` })]);
+    expect(extended).toEqual([
+      expect.objectContaining({ actor: 'UAPPROVER1', detail: `2h more, 4h in all from the original start; approved by @UAPPROVER1 in #${extension.id}` }),
+    ]);
     expect(events(h, extension.id)).toEqual(['request.created', 'request.approved', 'extension.applied']);
     // The requester hears of the new end, with the grant's buttons.
     expect(h.notifications().some((n) => n.kind === 'requester_dm' && n.event === 'grant.extended' && n.request.id === request.id)).toBe(true);
@@ -116,7 +121,11 @@ describe('extensions that need approval', () => {
 
     await h.workflow.revoke(request.id, 'UREQ');
 
-    expect(h.store.getRequest(extension.id)).toMatchObject({ state: 'cancelled', decidedBy: 'system', reason: `#${request.id} was revoked before the extension was decided` });
+    expect(h.store.getRequest(extension.id)).toMatchObject({
+      state: 'cancelled',
+      decidedBy: 'system',
+      reason: `#${request.id} was revoked before the extension was decided`,
+    });
     expect(await refusal(h.workflow.approve(extension.id, 'UAPPROVER1'))).toMatch(/^jit_wrong_state: Request #\w+ was not changed: it is already cancelled/);
     expect(h.backend.isOpen(request.id)).toBe(false);
   });
@@ -144,7 +153,10 @@ describe('extensions that need approval', () => {
 
     const result = await h.workflow.approve(extension.id, 'UAPPROVER1');
 
-    expect(result.request).toMatchObject({ state: 'failed', reason: expect.stringMatching(new RegExp(`^#${request.id} is closed, no longer open, so there was nothing left to extend`)) });
+    expect(result.request).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(new RegExp(`^#${request.id} is closed, no longer open, so there was nothing left to extend`)),
+    });
     expect(h.backend.calls.filter((c) => c.op === 'extend')).toEqual([]);
     expect(events(h, extension.id)).toEqual(['request.created', 'request.approved', 'extension.failed']);
     expect(h.notifications().some((n) => n.kind === 'requester_dm' && n.event === 'extension.failed')).toBe(true);
@@ -205,7 +217,12 @@ describe('extensions that need approval', () => {
     const request = await active(h);
     const extension = await pendingExtension(h, request.id);
     // A crash after the approval was stored, before it was applied.
-    h.store.transition({ id: extension.id, state: 'pending', version: extension.version }, { ...extension, state: 'approved', approvals: ['UAPPROVER1'], decidedBy: 'UAPPROVER1' }, [], []);
+    h.store.transition(
+      { id: extension.id, state: 'pending', version: extension.version },
+      { ...extension, state: 'approved', approvals: ['UAPPROVER1'], decidedBy: 'UAPPROVER1' },
+      [],
+      [],
+    );
 
     await h.workflow.sweep();
     await h.workflow.sweep();

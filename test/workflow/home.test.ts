@@ -45,7 +45,11 @@ describe('inventory', () => {
       { id: 'old', name: 'old', support: 'unsupported', reason: 'no NSG' },
     ];
     const inventory = await h.workflow.inventory();
-    expect([inventory.configured.map((v) => v.name), inventory.notConfigured.map((v) => v.name), inventory.unsupported.map((v) => v.reason)]).toEqual([['web-1'], ['spare'], ['no NSG']]);
+    expect([inventory.configured.map((v) => v.name), inventory.notConfigured.map((v) => v.name), inventory.unsupported.map((v) => v.reason)]).toEqual([
+      ['web-1'],
+      ['spare'],
+      ['no NSG'],
+    ]);
   });
 
   it('inventory_aBackendThatFails_isOneLine_andTheRestIsStillShown', async () => {

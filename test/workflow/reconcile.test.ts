@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/domain/types.js';
 import type { FirewallBackend, GrantSpec, OpenRule } from '../../src/firewall/backend.js';
-import { MemoryBackend } from '../../src/firewall/memory.js';
+import type { MemoryBackend } from '../../src/firewall/memory.js';
 import { BackendRegistry } from '../../src/firewall/registry.js';
 import { grantSpec } from '../../src/workflow/grant.js';
 import { VANISH_GRACE_MS } from '../../src/workflow/reconcile.js';
@@ -28,7 +28,16 @@ async function activeGrant(ports = '22'): Promise<AccessRequest> {
 }
 
 function strayRule(requestId: string, overrides: Partial<GrantSpec> = {}): GrantSpec {
-  return { requestId, vmId: 'web-1', vmName: 'web-1', address: '10.0.0.4', ports: [{ number: 22, protocol: 'TCP' }], source: '198.51.100.9/32', endAt: h.clock.now() + 3_600_000, ...overrides };
+  return {
+    requestId,
+    vmId: 'web-1',
+    vmName: 'web-1',
+    address: '10.0.0.4',
+    ports: [{ number: 22, protocol: 'TCP' }],
+    source: '198.51.100.9/32',
+    endAt: h.clock.now() + 3_600_000,
+    ...overrides,
+  };
 }
 
 const driftNotes = () => h.notifications().filter((note) => note.kind === 'system');
@@ -44,7 +53,10 @@ describe('orphan allow rules', () => {
     expect(report).toMatchObject({ orphansClosed: 1, vanished: 0, unresolved: 0, unlisted: 0 });
     expect(h.backend.isOpen('zzz234')).toBe(false);
     expect(h.store.systemEvents()).toEqual([
-      expect.objectContaining({ name: 'drift.orphan_closed', detail: 'backend memory allows 22/TCP on web-1 from 198.51.100.9/32, but no request zzz234 is stored: closed' }),
+      expect.objectContaining({
+        name: 'drift.orphan_closed',
+        detail: 'backend memory allows 22/TCP on web-1 from 198.51.100.9/32, but no request zzz234 is stored: closed',
+      }),
     ]);
     expect(driftNotes()).toHaveLength(1);
   });
@@ -79,7 +91,10 @@ describe('orphan allow rules', () => {
     expect(await h.workflow.sweep()).toMatchObject({ unresolved: 0 });
 
     expect(h.store.systemEvents()).toEqual([
-      expect.objectContaining({ name: 'drift.orphan_close_failed', detail: expect.stringMatching(/carries no request id, so the bot cannot close it: remove it by hand$/) }),
+      expect.objectContaining({
+        name: 'drift.orphan_close_failed',
+        detail: expect.stringMatching(/carries no request id, so the bot cannot close it: remove it by hand$/),
+      }),
     ]);
   });
 
@@ -110,7 +125,9 @@ describe('vanished rules', () => {
     const stored = h.store.getRequest(grant.id)!;
     expect(stored).toMatchObject({ state: 'closed', reason: 'vanished' });
     expect(eventNames(grant.id).slice(-3)).toEqual(['grant.vanished', 'grant.closing', 'grant.closed']);
-    expect(h.store.auditEvents(grant.id).find((event) => event.name === 'grant.vanished')?.detail).toBe('22/TCP no longer open on backend memory before the end');
+    expect(h.store.auditEvents(grant.id).find((event) => event.name === 'grant.vanished')?.detail).toBe(
+      '22/TCP no longer open on backend memory before the end',
+    );
     expect(h.notifications().filter((note) => note.kind === 'alert')).toHaveLength(1);
   });
 
@@ -123,7 +140,9 @@ describe('vanished rules', () => {
 
     expect(h.store.getRequest(grant.id)?.state).toBe('closed');
     expect(h.backend.isOpen(grant.id)).toBe(false);
-    expect(h.store.auditEvents(grant.id).find((event) => event.name === 'grant.vanished')?.detail).toBe('22/TCP no longer open on backend memory before the end');
+    expect(h.store.auditEvents(grant.id).find((event) => event.name === 'grant.vanished')?.detail).toBe(
+      '22/TCP no longer open on backend memory before the end',
+    );
   });
 
   it('grantWithinTheGraceOfItsEnd_isNotDrift_theKernelMayHaveDroppedItFirst', async () => {

@@ -9,7 +9,12 @@ const withRules = (...rules: Rule[]) => createHarness({ policy: policyOf({ rules
 
 describe('rule features in the workflow', () => {
   it('justificationPattern_notMet_isAFieldProblemAndStoresNothing', async () => {
-    h = withRules({ name: 'ticket', match: {}, effect: 'require_approval', justification: { required: true, pattern: /^OPS-\d+/, hint: 'a ticket ID such as OPS-123' } });
+    h = withRules({
+      name: 'ticket',
+      match: {},
+      effect: 'require_approval',
+      justification: { required: true, pattern: /^OPS-\d+/, hint: 'a ticket ID such as OPS-123' },
+    });
     const result = await h.workflow.request(h.input({ justification: 'because' }));
     expect(result).toMatchObject({ ok: false, problems: [{ field: 'justification', message: expect.stringMatching(/OPS-123/) }] });
     expect(await h.workflow.check(h.input({ justification: 'because' }))).toHaveLength(1);

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FirewallBackend, GrantSpec, OpenRule } from '../../src/firewall/backend.js';
-import { MemoryBackend } from '../../src/firewall/memory.js';
+import type { MemoryBackend } from '../../src/firewall/memory.js';
 import { BackendRegistry } from '../../src/firewall/registry.js';
 import { createHarness, policyOf, type Harness } from '../support/workflow-harness.js';
 

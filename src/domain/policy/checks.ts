@@ -46,7 +46,8 @@ export function checkPrototypeKeys(document: unknown): PathProblem[] {
     if (typeof value !== 'object' || value === null) continue;
     for (const [segment, inner] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
       const here: Trail = { parent: trail, segment };
-      if (segment === '__proto__') problems.push({ path: pathOf(here), message: 'the key __proto__ cannot be read as data and would be ignored: rename or remove it' });
+      if (segment === '__proto__')
+        problems.push({ path: pathOf(here), message: 'the key __proto__ cannot be read as data and would be ignored: rename or remove it' });
       else stack.push({ value: inner, trail: here });
     }
   }
@@ -99,7 +100,8 @@ function checkPorts(ports: readonly unknown[], path: Path): PathProblem[] {
     } else if (!single && !list) {
       problems.push({
         path: here,
-        message: 'has neither allowedSourceAddressPrefix nor allowedSourceAddressPrefixes: add one (a single prefix, or "*" for any source; or a list of prefixes)',
+        message:
+          'has neither allowedSourceAddressPrefix nor allowedSourceAddressPrefixes: add one (a single prefix, or "*" for any source; or a list of prefixes)',
       });
     }
     const min = typeof port.minRequestAccessDuration === 'string' ? parseDuration(port.minRequestAccessDuration) : undefined;

@@ -30,7 +30,13 @@ function readJson(text: string): DocumentResult {
   // approve one value while the bot reads another (YAML refuses them: uniqueKeys).
   const duplicates = duplicateKeyOffsets(text);
   if (duplicates.length === 0) return { ok: true, value };
-  return { ok: false, problems: duplicates.map((offset) => ({ path: FILE, message: `invalid JSON at ${lineAndColumn(text, offset)}: this key repeats in the same object; keep one` })) };
+  return {
+    ok: false,
+    problems: duplicates.map((offset) => ({
+      path: FILE,
+      message: `invalid JSON at ${lineAndColumn(text, offset)}: this key repeats in the same object; keep one`,
+    })),
+  };
 }
 
 /** Offsets of keys repeated within one object. Only for text JSON.parse accepted; one pass, no recursion. */
@@ -69,7 +75,12 @@ function readYaml(text: string): DocumentResult {
   // regular expressions aborts the whole process (V8 calls it out of memory), past any catch.
   const depth = yamlNesting(text);
   if (depth > MAX_YAML_NESTING) {
-    return { ok: false, problems: [{ path: FILE, message: `invalid YAML: nested ${depth} levels deep, more than the ${MAX_YAML_NESTING} allowed (a policy needs fewer than ten)` }] };
+    return {
+      ok: false,
+      problems: [
+        { path: FILE, message: `invalid YAML: nested ${depth} levels deep, more than the ${MAX_YAML_NESTING} allowed (a policy needs fewer than ten)` },
+      ],
+    };
   }
   // `uniqueKeys` makes a repeated key an error instead of silently keeping the last one.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });

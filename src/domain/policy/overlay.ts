@@ -73,7 +73,9 @@ export function mergeOverlay(document: unknown, entries: readonly OverlayVm[]): 
   for (const entry of entries) {
     const vm = structuredClone(entry.vm);
     const key = entry.name.toLowerCase();
-    const hit = vmLists(merged).flatMap(({ path, list }) => list.flatMap((value, index) => (rawVmName(value)?.toLowerCase() === key ? [{ path, list, index }] : [])))[0];
+    const hit = vmLists(merged).flatMap(({ path, list }) =>
+      list.flatMap((value, index) => (rawVmName(value)?.toLowerCase() === key ? [{ path, list, index }] : [])),
+    )[0];
     if (hit) {
       hit.list[hit.index] = vm;
       slots.push({ name: entry.name, path: [...hit.path, hit.index], replaced: true });
@@ -137,7 +139,9 @@ export function protectionPolicy(composed: Composed, options: ComposeOptions = {
           other.ports.some((p) => p.number === port.number && p.protocol === port.protocol),
       );
     // Once each: an entry refused for listing a port twice still parses on its own.
-    const ports = vm.ports.filter((port, index) => !covered(port) && vm.ports.findIndex((p) => p.number === port.number && p.protocol === port.protocol) === index);
+    const ports = vm.ports.filter(
+      (port, index) => !covered(port) && vm.ports.findIndex((p) => p.number === port.number && p.protocol === port.protocol) === index,
+    );
     if (ports.length > 0) extra.push({ ...vm, ports });
   }
   return extra.length === 0 ? composed.policy : { ...composed.policy, vms: [...composed.policy.vms, ...extra] };
@@ -155,7 +159,7 @@ type Attempt =
 function attemptMerge(document: unknown, entries: readonly OverlayVm[], options: ComposeOptions): Attempt {
   const { document: merged, slots } = mergeOverlay(document, entries);
   const parsed = parsePolicyDocument(merged);
-  let problems: PolicyProblem[] = parsed.ok ? [] : parsed.problems;
+  const problems: PolicyProblem[] = parsed.ok ? [] : parsed.problems;
   if (parsed.ok && options.vmProblem) {
     for (const slot of slots) {
       const vm = parsed.policy.vms.find((v) => v.name.toLowerCase() === slot.name.toLowerCase());
@@ -164,7 +168,14 @@ function attemptMerge(document: unknown, entries: readonly OverlayVm[], options:
     }
   }
   if (parsed.ok && problems.length === 0) return { ok: true, policy: parsed.policy, merged, slots, applied: [...entries] };
-  return { ok: false, problemsOf: (name) => relativeProblems(problems, slots.find((slot) => slot.name === name)) };
+  return {
+    ok: false,
+    problemsOf: (name) =>
+      relativeProblems(
+        problems,
+        slots.find((slot) => slot.name === name),
+      ),
+  };
 }
 
 /** The problems inside the slot, with paths relative to the VM; all of them, as they are, when none is inside. */

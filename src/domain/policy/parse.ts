@@ -33,9 +33,10 @@ export function parsePolicy(text: string, format: PolicyFormat): PolicyResult {
 /** For callers that already hold parsed JSON (an ARM response, a test). */
 export function parsePolicyDocument(document: unknown): PolicyResult {
   if (!isRecord(document)) {
-    const message = document === null || document === undefined
-      ? EMPTY
-      : `expected an object with virtualMachines (or an Azure policy with properties.virtualMachines), got ${describeValue(document)}`;
+    const message =
+      document === null || document === undefined
+        ? EMPTY
+        : `expected an object with virtualMachines (or an Azure policy with properties.virtualMachines), got ${describeValue(document)}`;
     return { ok: false, problems: [{ path: formatPath([]), message }] };
   }
   const problems: PathProblem[] = [];
@@ -56,7 +57,12 @@ export function parsePolicyDocument(document: unknown): PolicyResult {
   const rules = parseOptional(rulesSchema, document, 'rules', problems) ?? [];
   if (Array.isArray(document.rules)) {
     const rootHasApprovers = Array.isArray(document.approvers) && document.approvers.length > 0;
-    problems.push(...checkRules(document.rules.map((value: unknown, index) => ({ path: ['rules', index], value })), rootHasApprovers));
+    problems.push(
+      ...checkRules(
+        document.rules.map((value: unknown, index) => ({ path: ['rules', index], value })),
+        rootHasApprovers,
+      ),
+    );
   }
 
   // Only where no other problem already points (a native root reports it as an unknown key).
@@ -120,9 +126,10 @@ function locateInResource(resource: unknown, path: Path, problems: PathProblem[]
   if (!isRecord(properties)) {
     problems.push({
       path: [...path, 'properties'],
-      message: properties === undefined
-        ? 'missing: an Azure policy keeps its VMs in properties.virtualMachines'
-        : `expected an object with virtualMachines, got ${describeValue(properties)}`,
+      message:
+        properties === undefined
+          ? 'missing: an Azure policy keeps its VMs in properties.virtualMachines'
+          : `expected an object with virtualMachines, got ${describeValue(properties)}`,
     });
     return [];
   }
@@ -154,7 +161,8 @@ function checkAzureRoot(document: Record<string, unknown>, problems: PathProblem
   for (const key of Object.keys(document)) {
     if (AZURE_ROOT_KEYS.has(key) || EXTENSIONS.includes(key)) continue;
     const guess = closestKey(key, EXTENSIONS);
-    if (guess !== undefined) problems.push({ path: [key], message: `unknown key (did you mean \`${guess}\`?): our extensions at the root are ${EXTENSIONS.join(', ')}` });
+    if (guess !== undefined)
+      problems.push({ path: [key], message: `unknown key (did you mean \`${guess}\`?): our extensions at the root are ${EXTENSIONS.join(', ')}` });
   }
 }
 

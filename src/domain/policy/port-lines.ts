@@ -23,9 +23,7 @@ export interface PortLine {
   text: string;
 }
 
-export type PortLinesResult =
-  | { ok: true; ports: Record<string, unknown>[]; lines: PortLine[] }
-  | { ok: false; problems: string[] };
+export type PortLinesResult = { ok: true; ports: Record<string, unknown>[]; lines: PortLine[] } | { ok: false; problems: string[] };
 
 /** The ports as lines, in the format parsePortLines reads. */
 export function formatPortLines(ports: readonly PortPolicy[]): string {
@@ -41,13 +39,15 @@ export function formatPortLines(ports: readonly PortPolicy[]): string {
 /** Splits and shapes the lines; whether each value is valid is the policy schema's call. */
 export function parsePortLines(text: unknown): PortLinesResult {
   if (typeof text !== 'string') return { ok: false, problems: ['No ports arrived: type one port per line, e.g. `22 TCP * PT3H`.'] };
-  if (text.length > MAX_PORT_TEXT) return { ok: false, problems: [`That is ${text.length} characters; the limit is ${MAX_PORT_TEXT}. Longer lists belong in the policy file.`] };
+  if (text.length > MAX_PORT_TEXT)
+    return { ok: false, problems: [`That is ${text.length} characters; the limit is ${MAX_PORT_TEXT}. Longer lists belong in the policy file.`] };
   const lines = text.split(/\r?\n/).flatMap((raw, index) => {
     const trimmed = raw.trim();
     return trimmed === '' || trimmed.startsWith('#') ? [] : [{ line: index + 1, text: trimmed }];
   });
   if (lines.length === 0) return { ok: false, problems: [`Give at least one port, one per line as ${PORT_LINE_FORMAT}, e.g. \`${PORT_LINE_EXAMPLE}\`.`] };
-  if (lines.length > MAX_PORT_LINES) return { ok: false, problems: [`That is ${lines.length} ports; at most ${MAX_PORT_LINES} can be edited here. Longer lists belong in the policy file.`] };
+  if (lines.length > MAX_PORT_LINES)
+    return { ok: false, problems: [`That is ${lines.length} ports; at most ${MAX_PORT_LINES} can be edited here. Longer lists belong in the policy file.`] };
   const problems: string[] = [];
   const ports = lines.map((line) => {
     const shaped = shapeLine(line.text);

@@ -15,7 +15,10 @@ const VM_GLOB = /^[A-Za-z0-9._*?-]{1,64}$/;
 
 /** An empty list would match nothing, which is never what someone meant by writing the key. */
 function matchList<T extends z.ZodType>(item: T, what: string, key: string) {
-  return z.array(item, { error: expected(`a list of ${what}`) }).min(1, { error: `an empty list matches nothing: list at least one, or remove \`${key}\` to match any` }).optional();
+  return z
+    .array(item, { error: expected(`a list of ${what}`) })
+    .min(1, { error: `an empty list matches nothing: list at least one, or remove \`${key}\` to match any` })
+    .optional();
 }
 
 const hours = z.string({ error: expected('a time range such as 09:00-18:00') }).transform((text, ctx) => {
@@ -44,7 +47,13 @@ const timezone = z.string({ error: expected('an IANA time zone such as Europe/Pa
 
 const matchSchema = closed(
   {
-    vms: matchList(z.string({ error: expected('a VM name glob') }).regex(VM_GLOB, { error: (issue) => `${describeValue(issue.input)} is not a VM name glob: use letters, digits, \`.\`, \`_\`, \`-\` and the wildcards * and ?` }), 'VM name globs', 'vms'),
+    vms: matchList(
+      z.string({ error: expected('a VM name glob') }).regex(VM_GLOB, {
+        error: (issue) => `${describeValue(issue.input)} is not a VM name glob: use letters, digits, \`.\`, \`_\`, \`-\` and the wildcards * and ?`,
+      }),
+      'VM name globs',
+      'vms',
+    ),
     tags: tags.optional(),
     ports: matchList(portNumber, 'port numbers', 'ports'),
     requesters: matchList(principal, 'Slack user or user-group IDs', 'requesters'),
@@ -93,42 +102,62 @@ const justificationSchema = closed(
   {
     required: z.boolean({ error: expected('true or false') }).optional(),
     pattern: pattern.optional(),
-    hint: z.string({ error: expected('a hint as text') }).trim().min(1, { error: 'the hint is empty: say what a good justification looks like, or remove `hint`' }).max(MAX_PATTERN_LENGTH, { error: `the hint is longer than ${MAX_PATTERN_LENGTH} characters: shorten it` }).optional(),
+    hint: z
+      .string({ error: expected('a hint as text') })
+      .trim()
+      .min(1, { error: 'the hint is empty: say what a good justification looks like, or remove `hint`' })
+      .max(MAX_PATTERN_LENGTH, { error: `the hint is longer than ${MAX_PATTERN_LENGTH} characters: shorten it` })
+      .optional(),
   },
   "a justification object such as {required: true, pattern: '^[A-Z]+-\\d+', hint: a ticket ID such as OPS-123}",
-).transform((policy): NonNullable<Rule['justification']> => ({
-  // Writing the block at all means a justification is wanted, unless it says otherwise.
-  required: policy.required ?? true,
-  ...(policy.pattern === undefined ? {} : { pattern: policy.pattern }),
-  ...(policy.hint === undefined ? {} : { hint: policy.hint }),
-}));
+).transform(
+  (policy): NonNullable<Rule['justification']> => ({
+    // Writing the block at all means a justification is wanted, unless it says otherwise.
+    required: policy.required ?? true,
+    ...(policy.pattern === undefined ? {} : { pattern: policy.pattern }),
+    ...(policy.hint === undefined ? {} : { hint: policy.hint }),
+  }),
+);
 
 export const ruleSchema = closed(
   {
-    name: z.string({ error: expected('a rule name') }).trim().min(1, { error: 'the rule name is empty: give each rule a name' }).max(100, { error: 'the rule name is longer than 100 characters: shorten it' }),
+    name: z
+      .string({ error: expected('a rule name') })
+      .trim()
+      .min(1, { error: 'the rule name is empty: give each rule a name' })
+      .max(100, { error: 'the rule name is longer than 100 characters: shorten it' }),
     match: matchSchema.optional(),
     effect: z.enum(['approve', 'deny', 'require_approval', 'break_glass'], { error: expected('approve, deny, require_approval or break_glass') }),
-    approvals: z.int({ error: expected('a whole number of approvals from 1 to 10') })
+    approvals: z
+      .int({ error: expected('a whole number of approvals from 1 to 10') })
       .min(1, { error: expected('a whole number of approvals from 1 to 10') })
       .max(10, { error: expected('a whole number of approvals from 1 to 10') })
       .optional(),
-    approvers: z.array(principal, { error: expected('a list of Slack user or user-group IDs') }).min(1, { error: 'an empty list means nobody can approve: list at least one approver, or remove `approvers` to use the policy\'s' }).optional(),
-    reason: z.string({ error: expected('a reason as text') }).max(500, { error: 'the reason is longer than 500 characters: shorten it' }).optional(),
+    approvers: z
+      .array(principal, { error: expected('a list of Slack user or user-group IDs') })
+      .min(1, { error: "an empty list means nobody can approve: list at least one approver, or remove `approvers` to use the policy's" })
+      .optional(),
+    reason: z
+      .string({ error: expected('a reason as text') })
+      .max(500, { error: 'the reason is longer than 500 characters: shorten it' })
+      .optional(),
     pendingTimeout: pendingTimeout.optional(),
     denyEndsRequest: z.boolean({ error: expected('true or false') }).optional(),
     justification: justificationSchema.optional(),
   },
   'a rule object with name and effect',
-).transform((rule): Rule => ({
-  name: rule.name,
-  match: rule.match ?? {},
-  effect: rule.effect,
-  ...(rule.approvals === undefined ? {} : { approvals: rule.approvals }),
-  ...(rule.approvers === undefined ? {} : { approvers: rule.approvers }),
-  ...(rule.reason === undefined ? {} : { reason: rule.reason }),
-  ...(rule.pendingTimeout === undefined ? {} : { pendingTimeoutSeconds: rule.pendingTimeout }),
-  ...(rule.denyEndsRequest === undefined ? {} : { denyEndsRequest: rule.denyEndsRequest }),
-  ...(rule.justification === undefined ? {} : { justification: rule.justification }),
-}));
+).transform(
+  (rule): Rule => ({
+    name: rule.name,
+    match: rule.match ?? {},
+    effect: rule.effect,
+    ...(rule.approvals === undefined ? {} : { approvals: rule.approvals }),
+    ...(rule.approvers === undefined ? {} : { approvers: rule.approvers }),
+    ...(rule.reason === undefined ? {} : { reason: rule.reason }),
+    ...(rule.pendingTimeout === undefined ? {} : { pendingTimeoutSeconds: rule.pendingTimeout }),
+    ...(rule.denyEndsRequest === undefined ? {} : { denyEndsRequest: rule.denyEndsRequest }),
+    ...(rule.justification === undefined ? {} : { justification: rule.justification }),
+  }),
+);
 
 export const rulesSchema = z.array(ruleSchema, { error: expected('a list of rules') });

@@ -39,7 +39,8 @@ export function shortNameOf(id: string): string {
   return id.trim().replace(/\/+$/, '').split('/').at(-1) ?? id;
 }
 
-export const portNumber = z.int({ error: expected('a port number from 1 to 65535') })
+export const portNumber = z
+  .int({ error: expected('a port number from 1 to 65535') })
   .min(1, { error: expected('a port number from 1 to 65535') })
   .max(65535, { error: expected('a port number from 1 to 65535') });
 
@@ -157,29 +158,46 @@ const tagValue = z.string({
 });
 export const tags = z.record(z.string(), tagValue, { error: expected('a map of tag names to string values') });
 
-export const principal = z
-  .string({ error: expected('a Slack user ID (U… or W…) or user-group ID (S…)') })
-  .regex(PRINCIPAL_ID, { error: (issue) => `expected a Slack user ID (U… or W…) or user-group ID (S…), got ${describeValue(issue.input)}: use the member ID from the person's profile, not their name` });
+export const principal = z.string({ error: expected('a Slack user ID (U… or W…) or user-group ID (S…)') }).regex(PRINCIPAL_ID, {
+  error: (issue) =>
+    `expected a Slack user ID (U… or W…) or user-group ID (S…), got ${describeValue(issue.input)}: use the member ID from the person's profile, not their name`,
+});
 
 export const vmSchema = closed(
   {
-    id: z.string({ error: expected('a VM id: an Azure resource id or a plain name') }).trim().min(1, { error: 'the VM id is empty: give an Azure resource id or a plain name' }),
-    name: z.string({ error: expected('a VM short name') }).regex(VM_NAME, { error: (issue) => `${describeValue(issue.input)} is not a valid VM name: use ${VM_NAME_RULE}` }).optional(),
+    id: z
+      .string({ error: expected('a VM id: an Azure resource id or a plain name') })
+      .trim()
+      .min(1, { error: 'the VM id is empty: give an Azure resource id or a plain name' }),
+    name: z
+      .string({ error: expected('a VM short name') })
+      .regex(VM_NAME, { error: (issue) => `${describeValue(issue.input)} is not a valid VM name: use ${VM_NAME_RULE}` })
+      .optional(),
     address: address.optional(),
-    backend: z.string({ error: expected('a firewall backend name') }).regex(BACKEND_NAME, { error: (issue) => `${describeValue(issue.input)} is not a backend name: use lower-case letters, digits and \`-\`, starting with a letter, such as nftables or azure-nsg` }).optional(),
+    backend: z
+      .string({ error: expected('a firewall backend name') })
+      .regex(BACKEND_NAME, {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not a backend name: use lower-case letters, digits and \`-\`, starting with a letter, such as nftables or azure-nsg`,
+      })
+      .optional(),
     tags: tags.optional(),
     // Azure fills this in on GET; it tells us nothing we act on.
     publicIpAddress: z.unknown().optional(),
-    ports: z.array(portSchema, { error: expected('a list of ports') }).min(1, { error: 'a VM needs at least one port, such as {number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H}' }),
+    ports: z
+      .array(portSchema, { error: expected('a list of ports') })
+      .min(1, { error: 'a VM needs at least one port, such as {number: 22, protocol: TCP, allowedSourceAddressPrefix: "*", maxRequestAccessDuration: PT3H}' }),
   },
   'a VM object with id and ports',
-).transform((vm): VmPolicy => ({
-  id: vm.id,
-  name: vm.name ?? shortNameOf(vm.id),
-  ...(vm.address === undefined ? {} : { address: vm.address }),
-  ...(vm.backend === undefined ? {} : { backend: vm.backend }),
-  tags: vm.tags ?? {},
-  ports: vm.ports,
-}));
+).transform(
+  (vm): VmPolicy => ({
+    id: vm.id,
+    name: vm.name ?? shortNameOf(vm.id),
+    ...(vm.address === undefined ? {} : { address: vm.address }),
+    ...(vm.backend === undefined ? {} : { backend: vm.backend }),
+    tags: vm.tags ?? {},
+    ports: vm.ports,
+  }),
+);
 
 export const approversSchema = z.array(principal, { error: expected('a list of Slack user or user-group IDs') });

@@ -27,10 +27,11 @@ export function toRawVm(vm: VmPolicy): Record<string, unknown> {
 }
 
 export function toRawPort(port: PortPolicy): Record<string, unknown> {
-  const sources =
-    port.anySource ? { allowedSourceAddressPrefix: '*' } :
-    port.allowedSourcePrefixes.length === 1 ? { allowedSourceAddressPrefix: port.allowedSourcePrefixes[0] } :
-    { allowedSourceAddressPrefixes: [...port.allowedSourcePrefixes] };
+  const sources = port.anySource
+    ? { allowedSourceAddressPrefix: '*' }
+    : port.allowedSourcePrefixes.length === 1
+      ? { allowedSourceAddressPrefix: port.allowedSourcePrefixes[0] }
+      : { allowedSourceAddressPrefixes: [...port.allowedSourcePrefixes] };
   return {
     number: port.number,
     protocol: port.protocol,
@@ -62,8 +63,10 @@ export function describeChange(before: VmPolicy, after: VmPolicy): string {
     }
     const changes: string[] = [];
     if (sourcesOf(old) !== sourcesOf(port)) changes.push(`from ${sourcesOf(old)} → from ${sourcesOf(port)}`);
-    if (old.maxDurationSeconds !== port.maxDurationSeconds) changes.push(`up to ${formatDuration(old.maxDurationSeconds)} → up to ${formatDuration(port.maxDurationSeconds)}`);
-    if (old.minDurationSeconds !== port.minDurationSeconds) changes.push(`at least ${formatDuration(old.minDurationSeconds)} → at least ${formatDuration(port.minDurationSeconds)}`);
+    if (old.maxDurationSeconds !== port.maxDurationSeconds)
+      changes.push(`up to ${formatDuration(old.maxDurationSeconds)} → up to ${formatDuration(port.maxDurationSeconds)}`);
+    if (old.minDurationSeconds !== port.minDurationSeconds)
+      changes.push(`at least ${formatDuration(old.minDurationSeconds)} → at least ${formatDuration(port.minDurationSeconds)}`);
     if (changes.length > 0) parts.push(`${portKey(port)}: ${changes.join(', ')}`);
   }
   for (const port of before.ports) if (find(after.ports, port) === undefined) parts.push(`removed ${portKey(port)}`);

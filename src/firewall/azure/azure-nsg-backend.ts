@@ -20,7 +20,17 @@ import { openRulesIn } from './readback.js';
 import { requireVmId, VmNotFoundError, VmResolver, type VmTarget } from './resolver.js';
 import { parseVmId, type NsgRef } from './resource-id.js';
 import { ALLOW_PREFIX, isAllowRuleName } from './rule-layout.js';
-import { allowIntents, converge, convergeDenyRules, denyIntent, extendGrantRules, removeGrantRules, shadowingRules, type NsgRule, type RuleIntent } from './rule-plan.js';
+import {
+  allowIntents,
+  converge,
+  convergeDenyRules,
+  denyIntent,
+  extendGrantRules,
+  removeGrantRules,
+  shadowingRules,
+  type NsgRule,
+  type RuleIntent,
+} from './rule-plan.js';
 
 const HEALTH_TIMEOUT_MS = 15_000;
 
@@ -135,7 +145,9 @@ export class AzureNsgBackend implements FirewallBackend {
       // All or nothing: whatever part of this grant may have landed is taken out again.
       await this.writer
         .submit(target.nsg, { label: `roll back ${grant.requestId}`, apply: (rules) => removeGrantRules(rules, grant.requestId, this.options.bands.allow) })
-        .catch((rollback: unknown) => this.options.logger.error(`NSG ${target.nsg.name}: rolling back request ${grant.requestId} failed too: ${messageOf(rollback)}`));
+        .catch((rollback: unknown) =>
+          this.options.logger.error(`NSG ${target.nsg.name}: rolling back request ${grant.requestId} failed too: ${messageOf(rollback)}`),
+        );
       if (/was not found/.test(messageOf(error))) this.resolver.forget(grant.vmId);
       throw new JitError('jit_backend_failed', `could not open ${what}: ${messageOf(error)}`, { cause: error });
     }
@@ -152,7 +164,10 @@ export class AzureNsgBackend implements FirewallBackend {
     const target = await this.target(grant);
     const intents = allowIntents(grant, target.privateIp);
     try {
-      await this.writer.submit(target.nsg, { label: `extend ${grant.requestId}`, apply: (rules) => extendGrantRules(rules, intents, this.options.bands.allow) });
+      await this.writer.submit(target.nsg, {
+        label: `extend ${grant.requestId}`,
+        apply: (rules) => extendGrantRules(rules, intents, this.options.bands.allow),
+      });
     } catch (error) {
       throw new JitError('jit_backend_failed', `could not extend request ${grant.requestId} on ${grant.vmName}: ${messageOf(error)}`, { cause: error });
     }
@@ -213,7 +228,9 @@ export class AzureNsgBackend implements FirewallBackend {
    * their subscriptions), with whether an NSG in the configured scope guards it.
    */
   inventory(): Promise<SeenVm[]> {
-    const subscriptions = [...new Set([...this.protectedVms.values(), ...this.grantVms.values()].flatMap(({ vmId }) => parseVmId(vmId)?.subscriptionId.toLowerCase() ?? []))].sort();
+    const subscriptions = [
+      ...new Set([...this.protectedVms.values(), ...this.grantVms.values()].flatMap(({ vmId }) => parseVmId(vmId)?.subscriptionId.toLowerCase() ?? [])),
+    ].sort();
     const key = subscriptions.join(',');
     const now = this.options.clock.now();
     const hit = this.inventoryCache;

@@ -76,12 +76,22 @@ export function supportOf(vm: VirtualMachine, nics: Map<string, NetworkInterface
   const onNic = nic.networkSecurityGroup?.id !== undefined;
   const onSubnet = subnetId !== undefined && subnets.get(subnetId.toLowerCase())?.networkSecurityGroup?.id !== undefined;
   if (scope === 'nic' ? onNic : onSubnet) return { ...seen, support: 'supported' };
-  const subnetName = subnetId ? subnetId.split('/').slice(-3).filter((_, i) => i !== 1).join('/') : 'its subnet';
+  const subnetName = subnetId
+    ? subnetId
+        .split('/')
+        .slice(-3)
+        .filter((_, i) => i !== 1)
+        .join('/')
+    : 'its subnet';
   if (scope === 'nic' && onSubnet) {
-    return unsupported(`no network security group on its network interface ${nicName}; its subnet ${subnetName} has one (JIT_AZURE_NSG_SCOPE=subnet would use it)`);
+    return unsupported(
+      `no network security group on its network interface ${nicName}; its subnet ${subnetName} has one (JIT_AZURE_NSG_SCOPE=subnet would use it)`,
+    );
   }
   if (scope === 'subnet' && onNic) {
-    return unsupported(`no network security group on its subnet ${subnetName}; its network interface ${nicName} has one (JIT_AZURE_NSG_SCOPE=nic would use it)`);
+    return unsupported(
+      `no network security group on its subnet ${subnetName}; its network interface ${nicName} has one (JIT_AZURE_NSG_SCOPE=nic would use it)`,
+    );
   }
   return unsupported(`no network security group guards it: neither its network interface ${nicName} nor its subnet ${subnetName} has one`);
 }

@@ -70,7 +70,9 @@ export class NsgWriter {
 
   async read(nsg: NsgRef): Promise<NetworkSecurityGroup> {
     try {
-      return await (await this.clients.network(nsg.subscriptionId)).networkSecurityGroups.get(nsg.resourceGroup, nsg.name, { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
+      return await (await this.clients.network(nsg.subscriptionId)).networkSecurityGroups.get(nsg.resourceGroup, nsg.name, {
+        abortSignal: AbortSignal.timeout(this.options.timeoutMs),
+      });
     } catch (error) {
       const why = isNotFound(error) ? 'was not found (deleted or moved?)' : `could not be read: ${describeArmError(error)}`;
       throw new JitError('jit_backend_failed', `network security group ${nsg.name} (resource group ${nsg.resourceGroup}) ${why}`, { cause: error });
@@ -136,11 +138,12 @@ export class NsgWriter {
         for (const pending of live) await this.writeBatch(nsg, [pending]);
         return;
       }
-      const message = conflict && !outcome.accepted
-        ? `NSG ${nsg.name}: gave up after ${attempt} attempts, another writer kept changing it (${describeArmError(outcome.error)})`
-        : outcome.accepted
-          ? `NSG ${nsg.name}: ARM accepted the change (${labels}) but did not confirm it: ${describeArmError(outcome.error)}`
-          : `NSG ${nsg.name}: ARM refused the change (${labels}): ${describeArmError(outcome.error)}`;
+      const message =
+        conflict && !outcome.accepted
+          ? `NSG ${nsg.name}: gave up after ${attempt} attempts, another writer kept changing it (${describeArmError(outcome.error)})`
+          : outcome.accepted
+            ? `NSG ${nsg.name}: ARM accepted the change (${labels}) but did not confirm it: ${describeArmError(outcome.error)}`
+            : `NSG ${nsg.name}: ARM refused the change (${labels}): ${describeArmError(outcome.error)}`;
       live.forEach((p) => p.reject(new JitError('jit_backend_failed', message, { cause: outcome.error })));
       return;
     }

@@ -71,7 +71,8 @@ export function resolveOptions(options: AzureNsgBackendOptions): ResolvedOptions
   const problem = bandsProblem(bands);
   if (problem) throw new JitError('jit_config_invalid', `azure-nsg backend: ${problem}`);
   const scope = options.nsgScope ?? 'nic';
-  if (scope !== 'nic' && scope !== 'subnet') throw new JitError('jit_config_invalid', `azure-nsg backend: nsgScope must be 'nic' or 'subnet', not ${String(scope)}`);
+  if (scope !== 'nic' && scope !== 'subnet')
+    throw new JitError('jit_config_invalid', `azure-nsg backend: nsgScope must be 'nic' or 'subnet', not ${String(scope)}`);
   const endpoint = options.endpoint ?? PUBLIC_ARM_ENDPOINT;
   if (!/^https:\/\//i.test(endpoint)) {
     throw new JitError('jit_config_invalid', `AZURE_ARM_ENDPOINT must be an https URL (the SDK sends bearer tokens over TLS only), not ${endpoint}`);

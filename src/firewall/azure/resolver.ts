@@ -72,7 +72,11 @@ export class VmResolver {
       .get(vm.resourceGroup, vm.name, this.callOptions())
       .catch((error: unknown) => {
         throw isNotFound(error)
-          ? new VmNotFoundError('jit_backend_failed', `VM ${vm.name} was not found in Azure (${vm.id}): deleted, renamed, or the bot's identity cannot see it`, { cause: error })
+          ? new VmNotFoundError(
+              'jit_backend_failed',
+              `VM ${vm.name} was not found in Azure (${vm.id}): deleted, renamed, or the bot's identity cannot see it`,
+              { cause: error },
+            )
           : fail(`could not read VM ${vm.name}: ${describeArmError(error)}`, error);
       });
     const links = machine.networkProfile?.networkInterfaces ?? [];

@@ -128,7 +128,12 @@ function toRule(intent: RuleIntent, priority: number): NsgRule {
  * like an intent but different in effect is rewritten in place (same priority
  * when that is still in the band). Returns undefined when nothing changes.
  */
-export function converge<R extends NsgRule>(rules: R[], intents: RuleIntent[], band: PriorityBand, remove: (rule: R) => boolean = () => false): (R | NsgRule)[] | undefined {
+export function converge<R extends NsgRule>(
+  rules: R[],
+  intents: RuleIntent[],
+  band: PriorityBand,
+  remove: (rule: R) => boolean = () => false,
+): (R | NsgRule)[] | undefined {
   const wanted = new Map(intents.map((intent) => [intent.name.toLowerCase(), intent]));
   const reuse = new Map<string, number>();
   const kept: (R | NsgRule)[] = [];
@@ -181,7 +186,10 @@ export function extendGrantRules<R extends NsgRule>(rules: R[], intents: RuleInt
   const present = new Set(rules.map((rule) => (rule.name ?? '').toLowerCase()));
   const missing = intents.filter((intent) => !present.has(intent.name.toLowerCase()));
   if (missing.length > 0) {
-    throw new JitError('jit_backend_failed', `${missing.map((intent) => intent.name).join(', ')} not found: the grant is not open, so there is nothing to extend`);
+    throw new JitError(
+      'jit_backend_failed',
+      `${missing.map((intent) => intent.name).join(', ')} not found: the grant is not open, so there is nothing to extend`,
+    );
   }
   return converge(rules, intents, band);
 }
@@ -214,7 +222,9 @@ export function shadowingRules(rules: NsgRule[], deny: RuleIntent & { priority: 
     .filter((rule) => rule.protocol === '*' || deny.protocol === '*' || (rule.protocol ?? '').toLowerCase() === deny.protocol.toLowerCase())
     .filter((rule) => [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].some((range) => range !== undefined && portCovered(range, deny.port)))
     .filter((rule) =>
-      [rule.destinationAddressPrefix, ...(rule.destinationAddressPrefixes ?? [])].some((prefix) => prefix !== undefined && destinationCovered(prefix, deny.destination)),
+      [rule.destinationAddressPrefix, ...(rule.destinationAddressPrefixes ?? [])].some(
+        (prefix) => prefix !== undefined && destinationCovered(prefix, deny.destination),
+      ),
     )
     .map((rule) => `${rule.name ?? '?'} (priority ${rule.priority})`);
 }

@@ -11,7 +11,17 @@ import { JitError } from '../../domain/errors.js';
 import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../backend.js';
 import { parseTable, type LiveTable } from './parse.js';
 import { openTarget, planClose, planExtend, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
-import { DEFAULT_SLOTS, DEFAULT_TABLE, hostAddress, isRequestId, protectScript, skeletonScript, validateLayout, type AllowElement, type Layout } from './ruleset.js';
+import {
+  DEFAULT_SLOTS,
+  DEFAULT_TABLE,
+  hostAddress,
+  isRequestId,
+  protectScript,
+  skeletonScript,
+  validateLayout,
+  type AllowElement,
+  type Layout,
+} from './ruleset.js';
 import { commandRunner, isMissing, isRace, type NftRunner } from './runner.js';
 
 export interface NftablesLogger {
@@ -109,7 +119,10 @@ export class NftablesBackend implements FirewallBackend {
     const live = await this.read();
     const now = this.clock.now();
     if (live.unreadable.length > 0) {
-      this.logger.warn(`nftables: ${live.unreadable.length} allow element(s) in table inet ${this.layout.table} have a shape we do not write:`, live.unreadable);
+      this.logger.warn(
+        `nftables: ${live.unreadable.length} allow element(s) in table inet ${this.layout.table} have a shape we do not write:`,
+        live.unreadable,
+      );
     }
     return live.allow.map((element) => this.toOpenRule(element, now));
   }

@@ -27,17 +27,17 @@ export function parseTable(output: string, table: string): LiveTable {
   } catch (error) {
     throw new Error(`nft -j printed something that is not JSON: ${(error as Error).message}`);
   }
-  const items = record(document)?.['nftables'];
+  const items = record(document)?.nftables;
   if (!Array.isArray(items)) throw new Error('nft -j output has no `nftables` array');
   const live: LiveTable = { allow: [], unreadable: [] };
   for (const item of items) {
-    const set = record(record(item)?.['set']);
-    if (!set || set['table'] !== table || set['family'] !== 'inet' || typeof set['name'] !== 'string') continue;
-    const match = ALLOW_SET.exec(set['name']);
+    const set = record(record(item)?.set);
+    if (!set || set.table !== table || set.family !== 'inet' || typeof set.name !== 'string') continue;
+    const match = ALLOW_SET.exec(set.name);
     if (!match) continue;
     const family = Number(match[1]) as Family;
     const slot = Number(match[2]);
-    const elems = Array.isArray(set['elem']) ? set['elem'] : [];
+    const elems = Array.isArray(set.elem) ? set.elem : [];
     for (const entry of elems) {
       const element = parseElement(entry, family, slot);
       if (element) live.allow.push(element);
@@ -49,9 +49,9 @@ export function parseTable(output: string, table: string): LiveTable {
 
 /** One set element: `{elem: {val, timeout, expires, comment}}`, or a bare value when it has no options. */
 export function parseElement(entry: Json, family: Family, slot: number): AllowElement | undefined {
-  const wrapped = record(record(entry)?.['elem']);
-  const value = wrapped ? wrapped['val'] : entry;
-  const concat = record(value)?.['concat'];
+  const wrapped = record(record(entry)?.elem);
+  const value = wrapped ? wrapped.val : entry;
+  const concat = record(value)?.concat;
   if (!Array.isArray(concat) || concat.length !== 4) return undefined;
   const [src, dst, proto, port] = concat as [Json, Json, Json, Json];
   const source = parseSource(src, family);
@@ -61,21 +61,21 @@ export function parseElement(entry: Json, family: Family, slot: number): AllowEl
     return undefined;
   }
   const element: AllowElement = { family, slot, source, address, protocol, port };
-  const comment = wrapped?.['comment'];
+  const comment = wrapped?.comment;
   if (typeof comment === 'string') element.comment = comment;
   // nft -j reports whole seconds, truncated; a timeout with no `expires` yet is still fully ahead.
-  const expires = wrapped?.['expires'] ?? wrapped?.['timeout'];
+  const expires = wrapped?.expires ?? wrapped?.timeout;
   if (typeof expires === 'number') element.expiresMs = expires * 1000;
   return element;
 }
 
 function parseSource(value: Json, family: Family): SourceRange | undefined {
   if (typeof value === 'string') return fromCidr(value, family);
-  const prefix = record(record(value)?.['prefix']);
-  if (prefix && typeof prefix['addr'] === 'string' && typeof prefix['len'] === 'number') {
-    return fromCidr(`${prefix['addr']}/${prefix['len']}`, family);
+  const prefix = record(record(value)?.prefix);
+  if (prefix && typeof prefix.addr === 'string' && typeof prefix.len === 'number') {
+    return fromCidr(`${prefix.addr}/${prefix.len}`, family);
   }
-  const range = record(value)?.['range'];
+  const range = record(value)?.range;
   if (Array.isArray(range) && range.length === 2 && typeof range[0] === 'string' && typeof range[1] === 'string') {
     const low = fromCidr(range[0], family);
     const high = fromCidr(range[1], family);

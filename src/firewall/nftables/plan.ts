@@ -33,10 +33,7 @@ export interface OpenTarget {
 }
 
 function needsAddress(vmName: string, address: string): JitError {
-  return new JitError(
-    'jit_config_invalid',
-    `VM ${vmName} needs an IP \`address\` in the policy for the nftables backend (got \`${address.slice(0, 80)}\`)`,
-  );
+  return new JitError('jit_config_invalid', `VM ${vmName} needs an IP \`address\` in the policy for the nftables backend (got \`${address.slice(0, 80)}\`)`);
 }
 
 function requirePort(port: number, vmName: string): number {

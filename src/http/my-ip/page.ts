@@ -9,9 +9,7 @@ export interface PageContent {
 }
 
 export function myIpPage(page: PageContent): string {
-  const form = page.confirm
-    ? `<form method="post"><button type="submit">Use ${escapeHtml(page.confirm)}</button></form>`
-    : '';
+  const form = page.confirm ? `<form method="post"><button type="submit">Use ${escapeHtml(page.confirm)}</button></form>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)}</title>

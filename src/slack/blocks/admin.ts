@@ -30,9 +30,13 @@ export function enabledText(result: EnableResult): string {
 export function savedText(result: Extract<EditResult, { ok: true }>): string {
   const name = vmText(result.before.name);
   if (result.change === 'no change') return `Nothing changed on *${name}*: the ports are as they were.`;
-  const open = result.openGrants.length === 0
-    ? ''
-    : ` Open grants on ${name} (${result.openGrants.slice(0, 10).map((grant) => requestIdText(grant.id)).join(', ')}${result.openGrants.length > 10 ? ', …' : ''}) keep their ports and sources until they end; the change applies to new requests.`;
+  const open =
+    result.openGrants.length === 0
+      ? ''
+      : ` Open grants on ${name} (${result.openGrants
+          .slice(0, 10)
+          .map((grant) => requestIdText(grant.id))
+          .join(', ')}${result.openGrants.length > 10 ? ', …' : ''}) keep their ports and sources until they end; the change applies to new requests.`;
   return `Saved *${name}*: ${escapeTruncated(result.change, 2000)}. In effect now and recorded in the audit channel.${open}`;
 }
 

@@ -60,12 +60,7 @@ export function approvalMessage(request: AccessRequest): SlackMessage {
 export function approvalResolvedMessage(request: AccessRequest, at?: number): SlackMessage {
   const outcome = outcomeText(request);
   const when = at === undefined ? '' : ` · ${slackDate(at)}`;
-  const blocks: KnownBlock[] = [
-    header(request),
-    askSection(request),
-    summarySection(request),
-    section(`${outcome}${when}`),
-  ];
+  const blocks: KnownBlock[] = [header(request), askSection(request), summarySection(request), section(`${outcome}${when}`)];
   return { text: `${request.extends === undefined ? 'Access' : 'Extension'} request ${requestIdText(request.id)}: ${outcome}`, blocks };
 }
 

@@ -19,8 +19,19 @@ export function batchApprovalMessage(members: readonly AccessRequest[], at?: num
   const pending = members.filter((member) => member.state === 'pending');
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`Access request #${batchId} · ${members.length} VMs`, 150) } },
-    section(`${userMention(leader.requester)} asks for access to ${members.length} VMs from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}. One click decides every VM still waiting that you may decide.`),
-    { type: 'section', fields: [field('Requester', userMention(leader.requester)), field('Request', requestIdText(batchId)), field('Source', sourceText(leader.source)), field('Duration', formatDuration(leader.durationSeconds)), field('Justification', justificationText(leader.justification, 1500))] },
+    section(
+      `${userMention(leader.requester)} asks for access to ${members.length} VMs from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}. One click decides every VM still waiting that you may decide.`,
+    ),
+    {
+      type: 'section',
+      fields: [
+        field('Requester', userMention(leader.requester)),
+        field('Request', requestIdText(batchId)),
+        field('Source', sourceText(leader.source)),
+        field('Duration', formatDuration(leader.durationSeconds)),
+        field('Justification', justificationText(leader.justification, 1500)),
+      ],
+    },
     ...members.map((member) => section(memberText(member))),
   ];
   if (pending.length > 0) {
@@ -88,7 +99,10 @@ export function batchReminderText(members: readonly AccessRequest[], timesOutAt:
   const batchId = leader?.batchId ?? leader?.id ?? '';
   const waiting = members.filter((member) => member.state === 'pending').map((member) => `${requestIdText(member.id)} (*${vmText(member.vm)}*)`);
   const who = leader ? ` from ${userMention(leader.requester)}` : '';
-  return truncate(`Reminder: request ${requestIdText(batchId)}${who} still waits for approval of ${waiting.join(', ') || 'its VMs'}; it times out ${slackDate(timesOutAt)}.`, 3000);
+  return truncate(
+    `Reminder: request ${requestIdText(batchId)}${who} still waits for approval of ${waiting.join(', ') || 'its VMs'}; it times out ${slackDate(timesOutAt)}.`,
+    3000,
+  );
 }
 
 function section(text: string): SectionBlock {

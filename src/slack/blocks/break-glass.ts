@@ -24,7 +24,9 @@ export function breakGlassMessage(request: AccessRequest): SlackMessage {
     blocks.push({
       type: 'actions',
       block_id: BREAK_GLASS_IDS.block,
-      elements: [{ type: 'button', action_id: BREAK_GLASS_IDS.acknowledge, text: { type: 'plain_text', text: 'Acknowledge' }, style: 'primary', value: request.id }],
+      elements: [
+        { type: 'button', action_id: BREAK_GLASS_IDS.acknowledge, text: { type: 'plain_text', text: 'Acknowledge' }, style: 'primary', value: request.id },
+      ],
     });
   }
   const text = `${request.acknowledgedBy ? '' : '<!here> '}Break-glass ${requestIdText(request.id)}: ${userMention(request.requester)} opened ${portsText(request.ports)} on ${vmText(request.vm)} without approval`;
@@ -36,7 +38,10 @@ export function unreviewedText(requests: readonly AccessRequest[]): string {
   if (requests.length === 0) return 'Every break-glass grant has been reviewed.';
   const lines = requests
     .slice(0, 50)
-    .map((r) => `• ${requestIdText(r.id)} ${userMention(r.requester)}: ${portsText(r.ports)} on *${vmText(r.vm)}* from ${sourceText(r.source)}, ${slackDate(r.createdAt)} (${r.state.replace('_', ' ')})`);
+    .map(
+      (r) =>
+        `• ${requestIdText(r.id)} ${userMention(r.requester)}: ${portsText(r.ports)} on *${vmText(r.vm)}* from ${sourceText(r.source)}, ${slackDate(r.createdAt)} (${r.state.replace('_', ' ')})`,
+    );
   if (requests.length > 50) lines.push(`• …and ${requests.length - 50} more`);
   return [`*${requests.length} break-glass grant${requests.length === 1 ? '' : 's'} not reviewed yet* (use Acknowledge on each alert):`, ...lines].join('\n');
 }

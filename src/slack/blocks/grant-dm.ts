@@ -7,7 +7,6 @@ import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import { normaliseRequestId } from '../../domain/ids.js';
 import type { AccessRequest, AuditEventName } from '../../domain/types.js';
-import type { SlackMessage } from './approval.js';
 import { requesterDmText } from './dm.js';
 import { mentionList, slackDate, truncate } from './escape.js';
 import { requestIdText } from './request-summary.js';

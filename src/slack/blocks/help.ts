@@ -30,7 +30,7 @@ export function helpText(): string {
     '*Durations*: `90m`, `2h`, `1d`, or ISO 8601 like `PT3H`. Each port has a maximum set by policy (shown in the form).',
     '',
     '*Source*: the address you connect from: one IP (`203.0.113.7`, `2001:db8::7`) or a CIDR (`203.0.113.0/24`). ' +
-      'It must lie inside the sources the VM\'s policy allows; `*` (any source) only where the policy allows any. ' +
+      "It must lie inside the sources the VM's policy allows; `*` (any source) only where the policy allows any. " +
       '`me` (or an empty source in the form) uses the address your browser connects from: I give you a *Use my IP* link.',
     '',
     'Depending on the rules, a request is approved at once, denied, or sent to approvers, who see *Approve* and *Deny* buttons. ' +

@@ -20,13 +20,19 @@ const SECTION_MAX = 3000;
 const BUTTON_VALUE_MAX = 2000;
 
 export function inventoryBlocks(inventory: Inventory, isAdmin: boolean, now: number): KnownBlock[] {
-  return [...configuredBlocks(inventory.configured, now, isAdmin), ...notConfiguredBlocks(inventory.notConfigured, isAdmin), ...unsupportedBlocks(inventory.unsupported)];
+  return [
+    ...configuredBlocks(inventory.configured, now, isAdmin),
+    ...notConfiguredBlocks(inventory.notConfigured, isAdmin),
+    ...unsupportedBlocks(inventory.unsupported),
+  ];
 }
 
 /** One line per backend whose listing failed, or nothing. */
 export function failureBlocks(failures: Inventory['failures']): KnownBlock[] {
   if (failures.length === 0) return [];
-  const lines = failures.map(({ backend, error }) => `:warning: Could not list the VMs of backend \`${escapeTruncated(backend, 40)}\`: ${escapeTruncated(error, 500)}`);
+  const lines = failures.map(
+    ({ backend, error }) => `:warning: Could not list the VMs of backend \`${escapeTruncated(backend, 40)}\`: ${escapeTruncated(error, 500)}`,
+  );
   return [section(fitLines(lines, SECTION_MAX).text)];
 }
 
@@ -45,7 +51,8 @@ export function configuredText(vm: ConfiguredVm, now: number): string {
   lines.push(`${vm.approvedRecently} approved request${vm.approvedRecently === 1 ? '' : 's'} in the last 7 days · ${last}`);
   if (vm.activeGrants.length > 0) {
     const grants = vm.activeGrants.slice(0, INVENTORY_LIMITS.grantsPerVm).map((grant) => {
-      const until = grant.endAt === undefined ? '' : ` until ${slackDate(grant.endAt)} (${formatDuration(Math.max(0, Math.round((grant.endAt - now) / 1000)))} left)`;
+      const until =
+        grant.endAt === undefined ? '' : ` until ${slackDate(grant.endAt)} (${formatDuration(Math.max(0, Math.round((grant.endAt - now) / 1000)))} left)`;
       return `${requestIdText(grant.id)} ${userMention(grant.requester)} ${portsText(grant.ports)}${until}`;
     });
     const rest = vm.activeGrants.length - grants.length;
@@ -67,7 +74,12 @@ function notConfiguredBlocks(vms: readonly NotConfiguredVm[], isAdmin: boolean):
   if (!isAdmin) {
     // No buttons for non-admins, so the names fit into one section.
     const fitted = fitLines(vms.map(seenLine), SECTION_MAX);
-    return [...blocks, section(fitted.text), ...more(vms.length - fitted.shown), context('A firewall backend can see these VMs, but the policy does not cover them. Ask an admin to enable JIT on them.')];
+    return [
+      ...blocks,
+      section(fitted.text),
+      ...more(vms.length - fitted.shown),
+      context('A firewall backend can see these VMs, but the policy does not cover them. Ask an admin to enable JIT on them.'),
+    ];
   }
   const shown = vms.slice(0, INVENTORY_LIMITS.notConfigured);
   blocks.push(...shown.map((vm) => ({ ...section(seenLine(vm)), ...(vm.id.length <= BUTTON_VALUE_MAX ? { accessory: enableButton(vm) } : {}) })));
@@ -85,7 +97,10 @@ function enableButton(vm: NotConfiguredVm): Button {
 function unsupportedBlocks(vms: readonly UnsupportedVm[]): KnownBlock[] {
   const blocks: KnownBlock[] = [header(`Unsupported (${vms.length})`)];
   if (vms.length === 0) return [...blocks, context('None.')];
-  const fitted = fitLines(vms.map((vm) => `${seenLine(vm)}: ${escapeTruncated(vm.reason, 500)}`), SECTION_MAX);
+  const fitted = fitLines(
+    vms.map((vm) => `${seenLine(vm)}: ${escapeTruncated(vm.reason, 500)}`),
+    SECTION_MAX,
+  );
   return [...blocks, section(fitted.text), ...more(vms.length - fitted.shown)];
 }
 

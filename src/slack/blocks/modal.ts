@@ -7,7 +7,6 @@ import { formatDuration } from '../../domain/duration.js';
 import type { PortPolicy, VmPolicy } from '../../domain/types.js';
 import { truncate } from './escape.js';
 
-
 /** Shared with the listeners, so a renamed block cannot silently break the submission handler. */
 export const MODAL_IDS = {
   callbackId: 'jit_request_modal',

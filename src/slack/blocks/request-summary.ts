@@ -51,7 +51,7 @@ function field(label: string, value: string): MrkdwnElement {
   const prefix = `*${label}*\n`;
   // Every caller passes values already escaped; the cut is a last guard on the limit.
   const text = prefix + value;
-  return { type: 'mrkdwn', text: text.length <= FIELD_MAX ? text : text.slice(0, FIELD_MAX - 1) + '…' };
+  return { type: 'mrkdwn', text: text.length <= FIELD_MAX ? text : `${text.slice(0, FIELD_MAX - 1)}…` };
 }
 
 /** Eight fields (Slack allows ten), each within the 2000-character field limit. */
@@ -82,6 +82,7 @@ export function extensionLine(request: AccessRequest): string | undefined {
 
 export function summaryLine(request: AccessRequest): string {
   const extension = extensionLine(request);
-  if (extension) return `${requestIdText(request.id)}: ${extension}, asked by ${userMention(request.requester)} for ${portsText(request.ports)} on ${vmText(request.vm)}`;
+  if (extension)
+    return `${requestIdText(request.id)}: ${extension}, asked by ${userMention(request.requester)} for ${portsText(request.ports)} on ${vmText(request.vm)}`;
   return `${requestIdText(request.id)}: ${userMention(request.requester)} asks for ${portsText(request.ports)} on ${vmText(request.vm)} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
 }

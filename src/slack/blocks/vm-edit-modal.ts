@@ -44,7 +44,12 @@ export function editVmModal(vm: VmPolicy, text: string, backend: string): ModalV
     },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: 'Saved in the Slack overlay over the policy file: it takes effect at once and is recorded in the audit channel. `jit policy export` writes the policy file with it.' }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: 'Saved in the Slack overlay over the policy file: it takes effect at once and is recorded in the audit channel. `jit policy export` writes the policy file with it.',
+        },
+      ],
     },
   ];
   return {

@@ -19,9 +19,21 @@ export function vmsText(inventory: Inventory, now: number, filter?: string): str
     parts.push(`:warning: Could not list the VMs of backend \`${escapeTruncated(backend, 40)}\`: ${escapeTruncated(error, 500)}`);
   }
   parts.push(
-    group('Configured', inventory.configured.map((vm) => configuredLine(vm, now)), VMS_TEXT_BUDGET.configured),
-    group('Not configured', inventory.notConfigured.map((vm) => `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`)`), VMS_TEXT_BUDGET.notConfigured),
-    group('Unsupported', inventory.unsupported.map((vm) => `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`): ${escapeTruncated(vm.reason, 400)}`), VMS_TEXT_BUDGET.unsupported),
+    group(
+      'Configured',
+      inventory.configured.map((vm) => configuredLine(vm, now)),
+      VMS_TEXT_BUDGET.configured,
+    ),
+    group(
+      'Not configured',
+      inventory.notConfigured.map((vm) => `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`)`),
+      VMS_TEXT_BUDGET.notConfigured,
+    ),
+    group(
+      'Unsupported',
+      inventory.unsupported.map((vm) => `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`): ${escapeTruncated(vm.reason, 400)}`),
+      VMS_TEXT_BUDGET.unsupported,
+    ),
   );
   return parts.join('\n');
 }
@@ -42,7 +54,9 @@ function configuredLine(vm: ConfiguredVm, now: number): string {
   const open = vm.activeGrants.length;
   if (open > 0) {
     const soonest = vm.activeGrants[0]?.endAt;
-    parts.push(`${open} open${soonest === undefined ? '' : `, the first until ${slackDate(soonest)} (${formatDuration(Math.max(0, Math.round((soonest - now) / 1000)))} left)`}`);
+    parts.push(
+      `${open} open${soonest === undefined ? '' : `, the first until ${slackDate(soonest)} (${formatDuration(Math.max(0, Math.round((soonest - now) / 1000)))} left)`}`,
+    );
   }
   if (vm.problem) parts.push(`:warning: ${escapeTruncated(vm.problem, 300)}`);
   return parts.join(' · ');

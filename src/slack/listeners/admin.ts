@@ -38,7 +38,8 @@ export function registerAdmin(app: App, deps: ListenerDeps): void {
     const vm = editedVmOf(view.private_metadata);
     const text = typedPorts(view.state?.values);
     const refuse = (problems: string[]) => ack({ response_action: 'errors', errors: { [EDIT_IDS.portsBlock]: modalErrorText(problems) } });
-    if (!deps.admin || vm === undefined) return void (await refuse([deps.admin ? 'This form lost which VM it edits: close it and run /jit edit <vm> again.' : NO_ADMIN]));
+    if (!deps.admin || vm === undefined)
+      return void (await refuse([deps.admin ? 'This form lost which VM it edits: close it and run /jit edit <vm> again.' : NO_ADMIN]));
     // Checked before the ack (Slack waits three seconds); saving, which re-protects the firewall, comes after.
     try {
       const check = await deps.admin.checkEdit(user, vm, text);
@@ -63,7 +64,8 @@ export function registerAdmin(app: App, deps: ListenerDeps): void {
     const reply = clickReply(body, respond as RespondFn | undefined, client, deps);
     const user: unknown = body.user?.id;
     const vm = typeof action.value === 'string' ? action.value.trim() : '';
-    if (typeof user !== 'string' || vm === '' || vm.length > MAX_VM_VALUE) return void (await reply.whisper('That click does not name a VM; nothing was changed.'));
+    if (typeof user !== 'string' || vm === '' || vm.length > MAX_VM_VALUE)
+      return void (await reply.whisper('That click does not name a VM; nothing was changed.'));
     try {
       await reply.whisper(await enableReply(deps, user, { kind: 'enable', vm }));
     } catch (error) {

@@ -15,7 +15,9 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
     const result = await deps.workflow.approve(id, user);
     // A completed decision shows in the message itself (updated in place); a partial one needs saying.
     if (result.members) {
-      const partial = result.members.filter((member) => member.outcome === 'approval_added').map(({ request }) => `#${request.id} ${request.approvals.length} of ${request.decision.approvalsNeeded}`);
+      const partial = result.members
+        .filter((member) => member.outcome === 'approval_added')
+        .map(({ request }) => `#${request.id} ${request.approvals.length} of ${request.decision.approvalsNeeded}`);
       if (partial.length > 0) await whisper(`Your approval is recorded; still waiting for more: ${partial.join(', ')}.`);
       return;
     }

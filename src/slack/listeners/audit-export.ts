@@ -3,7 +3,15 @@
 // completeUploadExternal). Runs after the ack; the result is the ephemeral reply.
 
 import type { WebClient } from '@slack/web-api';
-import { auditEmptyText, auditFileComment, auditFilename, auditRefusedText, auditSentText, auditUploadFailedText, type AuditExportScope } from '../blocks/audit-export.js';
+import {
+  auditEmptyText,
+  auditFileComment,
+  auditFilename,
+  auditRefusedText,
+  auditSentText,
+  auditUploadFailedText,
+  type AuditExportScope,
+} from '../blocks/audit-export.js';
 import type { ListenerDeps } from './deps.js';
 
 const DAY_MS = 86_400_000;

@@ -73,7 +73,11 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
         }
         case 'revoke': {
           const request = await deps.workflow.revoke(parsed.id, user);
-          return void (await reply(request.state === 'closed' ? `Request #${parsed.id} is revoked: access is closed.` : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`));
+          return void (await reply(
+            request.state === 'closed'
+              ? `Request #${parsed.id} is revoked: access is closed.`
+              : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`,
+          ));
         }
         case 'extend': {
           try {

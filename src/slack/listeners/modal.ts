@@ -1,7 +1,15 @@
 // The request modal: choosing a VM refreshes the ports list; submitting
 // validates with inline errors per field, then creates the request.
 
-import type { App, BlockAction, BlockSuggestion, ExternalSelectAction, MultiExternalSelectAction, MultiStaticSelectAction, StaticSelectAction } from '@slack/bolt';
+import type {
+  App,
+  BlockAction,
+  BlockSuggestion,
+  ExternalSelectAction,
+  MultiExternalSelectAction,
+  MultiStaticSelectAction,
+  StaticSelectAction,
+} from '@slack/bolt';
 import { MODAL_IDS, readModalValues, requestModal, vmOptions, type ModalStateValues } from '../blocks/modal.js';
 import { problemsText } from '../blocks/errors.js';
 import { userMessage, type ListenerDeps } from './deps.js';
@@ -15,21 +23,24 @@ const FIELD_BLOCKS: Record<string, string> = {
 };
 
 export function registerModal(app: App, deps: ListenerDeps): void {
-  app.action<BlockAction<StaticSelectAction | MultiStaticSelectAction | ExternalSelectAction | MultiExternalSelectAction>>({ action_id: MODAL_IDS.vmAction, type: 'block_actions' }, async ({ ack, body, action, client }) => {
-    await ack();
-    if (!body.view) return;
-    const values = readModalValues(body.view.state?.values as ModalStateValues | undefined);
-    await client.views.update({
-      view_id: body.view.id,
-      hash: body.view.hash,
-      view: requestModal({
-        vms: deps.policy().vms,
-        selectedVms: chosenVms(action),
-        initial: { source: values.source, duration: values.duration, justification: values.justification },
-        ...(deps.myIpUrl ? { myIpUrl: deps.myIpUrl(body.user.id) } : {}),
-      }),
-    });
-  });
+  app.action<BlockAction<StaticSelectAction | MultiStaticSelectAction | ExternalSelectAction | MultiExternalSelectAction>>(
+    { action_id: MODAL_IDS.vmAction, type: 'block_actions' },
+    async ({ ack, body, action, client }) => {
+      await ack();
+      if (!body.view) return;
+      const values = readModalValues(body.view.state?.values as ModalStateValues | undefined);
+      await client.views.update({
+        view_id: body.view.id,
+        hash: body.view.hash,
+        view: requestModal({
+          vms: deps.policy().vms,
+          selectedVms: chosenVms(action),
+          initial: { source: values.source, duration: values.duration, justification: values.justification },
+          ...(deps.myIpUrl ? { myIpUrl: deps.myIpUrl(body.user.id) } : {}),
+        }),
+      });
+    },
+  );
 
   // The "Use my IP" link button opens the browser; Slack still tells the app, which only acknowledges.
   app.action({ action_id: MODAL_IDS.myIpAction, type: 'block_actions' }, async ({ ack }) => {

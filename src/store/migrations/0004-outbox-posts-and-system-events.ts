@@ -65,7 +65,10 @@ export function migration0004OutboxPostsAndSystemEvents(db: Database): void {
 
   const forget = db.prepare<[string]>('DELETE FROM sqlite_sequence WHERE name = ?');
   const remember = db.prepare<[string, number]>('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)');
-  for (const [table, seq] of [['audit_events', auditSeq], ['outbox', outboxSeq]] as const) {
+  for (const [table, seq] of [
+    ['audit_events', auditSeq],
+    ['outbox', outboxSeq],
+  ] as const) {
     if (seq === undefined) continue;
     forget.run(table);
     remember.run(table, seq);

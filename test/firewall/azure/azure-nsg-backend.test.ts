@@ -28,7 +28,14 @@ describe('protect', () => {
   it('protect_createsADenyRulePerPort_toThePrivateIp_fromAnySource_inTheDenyBand', async () => {
     await backendFor(fake).protect(protectedPorts(vm, [SSH, RDP]));
     const ssh = rule(vm.nicNsgId!, `jit-deny-${vm.privateIp}-22-tcp`);
-    expect(ssh).toMatchObject({ access: 'Deny', direction: 'Inbound', protocol: 'Tcp', destinationPortRange: '22', sourceAddressPrefix: '*', destinationAddressPrefix: vm.privateIp });
+    expect(ssh).toMatchObject({
+      access: 'Deny',
+      direction: 'Inbound',
+      protocol: 'Tcp',
+      destinationPortRange: '22',
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: vm.privateIp,
+    });
     expect(ssh!.priority).toBeGreaterThanOrEqual(DEFAULT_BANDS.deny.min);
     expect(rule(vm.nicNsgId!, `jit-deny-${vm.privateIp}-3389-tcp`)?.priority).toBeLessThanOrEqual(DEFAULT_BANDS.deny.max);
   });
@@ -42,23 +49,54 @@ describe('protect', () => {
   });
 
   it('protect_removesOurDenyRulesNoLongerConfigured_andNeverTouchesOtherRules', async () => {
-    fake.world.addRuleByHand(vm.nicNsgId!, { name: 'allow-https', priority: DEFAULT_BANDS.deny.min, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', destinationPortRange: '443', sourceAddressPrefix: '*', destinationAddressPrefix: '*' });
-    fake.world.addRuleByHand(vm.nicNsgId!, { name: 'SecurityCenter-JITRule_1_abc', priority: 4000, direction: 'Inbound', access: 'Deny', protocol: '*', destinationPortRange: '22', sourceAddressPrefix: '*', destinationAddressPrefix: vm.privateIp });
+    fake.world.addRuleByHand(vm.nicNsgId!, {
+      name: 'allow-https',
+      priority: DEFAULT_BANDS.deny.min,
+      direction: 'Inbound',
+      access: 'Allow',
+      protocol: 'Tcp',
+      destinationPortRange: '443',
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: '*',
+    });
+    fake.world.addRuleByHand(vm.nicNsgId!, {
+      name: 'SecurityCenter-JITRule_1_abc',
+      priority: 4000,
+      direction: 'Inbound',
+      access: 'Deny',
+      protocol: '*',
+      destinationPortRange: '22',
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: vm.privateIp,
+    });
     const backend = backendFor(fake);
     await backend.protect(protectedPorts(vm, [SSH, RDP]));
     await backend.open(grantFor(vm, `keep${counter}`, [RDP]));
     await backend.protect(protectedPorts(vm, [SSH]));
-    expect(ruleNames(fake, vm.nicNsgId!)).toEqual(['SecurityCenter-JITRule_1_abc', 'allow-https', `jit-allow-keep${counter}-3389-tcp`, `jit-deny-${vm.privateIp}-22-tcp`].sort());
+    expect(ruleNames(fake, vm.nicNsgId!)).toEqual(
+      ['SecurityCenter-JITRule_1_abc', 'allow-https', `jit-allow-keep${counter}-3389-tcp`, `jit-deny-${vm.privateIp}-22-tcp`].sort(),
+    );
     expect(rule(vm.nicNsgId!, 'allow-https')?.priority).toBe(DEFAULT_BANDS.deny.min);
     await backend.protect([]);
     expect(ruleNames(fake, vm.nicNsgId!)).toEqual(['SecurityCenter-JITRule_1_abc', 'allow-https', `jit-allow-keep${counter}-3389-tcp`].sort());
   });
 
   it('protect_warnsAboutEarlierAllowRulesThatKeepThePortOpen', async () => {
-    fake.world.addRuleByHand(vm.nicNsgId!, { name: 'ssh-from-anywhere', priority: 300, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', destinationPortRange: '22', sourceAddressPrefix: '*', destinationAddressPrefix: '*' });
+    fake.world.addRuleByHand(vm.nicNsgId!, {
+      name: 'ssh-from-anywhere',
+      priority: 300,
+      direction: 'Inbound',
+      access: 'Allow',
+      protocol: 'Tcp',
+      destinationPortRange: '22',
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: '*',
+    });
     const logger = recordingLogger();
     await backendFor(fake, { logger }).protect(protectedPorts(vm, [SSH]));
-    expect(logger.lines.filter((l) => l.startsWith('warn'))).toEqual([expect.stringMatching(/ssh-from-anywhere \(priority 300\) allow Tcp 22 .* JIT cannot keep that port closed/)]);
+    expect(logger.lines.filter((l) => l.startsWith('warn'))).toEqual([
+      expect.stringMatching(/ssh-from-anywhere \(priority 300\) allow Tcp 22 .* JIT cannot keep that port closed/),
+    ]);
   });
 
   it('protect_withSubnetScope_writesIntoTheSubnetsNsg', async () => {
@@ -73,7 +111,9 @@ describe('protect', () => {
       .protect([...protectedPorts(bare, [SSH]), ...protectedPorts(vm, [SSH])])
       .catch((e: unknown) => e);
     expect(isJitError(error, 'jit_backend_failed')).toBe(true);
-    expect((error as Error).message).toMatch(/network interface bare-\d+-nic of VM bare-\d+ has no network security group: associate one with the NIC .* or set nsgScope 'subnet'/);
+    expect((error as Error).message).toMatch(
+      /network interface bare-\d+-nic of VM bare-\d+ has no network security group: associate one with the NIC .* or set nsgScope 'subnet'/,
+    );
     expect(ruleNames(fake, vm.nicNsgId!)).toEqual([`jit-deny-${vm.privateIp}-22-tcp`]);
   });
 
@@ -107,12 +147,16 @@ describe('protect', () => {
   });
 
   it('protect_whenTheSubnetHasNoNsg_failsSayingWhatToDo', async () => {
-    await expect(backendFor(fake, { nsgScope: 'subnet' }).protect(protectedPorts(vm, [SSH]))).rejects.toThrow(/subnet vnet-jit\/default of VM web-\d+ has no network security group: associate one with the subnet/);
+    await expect(backendFor(fake, { nsgScope: 'subnet' }).protect(protectedPorts(vm, [SSH]))).rejects.toThrow(
+      /subnet vnet-jit\/default of VM web-\d+ has no network security group: associate one with the subnet/,
+    );
   });
 
   it('protect_whenAVmIdIsNotAnAzureVmId_failsSayingSo', async () => {
     const ports = [{ vmId: 'gateway-1', vmName: 'gateway-1', address: '192.0.2.1', port: 22, protocol: 'TCP' as const }];
-    await expect(backendFor(fake).protect(ports)).rejects.toThrow(/`gateway-1` is not an Azure VM resource id \(expected \/subscriptions\/<subscription>\/resourceGroups\/<group>\/providers\/Microsoft.Compute\/virtualMachines\/<name>\)/);
+    await expect(backendFor(fake).protect(ports)).rejects.toThrow(
+      /`gateway-1` is not an Azure VM resource id \(expected \/subscriptions\/<subscription>\/resourceGroups\/<group>\/providers\/Microsoft.Compute\/virtualMachines\/<name>\)/,
+    );
   });
 });
 
@@ -124,7 +168,14 @@ describe('open and close', () => {
     for (const port of [22, 3389]) {
       const allow = rule(vm.nicNsgId!, `jit-allow-abc234-${port}-tcp`)!;
       const deny = rule(vm.nicNsgId!, `jit-deny-${vm.privateIp}-${port}-tcp`)!;
-      expect(allow).toMatchObject({ access: 'Allow', direction: 'Inbound', protocol: 'Tcp', destinationPortRange: String(port), sourceAddressPrefix: '203.0.113.0/24', destinationAddressPrefix: vm.privateIp });
+      expect(allow).toMatchObject({
+        access: 'Allow',
+        direction: 'Inbound',
+        protocol: 'Tcp',
+        destinationPortRange: String(port),
+        sourceAddressPrefix: '203.0.113.0/24',
+        destinationAddressPrefix: vm.privateIp,
+      });
       expect(allow.priority).toBeLessThan(deny.priority);
     }
   });
@@ -158,13 +209,24 @@ describe('open and close', () => {
     const error = await backendFor(fake)
       .open(grantFor(vm, 'bad234', [SSH, RDP]))
       .catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/could not open TCP 22, TCP 3389 on web-\d+ for request bad234: .*accepted the change .* did not confirm it: .*Something went wrong/);
+    expect((error as Error).message).toMatch(
+      /could not open TCP 22, TCP 3389 on web-\d+ for request bad234: .*accepted the change .* did not confirm it: .*Something went wrong/,
+    );
     expect(ruleNames(fake, vm.nicNsgId!)).toEqual([]);
   });
 
   it('open_whenOnePortHasNoFreePriority_opensNone', async () => {
     const tight = backendFor(fake, { bands: { allow: { min: 200, max: 201 }, deny: { min: 300, max: 310 } } });
-    fake.world.addRuleByHand(vm.nicNsgId!, { name: 'occupant', priority: 200, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', destinationPortRange: '80', sourceAddressPrefix: '*', destinationAddressPrefix: '*' });
+    fake.world.addRuleByHand(vm.nicNsgId!, {
+      name: 'occupant',
+      priority: 200,
+      direction: 'Inbound',
+      access: 'Allow',
+      protocol: 'Tcp',
+      destinationPortRange: '80',
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: '*',
+    });
     await expect(tight.open(grantFor(vm, 'two234', [SSH, RDP]))).rejects.toThrow(/no free priority left in 200–201/);
     expect(ruleNames(fake, vm.nicNsgId!)).toEqual(['occupant']);
   });
@@ -209,8 +271,26 @@ describe('list and health', () => {
     const backend = backendFor(fake);
     await backend.protect(protectedPorts(vm, [SSH]));
     await backend.open(grantFor(vm, 'abc234', [SSH], '*'));
-    fake.world.addRuleByHand(vm.nicNsgId!, { name: 'jit-allow-leftover', priority: 3200, direction: 'Inbound', access: 'Allow', protocol: 'Udp', destinationPortRange: '53', sourceAddressPrefix: '192.0.2.10', destinationAddressPrefix: vm.privateIp });
-    fake.world.addRuleByHand(vm.nicNsgId!, { name: 'allow-https', priority: 3201, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', destinationPortRange: '443', sourceAddressPrefix: '*', destinationAddressPrefix: '*' });
+    fake.world.addRuleByHand(vm.nicNsgId!, {
+      name: 'jit-allow-leftover',
+      priority: 3200,
+      direction: 'Inbound',
+      access: 'Allow',
+      protocol: 'Udp',
+      destinationPortRange: '53',
+      sourceAddressPrefix: '192.0.2.10',
+      destinationAddressPrefix: vm.privateIp,
+    });
+    fake.world.addRuleByHand(vm.nicNsgId!, {
+      name: 'allow-https',
+      priority: 3201,
+      direction: 'Inbound',
+      access: 'Allow',
+      protocol: 'Tcp',
+      destinationPortRange: '443',
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: '*',
+    });
     expect(await backend.list()).toEqual([
       { requestId: 'abc234', vmName: vm.name, port: 22, protocol: 'TCP', source: '*' },
       { requestId: 'leftover', vmName: vm.name, port: 53, protocol: 'UDP', source: '192.0.2.10/32' },

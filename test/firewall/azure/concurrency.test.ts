@@ -25,7 +25,8 @@ beforeEach(() => {
   vm = addVm(fake, `bastion-${counter}`, `10.3.0.${counter}`);
 });
 
-const grants = (): GrantSpec[] => Array.from({ length: GRANTS }, (_, i) => grantFor(vm, `g${counter}x${String(i).padStart(2, '0')}`, [SSH, RDP], `198.51.100.${i + 1}/32`));
+const grants = (): GrantSpec[] =>
+  Array.from({ length: GRANTS }, (_, i) => grantFor(vm, `g${counter}x${String(i).padStart(2, '0')}`, [SSH, RDP], `198.51.100.${i + 1}/32`));
 
 /** Every grant's rules are there, on distinct priorities, each below the deny rule of its port. */
 function expectAllPlaced(list: GrantSpec[]): void {

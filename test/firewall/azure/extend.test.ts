@@ -39,7 +39,12 @@ describe('AzureNsgBackend.extend', () => {
     for (const [i, port] of [22, 3389].entries()) {
       const after = rule(`jit-allow-ext234-${port}-tcp`)!;
       expect(after.description).toBe(`jit-access-bot grant ext234 for ${vm.name} until 2026-11-28T14:00:00.000Z`);
-      expect(after).toMatchObject({ priority: before[i]!.priority, access: 'Allow', sourceAddressPrefix: '198.51.100.7/32', destinationAddressPrefix: vm.privateIp });
+      expect(after).toMatchObject({
+        priority: before[i]!.priority,
+        access: 'Allow',
+        sourceAddressPrefix: '198.51.100.7/32',
+        destinationAddressPrefix: vm.privateIp,
+      });
     }
   });
 

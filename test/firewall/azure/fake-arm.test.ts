@@ -60,7 +60,13 @@ describe('the fake ARM', () => {
 
   it('refusesTwoRulesWithOnePriorityAndDirection_asAzureDoes', async () => {
     await client.securityRules.beginCreateOrUpdateAndWait('rg-jit', 'probe-nsg', 'first', ssh(200), { updateIntervalInMs: 1 });
-    await client.securityRules.beginCreateOrUpdateAndWait('rg-jit', 'probe-nsg', 'outbound-twin', { ...ssh(200), direction: 'Outbound' }, { updateIntervalInMs: 1 });
+    await client.securityRules.beginCreateOrUpdateAndWait(
+      'rg-jit',
+      'probe-nsg',
+      'outbound-twin',
+      { ...ssh(200), direction: 'Outbound' },
+      { updateIntervalInMs: 1 },
+    );
     const error = await client.securityRules.beginCreateOrUpdateAndWait('rg-jit', 'probe-nsg', 'second', ssh(200)).catch((e: unknown) => e);
     expect(error).toMatchObject({
       statusCode: 400,

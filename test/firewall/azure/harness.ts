@@ -13,7 +13,10 @@ export interface RecordingLogger extends BackendLogger {
 
 export function recordingLogger(): RecordingLogger {
   const lines: string[] = [];
-  const at = (level: string) => (...msg: unknown[]) => void lines.push(`${level} ${msg.map(String).join(' ')}`);
+  const at =
+    (level: string) =>
+    (...msg: unknown[]) =>
+      void lines.push(`${level} ${msg.map(String).join(' ')}`);
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -53,5 +56,8 @@ export const WINRM: RequestedPort = { number: 5986, protocol: 'TCP' };
 
 /** Names of the rules in the fake NSG, sorted. */
 export function ruleNames(fake: FakeArm, nsgId: string): string[] {
-  return fake.world.rules(nsgId).map((r) => r.name).sort();
+  return fake.world
+    .rules(nsgId)
+    .map((r) => r.name)
+    .sort();
 }

@@ -44,7 +44,8 @@ describe('inventory', () => {
       guarded: 'supported',
       other: 'supported',
       bare: 'no network security group guards it: neither its network interface bare-nic nor its subnet vnet-jit/default has one',
-      'subnet-only': 'no network security group on its network interface subnet-only-nic; its subnet vnet-jit/apps has one (JIT_AZURE_NSG_SCOPE=subnet would use it)',
+      'subnet-only':
+        'no network security group on its network interface subnet-only-nic; its subnet vnet-jit/apps has one (JIT_AZURE_NSG_SCOPE=subnet would use it)',
       flex: 'its network interfaces are defined by a scale set (networkInterfaceConfigurations), which this backend does not support',
     });
   });
@@ -65,7 +66,8 @@ describe('inventory', () => {
   it('inventory_followsNextLink_throughEveryPage', async () => {
     const sub = subscription();
     const first = addVm(fake, 'vm-000', '10.2.0.1', { subscriptionId: sub });
-    for (let i = 1; i < 130; i++) addVm(fake, `vm-${String(i).padStart(3, '0')}`, `10.2.${Math.floor(i / 200)}.${(i % 200) + 1}`, { subscriptionId: sub, nicNsg: 'shared-nsg' });
+    for (let i = 1; i < 130; i++)
+      addVm(fake, `vm-${String(i).padStart(3, '0')}`, `10.2.${Math.floor(i / 200)}.${(i % 200) + 1}`, { subscriptionId: sub, nicNsg: 'shared-nsg' });
     const backend = backendFor(fake);
     await backend.protect(protectedPorts(first, [SSH]));
 
@@ -105,9 +107,16 @@ describe('inventory', () => {
     const vm = addVm(fake, 'refused', '10.4.0.4', { subscriptionId: sub });
     const backend = backendFor(fake);
     await backend.protect(protectedPorts(vm, [SSH]));
-    fake.failNext({ status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.Network/networkInterfaces/read.', path: /networkInterfaces$/i });
+    fake.failNext({
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: 'The client does not have authorization to perform action Microsoft.Network/networkInterfaces/read.',
+      path: /networkInterfaces$/i,
+    });
 
-    await expect(backend.inventory()).rejects.toThrow(new RegExp(`listing the network interfaces of subscription ${sub} failed: HTTP 403 AuthorizationFailed`, 'i'));
+    await expect(backend.inventory()).rejects.toThrow(
+      new RegExp(`listing the network interfaces of subscription ${sub} failed: HTTP 403 AuthorizationFailed`, 'i'),
+    );
     expect(byName(await backend.inventory())).toEqual({ refused: 'supported' });
   });
 });

@@ -18,13 +18,24 @@ const REGISTER = `import { register } from 'node:module'; register(${JSON.string
 
 /** The @azure packages a fresh process imports while running `script` (an ES module body). */
 function azureImports(script: string): string[] {
-  const result = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   if (result.status !== 0) throw new Error(`probe failed (${result.status}): ${result.stderr}`);
-  return [...new Set(result.stdout.split('\n').filter((line) => line.startsWith('IMPORTED ')).map((line) => line.slice('IMPORTED '.length)))];
+  return [
+    ...new Set(
+      result.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('IMPORTED '))
+        .map((line) => line.slice('IMPORTED '.length)),
+    ),
+  ];
 }
 
 describe('Azure SDK loading', () => {

@@ -24,7 +24,15 @@ beforeEach(() => {
   nsgPath = new RegExp(`/networkSecurityGroups/${vm.name}-nsg$`);
 });
 
-const handRule = { priority: 3000, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', destinationPortRange: '8080', sourceAddressPrefix: '*', destinationAddressPrefix: '*' };
+const handRule = {
+  priority: 3000,
+  direction: 'Inbound',
+  access: 'Allow',
+  protocol: 'Tcp',
+  destinationPortRange: '8080',
+  sourceAddressPrefix: '*',
+  destinationAddressPrefix: '*',
+};
 
 it('open_whenAnotherWriterChangesTheNsgBetweenReadAndWrite_getsA412_readsAgain_andKeepsTheirRule', async () => {
   const backend = backendFor(fake);
@@ -44,7 +52,8 @@ it('open_whenArmReportsASecurityRuleConflict_readsAgain_andRetries', async () =>
     path: nsgPath,
     status: 400,
     code: 'SecurityRuleConflict',
-    message: 'Security rule other conflicts with rule jit-allow-abc234-22-tcp. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.',
+    message:
+      'Security rule other conflicts with rule jit-allow-abc234-22-tcp. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.',
   });
   await backendFor(fake).open(grantFor(vm, 'abc234', [SSH]));
   expect(fake.writes(nsgPath).map((p) => p.status)).toEqual([400, 200]);
@@ -52,7 +61,13 @@ it('open_whenArmReportsASecurityRuleConflict_readsAgain_andRetries', async () =>
 });
 
 it('open_whenAnotherOperationIsInProgress_retries', async () => {
-  fake.failNext({ method: 'PUT', path: nsgPath, status: 409, code: 'AnotherOperationInProgress', message: 'Another operation on this or dependent resource is in progress.' });
+  fake.failNext({
+    method: 'PUT',
+    path: nsgPath,
+    status: 409,
+    code: 'AnotherOperationInProgress',
+    message: 'Another operation on this or dependent resource is in progress.',
+  });
   await backendFor(fake).open(grantFor(vm, 'abc234', [SSH]));
   expect(fake.writes(nsgPath).map((p) => p.status)).toEqual([409, 200]);
 });
@@ -80,13 +95,20 @@ it('serverErrors_onReadsWritesAndPolls_areRetriedWithBackoff', async () => {
   const from = fake.requests.length;
   await backendFor(fake).open(grantFor(vm, 'abc234', [SSH]));
   expect(ruleNames(fake, vm.nicNsgId!)).toEqual(['jit-allow-abc234-22-tcp']);
-  expect(fake.requests.slice(from).filter((r) => r.scripted).map((r) => r.status)).toEqual([500, 500, 503, 502]);
+  expect(
+    fake.requests
+      .slice(from)
+      .filter((r) => r.scripted)
+      .map((r) => r.status),
+  ).toEqual([500, 500, 503, 502]);
 });
 
 it('serverErrors_thatOutlastTheRetries_failTheOpen_withArmsMessage_andLeaveNothingBehind', async () => {
   fake.failNext({ method: 'PUT', path: nsgPath, status: 500, times: 4, code: 'InternalServerError', message: 'Backend is down.' });
   const logger = recordingLogger();
-  await expect(backendFor(fake, { logger }).open(grantFor(vm, 'abc234', [SSH]))).rejects.toThrow(/could not open TCP 22 on db-\d+ for request abc234: NSG db-\d+-nsg: ARM refused the change \(open abc234\): HTTP 500 InternalServerError: Backend is down/);
+  await expect(backendFor(fake, { logger }).open(grantFor(vm, 'abc234', [SSH]))).rejects.toThrow(
+    /could not open TCP 22 on db-\d+ for request abc234: NSG db-\d+-nsg: ARM refused the change \(open abc234\): HTTP 500 InternalServerError: Backend is down/,
+  );
   expect(ruleNames(fake, vm.nicNsgId!)).toEqual([]);
 });
 

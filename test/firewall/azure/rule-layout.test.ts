@@ -96,8 +96,16 @@ describe('resource ids', () => {
 
   it('parseNsgId_andParseSubnetId_readNetworkIds', () => {
     const nsg = parseNsgId('/subscriptions/s/resourceGroups/R/providers/Microsoft.Network/networkSecurityGroups/N-1');
-    expect(nsg).toMatchObject({ subscriptionId: 's', resourceGroup: 'R', name: 'N-1', key: '/subscriptions/s/resourcegroups/r/providers/microsoft.network/networksecuritygroups/n-1' });
-    expect(parseSubnetId('/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/default')).toMatchObject({ virtualNetwork: 'v', name: 'default' });
+    expect(nsg).toMatchObject({
+      subscriptionId: 's',
+      resourceGroup: 'R',
+      name: 'N-1',
+      key: '/subscriptions/s/resourcegroups/r/providers/microsoft.network/networksecuritygroups/n-1',
+    });
+    expect(parseSubnetId('/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/default')).toMatchObject({
+      virtualNetwork: 'v',
+      name: 'default',
+    });
   });
 
   it('nameErrors_areJitErrorsWithTheBackendCode', () => {

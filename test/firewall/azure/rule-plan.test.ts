@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BANDS } from '../../../src/firewall/azure/rule-layout.js';
-import { allowIntents, converge, convergeDenyRules, denyIntent, removeGrantRules, shadowingRules, type NsgRule } from '../../../src/firewall/azure/rule-plan.js';
+import {
+  allowIntents,
+  converge,
+  convergeDenyRules,
+  denyIntent,
+  removeGrantRules,
+  shadowingRules,
+  type NsgRule,
+} from '../../../src/firewall/azure/rule-plan.js';
 import { normaliseSource, openRulesIn } from '../../../src/firewall/azure/readback.js';
 
 const { allow, deny } = DEFAULT_BANDS;
@@ -94,11 +102,19 @@ describe('closing a grant', () => {
 });
 
 describe('protecting ports', () => {
-  const intents = [denyIntent({ port: 22, protocol: 'TCP', vmName: 'web-1' }, '10.0.0.4'), denyIntent({ port: 3389, protocol: 'TCP', vmName: 'web-1' }, '10.0.0.4')];
+  const intents = [
+    denyIntent({ port: 22, protocol: 'TCP', vmName: 'web-1' }, '10.0.0.4'),
+    denyIntent({ port: 3389, protocol: 'TCP', vmName: 'web-1' }, '10.0.0.4'),
+  ];
 
   it('convergeDenyRules_addsADenyPerPort_fromAnySource_toThePrivateIp', () => {
     const rules = byName(convergeDenyRules([handRule('busy', deny.min)], intents, deny, true));
-    expect(rules.get('jit-deny-10.0.0.4-22-tcp')).toMatchObject({ access: 'Deny', priority: deny.min + 1, sourceAddressPrefix: '*', destinationAddressPrefix: '10.0.0.4' });
+    expect(rules.get('jit-deny-10.0.0.4-22-tcp')).toMatchObject({
+      access: 'Deny',
+      priority: deny.min + 1,
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: '10.0.0.4',
+    });
     expect(rules.get('jit-deny-10.0.0.4-3389-tcp')?.priority).toBe(deny.min + 2);
     expect(rules.get('busy')?.priority).toBe(deny.min);
   });
@@ -117,7 +133,12 @@ describe('protecting ports', () => {
     const rules = [
       handRule('ssh-anywhere', 300, { destinationPortRange: '22' }),
       handRule('range', 310, { destinationPortRange: '20-30', destinationAddressPrefix: '10.0.0.0/24' }),
-      handRule('vnet', 320, { protocol: '*', destinationPortRanges: ['22', '80'], destinationPortRange: undefined, destinationAddressPrefix: 'VirtualNetwork' }),
+      handRule('vnet', 320, {
+        protocol: '*',
+        destinationPortRanges: ['22', '80'],
+        destinationPortRange: undefined,
+        destinationAddressPrefix: 'VirtualNetwork',
+      }),
       handRule('other-vm', 330, { destinationPortRange: '22', destinationAddressPrefix: '10.0.1.9' }),
       handRule('udp', 340, { protocol: 'Udp', destinationPortRange: '22' }),
       handRule('later', 4000, { destinationPortRange: '22' }),

@@ -40,7 +40,11 @@ describe('NftablesBackend', () => {
   it('open_batchFails_eachCallerGetsItsOwnOutcome', async () => {
     const { nft, backend, grant } = setup();
     nft.failApply = (script) => (script.includes('"bad222"') ? 'Error: Could not process rule: Operation not permitted' : undefined);
-    const outcomes = await Promise.allSettled([backend.open(grant('good11')), backend.open(grant('bad222', { source: '*' })), backend.open(grant('good33', { source: '198.51.100.9' }))]);
+    const outcomes = await Promise.allSettled([
+      backend.open(grant('good11')),
+      backend.open(grant('bad222', { source: '*' })),
+      backend.open(grant('good33', { source: '198.51.100.9' })),
+    ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain('Operation not permitted');
     expect([...nft.elements.values()].map((e) => e.comment)).toEqual(['good11', 'good33']);

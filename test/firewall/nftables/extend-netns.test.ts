@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import type { GrantSpec } from '../../../src/firewall/backend.js';
 import { NftablesBackend } from '../../../src/firewall/nftables/backend.js';
-import { ADDRESSES, createTopology, destroyTopology, netnsUnavailable, probe, removeStaleNamespaces, run, startListener, type Topology } from '../../support/netns.js';
+import {
+  ADDRESSES,
+  createTopology,
+  destroyTopology,
+  netnsUnavailable,
+  probe,
+  removeStaleNamespaces,
+  run,
+  startListener,
+  type Topology,
+} from '../../support/netns.js';
 
 const unavailable = await netnsUnavailable();
 if (unavailable) console.warn(`nftables extend netns suite skipped: ${unavailable}`);
@@ -35,7 +45,15 @@ describe.skipIf(unavailable !== undefined)('nftables extend in network namespace
   it('extend_openGrant_kernelKeepsItOpenUntilTheNewEndThenCloses', async () => {
     const backend = new NftablesBackend({ command: ['ip', 'netns', 'exec', topology.gw, 'nft'] });
     await backend.protect([{ vmId: 'vm', vmName: 'vm', address: vm4, port: 22, protocol: 'TCP' }]);
-    const spec: GrantSpec = { requestId: 'grant7', vmId: 'vm', vmName: 'vm', address: vm4, ports: [{ number: 22, protocol: 'TCP' }], source: ADDRESSES.c1.v4, endAt: Date.now() + 2_000 };
+    const spec: GrantSpec = {
+      requestId: 'grant7',
+      vmId: 'vm',
+      vmName: 'vm',
+      address: vm4,
+      ports: [{ number: 22, protocol: 'TCP' }],
+      source: ADDRESSES.c1.v4,
+      endAt: Date.now() + 2_000,
+    };
     await backend.open(spec);
     expect(await probe(topology.c1, vm4)).toBe('open');
 

@@ -30,7 +30,12 @@ function setup() {
 describe('NftablesBackend.extend', () => {
   it('extend_openGrant_timeoutGrowsToTheNewRemainingTime_inOneDeleteAddTransaction', async () => {
     const { nft, clock, backend, grant, timeouts } = setup();
-    const spec = grant('aaaaaa', { ports: [{ number: 22, protocol: 'TCP' }, { number: 3389, protocol: 'TCP' }] });
+    const spec = grant('aaaaaa', {
+      ports: [
+        { number: 22, protocol: 'TCP' },
+        { number: 3389, protocol: 'TCP' },
+      ],
+    });
     await backend.open(spec);
     expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 60s', 'aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 60s']);
     clock.advance(20_000);
@@ -39,7 +44,9 @@ describe('NftablesBackend.extend', () => {
 
     expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 340s', 'aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 340s']);
     expect(nft.transactions).toHaveLength(2);
-    const lines = nft.transactions[1]!.trim().split('\n').filter((line) => line.includes(' element '));
+    const lines = nft.transactions[1]!.trim()
+      .split('\n')
+      .filter((line) => line.includes(' element '));
     expect(lines).toEqual([
       'delete element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 }',
       'add element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 timeout 340s comment "aaaaaa" }',
@@ -59,7 +66,9 @@ describe('NftablesBackend.extend', () => {
 
   it('extend_grantNotOpen_rejectsAndOpensNothing', async () => {
     const { nft, backend, grant } = setup();
-    await expect(backend.extend(grant('aaaaaa'))).rejects.toThrow(/grant #aaaaaa is not open on 10\.1\.0\.2 tcp\/22 \(it expired or was closed\), so there is nothing to extend/);
+    await expect(backend.extend(grant('aaaaaa'))).rejects.toThrow(
+      /grant #aaaaaa is not open on 10\.1\.0\.2 tcp\/22 \(it expired or was closed\), so there is nothing to extend/,
+    );
     expect(nft.elements.size).toBe(0);
     expect(nft.transactions).toHaveLength(0);
   });

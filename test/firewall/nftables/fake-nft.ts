@@ -66,7 +66,10 @@ export class FakeNft implements NftRunner {
       const [src, dst, proto, port] = element.key.split(' . ') as [string, string, string, string];
       const [addr, len] = src.split('/') as [string, string];
       const val = { concat: [{ prefix: { addr, len: Number(len) } }, dst, proto, Number(port)] };
-      const extra = { ...(element.timeout ? { timeout: element.timeout, expires: element.timeout } : {}), ...(element.comment ? { comment: element.comment } : {}) };
+      const extra = {
+        ...(element.timeout ? { timeout: element.timeout, expires: element.timeout } : {}),
+        ...(element.comment ? { comment: element.comment } : {}),
+      };
       sets.set(element.set, [...(sets.get(element.set) ?? []), { elem: { val, ...extra } }]);
     }
     const nftables = [...sets].map(([name, elem]) => ({ set: { family: 'inet', name, table: 'jit', elem } }));

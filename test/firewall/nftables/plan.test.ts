@@ -29,7 +29,16 @@ describe('openTarget', () => {
   });
 
   it('openTarget_starProtocol_meansTcpAndUdp', () => {
-    expect(openTarget(spec({ ports: [{ number: 53, protocol: '*' }, { number: 22, protocol: 'TCP' }] })).keys).toEqual([
+    expect(
+      openTarget(
+        spec({
+          ports: [
+            { number: 53, protocol: '*' },
+            { number: 22, protocol: 'TCP' },
+          ],
+        }),
+      ).keys,
+    ).toEqual([
       { protocol: 'tcp', port: 53 },
       { protocol: 'udp', port: 53 },
       { protocol: 'tcp', port: 22 },
@@ -78,7 +87,15 @@ describe('planOpen / planClose', () => {
     const elements: AllowElement[] = [];
     planOpen(elements, openTarget(spec({ requestId: 'one', ports: [{ number: 22, protocol: 'TCP' }] })), LAYOUT, NOW);
     planOpen(elements, openTarget(spec({ requestId: 'two', ports: [{ number: 22, protocol: 'TCP' }] })), LAYOUT, NOW);
-    const third = openTarget(spec({ requestId: 'three', ports: [{ number: 80, protocol: 'TCP' }, { number: 22, protocol: 'TCP' }] }));
+    const third = openTarget(
+      spec({
+        requestId: 'three',
+        ports: [
+          { number: 80, protocol: 'TCP' },
+          { number: 22, protocol: 'TCP' },
+        ],
+      }),
+    );
     expect(() => planOpen(elements, third, LAYOUT, NOW)).toThrow(/at most 2 \(option `slots`\)/);
     expect(elements.map((e) => e.comment)).toEqual(['one', 'two']);
   });

@@ -28,7 +28,9 @@ describe('commandRunner', () => {
   });
 
   it('run_programMissing_rejectsSayingSo', async () => {
-    const error = await commandRunner(['/nonexistent/nft']).run(['--version']).catch((e: unknown) => e);
+    const error = await commandRunner(['/nonexistent/nft'])
+      .run(['--version'])
+      .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/could not run \/nonexistent\/nft --version: .*ENOENT/);
     expect(isMissing(error)).toBe(false);
   });

@@ -31,7 +31,17 @@ describe('approvalMessage', () => {
   });
 
   it('approvalMessage_showsSummaryFields', () => {
-    const text = allText(approvalMessage(request({ ports: [{ number: 22, protocol: 'TCP' }, { number: 3389, protocol: 'TCP' }], source: '*' })).blocks);
+    const text = allText(
+      approvalMessage(
+        request({
+          ports: [
+            { number: 22, protocol: 'TCP' },
+            { number: 3389, protocol: 'TCP' },
+          ],
+          source: '*',
+        }),
+      ).blocks,
+    );
     for (const s of ['<@U0REQ>', 'web-1', '22/TCP, 3389/TCP', 'any source', '1h 30m', '#abc123', 'deploy hotfix', 'prod-needs-approval', 'env=prod']) {
       expect(text).toContain(s);
     }
@@ -51,7 +61,12 @@ describe('approvalMessage', () => {
         justification: '<&>'.repeat(5000),
         vm: 'v'.repeat(500),
         approvals: Array.from({ length: 300 }, (_, i) => `U${i}`),
-        decision: { ...request().decision, approvers: Array.from({ length: 300 }, (_, i) => `S${i}`), reasons: ['r'.repeat(5000)], matchedRule: 'x'.repeat(300) },
+        decision: {
+          ...request().decision,
+          approvers: Array.from({ length: 300 }, (_, i) => `S${i}`),
+          reasons: ['r'.repeat(5000)],
+          matchedRule: 'x'.repeat(300),
+        },
         id: 'i'.repeat(200),
       }),
     );
@@ -75,7 +90,7 @@ describe('approvalResolvedMessage', () => {
     expect(msg.text.length).toBeGreaterThan(0);
   });
 
-  const outcome = (msg: { blocks: KnownBlock[] }): string => ((msg.blocks.at(-1) as SectionBlock).text?.text ?? '');
+  const outcome = (msg: { blocks: KnownBlock[] }): string => (msg.blocks.at(-1) as SectionBlock).text?.text ?? '';
 
   it('approvalResolvedMessage_approved_namesApprovers', () => {
     expect(outcome(approvalResolvedMessage(request({ state: 'approved', approvals: ['U1'] })))).toBe('Approved by <@U1>');

@@ -17,7 +17,9 @@ describe('systemEventText', () => {
   });
 
   it('vmChanged_showsBeforeAndAfter', () => {
-    expect(systemEventText(event('policy.vm_changed', 'changed web-1: 22/TCP: up to 3h → up to 1h'))).toMatch(/^:gear: <@UADMIN> changed web-1: 22\/TCP: up to 3h → up to 1h · /);
+    expect(systemEventText(event('policy.vm_changed', 'changed web-1: 22/TCP: up to 3h → up to 1h'))).toMatch(
+      /^:gear: <@UADMIN> changed web-1: 22\/TCP: up to 3h → up to 1h · /,
+    );
   });
 
   it('overlayNotApplied_isAWarningLine_notAnAlert', () => {

@@ -22,7 +22,18 @@ describe('auditRootMessage', () => {
   it('auditRootMessage_showsEverythingAsked', () => {
     const msg = auditRootMessage(request());
     const text = JSON.stringify(msg.blocks);
-    for (const s of ['#abc123', '<@U0REQ>', 'web-1', '22/TCP', '198.51.100.7/32', '1h 30m', 'deploy hotfix', 'prod-needs-approval', 'needs 1 approval', `<!date^${T0 / 1000}^`]) {
+    for (const s of [
+      '#abc123',
+      '<@U0REQ>',
+      'web-1',
+      '22/TCP',
+      '198.51.100.7/32',
+      '1h 30m',
+      'deploy hotfix',
+      'prod-needs-approval',
+      'needs 1 approval',
+      `<!date^${T0 / 1000}^`,
+    ]) {
       expect(text).toContain(s);
     }
     expect(validateBlocks(msg.blocks, 'message')).toEqual([]);

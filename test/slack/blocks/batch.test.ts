@@ -13,19 +13,27 @@ function batch(count = 2, overrides: Partial<AccessRequest>[] = []): AccessReque
 }
 
 const buttons = (members: AccessRequest[]): Button[] =>
-  batchApprovalMessage(members).blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements as Button[]);
+  batchApprovalMessage(members)
+    .blocks.filter((b): b is ActionsBlock => b.type === 'actions')
+    .flatMap((b) => b.elements as Button[]);
 
 describe('batchApprovalMessage', () => {
   it('batchApprovalMessage_pending_listsEveryMemberWithOneApproveAndDenyForTheBatch', () => {
     const message = batchApprovalMessage(batch());
     const text = JSON.stringify(message.blocks);
     for (const fact of ['#abc123', '#mem122', 'vm-0', 'vm-1', '22/TCP', '23/TCP', '0 of 1 approval', 'deploy hotfix']) expect(text).toContain(fact);
-    expect(buttons(batch()).map((b) => [b.text.text, b.value])).toEqual([['Approve', 'abc123'], ['Deny', 'abc123']]);
+    expect(buttons(batch()).map((b) => [b.text.text, b.value])).toEqual([
+      ['Approve', 'abc123'],
+      ['Deny', 'abc123'],
+    ]);
     expect(validateBlocks(message.blocks, 'message')).toEqual([]);
   });
 
   it('batchApprovalMessage_noMemberPending_hasNoButtonsAndShowsEachOutcome', () => {
-    const members = batch(2, [{ state: 'active', approvals: ['U0APP1'], endAt: T0 + 3600_000 }, { state: 'denied', decidedBy: 'U0APP1' }]);
+    const members = batch(2, [
+      { state: 'active', approvals: ['U0APP1'], endAt: T0 + 3600_000 },
+      { state: 'denied', decidedBy: 'U0APP1' },
+    ]);
     const message = batchApprovalMessage(members, T0);
     expect(buttons(members)).toEqual([]);
     const text = JSON.stringify(message.blocks);
@@ -35,7 +43,10 @@ describe('batchApprovalMessage', () => {
   });
 
   it('batchApprovalMessage_tenMembersAndHostileText_staysValidAndInert', () => {
-    const members = batch(10, Array.from({ length: 10 }, () => ({ justification: HOSTILE, reason: HOSTILE, state: 'failed' as const })));
+    const members = batch(
+      10,
+      Array.from({ length: 10 }, () => ({ justification: HOSTILE, reason: HOSTILE, state: 'failed' as const })),
+    );
     members[0] = { ...members[0]!, state: 'pending' };
     const message = batchApprovalMessage(members);
     expect(validateBlocks(message.blocks, 'message')).toEqual([]);

@@ -37,7 +37,10 @@ describe('the approval message with denials that did not end the request', () =>
   });
 
   it('approvalResolvedMessage_approvedOverADenial_keepsTheDenialOnRecord', () => {
-    const msg = approvalResolvedMessage(request({ state: 'active', decision: twoNeeded, approvals: ['U0ALICE', 'U0CAROL'], denials: ['U0BOB'], endAt: T0 + 3_600_000 }), T0);
+    const msg = approvalResolvedMessage(
+      request({ state: 'active', decision: twoNeeded, approvals: ['U0ALICE', 'U0CAROL'], denials: ['U0BOB'], endAt: T0 + 3_600_000 }),
+      T0,
+    );
     expect(lastSection(msg.blocks)).toMatch(/^Approved by <@U0ALICE>, <@U0CAROL> \(denied by <@U0BOB>\); access is open until <!date\^/);
     expect(allText(msg.blocks)).not.toContain('jit_approve');
   });
@@ -64,7 +67,9 @@ describe('audit replies and DMs for the new events', () => {
 
   it('requesterDmText_denialAdded_saysWhoDeniedAndWhatIsStillNeeded', () => {
     const text = requesterDmText('request.denial_added', pending);
-    expect(text).toBe('Your request #abc123 for 22/TCP on *web-1* was denied by <@U0BOB>, but it stays open: 1 more approval from the other approvers before it times out.');
+    expect(text).toBe(
+      'Your request #abc123 for 22/TCP on *web-1* was denied by <@U0BOB>, but it stays open: 1 more approval from the other approvers before it times out.',
+    );
   });
 
   it('requesterDmText_reminded_isInert', () => {
@@ -84,7 +89,10 @@ describe('approvalReminderText', () => {
   });
 
   it('approvalReminderText_countsEachApproverOnceAndNamesDenials', () => {
-    const text = approvalReminderText(request({ decision: { ...twoNeeded, approvalsNeeded: 3 }, approvals: ['U0ALICE', 'U0ALICE'], denials: ['U0BOB'] }), deadline);
+    const text = approvalReminderText(
+      request({ decision: { ...twoNeeded, approvalsNeeded: 3 }, approvals: ['U0ALICE', 'U0ALICE'], denials: ['U0BOB'] }),
+      deadline,
+    );
     expect(text).toContain('still needs 2 more approvals (denied so far by <@U0BOB>);');
   });
 

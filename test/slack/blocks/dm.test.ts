@@ -30,7 +30,9 @@ describe('requesterDmText', () => {
   });
   it('requesterDmText_opened_saysWhatIsOpenUntilWhen', () => {
     const text = requesterDmText('grant.opened', request({ state: 'active', endAt: T0 }), 'ssh 10.0.0.4');
-    expect(text).toBe(`Port 22 on *web-1* is open for 198.51.100.7/32 until <!date^${T0 / 1000}^{date_short_pretty} {time}|2024-01-15T09:00:00Z>.\nConnect: \`ssh 10.0.0.4\``);
+    expect(text).toBe(
+      `Port 22 on *web-1* is open for 198.51.100.7/32 until <!date^${T0 / 1000}^{date_short_pretty} {time}|2024-01-15T09:00:00Z>.\nConnect: \`ssh 10.0.0.4\``,
+    );
   });
   it('requesterDmText_openedWithoutHint_hasNoConnectLine', () => {
     expect(requesterDmText('grant.opened', request({ endAt: T0 }))).not.toContain('Connect');

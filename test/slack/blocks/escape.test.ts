@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  approverMention,
-  escapeMrkdwn,
-  escapeTruncated,
-  mentionList,
-  slackDate,
-  truncate,
-  userMention,
-} from '../../../src/slack/blocks/escape.js';
+import { approverMention, escapeMrkdwn, escapeTruncated, mentionList, slackDate, truncate, userMention } from '../../../src/slack/blocks/escape.js';
 
 describe('escapeMrkdwn', () => {
   it.each([
@@ -23,9 +15,7 @@ describe('escapeMrkdwn', () => {
 
 describe('slackDate', () => {
   it('slackDate_defaultFormat_hasSecondsFormatAndIsoFallback', () => {
-    expect(slackDate(Date.UTC(2023, 10, 14, 22, 13, 20, 999))).toBe(
-      '<!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20Z>',
-    );
+    expect(slackDate(Date.UTC(2023, 10, 14, 22, 13, 20, 999))).toBe('<!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20Z>');
   });
   it('slackDate_customFormat_isUsed', () => {
     expect(slackDate(1_700_000_000_000, '{time}')).toBe('<!date^1700000000^{time}|2023-11-14T22:13:20Z>');

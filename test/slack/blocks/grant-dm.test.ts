@@ -13,13 +13,25 @@ function buttons(message: ReturnType<typeof requesterDmMessage>) {
 
 describe('requesterDmMessage', () => {
   it.each([
-    ['grant.opened', [[GRANT_IDS.extend, 'Extend'], [GRANT_IDS.revoke, 'Revoke now']]],
-    ['grant.extended', [[GRANT_IDS.extend, 'Extend'], [GRANT_IDS.revoke, 'Revoke now']]],
+    [
+      'grant.opened',
+      [
+        [GRANT_IDS.extend, 'Extend'],
+        [GRANT_IDS.revoke, 'Revoke now'],
+      ],
+    ],
+    [
+      'grant.extended',
+      [
+        [GRANT_IDS.extend, 'Extend'],
+        [GRANT_IDS.revoke, 'Revoke now'],
+      ],
+    ],
     ['grant.expiry_warning', [[GRANT_IDS.extend, 'Extend']]],
   ] as [AuditEventName, string[][]][])('requesterDmMessage_%s_carriesTheGrantsButtons', (event, expected) => {
     const message = requesterDmMessage(event, active);
     expect(buttons(message)).toEqual(expected.map(([id, text]) => [id, text, `abc123@${T0 + 3_600_000}`]));
-    expect(message.text).toBe((message.blocks?.[0] as { text: { text: string } }).text.text);
+    expect(message.text).toBe((message.blocks![0] as { text: { text: string } }).text.text);
   });
 
   it.each(['grant.closed', 'grant.closing', 'request.created'] as AuditEventName[])('requesterDmMessage_%s_isPlainText', (event) => {

@@ -6,7 +6,18 @@ import { HOSTILE, hostileIsInert } from './fixtures.js';
 describe('helpText', () => {
   it('helpText_documentsEveryCommand', () => {
     const text = helpText();
-    for (const s of ['/jit request`', '/jit request <vm> <ports> <source> <duration> [justification…]', '/jit request web-1 22 203.0.113.7 2h deploy hotfix', '/jit list', '/jit vms [name or glob]', '/jit cancel <id>', '/jit revoke <id>', '/jit help', 'PT3H', '203.0.113.0/24']) {
+    for (const s of [
+      '/jit request`',
+      '/jit request <vm> <ports> <source> <duration> [justification…]',
+      '/jit request web-1 22 203.0.113.7 2h deploy hotfix',
+      '/jit list',
+      '/jit vms [name or glob]',
+      '/jit cancel <id>',
+      '/jit revoke <id>',
+      '/jit help',
+      'PT3H',
+      '203.0.113.0/24',
+    ]) {
       expect(text).toContain(s);
     }
     expect(text.length).toBeLessThan(3000);

@@ -25,10 +25,15 @@ type Block = { type: string; text?: { text: string }; accessory?: Button; elemen
 type Button = { type: string; action_id?: string; value?: string; text: { text: string } };
 
 const blocksOf = (v: ReturnType<typeof homeView>) => v.blocks as unknown as Block[];
-const headers = (v: ReturnType<typeof homeView>) => blocksOf(v).filter((b) => b.type === 'header').map((b) => b.text!.text);
+const headers = (v: ReturnType<typeof homeView>) =>
+  blocksOf(v)
+    .filter((b) => b.type === 'header')
+    .map((b) => b.text!.text);
 const texts = (v: ReturnType<typeof homeView>) => JSON.stringify(v.blocks);
 const buttons = (v: ReturnType<typeof homeView>) =>
-  blocksOf(v).flatMap((b) => [...(b.accessory ? [b.accessory] : []), ...(b.type === 'actions' ? (b.elements ?? []) : [])]).map((e) => [e.text.text, e.action_id, e.value]);
+  blocksOf(v)
+    .flatMap((b) => [...(b.accessory ? [b.accessory] : []), ...(b.type === 'actions' ? (b.elements ?? []) : [])])
+    .map((e) => [e.text.text, e.action_id, e.value]);
 
 const many = <T>(count: number, make: (i: number) => T): T[] => Array.from({ length: count }, (_, i) => make(i));
 const pad = (i: number) => String(i).padStart(3, '0');
@@ -62,9 +67,20 @@ describe('homeView', () => {
     const home = view({
       isAdmin: true,
       inventory: inventory({
-        configured: many(500, (i) => `vm-${pad(i)}`).map((name) => configured(name, { activeGrants: many(9, (j) => ({ id: `g${pad(j)}xx`, requester: 'U0X', ports: [], endAt: NOW })) })),
-        notConfigured: many(500, (i) => ({ id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/spare-${pad(i)}`, name: `spare-${pad(i)}`, backend: 'azure-nsg' })),
-        unsupported: many(500, (i) => ({ id: `old-${pad(i)}`, name: `old-${pad(i)}`, backend: 'azure-nsg', reason: 'no network security group guards it '.repeat(5) })),
+        configured: many(500, (i) => `vm-${pad(i)}`).map((name) =>
+          configured(name, { activeGrants: many(9, (j) => ({ id: `g${pad(j)}xx`, requester: 'U0X', ports: [], endAt: NOW })) }),
+        ),
+        notConfigured: many(500, (i) => ({
+          id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/spare-${pad(i)}`,
+          name: `spare-${pad(i)}`,
+          backend: 'azure-nsg',
+        })),
+        unsupported: many(500, (i) => ({
+          id: `old-${pad(i)}`,
+          name: `old-${pad(i)}`,
+          backend: 'azure-nsg',
+          reason: 'no network security group guards it '.repeat(5),
+        })),
         failures: many(20, (i) => ({ backend: `b${i}`, error: 'x'.repeat(2000) })),
       }),
       mine: many(40, (i) => request({ id: `m${pad(i)}aa`, state: i % 2 ? 'active' : 'pending', endAt: NOW + 60_000 })),
@@ -130,7 +146,9 @@ describe('homeView', () => {
   });
 
   it('homeView_enableJit_isOfferedToAdminsOnly', () => {
-    const inv = inventory({ notConfigured: [{ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/spare', name: 'spare', backend: 'azure-nsg' }] });
+    const inv = inventory({
+      notConfigured: [{ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/spare', name: 'spare', backend: 'azure-nsg' }],
+    });
     expect(buttons(view({ inventory: inv, isAdmin: true }))).toEqual([['Enable JIT', ENABLE_ACTION, inv.notConfigured[0]!.id]]);
     const plain = view({ inventory: inv, isAdmin: false });
     expect(buttons(plain)).toEqual([]);

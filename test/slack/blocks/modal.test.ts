@@ -5,8 +5,7 @@ import { MODAL_IDS, NO_VMS_TEXT, readModalValues, requestModal, vmOptions, type 
 import { validateView } from '../../support/block-kit.js';
 import { port, vm, vms } from './fixtures.js';
 
-const input = (blocks: AnyBlock[], id: string): InputBlock | undefined =>
-  blocks.find((b): b is InputBlock => b.type === 'input' && b.block_id === id);
+const input = (blocks: AnyBlock[], id: string): InputBlock | undefined => blocks.find((b): b is InputBlock => b.type === 'input' && b.block_id === id);
 
 describe('requestModal', () => {
   it('requestModal_0_vms_explainsWithoutInputs', () => {
@@ -128,7 +127,9 @@ describe('readModalValues', () => {
 
   it('readModalValues_acceptsBoltsViewState', () => {
     // Type-level check: the listener passes `view.state.values` from Bolt straight in.
-    const boltState: ViewOutput['state']['values'] = { vm: { vm_select: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'web-1' }, value: 'web-1' } } } };
+    const boltState: ViewOutput['state']['values'] = {
+      vm: { vm_select: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'web-1' }, value: 'web-1' } } },
+    };
     const values: ModalStateValues = boltState;
     expect(readModalValues(values).vm).toBe('web-1');
   });

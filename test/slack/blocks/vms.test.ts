@@ -16,14 +16,32 @@ const names = (count: number, prefix: string) => Array.from({ length: count }, (
 describe('vmsText', () => {
   it('vmsText_nothing_saysSoInEachGroup', () => {
     expect(vmsText(inventory(), T0)).toBe(
-      ['*VMs*: 0 configured · 0 not configured · 0 unsupported', '', '*Configured (0)*', 'None.', '', '*Not configured (0)*', 'None.', '', '*Unsupported (0)*', 'None.'].join('\n'),
+      [
+        '*VMs*: 0 configured · 0 not configured · 0 unsupported',
+        '',
+        '*Configured (0)*',
+        'None.',
+        '',
+        '*Not configured (0)*',
+        'None.',
+        '',
+        '*Unsupported (0)*',
+        'None.',
+      ].join('\n'),
     );
   });
 
   it('vmsText_listsTheThreeGroups_withStatsReasonsAndFailures', () => {
     const text = vmsText(
       inventory({
-        configured: [configured('web-1', { approvedRecently: 4, lastAccess: { at: T0, user: 'U0LAST' }, activeGrants: [{ id: 'k7m2qp', requester: 'U0A', ports: [], endAt: T0 + 600_000 }], problem: 'no NSG' })],
+        configured: [
+          configured('web-1', {
+            approvedRecently: 4,
+            lastAccess: { at: T0, user: 'U0LAST' },
+            activeGrants: [{ id: 'k7m2qp', requester: 'U0A', ports: [], endAt: T0 + 600_000 }],
+            problem: 'no NSG',
+          }),
+        ],
         notConfigured: [{ id: 'spare', name: 'spare', backend: 'memory' }],
         unsupported: [{ id: 'old', name: 'old', backend: 'azure-nsg', reason: 'its network interfaces are defined by a scale set' }],
         failures: [{ backend: 'nftables', error: 'timed out' }],
@@ -33,7 +51,9 @@ describe('vmsText', () => {
     );
     expect(text).toContain('*VMs matching `w*`*: 1 configured · 1 not configured · 1 unsupported');
     expect(text).toContain(':warning: Could not list the VMs of backend `nftables`: timed out');
-    expect(text).toMatch(/• \*web-1\* · 22\/TCP \(max 3h\) · `memory` · 4 approved in 7 days · last access <!date\^\d+.*> by <@U0LAST> · 1 open, the first until <!date\^\d+.*> \(10m left\) · :warning: no NSG/);
+    expect(text).toMatch(
+      /• \*web-1\* · 22\/TCP \(max 3h\) · `memory` · 4 approved in 7 days · last access <!date\^\d+.*> by <@U0LAST> · 1 open, the first until <!date\^\d+.*> \(10m left\) · :warning: no NSG/,
+    );
     expect(text).toContain('*Not configured (1)*\n• *spare* (`memory`)');
     expect(text).toContain('*Unsupported (1)*\n• *old* (`azure-nsg`): its network interfaces are defined by a scale set');
   });
@@ -43,7 +63,12 @@ describe('vmsText', () => {
       inventory({
         configured: names(500, 'web').map((name) => configured(name, { lastAccess: { at: T0, user: 'U0LAST' } })),
         notConfigured: names(500, 'spare').map((name) => ({ id: name, name, backend: 'azure-nsg' })),
-        unsupported: names(500, 'old').map((name) => ({ id: name, name, backend: 'azure-nsg', reason: 'no network security group guards it: neither its network interface nor its subnet has one' })),
+        unsupported: names(500, 'old').map((name) => ({
+          id: name,
+          name,
+          backend: 'azure-nsg',
+          reason: 'no network security group guards it: neither its network interface nor its subnet has one',
+        })),
       }),
       T0,
     );
