@@ -8,8 +8,8 @@
 // TCP connection at the end: open for the granted source, shut for another.
 
 import { join } from 'node:path';
-import type { FirewallBackend } from '../src/firewall/backend.js';
-import { MemoryBackend } from '../src/firewall/memory.js';
+import type { FirewallBackend } from '../src/ports/firewall.js';
+import { MemoryBackend } from '../src/ports/memory-firewall.js';
 import { NftablesBackend } from '../src/firewall/nftables/backend.js';
 import type { JitLogger } from '../src/log.js';
 import { ADDRESSES, probe, startListener } from '../test/support/netns.js';

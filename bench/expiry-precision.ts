@@ -10,8 +10,8 @@
 // time not counted). Computed from the same end times, not measured.
 
 import { join } from 'node:path';
-import type { FirewallBackend } from '../src/firewall/backend.js';
-import { MemoryBackend } from '../src/firewall/memory.js';
+import type { FirewallBackend } from '../src/ports/firewall.js';
+import { MemoryBackend } from '../src/ports/memory-firewall.js';
 import { NftablesBackend } from '../src/firewall/nftables/backend.js';
 import type { JitLogger } from '../src/log.js';
 import { inParallel } from './support/client.js';

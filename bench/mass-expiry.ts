@@ -22,7 +22,7 @@ import { protectedKeys } from '../src/firewall/nftables/plan.js';
 import { addElementLine, DEFAULT_SLOTS, DEFAULT_TABLE, protectScript, timeoutSeconds, validateLayout } from '../src/firewall/nftables/ruleset.js';
 import { run } from '../test/support/netns.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import type { NewRequest } from '../src/workflow/ports.js';
+import type { NewRequest } from '../src/ports/store.js';
 import { loadApp, memoryOf } from './support/children.js';
 import { rowOf, type Benchmark, type BenchContext, type RowSpec } from './support/context.js';
 import { AUDIT, botEnv } from './support/inprocess-bot.js';

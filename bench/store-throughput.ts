@@ -13,7 +13,7 @@ import { migrate } from '../src/store/migrate.js';
 import { migrations } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { announce, auditEvent } from '../src/workflow/context.js';
-import type { Notification } from '../src/workflow/ports.js';
+import type { Notification } from '../src/ports/notifier.js';
 import { rowOf, type Benchmark } from './support/context.js';
 import { count, median, ratio, requireSane } from './support/stats.js';
 

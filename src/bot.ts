@@ -5,33 +5,27 @@
 import { randomBytes } from 'node:crypto';
 import type { LogLevel, CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
-import { readPolicySource } from './config/policy-file.js';
-import { JitError } from './domain/errors.js';
-import { composePolicy } from './domain/policy/overlay.js';
-import { formatPolicyProblems } from './domain/policy/parse.js';
-import { DEFAULT_PENDING_TIMEOUT_SECONDS } from './domain/rules.js';
-import type { Policy } from './domain/types.js';
-import type { FirewallBackend } from './firewall/backend.js';
-import { BACKEND_KINDS, createBackends } from './firewall/factory.js';
-import { BackendRegistry } from './firewall/registry.js';
+import { checkBackends, openStore, readPolicy, StartupError, withOverlayBackends, workflowSettings } from './compose/startup.js';
+import type { FirewallBackend } from './ports/firewall.js';
+import { createBackends } from './compose/backends.js';
+import { BackendRegistry } from './workflow/backends.js';
 import { healthRoute } from './http/health.js';
 import { MY_IP_PATH, myIpRoute } from './http/my-ip/route.js';
 import { LINK_TTL_MS, linkKey, signLink } from './http/my-ip/token.js';
 import { createLogger, type JitLogger } from './log.js';
-import { OutboxWorker } from './notify/outbox-worker.js';
-import { SlackNotifier } from './notify/slack-notifier.js';
+import { OutboxWorker } from './workflow/outbox-worker.js';
+import { SlackNotifier } from './slack/notifier/slack-notifier.js';
 import { ExpiryTimers } from './scheduler/expiry-timers.js';
 import { Sweeper } from './scheduler/sweeper.js';
 import { WarningTimers } from './scheduler/warning-timers.js';
 import { createSlackApp, registerListeners, startSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
-import { SqliteStore } from './store/sqlite-store.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
 import { AdminWorkflow } from './workflow/admin.js';
-import { KeyedLock, type WorkflowSettings } from './workflow/context.js';
+import { KeyedLock } from './workflow/context.js';
 import { LivePolicy, type PolicyFile } from './workflow/live-policy.js';
-import { systemClock, type Clock } from './workflow/ports.js';
+import { systemClock, type Clock } from './ports/clock.js';
 
 export interface BotOptions {
   clock?: Clock;
@@ -55,9 +49,6 @@ export interface Bot {
   flushOutbox(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** A startup problem: one line for the operator, no stack trace. */
-export class StartupError extends Error {}
 
 export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {}): Promise<Bot> {
   const loaded = loadConfig(env);
@@ -226,52 +217,8 @@ function myIpLinks(publicUrl: string, key: Buffer, clock: Clock) {
   };
 }
 
-/** The workflow's settings from the environment (the bot and the `jit` CLI share them). */
-export function workflowSettings(config: Pick<Config, 'JIT_EXPIRY_WARNING' | 'JIT_APPROVAL_CHANNEL' | 'JIT_READERS' | 'JIT_ADMINS'>): WorkflowSettings {
-  return {
-    pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_SECONDS * 1000,
-    expiryWarningMs: config.JIT_EXPIRY_WARNING,
-    admins: config.JIT_ADMINS,
-    readers: config.JIT_READERS,
-    ...(config.JIT_APPROVAL_CHANNEL ? { approvalChannel: config.JIT_APPROVAL_CHANNEL } : {}),
-  };
-}
-
-function readPolicy(path: string): PolicyFile {
-  const result = readPolicySource(path);
-  if (result.ok) return result;
-  throw new StartupError(`JIT_POLICY (${path}) is invalid:\n${formatPolicyProblems(result.problems)}`);
-}
-
-/** The file's policy with the overlay's VMs, so a backend only an enabled VM names is started too. */
-function withOverlayBackends(file: PolicyFile, store: SqliteStore): Policy {
-  const composed = composePolicy(file.document, store.overlayVms());
-  if (!composed.ok) return file.policy;
-  const known = (vm: { backend?: string }) => vm.backend === undefined || (BACKEND_KINDS as readonly string[]).includes(vm.backend);
-  return { ...composed.policy, vms: composed.policy.vms.filter(known) };
-}
-
 function overlayNote(live: LivePolicy): string {
   const { applied, rejected } = live.composed();
   if (applied.length === 0 && rejected.length === 0) return '';
   return ` (${applied.length} from the Slack overlay${rejected.length > 0 ? `, ${rejected.length} not applied` : ''})`;
-}
-
-export function checkBackends(policy: Policy, backends: BackendRegistry): void {
-  for (const vm of policy.vms) {
-    try {
-      backends.forVm(vm);
-    } catch (error) {
-      throw new StartupError(`JIT_POLICY: ${(error as Error).message}`);
-    }
-  }
-}
-
-export function openStore(path: string, clock: Clock = systemClock): SqliteStore {
-  try {
-    return SqliteStore.open(path, { clock });
-  } catch (error) {
-    const message = error instanceof JitError ? error.message : `cannot open ${path}: ${(error as Error).message}`;
-    throw new StartupError(`JIT_DB ${message}`);
-  }
 }

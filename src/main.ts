@@ -1,7 +1,8 @@
 // Process entry: start the bot with the environment, wire signals, and turn a
 // startup problem into one line on stderr (no stack trace) and exit code 1.
 
-import { startBot, StartupError, type Bot } from './bot.js';
+import { startBot, type Bot } from './bot.js';
+import { StartupError } from './compose/startup.js';
 import { isJitError } from './domain/errors.js';
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@
 // confirmed each open and close (its promise resolved): the port is open, or
 // closed, from then on. Everything else passes straight through.
 
-import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../../src/firewall/backend.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../../src/ports/firewall.js';
 import { epochNow } from './stats.js';
 
 type Waiter = { id: string; resolve: (at: number) => void };

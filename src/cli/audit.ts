@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import type { ExportFilter } from '../domain/audit-export.js';
 import { parseDuration } from '../domain/duration.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { AuditLog, RequestStore } from '../ports/store.js';
 import { exportAudit } from '../workflow/audit-export.js';
 import { exactly, readArgs, stringOption } from './args.js';
 import { EXIT, printJson, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
@@ -15,7 +15,7 @@ export const USAGE = {
   verify: 'jit audit verify',
 };
 
-export function auditExportCommand(store: () => SqliteStore, argv: string[], io: CliIo, now: number): ExitCode {
+export function auditExportCommand(store: () => AuditLog & Pick<RequestStore, 'getRequest'>, argv: string[], io: CliIo, now: number): ExitCode {
   const args = readArgs(argv, { since: { type: 'string' }, vm: { type: 'string' }, out: { type: 'string' } }, USAGE.export);
   exactly(args, 0, USAGE.export);
   const since = stringOption(args, 'since');
@@ -49,7 +49,7 @@ function sinceOf(text: string, now: number): number {
   throw new UsageError(`--since ${text.slice(0, 40)} is neither a duration such as 7d nor a date such as 2026-01-31`);
 }
 
-export function auditVerifyCommand(store: () => SqliteStore, argv: string[], io: CliIo): ExitCode {
+export function auditVerifyCommand(store: () => AuditLog & Pick<RequestStore, 'getRequest'>, argv: string[], io: CliIo): ExitCode {
   const args = readArgs(argv, {}, USAGE.verify);
   exactly(args, 0, USAGE.verify);
   const verdict = store().verifyAuditChain();

@@ -3,12 +3,18 @@
 // when there is one, and real environment variables win. See run.ts.
 
 import { existsSync } from 'node:fs';
+import { openCliStore } from '../compose/cli-store.js';
 import { runJit } from './run.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-process.exitCode = await runJit(process.argv.slice(2), {
-  env: process.env,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-});
+process.exitCode = await runJit(
+  process.argv.slice(2),
+  {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  },
+  // The heavy half of the composition loads only for commands that change requests.
+  { core: async (env) => (await import('../compose/cli-core.js')).openCore(env), store: openCliStore },
+);

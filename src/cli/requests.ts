@@ -6,7 +6,7 @@ import { normaliseRequestId } from '../domain/ids.js';
 import type { AccessRequest, RequestState } from '../domain/types.js';
 import { orList, plural } from '../domain/wording.js';
 import type { DecideResult } from '../workflow/decide-request.js';
-import type { Store } from '../workflow/ports.js';
+import type { Store } from '../ports/store.js';
 import { actorOf, exactly, readArgs, stringOption, type Args } from './args.js';
 import type { CliCore } from './core.js';
 import { EXIT, plainMessage, printError, printJson, UsageError, type CliIo, type ExitCode } from './io.js';

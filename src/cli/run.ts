@@ -2,10 +2,9 @@
 // failure into one line on stderr and an exit code (io.ts EXIT).
 
 import { isJitError } from '../domain/errors.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../ports/store.js';
 import { auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
-import type { CliCore } from './core.js';
-import { cliConfig, openDatabase } from './database.js';
+import type { CliCore, CliOpeners } from './core.js';
 import { EXIT, plainMessage, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
 import { EXPORT_USAGE as POLICY_EXPORT, policyCheckCommand, policyExportCommand, USAGE as POLICY } from './policy.js';
 import { approveCommand, denyCommand, listCommand, requestCommand, revokeCommand, USAGE as REQUESTS } from './requests.js';
@@ -32,12 +31,12 @@ unreadable policy or database). Errors go to stderr, one line each.
 `;
 
 /** Runs one command line; never throws. */
-export async function runJit(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+export async function runJit(argv: readonly string[], io: CliIo, open: CliOpeners): Promise<ExitCode> {
   let core: CliCore | undefined;
-  let store: SqliteStore | undefined;
-  const lazyCore = async () => (core ??= (await import('./core.js')).openCore(io.env));
+  let store: Store | undefined;
+  const lazyCore = async () => (core ??= await open.core(io.env));
   // Read-only commands open the database alone: no policy, no backends.
-  const lazyStore = () => core?.store ?? (store ??= openDatabase(cliConfig(io.env)));
+  const lazyStore = () => core?.store ?? (store ??= open.store(io.env));
   const [command = 'help', ...rest] = argv;
   try {
     return await dispatch(command, rest, io, lazyCore, lazyStore);
@@ -49,7 +48,7 @@ export async function runJit(argv: readonly string[], io: CliIo): Promise<ExitCo
   }
 }
 
-async function dispatch(command: string, rest: string[], io: CliIo, core: () => Promise<CliCore>, store: () => SqliteStore): Promise<ExitCode> {
+async function dispatch(command: string, rest: string[], io: CliIo, core: () => Promise<CliCore>, store: () => Store): Promise<ExitCode> {
   switch (command) {
     case 'request':
       return requestCommand(core, rest, io);

@@ -2,8 +2,8 @@
 // 503 otherwise, with a JSON body saying which part is unwell.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BackendRegistry } from '../firewall/registry.js';
-import type { Store } from '../workflow/ports.js';
+import type { BackendRegistry } from '../workflow/backends.js';
+import type { Store } from '../ports/store.js';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';

@@ -2,9 +2,9 @@
 // port closes within a second of its end time. The minute sweep and the
 // backend's own expiry are the second and third lines.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../ports/logger.js';
 import type { AccessRequest } from '../domain/types.js';
-import type { Clock } from '../workflow/ports.js';
+import type { Clock } from '../ports/clock.js';
 import { TimerTable } from './timer-table.js';
 
 export class ExpiryTimers {

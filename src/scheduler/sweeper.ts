@@ -1,7 +1,7 @@
 // The second line of defence: a node-cron sweep (every minute by default) that
 // closes whatever a lost timer missed. One sweep at a time.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../ports/logger.js';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { SweepReport } from '../workflow/sweep.js';
 

@@ -1,7 +1,7 @@
 // One pending timer per request ID, firing at an absolute time on the bot's
 // clock. Shared by the expiry and warning timers.
 
-import type { Clock } from '../workflow/ports.js';
+import type { Clock } from '../ports/clock.js';
 
 /** setTimeout's ceiling (~24.8 days); longer waits re-arm on firing. */
 const MAX_DELAY_MS = 2 ** 31 - 1;

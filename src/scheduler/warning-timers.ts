@@ -3,10 +3,10 @@
 // still owed (the request carries the end it last warned about), so a timer
 // armed twice, or re-armed after a restart, never warns twice for one end.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../ports/logger.js';
 import { expiryWarningAt } from '../domain/extension.js';
 import type { AccessRequest } from '../domain/types.js';
-import type { Clock } from '../workflow/ports.js';
+import type { Clock } from '../ports/clock.js';
 import { TimerTable } from './timer-table.js';
 
 type Warnable = Pick<AccessRequest, 'id' | 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>;

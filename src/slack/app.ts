@@ -6,7 +6,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, type Logger } from '@slack/bolt';
-import type { Config } from '../config/env.js';
 import { registerAdmin } from './listeners/admin.js';
 import { registerApprovalButtons } from './listeners/approval.js';
 import { registerCommand } from './listeners/command.js';
@@ -17,7 +16,8 @@ import { registerModal } from './listeners/modal.js';
 import { createHttpReceiver } from './receiver.js';
 
 export interface SlackAppOptions {
-  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'PORT'>;
+  /** The Slack settings of the environment (SLACK_*, PORT), as the composition root read them. */
+  config: { SLACK_BOT_TOKEN: string; SLACK_SIGNING_SECRET: string; SLACK_APP_TOKEN?: string | undefined; SLACK_API_URL?: string | undefined; PORT: number };
   logger: Logger;
   routes: CustomRoute[];
 }

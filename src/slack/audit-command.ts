@@ -1,7 +1,7 @@
 // `/jit audit [vm] [--days N]`: the words after `audit`, in any order. Pure.
 
 import { VM_NAME } from '../domain/policy/schema.js';
-import type { JitCommand } from './command.js';
+import type { JitCommand } from './jit-command.js';
 
 export const DEFAULT_AUDIT_DAYS = 30;
 export const MAX_AUDIT_DAYS = 366;

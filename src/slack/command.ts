@@ -2,29 +2,11 @@
 
 import { normaliseRequestId } from '../domain/ids.js';
 import { auditCommand } from './audit-command.js';
+import type { JitCommand } from './jit-command.js';
 
 export const MAX_COMMAND_TEXT = 2000;
 
-export type JitCommand =
-  | { kind: 'request_modal' }
-  | { kind: 'request'; vm: string; ports: string; source: string; duration: string; justification: string }
-  | { kind: 'list' }
-  | { kind: 'cancel'; id: string }
-  | { kind: 'revoke'; id: string }
-  /** `duration` is how much longer, as typed; absent: the grant's original length (capped). */
-  | { kind: 'extend'; id: string; duration?: string }
-  | { kind: 'explain'; vm: string; ports: string; source: string; duration: string }
-  | { kind: 'breakglass' }
-  /** The VM inventory as text; `filter` is a name glob (`web-*`). */
-  | { kind: 'vms'; filter?: string }
-  /** Upload the activity log as CSV to the caller's DM: the last `days` days, of one VM when given. */
-  | { kind: 'audit'; vm?: string; days: number }
-  /** Admins: put a VM under JIT with Azure's defaults; `address` for a VM no backend lists. */
-  | { kind: 'enable'; vm: string; os?: 'linux' | 'windows'; address?: string }
-  /** Admins: the edit modal for a configured VM's ports. */
-  | { kind: 'edit'; vm: string }
-  | { kind: 'help' }
-  | { kind: 'invalid'; message: string };
+export type { JitCommand };
 
 const USAGE_REQUEST =
   '`/jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…]`, e.g. `/jit request web-1 22 203.0.113.7 2h deploy hotfix` (several VMs: `web-1,db-1 22,5432`), or `/jit request` alone for a form';

@@ -4,9 +4,10 @@
 // can act at once; someone removed loses the right at the next refresh.
 // A lookup that fails counts as "not a member": fail closed.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../ports/logger.js';
 import type { WebClient } from '@slack/web-api';
-import type { Clock, Directory } from '../workflow/ports.js';
+import type { Clock } from '../ports/clock.js';
+import type { Directory } from '../ports/directory.js';
 
 const DEFAULT_TTL_MS = 5 * 60_000;
 const MISS_REFRESH_MS = 30_000;
@@ -50,18 +51,5 @@ export class SlackDirectory implements Directory {
     const now = this.clock.now();
     this.cache.set(group, { members, until: now + this.ttlMs, fetchedAt: now });
     return members;
-  }
-}
-
-/** A directory with fixed groups, for tests and the CLI. */
-export class StaticDirectory implements Directory {
-  constructor(private readonly groups: Record<string, string[]> = {}) {}
-
-  async groupsOf(user: string, groups: string[]): Promise<string[]> {
-    return groups.filter((group) => this.groups[group]?.includes(user));
-  }
-
-  async membersOf(group: string): Promise<string[]> {
-    return this.groups[group] ?? [];
   }
 }

@@ -2,8 +2,9 @@
 
 import type { Database } from 'better-sqlite3';
 import type { AuditEvent, RequestState, SystemEvent } from '../domain/types.js';
-import type { MessageRef, OutboxRow, PostRecord } from '../workflow/ports.js';
-import type { ChainRow } from './audit-chain.js';
+import type { MessageRef, PostRecord } from '../ports/notifier.js';
+import type { OutboxRow } from '../ports/store.js';
+import type { ChainRow } from '../domain/audit-chain.js';
 
 /** A row of `requests`: `data` is the whole request, the other columns indexed copies of its fields. */
 export interface RequestColumns {

@@ -6,7 +6,7 @@ import { auditCsv, auditRows, type AuditRow, type ExportFilter } from '../domain
 import type { AccessRequest } from '../domain/types.js';
 import { isGroupId } from '../domain/wording.js';
 import type { WorkflowContext } from './context.js';
-import type { Store } from './ports.js';
+import type { Store } from '../ports/store.js';
 
 export interface AuditExport {
   rows: AuditRow[];

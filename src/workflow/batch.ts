@@ -24,7 +24,8 @@ import {
   type RequestInput,
 } from './create-request.js';
 import { activate } from './grant.js';
-import type { NewRequest, Notification } from './ports.js';
+import type { NewRequest } from '../ports/store.js';
+import type { Notification } from '../ports/notifier.js';
 
 interface Planned {
   draft: RequestDraft;

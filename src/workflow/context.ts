@@ -1,9 +1,12 @@
 // What every use case needs, gathered once by main.ts (the composition root).
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../ports/logger.js';
 import type { AccessRequest, AuditEvent, AuditEventName, Policy } from '../domain/types.js';
-import type { BackendRegistry } from '../firewall/registry.js';
-import type { Clock, Directory, Notification, Store } from './ports.js';
+import type { BackendRegistry } from './backends.js';
+import type { Clock } from '../ports/clock.js';
+import type { Directory } from '../ports/directory.js';
+import type { Notification } from '../ports/notifier.js';
+import type { Store } from '../ports/store.js';
 
 export interface WorkflowListener {
   /** A grant became active or got a new end (an extension): (re)arm its expiry and warning timers. */
@@ -17,8 +20,11 @@ export interface WorkflowListener {
 }
 
 export interface WorkflowSettings {
-  /** Not the bot's own process (the CLI): a process-local backend's empty rule list says nothing about the bot's, so it is not reconciled. */
-  foreignProcess?: boolean;
+  /**
+   * Backends whose rules this process cannot see (the CLI's own memory backend:
+   * its empty firewall says nothing about the bot's), so they are not reconciled.
+   */
+  unreconciled?: readonly string[];
   /** Approval requests go here; unset: a DM to each approver. */
   approvalChannel?: string;
   /** A pending request older than this times out. */

@@ -8,7 +8,7 @@ import { decide } from '../domain/rules.js';
 import type { AccessRequest, Decision, GrantTarget, Policy, RequestDraft, VmPolicy } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { activate } from './grant.js';
-import type { Notification } from './ports.js';
+import type { Notification } from '../ports/notifier.js';
 
 export type RequestInput = DraftInput;
 export type FieldProblem = DraftProblem;

@@ -10,7 +10,7 @@ import { formatDuration, formatUtc } from '../domain/duration.js';
 import { JitError } from '../domain/errors.js';
 import type { ExtensionPlan } from '../domain/extension.js';
 import type { AccessRequest, Decision, RequestDraft } from '../domain/types.js';
-import type { FirewallBackend } from '../firewall/backend.js';
+import type { FirewallBackend } from '../ports/firewall.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { insertWithFreshId, withEligibleApprovers } from './create-request.js';
 import { backendOf, expectedOf, grantSpec, restoreEnd } from './grant.js';

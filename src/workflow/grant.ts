@@ -5,7 +5,7 @@
 
 import { JitError } from '../domain/errors.js';
 import type { AccessRequest, RequestState } from '../domain/types.js';
-import type { FirewallBackend, GrantSpec } from '../firewall/backend.js';
+import type { FirewallBackend, GrantSpec } from '../ports/firewall.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { cancelPendingExtensions } from './pending-extensions.js';

@@ -3,14 +3,14 @@
 // line in the result and the rest is still shown.
 
 import { APPROVED_STATES, buildInventory, type Inventory, type Sighting } from '../domain/inventory.js';
-import type { FirewallBackend } from '../firewall/backend.js';
+import { type FirewallBackend, hasInventory, type VmInventory } from '../ports/firewall.js';
 import type { WorkflowContext } from './context.js';
 
 /** How long one backend may take to list its VMs before the view is shown without them. */
 export const INVENTORY_TIMEOUT_MS = 10_000;
 
 export async function readInventory(ctx: WorkflowContext, timeoutMs = INVENTORY_TIMEOUT_MS): Promise<Inventory> {
-  const listing = ctx.backends.all().filter((backend) => backend.inventory !== undefined);
+  const listing = ctx.backends.all().filter(hasInventory);
   const sightings = await Promise.all(listing.map((backend) => sight(ctx, backend, timeoutMs)));
   const policy = ctx.policy();
   return buildInventory({
@@ -32,14 +32,14 @@ export async function readInventory(ctx: WorkflowContext, timeoutMs = INVENTORY_
   });
 }
 
-async function sight(ctx: WorkflowContext, backend: FirewallBackend, timeoutMs: number): Promise<Sighting> {
+async function sight(ctx: WorkflowContext, backend: FirewallBackend & VmInventory, timeoutMs: number): Promise<Sighting> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
     timer = setTimeout(() => reject(new Error(`it did not answer within ${limit}`)), timeoutMs);
   });
   try {
-    return { backend: backend.name, ok: true, vms: await Promise.race([backend.inventory!(), timeout]) };
+    return { backend: backend.name, ok: true, vms: await Promise.race([backend.inventory(), timeout]) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     ctx.logger.warn(`inventory: backend ${backend.name} could not list its VMs: ${message}`);

@@ -5,15 +5,16 @@
 // port before anyone can ask for it), then swap. Both run under one lock, so
 // an edit never interleaves with a reload.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../ports/logger.js';
 import { JitError } from '../domain/errors.js';
 import { composePolicy, protectionPolicy, type Composed, type ComposeOptions, type OverlayVm } from '../domain/policy/overlay.js';
 import { formatPolicyProblems, type PolicyProblem } from '../domain/policy/problems.js';
 import { formatUtc } from '../domain/duration.js';
 import type { Policy, SystemEvent, VmPolicy } from '../domain/types.js';
-import type { BackendRegistry } from '../firewall/registry.js';
+import type { BackendRegistry } from './backends.js';
 import type { KeyedLock } from './context.js';
-import type { Clock, Store } from './ports.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
 
 /** A policy file that validated on its own. */
 export interface PolicyFile {

@@ -15,7 +15,7 @@
 // fresh read of both, before anything is closed or reported.
 
 import type { AccessRequest, RequestState, SystemEvent, SystemEventName } from '../domain/types.js';
-import type { FirewallBackend, GrantSpec, OpenRule } from '../firewall/backend.js';
+import type { FirewallBackend, GrantSpec, OpenRule } from '../ports/firewall.js';
 import type { WorkflowContext } from './context.js';
 import { beginClose, closeUnlocked, grantSpec } from './grant.js';
 
@@ -61,7 +61,7 @@ export async function reconcile(ctx: WorkflowContext, memory: DriftMemory): Prom
   const report: ReconcileReport = { orphansClosed: 0, vanished: 0, unresolved: 0, unlisted: 0 };
   const seen = new Set<string>();
   for (const backend of ctx.backends.all()) {
-    if (backend.processLocal && ctx.settings.foreignProcess) continue;
+    if (ctx.settings.unreconciled?.includes(backend.name)) continue;
     let rules: OpenRule[];
     try {
       rules = await backend.list();

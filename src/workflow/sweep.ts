@@ -7,7 +7,7 @@ import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 import { applyExtension } from './extension-approval.js';
 import { expectedOf, expire, resumeApproved } from './grant.js';
-import type { Notification } from './ports.js';
+import type { Notification } from '../ports/notifier.js';
 import { DriftMemory, reconcile, type ReconcileReport } from './reconcile.js';
 
 export interface SweepReport extends ReconcileReport {

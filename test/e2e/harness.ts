@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/bot.js';
-import { MemoryBackend } from '../../src/firewall/memory.js';
+import { MemoryBackend } from '../../src/ports/memory-firewall.js';
 import { createLogger } from '../../src/log.js';
-import type { Clock } from '../../src/workflow/ports.js';
+import type { Clock } from '../../src/ports/clock.js';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../support/fake-slack.js';
 import { blockAction, slashCommand, viewSubmission, type StateValues } from '../support/slack-requests.js';
 

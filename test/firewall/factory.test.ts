@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AzureNsgBackend } from '../../src/firewall/azure/index.js';
-import { createBackends } from '../../src/firewall/factory.js';
-import { MemoryBackend } from '../../src/firewall/memory.js';
+import { createBackends } from '../../src/compose/backends.js';
+import { MemoryBackend } from '../../src/ports/memory-firewall.js';
 import { NftablesBackend } from '../../src/firewall/nftables/backend.js';
 import { createLogger } from '../../src/log.js';
 import { policyOf, vm } from '../support/workflow-harness.js';

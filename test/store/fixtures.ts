@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { AccessRequest, AuditEvent, AuditEventName } from '../../src/domain/types.js';
-import type { Notification } from '../../src/workflow/ports.js';
+import type { Notification } from '../../src/ports/notifier.js';
 
 export function makeTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'jit-store-'));

@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { OverlayVm } from '../../src/domain/policy/overlay.js';
 import type { SystemEvent } from '../../src/domain/types.js';
-import type { Notification } from '../../src/workflow/ports.js';
+import type { Notification } from '../../src/ports/notifier.js';
 import { migrate, schemaVersion } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { readOverlayFile } from '../../src/store/overlay-statements.js';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JitError } from '../../src/domain/errors.js';
 import type { AccessRequest } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { NewRequest } from '../../src/workflow/ports.js';
+import type { NewRequest } from '../../src/ports/store.js';
 import { auditNote, makeEvent, makeRequest, makeTempDir, removeDir } from './fixtures.js';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JitError } from '../../src/domain/errors.js';
 import type { AccessRequest } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { MessageRef } from '../../src/workflow/ports.js';
+import type { MessageRef } from '../../src/ports/notifier.js';
 import { auditNote, dmNote, makeEvent, makeRequest, makeTempDir, removeDir } from './fixtures.js';
 
 let dir: string;

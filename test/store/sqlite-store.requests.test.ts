@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JitError } from '../../src/domain/errors.js';
 import type { AccessRequest, AuditEvent } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { Notification, RequestFilter } from '../../src/workflow/ports.js';
+import type { Notification } from '../../src/ports/notifier.js';
+import type { RequestFilter } from '../../src/ports/store.js';
 import { auditNote, dmNote, makeEvent, makeRequest, makeTempDir, moved, removeDir } from './fixtures.js';
 
 let dir: string;

@@ -3,8 +3,8 @@
 // the first actor inside the firewall, starts the second one, then lets go: the
 // interleaving it wants happens every time, however fast or busy the machine.
 
-import type { GrantSpec } from '../../src/firewall/backend.js';
-import { MemoryBackend } from '../../src/firewall/memory.js';
+import type { GrantSpec } from '../../src/ports/firewall.js';
+import { MemoryBackend } from '../../src/ports/memory-firewall.js';
 
 type Held = 'open' | 'close';
 

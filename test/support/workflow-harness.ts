@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { isJitError } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { Policy, PortPolicy, VmPolicy } from '../../src/domain/types.js';
-import { MemoryBackend } from '../../src/firewall/memory.js';
-import { BackendRegistry } from '../../src/firewall/registry.js';
-import { StaticDirectory } from '../../src/slack/directory.js';
+import { MemoryBackend } from '../../src/ports/memory-firewall.js';
+import { BackendRegistry } from '../../src/workflow/backends.js';
+import { StaticDirectory } from '../../src/ports/directory.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { AccessWorkflow } from '../../src/workflow/access-workflow.js';
 import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
 import type { RequestInput } from '../../src/workflow/create-request.js';
-import type { Notification } from '../../src/workflow/ports.js';
+import type { Notification } from '../../src/ports/notifier.js';
 import { FakeClock } from './fake-clock.js';
 
 export function port(number: number, overrides: Partial<PortPolicy> = {}): PortPolicy {

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
-import type { Notification, Store } from '../../src/workflow/ports.js';
+import type { Notification } from '../../src/ports/notifier.js';
+import type { Store } from '../../src/ports/store.js';
 import { sweep } from '../../src/workflow/sweep.js';
 import { createHarness, policyOf, type Harness } from '../support/workflow-harness.js';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JitError } from '../../src/domain/errors.js';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import type { CreateResult } from '../../src/workflow/create-request.js';
-import { requestIdOf } from '../../src/workflow/ports.js';
+import { requestIdOf } from '../../src/ports/notifier.js';
 import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;

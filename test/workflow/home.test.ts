@@ -3,9 +3,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/domain/types.js';
-import type { FirewallBackend } from '../../src/firewall/backend.js';
-import { MemoryBackend } from '../../src/firewall/memory.js';
-import { BackendRegistry } from '../../src/firewall/registry.js';
+import type { FirewallBackend } from '../../src/ports/firewall.js';
+import { MemoryBackend } from '../../src/ports/memory-firewall.js';
+import { BackendRegistry } from '../../src/workflow/backends.js';
 import { readInventory } from '../../src/workflow/inventory.js';
 import { createHarness, policyOf, vm, type Harness } from '../support/workflow-harness.js';
 

@@ -4,9 +4,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/domain/types.js';
-import type { FirewallBackend, GrantSpec, OpenRule } from '../../src/firewall/backend.js';
-import type { MemoryBackend } from '../../src/firewall/memory.js';
-import { BackendRegistry } from '../../src/firewall/registry.js';
+import type { FirewallBackend, GrantSpec, OpenRule } from '../../src/ports/firewall.js';
+import type { MemoryBackend } from '../../src/ports/memory-firewall.js';
+import { BackendRegistry } from '../../src/workflow/backends.js';
 import { grantSpec } from '../../src/workflow/grant.js';
 import { VANISH_GRACE_MS } from '../../src/workflow/reconcile.js';
 import { createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';

@@ -2,9 +2,9 @@
 // side, so a backend can batch them, and never one slow close at a time.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FirewallBackend, GrantSpec, OpenRule } from '../../src/firewall/backend.js';
-import type { MemoryBackend } from '../../src/firewall/memory.js';
-import { BackendRegistry } from '../../src/firewall/registry.js';
+import type { FirewallBackend, GrantSpec, OpenRule } from '../../src/ports/firewall.js';
+import type { MemoryBackend } from '../../src/ports/memory-firewall.js';
+import { BackendRegistry } from '../../src/workflow/backends.js';
 import { createHarness, policyOf, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;

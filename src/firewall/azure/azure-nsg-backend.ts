@@ -8,7 +8,7 @@
 // in rule-plan.ts, the guarded write in nsg-writer.ts; this class wires them to
 // the FirewallBackend contract: all or nothing, idempotent, fail closed.
 
-import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort, SeenVm } from '../backend.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort, SeenVm } from '../../ports/firewall.js';
 import { parseCidr } from '../../domain/cidr.js';
 import { isJitError, JitError } from '../../domain/errors.js';
 import { describeArmError } from './arm-errors.js';

@@ -11,7 +11,7 @@
 
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, Subnet } from '@azure/arm-network';
-import type { SeenVm } from '../backend.js';
+import type { SeenVm } from '../../ports/firewall.js';
 import { describeArmError } from './arm-errors.js';
 import type { ArmClients } from './clients.js';
 import type { NsgScope } from './resolver.js';

@@ -15,7 +15,7 @@ import type { NetworkSecurityGroup, SecurityRule } from '@azure/arm-network';
 import { JitError } from '../../domain/errors.js';
 import { describeArmError, isNotFound, writeConflict } from './arm-errors.js';
 import type { ArmClients } from './clients.js';
-import type { BackendLogger } from './options.js';
+import type { Logger } from '../../ports/logger.js';
 import type { NsgRef } from './resource-id.js';
 
 export interface NsgChange {
@@ -34,7 +34,7 @@ export interface NsgWriterOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  logger: BackendLogger;
+  logger: Logger;
 }
 
 interface Pending {

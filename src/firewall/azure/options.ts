@@ -3,18 +3,11 @@
 import type { PipelineRetryOptions, TlsSettings } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { JitError } from '../../domain/errors.js';
-import { systemClock, type Clock } from '../../workflow/ports.js';
+import { systemClock, type Clock } from '../../ports/clock.js';
+import { type Logger, silentLogger } from '../../ports/logger.js';
 import { PUBLIC_ARM_ENDPOINT } from './clients.js';
 import type { NsgScope } from './resolver.js';
 import { bandsProblem, DEFAULT_BANDS, type PriorityBands } from './rule-layout.js';
-
-/** Bolt's Logger and the bot's JitLogger both fit. */
-export interface BackendLogger {
-  debug(...msg: unknown[]): void;
-  info(...msg: unknown[]): void;
-  warn(...msg: unknown[]): void;
-  error(...msg: unknown[]): void;
-}
 
 export interface AzureNsgBackendOptions {
   /** Backend name the policy's `backend` field uses; default `azure-nsg`. */
@@ -26,7 +19,7 @@ export interface AzureNsgBackendOptions {
   /** Which NSG guards a VM: its primary NIC's (default) or that NIC's subnet's. */
   nsgScope?: NsgScope;
   clock?: Clock;
-  logger?: BackendLogger;
+  logger?: Logger;
   /**
    * Extra TLS trust for the ARM endpoint, passed to the SDK pipeline (a private
    * CA in front of ARM, e.g. Azure Stack Hub or a TLS-inspecting proxy). Note
@@ -56,15 +49,13 @@ export interface ResolvedOptions {
   endpoint: string;
   nsgScope: NsgScope;
   clock: Clock;
-  logger: BackendLogger;
+  logger: Logger;
   pollIntervalMs?: number;
   conflictRetry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   resolveCacheMs: number;
   timeoutMs: number;
   bands: PriorityBands;
 }
-
-const silent: BackendLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 export function resolveOptions(options: AzureNsgBackendOptions): ResolvedOptions {
   const bands = options.bands ?? DEFAULT_BANDS;
@@ -82,7 +73,7 @@ export function resolveOptions(options: AzureNsgBackendOptions): ResolvedOptions
     endpoint,
     nsgScope: scope,
     clock: options.clock ?? systemClock,
-    logger: options.logger ?? silent,
+    logger: options.logger ?? silentLogger,
     pollIntervalMs: options.pollIntervalMs,
     conflictRetry: {
       maxAttempts: options.conflictRetry?.maxAttempts ?? 20,

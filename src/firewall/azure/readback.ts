@@ -2,7 +2,7 @@
 // the allow prefix is reported, however it got there (a grant, a person with the
 // portal, a grant whose request row is gone), so reconciliation sees drift.
 
-import type { OpenRule } from '../backend.js';
+import type { OpenRule } from '../../ports/firewall.js';
 import { parseCidr } from '../../domain/cidr.js';
 import { domainProtocol, parseAllowRuleName } from './rule-layout.js';
 import type { NsgRule } from './rule-plan.js';

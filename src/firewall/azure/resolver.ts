@@ -4,7 +4,7 @@
 // cost three reads, not sixty; concurrent lookups of one VM share one request.
 
 import { JitError } from '../../domain/errors.js';
-import type { Clock } from '../../workflow/ports.js';
+import type { Clock } from '../../ports/clock.js';
 import { describeArmError, isNotFound } from './arm-errors.js';
 import type { ArmClients } from './clients.js';
 import { parseNicId, parseNsgId, parseSubnetId, parseVmId, VM_ID_SHAPE, type NsgRef, type VmRef } from './resource-id.js';

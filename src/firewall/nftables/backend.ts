@@ -8,7 +8,9 @@
 // against the state it has just read back, so re-reading is always truthful.
 
 import { JitError } from '../../domain/errors.js';
-import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../backend.js';
+import { type Clock, systemClock } from '../../ports/clock.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../../ports/firewall.js';
+import { type Logger, silentLogger } from '../../ports/logger.js';
 import { parseTable, type LiveTable } from './parse.js';
 import { openTarget, planClose, planExtend, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
 import {
@@ -24,13 +26,6 @@ import {
 } from './ruleset.js';
 import { commandRunner, isMissing, isRace, type NftRunner } from './runner.js';
 
-export interface NftablesLogger {
-  debug(...parts: unknown[]): void;
-  info(...parts: unknown[]): void;
-  warn(...parts: unknown[]): void;
-  error(...parts: unknown[]): void;
-}
-
 export interface NftablesBackendOptions {
   /** Backend name the policy refers to; default `nftables`. */
   name?: string;
@@ -40,8 +35,8 @@ export interface NftablesBackendOptions {
   table?: string;
   /** Allow sets per address family: how many overlapping grants one VM port can hold; default 8. */
   slots?: number;
-  clock?: { now(): number };
-  logger?: NftablesLogger;
+  clock?: Clock;
+  logger?: Logger;
   /** Replaces spawning `command` (tests use a recording fake). */
   runner?: NftRunner;
   /** How long one nft run may take before it is killed; default 15 s. */
@@ -54,14 +49,12 @@ type Job = Change & { resolve: () => void; reject: (error: unknown) => void };
 /** How often one grant is re-planned when the kernel changed between our read and our write. */
 const RACE_ATTEMPTS = 3;
 
-const silent: NftablesLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
 export class NftablesBackend implements FirewallBackend {
   readonly name: string;
   readonly layout: Layout;
   private readonly runner: NftRunner;
-  private readonly clock: { now(): number };
-  private readonly logger: NftablesLogger;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
   /** VM names by address, for list(); the kernel only knows addresses. */
   private readonly vmNames = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
@@ -72,8 +65,8 @@ export class NftablesBackend implements FirewallBackend {
     this.name = options.name ?? 'nftables';
     this.layout = validateLayout(options.table ?? DEFAULT_TABLE, options.slots ?? DEFAULT_SLOTS);
     this.runner = options.runner ?? commandRunner(options.command ?? ['nft'], { timeoutMs: options.timeoutMs });
-    this.clock = options.clock ?? { now: () => Date.now() };
-    this.logger = options.logger ?? silent;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
   }
 
   async protect(ports: ProtectedPort[]): Promise<void> {

@@ -5,7 +5,7 @@
 
 import { parseCidr } from '../../domain/cidr.js';
 import { JitError } from '../../domain/errors.js';
-import type { GrantSpec, ProtectedPort } from '../backend.js';
+import type { GrantSpec, ProtectedPort } from '../../ports/firewall.js';
 import {
   addElementLine,
   deleteElementLine,

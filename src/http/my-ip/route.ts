@@ -3,12 +3,13 @@
 // two steps keep link scanners and browser prefetch from using the link up.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../../ports/logger.js';
 import { callerAddress } from '../../domain/caller-address.js';
 import { isJitError } from '../../domain/errors.js';
 import type { Cidr } from '../../domain/cidr.js';
 import type { CreateResult, RequestInput } from '../../workflow/create-request.js';
-import type { Clock, Store } from '../../workflow/ports.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Store } from '../../ports/store.js';
 import { myIpPage, type PageContent } from './page.js';
 import { verifyLink } from './token.js';
 

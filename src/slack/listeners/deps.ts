@@ -1,11 +1,11 @@
 // What the listeners need. Listeners only translate: payload → use case → reply.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../../ports/logger.js';
 import { isJitError } from '../../domain/errors.js';
 import type { Policy } from '../../domain/types.js';
 import type { AccessWorkflow } from '../../workflow/access-workflow.js';
 import type { AdminWorkflow } from '../../workflow/admin.js';
-import type { Clock } from '../../workflow/ports.js';
+import type { Clock } from '../../ports/clock.js';
 import { escapeMrkdwn } from '../blocks/escape.js';
 
 export interface ListenerDeps {

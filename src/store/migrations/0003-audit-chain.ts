@@ -3,7 +3,7 @@
 // covers the whole history from the first row on.
 
 import type { Database } from 'better-sqlite3';
-import { GENESIS, rowHash, type ChainRow } from '../audit-chain.js';
+import { GENESIS, rowHash, type ChainRow } from '../../domain/audit-chain.js';
 
 export function migration0003AuditChain(db: Database): void {
   db.exec(`

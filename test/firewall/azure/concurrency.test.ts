@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AzureNsgBackend } from '../../../src/firewall/azure/index.js';
 import { DEFAULT_BANDS } from '../../../src/firewall/azure/index.js';
-import type { GrantSpec } from '../../../src/firewall/backend.js';
+import type { GrantSpec } from '../../../src/ports/firewall.js';
 import { FakeArm } from '../../support/fake-arm.js';
 import { addVm, backendFor, grantFor, protectedPorts, RDP, SSH, type TestVm } from './harness.js';
 

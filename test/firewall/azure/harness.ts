@@ -2,12 +2,13 @@
 // backends pointed at it the way production points one at Azure (endpoint,
 // credential, TLS trust), with retry and polling delays shrunk so tests are fast.
 
-import type { GrantSpec, ProtectedPort } from '../../../src/firewall/backend.js';
-import { AzureNsgBackend, type AzureNsgBackendOptions, type BackendLogger } from '../../../src/firewall/azure/index.js';
+import type { GrantSpec, ProtectedPort } from '../../../src/ports/firewall.js';
+import { AzureNsgBackend, type AzureNsgBackendOptions } from '../../../src/firewall/azure/index.js';
+import type { Logger } from '../../../src/ports/logger.js';
 import type { RequestedPort } from '../../../src/domain/types.js';
 import type { AddedVm, AddVmOptions, FakeArm } from '../../support/fake-arm.js';
 
-export interface RecordingLogger extends BackendLogger {
+export interface RecordingLogger extends Logger {
   lines: string[];
 }
 

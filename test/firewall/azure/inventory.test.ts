@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeenVm } from '../../../src/firewall/backend.js';
+import type { SeenVm } from '../../../src/ports/firewall.js';
 import { FakeArm } from '../../support/fake-arm.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { addVm, backendFor, protectedPorts, SSH } from './harness.js';

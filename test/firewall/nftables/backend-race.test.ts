@@ -5,7 +5,7 @@
 // 200 ms lag into 6 s under a stream of expiries).
 
 import { describe, expect, it } from 'vitest';
-import type { GrantSpec } from '../../../src/firewall/backend.js';
+import type { GrantSpec } from '../../../src/ports/firewall.js';
 import { NftablesBackend } from '../../../src/firewall/nftables/backend.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeNft } from './fake-nft.js';

@@ -3,7 +3,7 @@
 // Real packets are in netns.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import type { GrantSpec, ProtectedPort } from '../../../src/firewall/backend.js';
+import type { GrantSpec, ProtectedPort } from '../../../src/ports/firewall.js';
 import { NftablesBackend } from '../../../src/firewall/nftables/backend.js';
 import { NftCommandError } from '../../../src/firewall/nftables/runner.js';
 import { FakeClock } from '../../support/fake-clock.js';

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import type { GrantSpec } from '../../../src/firewall/backend.js';
+import type { GrantSpec } from '../../../src/ports/firewall.js';
 import { NftablesBackend } from '../../../src/firewall/nftables/backend.js';
 import {
   ADDRESSES,

@@ -4,7 +4,7 @@
 // Real packets: extend-netns.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import type { GrantSpec } from '../../../src/firewall/backend.js';
+import type { GrantSpec } from '../../../src/ports/firewall.js';
 import { NftablesBackend } from '../../../src/firewall/nftables/backend.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeNft } from './fake-nft.js';

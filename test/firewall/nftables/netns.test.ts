@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { GrantSpec, ProtectedPort } from '../../../src/firewall/backend.js';
+import type { GrantSpec, ProtectedPort } from '../../../src/ports/firewall.js';
 import { NftablesBackend } from '../../../src/firewall/nftables/backend.js';
 import {
   ADDRESSES,

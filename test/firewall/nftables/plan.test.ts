@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GrantSpec } from '../../../src/firewall/backend.js';
+import type { GrantSpec } from '../../../src/ports/firewall.js';
 import { openTarget, planClose, planOpen, protectedKeys } from '../../../src/firewall/nftables/plan.js';
 import type { AllowElement } from '../../../src/firewall/nftables/ruleset.js';
 

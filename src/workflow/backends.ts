@@ -2,7 +2,7 @@
 
 import { JitError } from '../domain/errors.js';
 import type { Policy, VmPolicy } from '../domain/types.js';
-import type { FirewallBackend, ProtectedPort } from './backend.js';
+import type { FirewallBackend, ProtectedPort } from '../ports/firewall.js';
 
 export class BackendRegistry {
   private readonly backendsByName = new Map<string, FirewallBackend>();

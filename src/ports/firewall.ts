@@ -1,4 +1,5 @@
-// The firewall port (STYLE.md §2): a few methods, honest about failure.
+// The firewall port (STYLE.md §2): the operations every backend has, honest
+// about failure.
 // `open`, `close` and `extend` either succeed completely or throw; a backend
 // never reports success for a rule it did not apply. All are idempotent: opening
 // what is open (same request, same end), closing what is closed, or extending
@@ -51,11 +52,6 @@ export interface BackendHealth {
 export interface FirewallBackend {
   readonly name: string;
   /**
-   * True when the rules live in this process only (the memory backend): another
-   * process (the CLI) sees an empty firewall, so it must not reconcile it.
-   */
-  readonly processLocal?: boolean;
-  /**
    * Declares every port this backend must keep closed (called at startup and on
    * each policy reload, with the policy's VMs that use this backend). The
    * backend converges its deny rules to exactly this set; it never removes or
@@ -76,11 +72,18 @@ export interface FirewallBackend {
   /** What is open right now, read back from the backend (not from memory of calls). */
   list(): Promise<OpenRule[]>;
   health(): Promise<BackendHealth>;
-  /**
-   * Optional: every VM this backend can see, whether or not the policy covers
-   * it, each with whether the backend could guard it (and why not). Read-only;
-   * the App Home and `/jit vms` show it. A backend that can see nothing beyond
-   * the policy (nftables guards its own host) does not implement it.
-   */
-  inventory?(): Promise<SeenVm[]>;
+}
+
+/**
+ * An optional capability beside the port: every VM the backend can see, whether
+ * or not the policy covers it, each with whether the backend could guard it
+ * (and why not). Read-only; the App Home and `/jit vms` show it. A backend that
+ * sees nothing beyond the policy (nftables guards its own host) has none.
+ */
+export interface VmInventory {
+  inventory(): Promise<SeenVm[]>;
+}
+
+export function hasInventory(backend: FirewallBackend): backend is FirewallBackend & VmInventory {
+  return typeof (backend as Partial<VmInventory>).inventory === 'function';
 }

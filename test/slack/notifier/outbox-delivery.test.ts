@@ -4,14 +4,14 @@
 
 import { WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SystemEvent } from '../../src/domain/types.js';
-import { createLogger } from '../../src/log.js';
-import { OutboxWorker } from '../../src/notify/outbox-worker.js';
-import { METADATA_EVENT } from '../../src/notify/once-poster.js';
-import { SlackNotifier } from '../../src/notify/slack-notifier.js';
-import type { Args } from '../support/fake-slack.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { createHarness, type Harness } from '../support/workflow-harness.js';
+import type { SystemEvent } from '../../../src/domain/types.js';
+import { createLogger } from '../../../src/log.js';
+import { OutboxWorker } from '../../../src/workflow/outbox-worker.js';
+import { METADATA_EVENT } from '../../../src/slack/notifier/once-poster.js';
+import { SlackNotifier } from '../../../src/slack/notifier/slack-notifier.js';
+import type { Args } from '../../support/fake-slack.js';
+import { startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
+import { createHarness, type Harness } from '../../support/workflow-harness.js';
 
 const AUDIT = 'CAUDIT';
 let fake: FakeSlack;

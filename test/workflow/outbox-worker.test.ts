@@ -3,9 +3,9 @@
 
 import { afterEach, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { OutboxWorker } from '../../src/notify/outbox-worker.js';
+import { OutboxWorker } from '../../src/workflow/outbox-worker.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { Notification, Notifier } from '../../src/workflow/ports.js';
+import type { Notification, Notifier } from '../../src/ports/notifier.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { makeRequest } from '../store/fixtures.js';
 

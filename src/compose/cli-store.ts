@@ -1,12 +1,13 @@
-// The light half of the CLI's set-up: the environment and the database, for
-// commands that only read (list, audit). Loading the firewall SDKs takes
-// seconds, so core.ts, which needs them, is imported only by commands that act.
+// The light half of the CLI's composition: the environment and the database,
+// for commands that only read (list, audit). The heavy half (cli-core.ts: the
+// firewall modules and Slack's client) is imported only by commands that act.
 
 import { existsSync } from 'node:fs';
 import { loadCliConfig, type CliConfig } from '../config/env.js';
 import { isJitError } from '../domain/errors.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { SetupError } from './io.js';
+import { SetupError } from '../cli/io.js';
+import type { Store } from '../ports/store.js';
 
 export function cliConfig(env: NodeJS.ProcessEnv): CliConfig {
   const loaded = loadCliConfig(env);
@@ -15,7 +16,7 @@ export function cliConfig(env: NodeJS.ProcessEnv): CliConfig {
 }
 
 /** The bot's database, which must exist already: a mistyped JIT_DB must not quietly start an empty log. */
-export function openDatabase(config: Pick<CliConfig, 'JIT_DB'>): SqliteStore {
+export function openDatabase(config: Pick<CliConfig, 'JIT_DB'>): Store {
   const file = config.JIT_DB;
   if (file !== ':memory:' && !existsSync(file)) {
     throw new SetupError(`JIT_DB (${file}) does not exist: set JIT_DB to the bot's database file (the bot creates it when it first starts)`);
@@ -25,4 +26,9 @@ export function openDatabase(config: Pick<CliConfig, 'JIT_DB'>): SqliteStore {
   } catch (error) {
     throw new SetupError(`JIT_DB (${file}) cannot be opened: ${isJitError(error) ? error.message : String(error)}`);
   }
+}
+
+/** `jit`'s read-only commands: the database JIT_DB names. */
+export function openCliStore(env: NodeJS.ProcessEnv): Store {
+  return openDatabase(cliConfig(env));
 }

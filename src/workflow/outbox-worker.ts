@@ -5,9 +5,11 @@
 // Each row's posts are journalled (see once-poster.ts), so a retry never posts
 // a message twice.
 
-import type { Logger } from '@slack/bolt';
-import { crashPoint } from '../workflow/crash-points.js';
-import type { Clock, Notifier, OutboxRow, PostJournal, Store } from '../workflow/ports.js';
+import type { Logger } from '../ports/logger.js';
+import { crashPoint } from './crash-points.js';
+import { type Clock, systemClock } from '../ports/clock.js';
+import type { Notifier, PostJournal } from '../ports/notifier.js';
+import type { OutboxRow, OutboxStore } from '../ports/store.js';
 
 export interface OutboxWorkerOptions {
   pollMs?: number;
@@ -24,7 +26,7 @@ export class OutboxWorker {
   private readonly maxBackoffMs: number;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: OutboxStore,
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -52,8 +54,8 @@ export class OutboxWorker {
 
   /** Delivers until nothing due is left or the deadline passes (graceful shutdown). */
   async flush(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    const deadline = systemClock.now() + timeoutMs;
+    while (systemClock.now() < deadline) {
       // Join a pass already running instead of reading the same rows beside it: two passes deliver a row twice.
       if (this.running) {
         await this.running;
@@ -120,7 +122,7 @@ export class OutboxWorker {
       rowId: row.id,
       posts: () => store.outboxPosts(row.id),
       // Wall-clock time, not the workflow clock: a lookup compares it with Slack's ts.
-      claim: (step, channel) => store.claimPost(row.id, step, channel, Date.now()),
+      claim: (step, channel) => store.claimPost(row.id, step, channel, systemClock.now()),
       record: (step, channel, ts) => {
         crashPoint('outbox-posted-before-recorded');
         store.recordPost(row.id, step, channel, ts);

@@ -3,17 +3,18 @@
 // worker retries; reports the messages it posted so later rows can thread on
 // them or update them in place.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../../ports/logger.js';
 import type { WebClient } from '@slack/web-api';
-import type { AccessRequest, Policy } from '../domain/types.js';
-import { approvalMessage, approvalResolvedMessage } from '../slack/blocks/approval.js';
-import { breakGlassMessage } from '../slack/blocks/break-glass.js';
-import { auditAlertText, auditReplyText, auditRootMessage, systemEventText } from '../slack/blocks/audit.js';
-import { connectHint } from '../slack/blocks/dm.js';
-import { requesterDmMessage } from '../slack/blocks/grant-dm.js';
-import { approvalReminderText } from '../slack/blocks/reminder.js';
-import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../slack/blocks/batch.js';
-import type { Clock, MessageRef, Notification, Notifier, PostJournal } from '../workflow/ports.js';
+import type { AccessRequest, Policy } from '../../domain/types.js';
+import { approvalMessage, approvalResolvedMessage } from '../blocks/approval.js';
+import { breakGlassMessage } from '../blocks/break-glass.js';
+import { auditAlertText, auditReplyText, auditRootMessage, systemEventText } from '../blocks/audit.js';
+import { connectHint } from '../blocks/dm.js';
+import { requesterDmMessage } from '../blocks/grant-dm.js';
+import { approvalReminderText } from '../blocks/reminder.js';
+import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../blocks/batch.js';
+import type { Clock } from '../../ports/clock.js';
+import type { MessageRef, Notification, Notifier, PostJournal } from '../../ports/notifier.js';
 import { OncePoster } from './once-poster.js';
 
 export interface SlackNotifierOptions {

@@ -4,7 +4,7 @@
 // inventory is whatever VMs it was told it "sees" (none by default), so tests
 // can fill the App Home's Not configured and Unsupported groups.
 
-import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort, SeenVm } from './backend.js';
+import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort, SeenVm, VmInventory } from './firewall.js';
 
 type Operation = 'protect' | 'open' | 'close' | 'extend' | 'list' | 'health' | 'inventory';
 
@@ -13,9 +13,8 @@ export interface MemoryBackendOptions {
   seen?: SeenVm[];
 }
 
-export class MemoryBackend implements FirewallBackend {
+export class MemoryBackend implements FirewallBackend, VmInventory {
   readonly name: string;
-  readonly processLocal = true;
   private readonly open_ = new Map<string, GrantSpec>();
   private readonly failures = new Map<Operation, { message: string; remaining: number }>();
   /** Every call in order, for tests that assert what was asked of the firewall. */

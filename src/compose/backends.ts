@@ -3,17 +3,25 @@
 // directly. The Azure SDKs load when an azure-nsg backend first talks to Azure
 // (azure/clients.ts), so a bot or CLI command that never does skips them.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../ports/logger.js';
 import type { Config } from '../config/env.js';
 import { JitError } from '../domain/errors.js';
 import type { Policy } from '../domain/types.js';
-import { AzureNsgBackend } from './azure/index.js';
-import { defaultAzureCredential } from './azure/clients.js';
-import type { FirewallBackend } from './backend.js';
-import { MemoryBackend } from './memory.js';
-import { NftablesBackend } from './nftables/backend.js';
+import { AzureNsgBackend } from '../firewall/azure/index.js';
+import { defaultAzureCredential } from '../firewall/azure/clients.js';
+import type { FirewallBackend } from '../ports/firewall.js';
+import { MemoryBackend } from '../ports/memory-firewall.js';
+import { NftablesBackend } from '../firewall/nftables/backend.js';
 
 export const BACKEND_KINDS = ['memory', 'nftables', 'azure-nsg'] as const;
+
+/**
+ * Backends whose rules live in the process that made them (the memory
+ * backend): another process, such as the CLI, sees an empty firewall there.
+ */
+export function processLocalBackends(names: readonly string[]): string[] {
+  return names.filter((name) => name === 'memory');
+}
 
 type BackendConfig = Pick<Config, 'JIT_BACKEND' | 'JIT_NFT_COMMAND' | 'JIT_NFT_TABLE' | 'AZURE_ARM_ENDPOINT' | 'JIT_AZURE_NSG_SCOPE'>;
 

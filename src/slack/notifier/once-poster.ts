@@ -10,10 +10,10 @@
 // If that search itself fails (the app lacks a history scope, say), the message
 // is posted again: a duplicate is better than a lost audit line.
 
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../../ports/logger.js';
 import type { Block, KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { PostJournal, PostRecord } from '../workflow/ports.js';
+import type { PostJournal, PostRecord } from '../../ports/notifier.js';
 
 export const METADATA_EVENT = 'jit_outbox_post';
 /** How far before its claim a lost post is looked for: Slack's clock against ours. */
