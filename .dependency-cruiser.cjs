@@ -6,9 +6,10 @@
 //   workflow/  the core (use cases, the one commit path): domain/, ports/, workflow/
 //   adapters   store/ firewall/ slack/ http/ scheduler/ cli/ config/ log.ts:
 //              domain/, ports/, workflow/ and their own folder, never another adapter
-//   composition root  main.ts bot.ts compose/ and the CLI's entry scripts:
+//   composition root  main.ts bot.ts compose/ and the CLI's entry scripts
+//              (cli/jit.ts, cli/verify-audit.ts, cli/policy-export.ts):
 //              the only place that builds adapters from the configuration
-const ROOTS = '^src/(main|bot)[.]ts$|^src/compose/|^src/cli/(jit|verify-audit)[.]ts$';
+const ROOTS = '^src/(main|bot)[.]ts$|^src/compose/|^src/cli/(jit|verify-audit|policy-export)[.]ts$';
 
 /**
  * Each adapter folder, and what it may import besides domain/, ports/,

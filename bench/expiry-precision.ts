@@ -82,7 +82,7 @@ async function measure(ctx: BenchContext, spec: RowSpec, makeBackend: (logger: J
     const lags: number[] = [];
     const sweep: number[] = [];
     for (const id of ids) {
-      const request = bot.workflow.get(id);
+      const request = await bot.workflow.get(id);
       if (request.state !== 'closed' || request.endAt === undefined) throw new Error(`request ${id} is ${request.state} after its close was confirmed`);
       if (request.reason !== 'expired') throw new Error(`request ${id} closed as ${request.reason}, not expired`);
       lags.push(backend.closed.get(id)! - request.endAt);

@@ -81,12 +81,12 @@ function openGrant(i: number, startAt: number, endAt: number): NewRequest {
 }
 
 /** The store as the bot leaves it once a grant is open: rows written, the audit thread's root posted. */
-function seedStore(file: string, grants: NewRequest[]): void {
+async function seedStore(file: string, grants: NewRequest[]): Promise<void> {
   const store = SqliteStore.open(file);
   try {
-    for (let i = 0; i < grants.length; i += 1000) store.insertRequests(grants.slice(i, i + 1000));
-    store.pendingOutbox(grants.length).forEach((row, i) => {
-      store.markDelivered(row.id, [{ requestId: row.requestId!, role: 'audit', channel: AUDIT, ts: `1700000000.${String(i).padStart(6, '0')}` }]);
+    for (let i = 0; i < grants.length; i += 1000) await store.insertRequests(grants.slice(i, i + 1000));
+    (await store.pendingOutbox(grants.length)).forEach(async (row, i) => {
+      await store.markDelivered(row.id, [{ requestId: row.requestId!, role: 'audit', channel: AUDIT, ts: `1700000000.${String(i).padStart(6, '0')}` }]);
     });
   } finally {
     store.close();
@@ -137,7 +137,7 @@ async function measure(ctx: BenchContext, ns: string): Promise<Row> {
     const second = Math.ceil((seeding + (ctx.smoke ? 4_000 : 25_000)) / 1000) * 1000;
     const grants = Array.from({ length: n }, (_, i) => openGrant(i, seeding, second + ((i * 7919) % 1000)));
     writeFileSync(env.JIT_POLICY!, singleVmPolicy({ address: VM_ADDRESS, backend: 'nftables' }));
-    seedStore(env.JIT_DB!, grants);
+    await seedStore(env.JIT_DB!, grants);
     const stored = Date.now();
     await seedKernel(ns, grants);
     const kernel = new NftablesBackend({ command: nftIn(ns) });

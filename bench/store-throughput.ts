@@ -100,10 +100,10 @@ function idOf(n: number): string {
 function throughStore(file: string) {
   const store = SqliteStore.open(file);
   return {
-    write(step: Step) {
-      if (step.from === undefined) return void store.insertRequest(step.request, step.events, step.notifications);
+    async write(step: Step) {
+      if (step.from === undefined) return void (await store.insertRequest(step.request, step.events, step.notifications));
       const expected = { id: step.request.id, state: step.from, version: step.request.version - 1 };
-      if (!store.transition(expected, step.request, step.events, step.notifications))
+      if (!(await store.transition(expected, step.request, step.events, step.notifications)))
         throw new Error(`transition of ${step.request.id} from ${step.from} lost`);
     },
     close: () => store.close(),

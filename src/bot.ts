@@ -5,10 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { LogLevel, CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
-import { checkBackends, openStore, readPolicy, StartupError, withOverlayBackends, workflowSettings } from './compose/startup.js';
+import { openPolicy, openStore, readPolicy, StartupError, workflowSettings } from './compose/startup.js';
 import type { FirewallBackend } from './ports/firewall.js';
-import { createBackends } from './compose/backends.js';
-import { BackendRegistry } from './workflow/backends.js';
+import type { BackendRegistry } from './workflow/backends.js';
 import { healthRoute } from './http/health.js';
 import { MY_IP_PATH, myIpRoute } from './http/my-ip/route.js';
 import { LINK_TTL_MS, linkKey, signLink } from './http/my-ip/token.js';
@@ -24,7 +23,7 @@ import type { MyIpDraft } from './slack/listeners/deps.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
 import { AdminWorkflow } from './workflow/admin.js';
 import { KeyedLock } from './workflow/context.js';
-import { LivePolicy, type PolicyFile } from './workflow/live-policy.js';
+import type { LivePolicy } from './workflow/live-policy.js';
 import { systemClock, type Clock } from './ports/clock.js';
 
 export interface BotOptions {
@@ -62,23 +61,26 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   const store = openStore(config.JIT_DB, clock);
   const lock = new KeyedLock();
   // The policy is the file plus the Slack overlay (admins' edits, kept in the store).
-  let live: LivePolicy;
-  let backends: BackendRegistry;
   let wake: (() => void) | undefined;
+  let opened: Awaited<ReturnType<typeof openPolicy>>;
   try {
-    backends = new BackendRegistry(options.backends ?? createBackends(config, withOverlayBackends(file, store), logger), config.JIT_BACKEND);
-    checkBackends(file.policy, backends);
-    const registry = backends;
-    const readFile = (): PolicyFile => {
-      const next = readPolicy(config.JIT_POLICY);
-      checkBackends(next.policy, registry);
-      return next;
-    };
-    live = new LivePolicy({ store, backends, clock, logger, lock, readFile, notified: () => wake?.() }, file);
+    opened = await openPolicy({
+      config,
+      file,
+      store,
+      logger,
+      clock,
+      lock,
+      ...(options.backends ? { backends: options.backends } : {}),
+      readFile: () => readPolicy(config.JIT_POLICY),
+      notified: () => wake?.(),
+    });
+    await opened.live.reportOverlay();
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
+  const { live, backends } = opened;
   const policy = () => live.policy();
 
   // "Use my IP" links (only when JIT_PUBLIC_URL says where browsers reach the bot).
@@ -150,7 +152,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   try {
     await live.protect();
     await sweeper.runOnce();
-    for (const request of workflow.active()) {
+    for (const request of await workflow.active()) {
       timers.schedule(request);
       warnings.schedule(request);
     }
@@ -164,7 +166,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     timers.stop();
     warnings.stop();
     await outbox.stop();
-    store.close();
+    await store.close();
     throw error;
   }
   logger.info(
@@ -199,7 +201,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
         await workflow.idle();
         await outbox.stop();
         await outbox.flush(5000);
-        store.close();
+        await store.close();
         logger.info('jit bot stopped');
       })();
       return stopping;

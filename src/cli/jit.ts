@@ -3,7 +3,7 @@
 // when there is one, and real environment variables win. See run.ts.
 
 import { existsSync } from 'node:fs';
-import { openCliStore } from '../compose/cli-store.js';
+import { openCliStore, readStoredOverlay } from '../compose/cli-store.js';
 import { runJit } from './run.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -16,5 +16,5 @@ process.exitCode = await runJit(
     stderr: (text) => process.stderr.write(text),
   },
   // The heavy half of the composition loads only for commands that change requests.
-  { core: async (env) => (await import('../compose/cli-core.js')).openCore(env), store: openCliStore },
+  { core: async (env) => (await import('../compose/cli-core.js')).openCore(env), store: openCliStore, overlay: async (env) => readStoredOverlay(env.JIT_DB) },
 );

@@ -1,16 +1,14 @@
 // `npm run policy:export [-- --out <file>]`: the policy the bot runs (JIT_POLICY
 // with the Slack overlay from JIT_DB merged in) in the policy file's own form,
-// YAML or JSON, ready to commit. The database is only read.
+// YAML or JSON, ready to commit. The database is only read. The same as
+// `jit policy export` (cli/policy.ts), with this script's own usage line.
 // Exit codes: 0 written, 2 could not export.
 
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { readPolicySource } from '../config/policy-file.js';
-import { renderPolicy } from '../domain/policy/export.js';
-import { composePolicy } from '../domain/policy/overlay.js';
-import { formatPolicyProblems } from '../domain/policy/problems.js';
-import { readOverlayFile } from '../store/overlay-statements.js';
-import { notAppliedDetail } from '../workflow/live-policy.js';
+import { readStoredOverlay } from '../compose/cli-store.js';
+import { readPolicyText } from '../config/policy-file.js';
+import { exportRunningPolicy } from '../workflow/policy-export.js';
 
 export interface ExportOptions {
   /** Default: JIT_POLICY, else ./policy.yaml. */
@@ -24,14 +22,9 @@ export interface ExportOptions {
 /** The merged policy document as text; throws a sentence when the policy file is unreadable or invalid. */
 export function exportPolicy(options: ExportOptions = {}): string {
   const policyPath = options.policyPath ?? (process.env.JIT_POLICY?.trim() || './policy.yaml');
-  const dbPath = options.dbPath ?? (process.env.JIT_DB?.trim() || './data/jit.db');
-  const source = readPolicySource(policyPath);
-  if (!source.ok) throw new Error(`JIT_POLICY (${policyPath}) is invalid:\n${formatPolicyProblems(source.problems)}`);
-  const entries = existsSync(dbPath) ? readOverlayFile(dbPath) : [];
-  const composed = composePolicy(source.document, entries);
-  if (!composed.ok) throw new Error(`JIT_POLICY (${policyPath}) is invalid:\n${formatPolicyProblems(composed.problems)}`);
-  for (const { entry, problems } of composed.rejected) options.warn?.(`left out: ${notAppliedDetail(entry, problems)}`);
-  return renderPolicy({ text: source.text, format: source.format, composed });
+  const exported = exportRunningPolicy(readPolicyText(policyPath), readStoredOverlay(options.dbPath ?? process.env.JIT_DB));
+  for (const message of exported.leftOut) options.warn?.(message);
+  return exported.text;
 }
 
 function main(argv: readonly string[]): void {

@@ -3,14 +3,15 @@
 // problem with its path, as the bot would report them at startup.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadPolicyFile } from '../config/policy-file.js';
+import { loadPolicyFile, readPolicyText } from '../config/policy-file.js';
+import type { OverlayVm } from '../domain/policy/overlay.js';
+import { exportRunningPolicy } from '../workflow/policy-export.js';
 import { formatDuration, toIsoDuration } from '../domain/duration.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
 import { describeWindow } from '../domain/time-window.js';
 import type { Policy, PortPolicy, Rule } from '../domain/types.js';
 import { plural } from '../domain/wording.js';
 import { exactly, readArgs, stringOption } from './args.js';
-import { exportPolicy } from './policy-export.js';
 import { EXIT, printError, printJson, SetupError, type CliIo, type ExitCode } from './io.js';
 import { table } from './table.js';
 
@@ -21,18 +22,14 @@ export const EXPORT_USAGE = 'jit policy export [--out <file>]';
  * `jit policy export`: the policy the bot runs (JIT_POLICY with the Slack
  * overlay from JIT_DB) in the file's own form, to commit back to git.
  */
-export function policyExportCommand(argv: string[], io: CliIo): ExitCode {
+export async function policyExportCommand(argv: string[], io: CliIo, overlay: () => Promise<OverlayVm[]>): Promise<ExitCode> {
   const args = readArgs(argv, { out: { type: 'string' } }, EXPORT_USAGE);
   exactly(args, 0, EXPORT_USAGE);
   const out = stringOption(args, 'out');
   let text: string;
-  const warnings: string[] = [];
+  let warnings: string[];
   try {
-    text = exportPolicy({
-      policyPath: io.env.JIT_POLICY?.trim() || './policy.yaml',
-      dbPath: io.env.JIT_DB?.trim() || './data/jit.db',
-      warn: (message) => warnings.push(message),
-    });
+    ({ text, leftOut: warnings } = exportRunningPolicy(readPolicyText(io.env.JIT_POLICY?.trim() || './policy.yaml'), await overlay()));
   } catch (error) {
     throw new SetupError(`cannot export the policy: ${error instanceof Error ? error.message : String(error)}`);
   }

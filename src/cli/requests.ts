@@ -6,7 +6,7 @@ import { normaliseRequestId } from '../domain/ids.js';
 import type { AccessRequest, RequestState } from '../domain/types.js';
 import { orList, plural } from '../domain/wording.js';
 import type { DecideResult } from '../workflow/decide-request.js';
-import type { Store } from '../ports/store.js';
+import type { RequestStore } from '../ports/store.js';
 import { actorOf, exactly, readArgs, stringOption, type Args } from './args.js';
 import type { CliCore } from './core.js';
 import { EXIT, plainMessage, printError, printJson, UsageError, type CliIo, type ExitCode } from './io.js';
@@ -136,11 +136,11 @@ export async function revokeCommand(core: () => Promise<CliCore>, argv: string[]
   return EXIT.ok;
 }
 
-export function listCommand(store: () => Pick<Store, 'listRequests'>, argv: string[], io: CliIo): ExitCode {
+export async function listCommand(store: () => Pick<RequestStore, 'listRequests'>, argv: string[], io: CliIo): Promise<ExitCode> {
   const args = readArgs(argv, { all: { type: 'boolean' }, state: { type: 'string' } }, USAGE.list);
   exactly(args, 0, USAGE.list);
   const states = statesOf(args);
-  const requests = store().listRequests({ states });
+  const requests = await store().listRequests({ states });
   if (args.json) printJson(io, { requests });
   else io.stdout(requests.length === 0 ? `no ${whichRequests(args, states)}requests\n` : requestTable(requests));
   return EXIT.ok;

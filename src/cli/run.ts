@@ -39,7 +39,7 @@ export async function runJit(argv: readonly string[], io: CliIo, open: CliOpener
   const lazyStore = () => core?.store ?? (store ??= open.store(io.env));
   const [command = 'help', ...rest] = argv;
   try {
-    return await dispatch(command, rest, io, lazyCore, lazyStore);
+    return await dispatch(command, rest, io, open, lazyCore, lazyStore);
   } catch (error) {
     return failure(io, error);
   } finally {
@@ -48,7 +48,7 @@ export async function runJit(argv: readonly string[], io: CliIo, open: CliOpener
   }
 }
 
-async function dispatch(command: string, rest: string[], io: CliIo, core: () => Promise<CliCore>, store: () => Store): Promise<ExitCode> {
+async function dispatch(command: string, rest: string[], io: CliIo, open: CliOpeners, core: () => Promise<CliCore>, store: () => Store): Promise<ExitCode> {
   switch (command) {
     case 'request':
       return requestCommand(core, rest, io);
@@ -68,7 +68,10 @@ async function dispatch(command: string, rest: string[], io: CliIo, core: () => 
         verify: (args) => auditVerifyCommand(store, args, io),
       });
     case 'policy':
-      return subcommand('policy', rest, { check: (args) => policyCheckCommand(args, io), export: (args) => policyExportCommand(args, io) });
+      return subcommand('policy', rest, {
+        check: (args) => policyCheckCommand(args, io),
+        export: (args) => policyExportCommand(args, io, () => open.overlay(io.env)),
+      });
     case 'help':
     case '--help':
     case '-h':

@@ -6,6 +6,7 @@
 import type { Logger } from '../ports/logger.js';
 import type { Config } from '../config/env.js';
 import { JitError } from '../domain/errors.js';
+import type { OverlayVm } from '../domain/policy/overlay.js';
 import type { Policy } from '../domain/types.js';
 import { AzureNsgBackend } from '../firewall/azure/index.js';
 import { defaultAzureCredential } from '../firewall/azure/clients.js';
@@ -23,11 +24,20 @@ export function processLocalBackends(names: readonly string[]): string[] {
   return names.filter((name) => name === 'memory');
 }
 
-type BackendConfig = Pick<Config, 'JIT_BACKEND' | 'JIT_NFT_COMMAND' | 'JIT_NFT_TABLE' | 'AZURE_ARM_ENDPOINT' | 'JIT_AZURE_NSG_SCOPE'>;
+export type BackendConfig = Pick<Config, 'JIT_BACKEND' | 'JIT_NFT_COMMAND' | 'JIT_NFT_TABLE' | 'AZURE_ARM_ENDPOINT' | 'JIT_AZURE_NSG_SCOPE'>;
 
-/** One instance of each backend that JIT_BACKEND or a VM of the policy names. */
-export function createBackends(config: BackendConfig, policy: Policy, logger: Logger): FirewallBackend[] {
-  const names = new Set([config.JIT_BACKEND, ...policy.vms.flatMap((vm) => (vm.backend ? [vm.backend] : []))]);
+/**
+ * One instance of each backend that JIT_BACKEND, a VM of the policy file or a
+ * VM enabled from Slack (the overlay) names. An overlay entry naming a kind
+ * that does not exist starts nothing: LivePolicy reports it as not applied.
+ */
+export function createBackends(config: BackendConfig, policy: Policy, logger: Logger, overlay: readonly OverlayVm[] = []): FirewallBackend[] {
+  const known = (name: unknown): name is string => (BACKEND_KINDS as readonly unknown[]).includes(name);
+  const names = new Set([
+    config.JIT_BACKEND,
+    ...policy.vms.flatMap((vm) => (vm.backend ? [vm.backend] : [])),
+    ...overlay.flatMap((entry) => (known(entry.vm.backend) ? [entry.vm.backend] : [])),
+  ]);
   return [...names].map((name) => createBackend(name, config, logger));
 }
 

@@ -63,7 +63,7 @@ export function openCore(env: NodeJS.ProcessEnv): CliCore {
     workflow,
     async close() {
       await lock.idle();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { loadCliConfig, type CliConfig } from '../config/env.js';
 import { isJitError } from '../domain/errors.js';
+import type { OverlayVm } from '../domain/policy/overlay.js';
+import { readOverlayFile } from '../store/overlay-statements.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { SetupError } from '../cli/io.js';
 import type { Store } from '../ports/store.js';
@@ -31,4 +33,14 @@ export function openDatabase(config: Pick<CliConfig, 'JIT_DB'>): Store {
 /** `jit`'s read-only commands: the database JIT_DB names. */
 export function openCliStore(env: NodeJS.ProcessEnv): Store {
   return openDatabase(cliConfig(env));
+}
+
+/**
+ * The Slack overlay kept in the bot's database (JIT_DB, default ./data/jit.db),
+ * read without writing to it, so an export may run beside a live bot; none
+ * before the bot first ran.
+ */
+export function readStoredOverlay(dbPath: string | undefined): OverlayVm[] {
+  const path = dbPath?.trim() || './data/jit.db';
+  return existsSync(path) ? readOverlayFile(path) : [];
 }

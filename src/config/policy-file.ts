@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { readDocument, type PolicyFormat } from '../domain/policy/document.js';
-import { parsePolicy, type PolicyProblem, type PolicyResult } from '../domain/policy/parse.js';
+import { formatPolicyProblems, parsePolicy, type PolicyProblem, type PolicyResult } from '../domain/policy/parse.js';
+import type { PolicyText } from '../workflow/policy-export.js';
 import type { Policy } from '../domain/types.js';
 
 /** A valid policy file: its text and form (the export writes the same form back), its document and its policy. */
@@ -13,6 +14,13 @@ export type PolicySource = { ok: true; text: string; format: PolicyFormat; docum
 export function loadPolicyFile(path: string): PolicyResult {
   const source = readPolicySource(path);
   return source.ok ? { ok: true, policy: source.policy } : source;
+}
+
+/** The file as `jit policy export` needs it; throws a sentence naming every problem when it is invalid. */
+export function readPolicyText(path: string): PolicyText {
+  const source = readPolicySource(path);
+  if (!source.ok) throw new Error(`JIT_POLICY (${path}) is invalid:\n${formatPolicyProblems(source.problems)}`);
+  return source;
 }
 
 export function readPolicySource(path: string): PolicySource {

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BackendRegistry } from '../workflow/backends.js';
-import type { Store } from '../ports/store.js';
+import type { StoreLifecycle } from '../ports/store.js';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
@@ -13,8 +13,8 @@ export interface HealthReport {
 
 const BACKEND_TIMEOUT_MS = 2000;
 
-export async function healthReport(store: Store, backends: BackendRegistry): Promise<HealthReport> {
-  const database = store.ping() ? 'ok' : 'unavailable';
+export async function healthReport(store: Pick<StoreLifecycle, 'ping'>, backends: BackendRegistry): Promise<HealthReport> {
+  const database = (await store.ping()) ? 'ok' : 'unavailable';
   const entries = await Promise.all(
     backends.all().map(async (backend) => {
       try {
@@ -29,7 +29,7 @@ export async function healthReport(store: Store, backends: BackendRegistry): Pro
   return { status: healthy ? 'ok' : 'unavailable', database, backends: report };
 }
 
-export function healthRoute(store: Store, backends: BackendRegistry) {
+export function healthRoute(store: Pick<StoreLifecycle, 'ping'>, backends: BackendRegistry) {
   return {
     path: '/healthz',
     method: ['GET'],

@@ -33,11 +33,11 @@ export interface PostRecord {
 export interface PostJournal {
   /** The outbox row's id: posts carry it as message metadata, to be found again. */
   readonly rowId: number;
-  posts(): PostRecord[];
+  posts(): Promise<PostRecord[]>;
   /** Before posting: the step is about to be posted to `channel`. */
-  claim(step: string, channel: string): void;
+  claim(step: string, channel: string): Promise<void>;
   /** After posting: where Slack put it. */
-  record(step: string, channel: string, ts: string): void;
+  record(step: string, channel: string, ts: string): Promise<void>;
 }
 
 export interface Notifier {

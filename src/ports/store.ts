@@ -1,4 +1,5 @@
-// The Store port, split by role. Each consumer names the roles it needs (the
+// The Store port, split by role, every method asynchronous so a network
+// database can implement it as well as SQLite does. Each consumer names the roles it needs (the
 // outbox worker the outbox, /healthz the lifecycle, the use cases requests,
 // audit log and source links), and one adapter (store/sqlite-store.ts)
 // implements them all over one database, so a state change, its audit events
@@ -37,41 +38,41 @@ export interface NewRequest {
 /** Requests and their state changes; every write carries its audit events and outbox rows. */
 export interface RequestStore {
   /** Inserts a new request with its first audit event and notifications, in one transaction. Throws JitError jit_store_failed with cause `duplicate_id` when the id exists. */
-  insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest;
+  insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): Promise<AccessRequest>;
   /**
    * Inserts several new requests (one batch) with their events and notifications,
    * all in one transaction: all are stored or none. Throws like insertRequest when
    * any id exists.
    */
-  insertRequests(items: NewRequest[]): AccessRequest[];
-  getRequest(id: string): AccessRequest | undefined;
+  insertRequests(items: NewRequest[]): Promise<AccessRequest[]>;
+  getRequest(id: string): Promise<AccessRequest | undefined>;
   /**
    * Writes `next` (its version becomes expected.version + 1) with its audit
    * events and notifications in one transaction, only if the stored row still
    * matches `expected`. Returns the stored request, or undefined when another
    * writer got there first (nothing is written then).
    */
-  transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest | undefined;
-  listRequests(filter: RequestFilter): AccessRequest[];
+  transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): Promise<AccessRequest | undefined>;
+  listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
   /** Active requests with endAt <= now, and every request in `closing`. */
-  dueForClose(now: number): AccessRequest[];
+  dueForClose(now: number): Promise<AccessRequest[]>;
 }
 
 /** The hash-chained audit log: request events and the bot's own (system) events. */
 export interface AuditLog {
   /** Every request's audit events, oldest first; of one request when given. */
-  auditEvents(requestId?: string): AuditEvent[];
+  auditEvents(requestId?: string): Promise<AuditEvent[]>;
   /**
    * Writes an event of the bot itself (drift) with its notifications in one
    * transaction, into the same hash-chained audit log as request events.
    */
-  recordSystemEvent(event: SystemEvent, notifications: Notification[]): void;
+  recordSystemEvent(event: SystemEvent, notifications: Notification[]): Promise<void>;
   /** The bot's own audit events, oldest first. */
-  systemEvents(): SystemEvent[];
+  systemEvents(): Promise<SystemEvent[]>;
   /** Every audit event at or after `at` (epoch ms), oldest first, the bot's own (no requestId) among them: the audit export's window. */
-  auditEventsSince(at: number): Array<AuditEvent | SystemEvent>;
+  auditEventsSince(at: number): Promise<Array<AuditEvent | SystemEvent>>;
   /** Checks the hash chain and names the first row that was edited, deleted or reordered. */
-  verifyAuditChain(): ChainVerdict;
+  verifyAuditChain(): Promise<ChainVerdict>;
 }
 
 export interface OutboxRow {
@@ -88,14 +89,14 @@ export interface OutboxRow {
 /** The outbox the worker delivers, the journal of what each row posted, and where the posts live. */
 export interface OutboxStore {
   /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
-  pendingOutbox(limit: number): OutboxRow[];
-  markDelivered(rowId: number, refs: MessageRef[]): void;
-  markRetry(rowId: number, error: string, nextAttemptAt: number): void;
-  messageRefs(requestId: string): MessageRef[];
+  pendingOutbox(limit: number): Promise<OutboxRow[]>;
+  markDelivered(rowId: number, refs: MessageRef[]): Promise<void>;
+  markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void>;
+  messageRefs(requestId: string): Promise<MessageRef[]>;
   /** What an outbox row has posted (or was about to post) so far. */
-  outboxPosts(rowId: number): PostRecord[];
-  claimPost(rowId: number, step: string, channel: string, at: number): void;
-  recordPost(rowId: number, step: string, channel: string, ts: string): void;
+  outboxPosts(rowId: number): Promise<PostRecord[]>;
+  claimPost(rowId: number, step: string, channel: string, at: number): Promise<void>;
+  recordPost(rowId: number, step: string, channel: string, ts: string): Promise<void>;
 }
 
 /** Admins' edits from Slack, kept over the policy file. */
@@ -104,11 +105,11 @@ export interface PolicyOverlayStore {
    * Saves a VM an admin enabled or edited from Slack (replacing the entry of the
    * same name, ignoring case) with its audit event and notifications, in one transaction.
    */
-  saveOverlayVm(entry: OverlayVm, event: SystemEvent, notifications: Notification[]): void;
+  saveOverlayVm(entry: OverlayVm, event: SystemEvent, notifications: Notification[]): Promise<void>;
   /** The Slack overlay over the policy file, in the order the VMs were first saved. */
-  overlayVms(): OverlayVm[];
+  overlayVms(): Promise<OverlayVm[]>;
   /** Drops an entry the policy file now says the same as; returns whether one was there. */
-  retireOverlayVm(name: string): boolean;
+  retireOverlayVm(name: string): Promise<boolean>;
 }
 
 /** Addresses captured by "Use my IP" links. */
@@ -117,15 +118,15 @@ export interface SourceLinkStore {
    * Records the address a "Use my IP" link captured. Returns false, writing
    * nothing, when that link's nonce was already used (links work once).
    */
-  recordSourceLink(nonce: string, user: string, address: string, at: number): boolean;
+  recordSourceLink(nonce: string, user: string, address: string, at: number): Promise<boolean>;
   /** The address the user's most recent link recorded at or after `since`. */
-  recentSource(user: string, since: number): string | undefined;
+  recentSource(user: string, since: number): Promise<string | undefined>;
 }
 
 export interface StoreLifecycle {
   /** Cheap liveness probe for /healthz. */
-  ping(): boolean;
-  close(): void;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 /** Every role over one database: what the composition root opens and hands out role by role. */

@@ -111,29 +111,29 @@ export class SqliteStore implements Store {
     }).immediate;
   }
 
-  insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest {
+  async insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): Promise<AccessRequest> {
     return this.guard('insert request', () => this.insertTx(request, events, notifications));
   }
 
-  insertRequests(items: NewRequest[]): AccessRequest[] {
+  async insertRequests(items: NewRequest[]): Promise<AccessRequest[]> {
     return this.guard('insert requests', () => this.insertManyTx(items));
   }
 
-  getRequest(id: string): AccessRequest | undefined {
+  async getRequest(id: string): Promise<AccessRequest | undefined> {
     return this.guard('read request', () => {
       const row = this.sql.getRequest.get(id);
       return row === undefined ? undefined : parseRequest(row);
     });
   }
 
-  transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): AccessRequest | undefined {
+  async transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): Promise<AccessRequest | undefined> {
     if (next.id !== expected.id) {
       throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
     }
     return this.guard('change request', () => this.transitionTx(expected, next, events, notifications));
   }
 
-  listRequests(filter: RequestFilter): AccessRequest[] {
+  async listRequests(filter: RequestFilter): Promise<AccessRequest[]> {
     return this.guard('list requests', () => {
       const clauses: Array<[sql: string, value: unknown]> = [];
       if (filter.requester !== undefined) clauses.push(['requester = ?', filter.requester]);
@@ -152,26 +152,26 @@ export class SqliteStore implements Store {
     });
   }
 
-  dueForClose(now: number): AccessRequest[] {
+  async dueForClose(now: number): Promise<AccessRequest[]> {
     return this.guard('read requests due for close', () => this.sql.dueForClose.all(now).map(parseRequest));
   }
 
-  auditEvents(requestId?: string): AuditEvent[] {
+  async auditEvents(requestId?: string): Promise<AuditEvent[]> {
     return this.guard('read audit events', () => {
       const rows = requestId === undefined ? this.sql.allEvents.all() : this.sql.eventsOf.all(requestId);
       return rows.map(({ detail, ...event }) => (detail === null ? event : { ...event, detail }));
     });
   }
 
-  recordSystemEvent(event: SystemEvent, notifications: Notification[]): void {
+  async recordSystemEvent(event: SystemEvent, notifications: Notification[]): Promise<void> {
     this.guard('record a system event', () => this.systemEventTx(event, notifications));
   }
 
-  systemEvents(): SystemEvent[] {
+  async systemEvents(): Promise<SystemEvent[]> {
     return this.guard('read system events', () => this.sql.systemEvents.all().map(({ detail, ...event }) => ({ ...event, detail: detail ?? '' })));
   }
 
-  auditEventsSince(at: number): Array<AuditEvent | SystemEvent> {
+  async auditEventsSince(at: number): Promise<Array<AuditEvent | SystemEvent>> {
     return this.guard('read audit events', () =>
       this.sql.eventsSince.all(at).map(
         ({ detail, requestId, ...event }) =>
@@ -184,19 +184,19 @@ export class SqliteStore implements Store {
     );
   }
 
-  saveOverlayVm(entry: OverlayVm, event: SystemEvent, notifications: Notification[]): void {
+  async saveOverlayVm(entry: OverlayVm, event: SystemEvent, notifications: Notification[]): Promise<void> {
     this.guard('save a policy overlay entry', () => this.overlayTx(entry, event, notifications));
   }
 
-  overlayVms(): OverlayVm[] {
+  async overlayVms(): Promise<OverlayVm[]> {
     return this.guard('read the policy overlay', () => this.overlay.all());
   }
 
-  retireOverlayVm(name: string): boolean {
+  async retireOverlayVm(name: string): Promise<boolean> {
     return this.guard('retire a policy overlay entry', () => this.overlay.remove(name));
   }
 
-  pendingOutbox(limit: number): OutboxRow[] {
+  async pendingOutbox(limit: number): Promise<OutboxRow[]> {
     return this.guard('read outbox', () =>
       this.sql.pendingOutbox.all(limit).map(({ notification, lastError, requestId, ...row }) => ({
         ...row,
@@ -207,47 +207,47 @@ export class SqliteStore implements Store {
     );
   }
 
-  markDelivered(rowId: number, refs: MessageRef[]): void {
+  async markDelivered(rowId: number, refs: MessageRef[]): Promise<void> {
     this.guard('mark outbox row delivered', () => this.deliveredTx(rowId, refs, this.clock.now()));
   }
 
-  markRetry(rowId: number, error: string, nextAttemptAt: number): void {
+  async markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void> {
     this.guard('mark outbox row for retry', () => {
       const { changes } = this.sql.markRetry.run({ id: rowId, error: truncate(error), next: nextAttemptAt });
       this.requireOutboxRow(rowId, changes);
     });
   }
 
-  messageRefs(requestId: string): MessageRef[] {
+  async messageRefs(requestId: string): Promise<MessageRef[]> {
     return this.guard('read message refs', () => this.sql.refsOf.all(requestId));
   }
 
-  outboxPosts(rowId: number): PostRecord[] {
+  async outboxPosts(rowId: number): Promise<PostRecord[]> {
     return this.guard('read outbox posts', () => this.sql.postsOf.all(rowId).map(({ ts, ...post }) => (ts === null ? post : { ...post, ts })));
   }
 
-  claimPost(rowId: number, step: string, channel: string, at: number): void {
+  async claimPost(rowId: number, step: string, channel: string, at: number): Promise<void> {
     this.guard('claim an outbox post', () => this.sql.claimPost.run({ id: rowId, step, channel, at }));
   }
 
-  recordPost(rowId: number, step: string, channel: string, ts: string): void {
+  async recordPost(rowId: number, step: string, channel: string, ts: string): Promise<void> {
     this.guard('record an outbox post', () => this.sql.recordPost.run({ id: rowId, step, channel, ts, at: this.clock.now() }));
   }
 
-  recordSourceLink(nonce: string, user: string, address: string, at: number): boolean {
+  async recordSourceLink(nonce: string, user: string, address: string, at: number): Promise<boolean> {
     return this.guard('record a source link', () => this.sql.insertSourceLink.run({ nonce, user, address, at }).changes === 1);
   }
 
-  recentSource(user: string, since: number): string | undefined {
+  async recentSource(user: string, since: number): Promise<string | undefined> {
     return this.guard('read a recorded source', () => this.sql.recentSource.get(user, since)?.address);
   }
 
   /** Checks the audit log's hash chain and names the first row that was edited, deleted or reordered. */
-  verifyAuditChain(): ChainVerdict {
+  async verifyAuditChain(): Promise<ChainVerdict> {
     return this.guard('verify the audit chain', () => verifyChain(this.sql.chainRows.iterate()));
   }
 
-  ping(): boolean {
+  async ping(): Promise<boolean> {
     try {
       return this.sql.ping.get() !== undefined;
     } catch {
@@ -255,7 +255,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 

@@ -43,7 +43,7 @@ export class AccessWorkflow {
   }
 
   /** Break-glass grants not reviewed yet. */
-  unreviewedBreakGlass(): AccessRequest[] {
+  unreviewedBreakGlass(): Promise<AccessRequest[]> {
     return unreviewed(this.ctx);
   }
 
@@ -71,28 +71,28 @@ export class AccessWorkflow {
   }
 
   /** On a batch leader's id (the approval message's button): every pending member the user may approve. */
-  approve(id: string, user: string): Promise<DecideResult> {
-    return isBatchLeader(this.ctx, id) ? approveBatch(this.ctx, id, user) : approve(this.ctx, id, user);
+  async approve(id: string, user: string): Promise<DecideResult> {
+    return (await isBatchLeader(this.ctx, id)) ? approveBatch(this.ctx, id, user) : approve(this.ctx, id, user);
   }
 
-  deny(id: string, user: string, reason?: string): Promise<DecideResult> {
-    return isBatchLeader(this.ctx, id) ? denyBatch(this.ctx, id, user, reason) : deny(this.ctx, id, user, reason);
+  async deny(id: string, user: string, reason?: string): Promise<DecideResult> {
+    return (await isBatchLeader(this.ctx, id)) ? denyBatch(this.ctx, id, user, reason) : deny(this.ctx, id, user, reason);
   }
 
   /** On a batch leader's id: cancels every pending member and resolves with the leader as it is now. */
   async cancel(id: string, user: string): Promise<AccessRequest> {
-    if (!isBatchLeader(this.ctx, id)) return cancel(this.ctx, id, user);
+    if (!(await isBatchLeader(this.ctx, id))) return cancel(this.ctx, id, user);
     await cancelBatch(this.ctx, id, user);
     return load(this.ctx, id);
   }
 
   /** Like `cancel`, resolving with every request it cancelled (one, or the batch's pending members). */
   async cancelAll(id: string, user: string): Promise<AccessRequest[]> {
-    return isBatchLeader(this.ctx, id) ? cancelBatch(this.ctx, id, user) : [await cancel(this.ctx, id, user)];
+    return (await isBatchLeader(this.ctx, id)) ? cancelBatch(this.ctx, id, user) : [await cancel(this.ctx, id, user)];
   }
 
   /** The requests of one batch, leader first; empty when `batchId` leads none. */
-  batchMembers(batchId: string): AccessRequest[] {
+  batchMembers(batchId: string): Promise<AccessRequest[]> {
     return batchMembers(this.ctx, batchId);
   }
 
@@ -124,15 +124,15 @@ export class AccessWorkflow {
     return exportAuditFor(this.ctx, user, filter);
   }
 
-  get(id: string): AccessRequest {
+  get(id: string): Promise<AccessRequest> {
     return load(this.ctx, id);
   }
 
   /** The requester's requests that still matter: waiting, approved, open or closing. */
-  openRequestsOf(user: string): AccessRequest[] {
+  async openRequestsOf(user: string): Promise<AccessRequest[]> {
     // No user, no list: an empty filter would mean everyone's requests.
     if (typeof user !== 'string' || user === '') return [];
-    return this.ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
+    return await this.ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
   }
 
   /**
@@ -154,8 +154,8 @@ export class AccessWorkflow {
     return isAdmin(this.ctx, user);
   }
 
-  active(): AccessRequest[] {
-    return this.ctx.store.listRequests({ states: ['active'] });
+  async active(): Promise<AccessRequest[]> {
+    return await this.ctx.store.listRequests({ states: ['active'] });
   }
 
   /** Waits for every in-flight use case (graceful shutdown). */

@@ -9,7 +9,7 @@ import { expectedOf } from './grant.js';
 
 export function acknowledge(ctx: WorkflowContext, id: string, user: string): Promise<AccessRequest> {
   return ctx.lock.run(id, async () => {
-    const current = load(ctx, id);
+    const current = await load(ctx, id);
     if (current.decision.effect !== 'break_glass')
       throw new JitError('jit_wrong_state', `Request #${id} was not a break-glass grant; there is nothing to acknowledge.`);
     if (current.acknowledgedBy) throw new JitError('jit_wrong_state', `Break-glass grant #${id} was already acknowledged by <@${current.acknowledgedBy}>.`);
@@ -22,7 +22,7 @@ export function acknowledge(ctx: WorkflowContext, id: string, user: string): Pro
     const now = ctx.clock.now();
     const next: AccessRequest = { ...current, acknowledgedBy: user, acknowledgedAt: now };
     const event = auditEvent('request.acknowledged', next, user, now);
-    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
     if (!stored) throw new JitError('jit_wrong_state', `Break-glass grant #${id} changed while you acknowledged it: try again.`);
     return stored;
@@ -30,6 +30,8 @@ export function acknowledge(ctx: WorkflowContext, id: string, user: string): Pro
 }
 
 /** Break-glass grants nobody has acknowledged yet, newest first. */
-export function unreviewed(ctx: WorkflowContext): AccessRequest[] {
-  return ctx.store.listRequests({}).filter((request) => request.decision.effect === 'break_glass' && !request.acknowledgedBy && request.state !== 'failed');
+export async function unreviewed(ctx: WorkflowContext): Promise<AccessRequest[]> {
+  return (await ctx.store.listRequests({})).filter(
+    (request) => request.decision.effect === 'break_glass' && !request.acknowledgedBy && request.state !== 'failed',
+  );
 }

@@ -108,7 +108,7 @@ export class AdminWorkflow {
     });
     if (!result.ok) return { ok: false, problems: lineProblems(result.problems, lines) };
     // Open grants keep the target they were approved with: closing never depends on the policy.
-    const openGrants = this.ctx.store.listRequests({ vm: before.name, states: ['approved', 'active', 'closing'] });
+    const openGrants = await this.ctx.store.listRequests({ vm: before.name, states: ['approved', 'active', 'closing'] });
     return { ok: true, before: changed, after: vmIn(result.composed, before.name), change, openGrants };
   }
 
@@ -119,7 +119,7 @@ export class AdminWorkflow {
     const parsed = parsePortLines(text);
     if (!parsed.ok) return parsed;
     const entry: OverlayVm = { name: before.name, vm: { ...toRawVm(before), ports: parsed.ports }, updatedBy: user, updatedAt: this.ctx.clock.now() };
-    const preview = this.live.preview(entry);
+    const preview = await this.live.preview(entry);
     if (!preview.ok) return { ok: false as const, problems: lineProblems(preview.problems, parsed.lines) };
     const unchanged = sameVm(before, vmIn(preview.composed, before.name));
     return { ok: true as const, before, entry, lines: parsed.lines, unchanged };

@@ -19,14 +19,13 @@ export type AuditExportResult =
   | { ok: false; readers: string[] };
 
 /** The events in the window with their requests, read once each; no authorisation. */
-export function exportAudit(store: Pick<Store, 'auditEvents' | 'auditEventsSince' | 'getRequest'>, filter: ExportFilter = {}): AuditExport {
-  const events = filter.since === undefined ? store.auditEvents() : store.auditEventsSince(filter.since);
+export async function exportAudit(store: Pick<Store, 'auditEvents' | 'auditEventsSince' | 'getRequest'>, filter: ExportFilter = {}): Promise<AuditExport> {
+  const events = filter.since === undefined ? await store.auditEvents() : await store.auditEventsSince(filter.since);
   const requests = new Map<string, AccessRequest | undefined>();
-  const requestOf = (id: string) => {
-    if (!requests.has(id)) requests.set(id, store.getRequest(id));
-    return requests.get(id);
-  };
-  const rows = auditRows(events, requestOf, filter);
+  for (const event of events) {
+    if ('requestId' in event && !requests.has(event.requestId)) requests.set(event.requestId, await store.getRequest(event.requestId));
+  }
+  const rows = auditRows(events, (id) => requests.get(id), filter);
   return { rows, csv: auditCsv(rows) };
 }
 
@@ -48,7 +47,7 @@ export async function exportAuditFor(ctx: WorkflowContext, user: string, filter:
     ctx.logger.info(`audit export refused: ${user} is not an audit reader`);
     return { ok: false, readers: auditReaders(ctx) };
   }
-  const result = exportAudit(ctx.store, filter);
+  const result = await exportAudit(ctx.store, filter);
   ctx.logger.info(`audit export by ${user}: ${result.rows.length} events${filter.vm ? ` of VM ${filter.vm}` : ''}`);
   return { ok: true, export: result };
 }

@@ -11,12 +11,12 @@ import { approve, deny, load, type DecideResult } from './decide-request.js';
 import { cancel } from './end-request.js';
 
 /** Whether `id` is the leader of a batch (so a click on it speaks for every member). */
-export function isBatchLeader(ctx: WorkflowContext, id: string): boolean {
-  return ctx.store.getRequest(id)?.batchId === id;
+export async function isBatchLeader(ctx: WorkflowContext, id: string): Promise<boolean> {
+  return (await ctx.store.getRequest(id))?.batchId === id;
 }
 
-export function batchMembers(ctx: WorkflowContext, batchId: string): AccessRequest[] {
-  return ctx.store.listRequests({ batchId });
+export async function batchMembers(ctx: WorkflowContext, batchId: string): Promise<AccessRequest[]> {
+  return await ctx.store.listRequests({ batchId });
 }
 
 /** Approves every pending member the user may approve; refused as usual when that is none. */
@@ -24,7 +24,7 @@ export async function approveBatch(ctx: WorkflowContext, batchId: string, user: 
   const members = await eachPending(ctx, batchId, (id) => approve(ctx, id, user));
   if (members === undefined) return approve(ctx, batchId, user);
   const outcome = members.some((m) => m.outcome === 'approved') ? 'approved' : 'approval_added';
-  return { outcome, request: load(ctx, batchId), members };
+  return { outcome, request: await load(ctx, batchId), members };
 }
 
 /** Denies every pending member the user may deny; refused as usual when that is none. */
@@ -32,7 +32,7 @@ export async function denyBatch(ctx: WorkflowContext, batchId: string, user: str
   const members = await eachPending(ctx, batchId, (id) => deny(ctx, id, user, reason));
   if (members === undefined) return deny(ctx, batchId, user, reason);
   const outcome = members.some((m) => m.outcome === 'denied') ? 'denied' : 'denial_added';
-  return { outcome, request: load(ctx, batchId), members };
+  return { outcome, request: await load(ctx, batchId), members };
 }
 
 /**
@@ -40,7 +40,7 @@ export async function denyBatch(ctx: WorkflowContext, batchId: string, user: str
  * members cancelled. Refused as usual (for the leader) when none is pending.
  */
 export async function cancelBatch(ctx: WorkflowContext, batchId: string, user: string): Promise<AccessRequest[]> {
-  if (load(ctx, batchId).requester !== user) return [await cancel(ctx, batchId, user)];
+  if ((await load(ctx, batchId)).requester !== user) return [await cancel(ctx, batchId, user)];
   const cancelled = await eachPending(ctx, batchId, (id) => cancel(ctx, id, user));
   return cancelled ?? [await cancel(ctx, batchId, user)];
 }
@@ -51,7 +51,7 @@ export async function cancelBatch(ctx: WorkflowContext, batchId: string, user: s
  * the first refusal is thrown. Undefined when no member is pending.
  */
 async function eachPending<T>(ctx: WorkflowContext, batchId: string, act: (id: string) => Promise<T>): Promise<T[] | undefined> {
-  const pending = batchMembers(ctx, batchId).filter((member) => member.state === 'pending');
+  const pending = (await batchMembers(ctx, batchId)).filter((member) => member.state === 'pending');
   if (pending.length === 0) return undefined;
   const done: T[] = [];
   let refusal: unknown;

@@ -35,7 +35,7 @@ interface Planned {
 
 /** Validation and each VM's justification policy, for the form's inline errors (like checkRequest). */
 export async function checkBatch(ctx: WorkflowContext, input: RequestInput): Promise<FieldProblem[]> {
-  const resolved = withRecordedSource(ctx, input);
+  const resolved = await withRecordedSource(ctx, input);
   if (!resolved) return [noRecordedSource()];
   const policy = ctx.policy();
   const validated = validateBatchDraft(resolved, policy);
@@ -50,7 +50,7 @@ export async function checkBatch(ctx: WorkflowContext, input: RequestInput): Pro
 
 export async function createBatch(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
   const policy = ctx.policy();
-  const resolved = withRecordedSource(ctx, input);
+  const resolved = await withRecordedSource(ctx, input);
   if (!resolved) return { ok: false, problems: [noRecordedSource()], needsSourceLink: true };
   const validated = validateBatchDraft(resolved, policy);
   if (!validated.ok) return { ok: false, problems: validated.problems };
@@ -84,7 +84,7 @@ async function insertWithFreshIds(ctx: WorkflowContext, planned: Planned[], now:
   for (let attempt = 1; ; attempt++) {
     const items = await batchItems(ctx, planned, freshIds(ctx, planned.length), now);
     try {
-      return ctx.store.insertRequests(items);
+      return await ctx.store.insertRequests(items);
     } catch (error) {
       const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
       if (!duplicate || attempt >= ID_ATTEMPTS)

@@ -27,7 +27,7 @@ export const ID_ATTEMPTS = 8;
 
 /** Validation and the matched rule's justification policy, for the modal's inline errors before the view closes. */
 export async function checkRequest(ctx: WorkflowContext, input: RequestInput): Promise<FieldProblem[]> {
-  const resolved = withRecordedSource(ctx, input);
+  const resolved = await withRecordedSource(ctx, input);
   if (!resolved) return [noRecordedSource()];
   const policy = ctx.policy();
   const result = validateDraft(resolved, policy);
@@ -38,7 +38,7 @@ export async function checkRequest(ctx: WorkflowContext, input: RequestInput): P
 
 export async function createRequest(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
   const policy = ctx.policy();
-  const resolved = withRecordedSource(ctx, input);
+  const resolved = await withRecordedSource(ctx, input);
   if (!resolved) return { ok: false, problems: [noRecordedSource()], needsSourceLink: true };
   const validated = validateDraft(resolved, policy);
   if (!validated.ok) return { ok: false, problems: validated.problems };
@@ -61,10 +61,10 @@ export async function createRequest(ctx: WorkflowContext, input: RequestInput): 
  * `me` (or an empty source from the form) means the address the requester's
  * latest "Use my IP" link recorded; undefined when there is none recent enough.
  */
-export function withRecordedSource(ctx: WorkflowContext, input: RequestInput): RequestInput | undefined {
+export async function withRecordedSource(ctx: WorkflowContext, input: RequestInput): Promise<RequestInput | undefined> {
   const source = input.source.trim();
   if (source !== '' && !ME.has(source.toLowerCase())) return input;
-  const recorded = ctx.store.recentSource(input.requester, ctx.clock.now() - RECORDED_SOURCE_MS);
+  const recorded = await ctx.store.recentSource(input.requester, ctx.clock.now() - RECORDED_SOURCE_MS);
   return recorded === undefined ? undefined : { ...input, source: recorded };
 }
 
@@ -164,7 +164,7 @@ export async function insertWithFreshId(
       if (breakGlass) notifications.push({ kind: 'break_glass', request });
     }
     try {
-      return ctx.store.insertRequest(request, events, notifications);
+      return await ctx.store.insertRequest(request, events, notifications);
     } catch (error) {
       const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
       if (!duplicate || attempt >= ID_ATTEMPTS)

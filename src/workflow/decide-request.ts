@@ -27,7 +27,7 @@ export type DecideResult =
 
 export async function approve(ctx: WorkflowContext, id: string, user: string): Promise<DecideResult> {
   const decided = await ctx.lock.run(id, async () => {
-    const current = load(ctx, id);
+    const current = await load(ctx, id);
     const groups = await approverGroupsOf(ctx, user, current);
     const verdict = mayApprove(user, groups, current);
     if (!verdict.ok) throw refusal(current, verdict.reason);
@@ -48,9 +48,9 @@ export async function approve(ctx: WorkflowContext, id: string, user: string): P
       `${approvals.length} of ${current.decision.approvalsNeeded}`,
     );
     if (complete) crashPoint('approving-before-commit');
-    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
-    if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
+    if (!stored) throw refusal(await load(ctx, id), 'someone else acted on it at the same moment');
     ctx.logger.info(`request ${id}: ${event.name} by ${user}`);
     return stored;
   });
@@ -62,7 +62,7 @@ export async function approve(ctx: WorkflowContext, id: string, user: string): P
 
 export function deny(ctx: WorkflowContext, id: string, user: string, reason?: string): Promise<DecideResult> {
   return ctx.lock.run(id, async () => {
-    const current = load(ctx, id);
+    const current = await load(ctx, id);
     if (current.requester === user) {
       throw new JitError('jit_not_allowed', `You cannot deny your own request #${id}: use \`/jit cancel ${id}\` to withdraw it.`);
     }
@@ -76,9 +76,9 @@ export function deny(ctx: WorkflowContext, id: string, user: string, reason?: st
 
     const next: AccessRequest = { ...current, state: 'denied', decidedBy: user, ...(reason ? { reason } : {}) };
     const event = auditEvent('request.denied', next, user, ctx.clock.now(), reason);
-    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
-    if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
+    if (!stored) throw refusal(await load(ctx, id), 'someone else acted on it at the same moment');
     ctx.listener.ended?.(stored);
     ctx.logger.info(`request ${id}: denied by ${user}`);
     return { outcome: 'denied', request: stored };
@@ -86,7 +86,7 @@ export function deny(ctx: WorkflowContext, id: string, user: string, reason?: st
 }
 
 /** Records a Deny that leaves the request pending, so the others can still reach the quorum. Callers hold the lock. */
-function addDenial(ctx: WorkflowContext, current: AccessRequest, user: string, reason?: string): DecideResult {
+async function addDenial(ctx: WorkflowContext, current: AccessRequest, user: string, reason?: string): Promise<DecideResult> {
   const { id } = current;
   if (current.approvals.includes(user)) {
     throw new JitError('jit_not_allowed', `You approved request #${id}, so you cannot also deny it.`);
@@ -97,9 +97,9 @@ function addDenial(ctx: WorkflowContext, current: AccessRequest, user: string, r
   }
   const next: AccessRequest = { ...current, denials: [...denials, user] };
   const event = auditEvent('request.denial_added', next, user, ctx.clock.now(), reason);
-  const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+  const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
   ctx.listener.notified?.();
-  if (!stored) throw refusal(load(ctx, id), 'someone else acted on it at the same moment');
+  if (!stored) throw refusal(await load(ctx, id), 'someone else acted on it at the same moment');
   ctx.logger.info(`request ${id}: denial added by ${user}, still pending`);
   return { outcome: 'denial_added', request: stored };
 }
@@ -125,8 +125,8 @@ export function requireStillApprover(ctx: WorkflowContext, user: string, groups:
   throw new JitError('jit_not_approver', `You are no longer an approver in the current policy, so you cannot decide request #${id}.`);
 }
 
-export function load(ctx: WorkflowContext, id: string): AccessRequest {
-  const request = ctx.store.getRequest(id);
+export async function load(ctx: WorkflowContext, id: string): Promise<AccessRequest> {
+  const request = await ctx.store.getRequest(id);
   if (!request) throw new JitError('jit_not_found', `There is no request #${id}. Check the ID with \`/jit list\`.`);
   return request;
 }

@@ -10,7 +10,7 @@ import { beginClose, closeUnlocked, expectedOf } from './grant.js';
 
 export function cancel(ctx: WorkflowContext, id: string, user: string): Promise<AccessRequest> {
   return ctx.lock.run(id, async () => {
-    const current = load(ctx, id);
+    const current = await load(ctx, id);
     if (current.requester !== user) {
       throw new JitError('jit_not_allowed', `Only the requester can cancel request #${id}. Approvers can deny it from the approval message.`);
     }
@@ -21,7 +21,7 @@ export function cancel(ctx: WorkflowContext, id: string, user: string): Promise<
 
     const next: AccessRequest = { ...current, state: 'cancelled', decidedBy: user };
     const event = auditEvent('request.cancelled', next, user, ctx.clock.now());
-    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
     if (!stored) throw new JitError('jit_wrong_state', `Request #${id} changed while you cancelled it: check \`/jit list\`.`);
     ctx.listener.ended?.(stored);
@@ -31,7 +31,7 @@ export function cancel(ctx: WorkflowContext, id: string, user: string): Promise<
 
 export function revoke(ctx: WorkflowContext, id: string, user: string): Promise<AccessRequest> {
   return ctx.lock.run(id, async () => {
-    const current = load(ctx, id);
+    const current = await load(ctx, id);
     if (current.requester !== user && !(await isApprover(ctx, current, user))) {
       throw new JitError('jit_not_allowed', `Only the requester or an approver can revoke request #${id}.`);
     }
@@ -39,7 +39,7 @@ export function revoke(ctx: WorkflowContext, id: string, user: string): Promise<
       throw new JitError('jit_wrong_state', `Request #${id} is still pending: use \`/jit cancel ${id}\` to withdraw it.`);
     }
     if (current.state === 'closing') return current;
-    const closing = beginClose(ctx, current, user, 'revoked');
+    const closing = await beginClose(ctx, current, user, 'revoked');
     ctx.listener.notified?.();
     if (!closing) {
       throw new JitError('jit_wrong_state', `Request #${id} is ${current.state.replace('_', ' ')}; there is no open grant to revoke.`);

@@ -18,7 +18,7 @@ export function expiryWarningMs(ctx: WorkflowContext): number {
 /** Sends the warning if it is owed now; otherwise changes nothing. Resolves with the request as stored. */
 export function warnExpiry(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
   return ctx.lock.run(id, async () => {
-    const current = ctx.store.getRequest(id);
+    const current = await ctx.store.getRequest(id);
     const now = ctx.clock.now();
     if (!current || !expiryWarningDue(current, expiryWarningMs(ctx), now)) return current;
 
@@ -26,9 +26,9 @@ export function warnExpiry(ctx: WorkflowContext, id: string): Promise<AccessRequ
     const next: AccessRequest = { ...current, expiryWarnedFor: endAt };
     const event = auditEvent('grant.expiry_warning', next, 'system', now, `ends in ${formatDuration(Math.ceil((endAt - now) / 1000))}`);
     // The requester's DM only: the audit table keeps the event, the audit thread is spared the noise.
-    const stored = ctx.store.transition(expectedOf(current), next, [event], [{ kind: 'requester_dm', event: event.name, request: next }]);
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], [{ kind: 'requester_dm', event: event.name, request: next }]);
     ctx.listener.notified?.();
     if (stored) ctx.logger.info(`request ${id}: requester warned that access ends ${new Date(endAt).toISOString()}`);
-    return stored ?? ctx.store.getRequest(id);
+    return stored ?? (await ctx.store.getRequest(id));
   });
 }

@@ -11,7 +11,7 @@ import { noRecordedSource, requesterGroupsOf, withRecordedSource, type FieldProb
 export type ExplainResult = { ok: true; decision: Decision; lines: string[] } | { ok: false; problems: FieldProblem[] };
 
 export async function explainRequest(ctx: WorkflowContext, input: RequestInput): Promise<ExplainResult> {
-  const resolved = withRecordedSource(ctx, input);
+  const resolved = await withRecordedSource(ctx, input);
   if (!resolved) return { ok: false, problems: [noRecordedSource()] };
   const policy = ctx.policy();
   const validated = validateDraft(resolved, policy);

@@ -45,7 +45,7 @@ export type ExtendResult =
 
 export function extend(ctx: WorkflowContext, id: string, user: string, options: ExtendOptions = {}): Promise<ExtendResult> {
   return ctx.lock.run(id, async () => {
-    const current = load(ctx, id);
+    const current = await load(ctx, id);
     if (current.requester !== user) {
       throw new JitError('jit_not_allowed', `Only the requester can extend request #${id}.`);
     }
@@ -65,7 +65,7 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
         `Request #${id} was already extended: it is open until ${utc(current.endAt)}. Use the newest message to extend it again.`,
       );
     }
-    const waiting = openExtensionOf(ctx, id);
+    const waiting = await openExtensionOf(ctx, id);
     if (waiting) {
       throw new JitError(
         'jit_wrong_state',
@@ -115,7 +115,7 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
     const rule = decision.matchedRule === null ? 'default' : `rule ${decision.matchedRule}`;
     const detail = `${formatDuration(plan.addedSeconds)} more, ${formatDuration(plan.totalSeconds)} in all${plan.capped ? ' (capped at the port maximum)' : ''}; ${rule}: ${decision.reasons.join('; ')}`;
     const event = auditEvent('grant.extended', next, user, now, detail);
-    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
     if (!stored) {
       await restoreEnd(ctx, backend, id);

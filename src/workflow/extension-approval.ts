@@ -54,7 +54,7 @@ export async function requestExtension(
  */
 export function applyExtension(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
   return ctx.lock.run(id, async () => {
-    const extension = ctx.store.getRequest(id);
+    const extension = await ctx.store.getRequest(id);
     if (extension?.state !== 'approved' || extension.extends === undefined) return extension;
     const originalId = extension.extends;
     return ctx.lock.run(originalId, () => applyUnlocked(ctx, extension, originalId));
@@ -62,7 +62,7 @@ export function applyExtension(ctx: WorkflowContext, id: string): Promise<Access
 }
 
 async function applyUnlocked(ctx: WorkflowContext, extension: AccessRequest, originalId: string): Promise<AccessRequest> {
-  const original = ctx.store.getRequest(originalId);
+  const original = await ctx.store.getRequest(originalId);
   const now = ctx.clock.now();
   // Applied already, by a run a crash interrupted after the original's compare-and-swap.
   if (original?.appliedExtensions?.includes(extension.id)) return closeApplied(ctx, extension, original);
@@ -91,7 +91,7 @@ async function applyUnlocked(ctx: WorkflowContext, extension: AccessRequest, ori
   const approvers = extension.approvals.map((user) => `@${user}`).join(', ');
   const detail = `${formatDuration(extension.durationSeconds)} more, ${total} in all from the original start; approved by ${approvers} in #${extension.id}`;
   const event = auditEvent('grant.extended', next, extension.decidedBy ?? 'system', now, detail);
-  const stored = ctx.store.transition(expectedOf(original), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+  const stored = await ctx.store.transition(expectedOf(original), next, [event], announce(event, next, { dm: true, updateApproval: true }));
   ctx.listener.notified?.();
   if (!stored) {
     await restoreEnd(ctx, backend, originalId);
@@ -103,23 +103,23 @@ async function applyUnlocked(ctx: WorkflowContext, extension: AccessRequest, ori
 }
 
 /** approved → closed: the extension lives on as the original's new end. */
-function closeApplied(ctx: WorkflowContext, extension: AccessRequest, original: AccessRequest): AccessRequest {
+async function closeApplied(ctx: WorkflowContext, extension: AccessRequest, original: AccessRequest): Promise<AccessRequest> {
   const next: AccessRequest = { ...extension, state: 'closed', reason: `applied to #${original.id}` };
   const until = original.endAt === undefined ? '' : `: open until ${formatUtc(original.endAt)}`;
   const event = auditEvent('extension.applied', next, 'system', ctx.clock.now(), `applied to #${original.id}${until}`);
-  const stored = ctx.store.transition(expectedOf(extension), next, [event], announce(event, next, { updateApproval: true }));
+  const stored = await ctx.store.transition(expectedOf(extension), next, [event], announce(event, next, { updateApproval: true }));
   ctx.listener.notified?.();
   if (stored) ctx.listener.ended?.(stored);
-  return stored ?? ctx.store.getRequest(extension.id) ?? next;
+  return stored ?? (await ctx.store.getRequest(extension.id)) ?? next;
 }
 
 /** approved → failed, with the reason for the requester, the approvers' message and the audit thread. */
-function fail(ctx: WorkflowContext, extension: AccessRequest, reason: string): AccessRequest {
+async function fail(ctx: WorkflowContext, extension: AccessRequest, reason: string): Promise<AccessRequest> {
   const next: AccessRequest = { ...extension, state: 'failed', reason };
   const event = auditEvent('extension.failed', next, 'system', ctx.clock.now(), reason);
-  const stored = ctx.store.transition(expectedOf(extension), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+  const stored = await ctx.store.transition(expectedOf(extension), next, [event], announce(event, next, { dm: true, updateApproval: true }));
   ctx.listener.notified?.();
   if (stored) ctx.listener.ended?.(stored);
   ctx.logger.warn(`request ${extension.id}: approved extension not applied: ${reason}`);
-  return stored ?? ctx.store.getRequest(extension.id) ?? next;
+  return stored ?? (await ctx.store.getRequest(extension.id)) ?? next;
 }

@@ -23,11 +23,11 @@ export function activate(ctx: WorkflowContext, request: AccessRequest): Promise<
 /** Closes the grant of a request that is active (its time is up) or already closing. */
 export function expire(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
   return ctx.lock.run(id, async () => {
-    const current = ctx.store.getRequest(id);
+    const current = await ctx.store.getRequest(id);
     if (!current) return undefined;
     if (current.state === 'active' && current.endAt !== undefined && current.endAt <= ctx.clock.now()) {
-      const closing = beginClose(ctx, current, 'system', 'expired');
-      return closing ? closeUnlocked(ctx, closing) : ctx.store.getRequest(id);
+      const closing = await beginClose(ctx, current, 'system', 'expired');
+      return closing ? closeUnlocked(ctx, closing) : await ctx.store.getRequest(id);
     }
     if (current.state === 'closing') return closeUnlocked(ctx, current);
     return current;
@@ -44,13 +44,13 @@ export function resumeApproved(ctx: WorkflowContext, id: string): Promise<Access
  * records why. Returns the closing request, or undefined when it was no longer
  * open. Callers hold the request's lock.
  */
-export function beginClose(
+export async function beginClose(
   ctx: WorkflowContext,
   request: AccessRequest,
   actor: string,
   why: 'expired' | 'revoked' | 'vanished',
   drift?: string,
-): AccessRequest | undefined {
+): Promise<AccessRequest | undefined> {
   if (request.state !== 'active' && request.state !== 'approved') return undefined;
   const now = ctx.clock.now();
   const next: AccessRequest = {
@@ -67,9 +67,9 @@ export function beginClose(
     ...(vanished ? [...announce(vanished, next), { kind: 'alert' as const, event: vanished, request: next }] : []),
     ...announce(event, next),
   ];
-  const closing = ctx.store.transition(expectedOf(request), next, events, notifications) ?? undefined;
+  const closing = (await ctx.store.transition(expectedOf(request), next, events, notifications)) ?? undefined;
   // A closing grant can no longer be extended: an extension waiting for approval ends here.
-  if (closing) cancelPendingExtensions(ctx, closing, why === 'vanished' ? 'closed (its firewall rules vanished)' : why);
+  if (closing) await cancelPendingExtensions(ctx, closing, why === 'vanished' ? 'closed (its firewall rules vanished)' : why);
   return closing;
 }
 
@@ -85,17 +85,17 @@ export async function closeUnlocked(ctx: WorkflowContext, request: AccessRequest
   const now = ctx.clock.now();
   const next: AccessRequest = { ...request, state: 'closed', ...(request.endAt === undefined || request.endAt > now ? { endAt: now } : {}) };
   const event = auditEvent('grant.closed', next, 'system', now, request.reason);
-  const stored = ctx.store.transition(expectedOf(request), next, [event], announce(event, next, { dm: true }));
+  const stored = await ctx.store.transition(expectedOf(request), next, [event], announce(event, next, { dm: true }));
   ctx.listener.notified?.();
   if (stored) {
     ctx.listener.ended?.(stored);
     ctx.logger.info(`request ${request.id}: grant closed (${request.reason ?? 'closed'})`);
   }
-  return stored ?? ctx.store.getRequest(request.id);
+  return stored ?? (await ctx.store.getRequest(request.id));
 }
 
 async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<AccessRequest> {
-  const current = ctx.store.getRequest(id);
+  const current = await ctx.store.getRequest(id);
   if (!current) throw new JitError('jit_not_found', `request #${id} does not exist`);
   // An approved extension never opens a grant of its own: applyExtension moves its original's end.
   if (current.state !== 'approved' || current.extends !== undefined) return current;
@@ -115,7 +115,7 @@ async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<Acces
 
   const next: AccessRequest = { ...current, state: 'active', startAt, endAt };
   const event = auditEvent('grant.opened', next, 'system', startAt);
-  const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true }));
+  const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true }));
   if (stored) crashPoint('active-committed');
   ctx.listener.notified?.();
   if (stored) {
@@ -125,7 +125,7 @@ async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<Acces
   }
   // Another writer moved the request while the port was opening (a revoke from
   // another process). It is no longer meant to be open: close what we opened.
-  const latest = ctx.store.getRequest(id) ?? current;
+  const latest = (await ctx.store.getRequest(id)) ?? current;
   if (latest.state !== 'active') await closeQuietly(ctx, backend, spec);
   return latest;
 }
@@ -135,16 +135,16 @@ async function recordOpenFailure(ctx: WorkflowContext, request: AccessRequest, s
   ctx.logger.error(`request ${request.id}: opening the grant failed:`, error);
   const next: AccessRequest = { ...request, state: 'failed', reason: `the firewall could not open the port: ${message}` };
   const event = auditEvent('grant.open_failed', next, 'system', ctx.clock.now(), message);
-  const stored = ctx.store.transition(expectedOf(request), next, [event], announce(event, next, { dm: true }));
+  const stored = await ctx.store.transition(expectedOf(request), next, [event], announce(event, next, { dm: true }));
   ctx.listener.notified?.();
   if (stored) ctx.listener.ended?.(stored);
   // A backend may have applied part of the grant before failing: fail closed.
   const backend = ctx.backends.find(request.target?.backend);
   if (backend) await closeQuietly(ctx, backend, spec);
-  return stored ?? ctx.store.getRequest(request.id) ?? next;
+  return stored ?? (await ctx.store.getRequest(request.id)) ?? next;
 }
 
-function recordCloseFailure(ctx: WorkflowContext, request: AccessRequest, error: unknown): AccessRequest | undefined {
+async function recordCloseFailure(ctx: WorkflowContext, request: AccessRequest, error: unknown): Promise<AccessRequest | undefined> {
   const attempts = (request.closeAttempts ?? 0) + 1;
   const message = errorMessage(error);
   ctx.logger.error(`request ${request.id}: closing the grant failed (attempt ${attempts}), will retry:`, error);
@@ -155,11 +155,11 @@ function recordCloseFailure(ctx: WorkflowContext, request: AccessRequest, error:
     ...(CLOSE_REPORT_ATTEMPTS.has(attempts) || tenth ? announce(event, next) : []),
     ...(attempts === CLOSE_ALERT_AFTER || tenth ? [{ kind: 'alert' as const, event, request: next }] : []),
   ];
-  const stored = ctx.store.transition(expectedOf(request), next, [event], notifications);
+  const stored = await ctx.store.transition(expectedOf(request), next, [event], notifications);
   if (notifications.length > 0) ctx.listener.notified?.();
   // Back off 1 s, 2 s, 4 s … up to a minute; the minute sweep is the backstop.
   if (stored) ctx.listener.retryClose?.(stored, Math.min(CLOSE_RETRY_MAX_MS, 1000 * 2 ** (attempts - 1)));
-  return stored ?? ctx.store.getRequest(request.id);
+  return stored ?? (await ctx.store.getRequest(request.id));
 }
 
 async function closeQuietly(ctx: WorkflowContext, backend: FirewallBackend, spec: GrantSpec): Promise<void> {
@@ -176,7 +176,7 @@ async function closeQuietly(ctx: WorkflowContext, backend: FirewallBackend, spec
  * longer active is the close's business, which removes it whatever its end.
  */
 export async function restoreEnd(ctx: WorkflowContext, backend: FirewallBackend, id: string): Promise<void> {
-  const latest = ctx.store.getRequest(id);
+  const latest = await ctx.store.getRequest(id);
   if (latest?.state !== 'active' || latest.endAt === undefined) return;
   try {
     await backend.extend(grantSpec(latest, latest.endAt));

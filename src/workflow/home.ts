@@ -20,7 +20,7 @@ export interface HomeData {
 
 export async function homeOf(ctx: WorkflowContext, user: string): Promise<HomeData> {
   const [inventory, awaiting, admin] = await Promise.all([readInventory(ctx), awaitingApprovalBy(ctx, user), isAdmin(ctx, user)]);
-  const mine = ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
+  const mine = await ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
   return { inventory, mine, awaiting, isAdmin: admin, now: ctx.clock.now() };
 }
 
@@ -30,7 +30,7 @@ export async function homeOf(ctx: WorkflowContext, user: string): Promise<HomeDa
  * current policy, not the requester, not yet approved or denied by them).
  */
 export async function awaitingApprovalBy(ctx: WorkflowContext, user: string): Promise<AccessRequest[]> {
-  const pending = ctx.store.listRequests({ states: ['pending'] });
+  const pending = await ctx.store.listRequests({ states: ['pending'] });
   if (pending.length === 0) return [];
   const policy = ctx.policy();
   const current = [...policy.approvers, ...policy.rules.flatMap((rule) => rule.approvers ?? [])];

@@ -26,7 +26,7 @@ export async function readInventory(ctx: WorkflowContext, timeoutMs = INVENTORY_
     // The store has no time filter: every approved request ever is read, and the
     // 7-day window is applied in memory. A `createdSince` filter on
     // RequestFilter would make this cheaper on a large history.
-    requests: ctx.store.listRequests({ states: [...APPROVED_STATES] }),
+    requests: await ctx.store.listRequests({ states: [...APPROVED_STATES] }),
     sightings,
     now: ctx.clock.now(),
   });

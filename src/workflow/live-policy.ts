@@ -14,7 +14,7 @@ import type { Policy, SystemEvent, VmPolicy } from '../domain/types.js';
 import type { BackendRegistry } from './backends.js';
 import type { KeyedLock } from './context.js';
 import type { Clock } from '../ports/clock.js';
-import type { Store } from '../ports/store.js';
+import type { AuditLog, PolicyOverlayStore } from '../ports/store.js';
 
 /** A policy file that validated on its own. */
 export interface PolicyFile {
@@ -23,7 +23,7 @@ export interface PolicyFile {
 }
 
 export interface LivePolicyDeps {
-  store: Store;
+  store: PolicyOverlayStore & AuditLog;
   backends: BackendRegistry;
   clock: Clock;
   logger: Logger;
@@ -52,17 +52,30 @@ export interface Change {
 const LOCK_KEY = 'policy:live';
 
 export class LivePolicy {
-  private file: PolicyFile;
-  private current: Composed;
+  /**
+   * The file composed with the stored overlay. Writes nothing: the running bot
+   * then calls reportOverlay(); backends are told by protect() once they run.
+   */
+  static async load(deps: LivePolicyDeps, file: PolicyFile): Promise<LivePolicy> {
+    const live = new LivePolicy(deps, file);
+    live.current = live.compose(file, await deps.store.overlayVms());
+    return live;
+  }
 
-  /** Composes the file with the stored overlay; backends are told by protect() once they run. */
-  constructor(
+  private current!: Composed;
+
+  private constructor(
     private readonly deps: LivePolicyDeps,
-    file: PolicyFile,
-  ) {
-    this.file = file;
-    this.current = this.compose(file, deps.store.overlayVms());
-    this.report(this.current);
+    private file: PolicyFile,
+  ) {}
+
+  /**
+   * Says loudly (log and audit channel) which overlay entries are not applied,
+   * and retires those the file caught up with. The bot does so at start and on
+   * every reload; a CLI command only reads the policy.
+   */
+  reportOverlay(): Promise<void> {
+    return this.report(this.current);
   }
 
   policy(): Policy {
@@ -82,17 +95,17 @@ export class LivePolicy {
   reload(): Promise<Composed> {
     return this.deps.lock.run(LOCK_KEY, async () => {
       const file = this.deps.readFile();
-      const next = this.compose(file, this.deps.store.overlayVms());
+      const next = this.compose(file, await this.deps.store.overlayVms());
       await this.deps.backends.protectAll(protectionPolicy(next, this.options()));
       [this.file, this.current] = [file, next];
-      this.report(next);
+      await this.report(next);
       return next;
     });
   }
 
   /** What the policy would be with `entry` saved (replacing the entry of its name); problems are the entry's own. */
-  preview(entry: OverlayVm): Preview {
-    const stored = this.deps.store.overlayVms();
+  async preview(entry: OverlayVm): Promise<Preview> {
+    const stored = await this.deps.store.overlayVms();
     const same = (other: OverlayVm) => other.name.toLowerCase() === entry.name.toLowerCase();
     const entries = stored.some(same) ? stored.map((other) => (same(other) ? entry : other)) : [...stored, entry];
     const composed = composePolicy(this.file.document, entries, this.options());
@@ -113,13 +126,13 @@ export class LivePolicy {
       // Checked here, under the lock, so two admins racing cannot both pass it.
       const refusal = change.unless?.(previous);
       if (refusal !== undefined) return { ok: false, problems: [{ path: '(vm)', message: refusal }] };
-      const preview = this.preview(entry);
+      const preview = await this.preview(entry);
       if (!preview.ok) return preview;
       const next = preview.composed;
       await this.deps.backends.protectAll(protectionPolicy(next, this.options()));
       try {
         const event = change.audit(next, previous);
-        this.deps.store.saveOverlayVm(entry, event, [{ kind: 'system', event }]);
+        await this.deps.store.saveOverlayVm(entry, event, [{ kind: 'system', event }]);
       } catch (error) {
         await this.protect().catch((undo: unknown) => this.deps.logger.error('policy overlay: could not restore the previous deny rules:', undo));
         throw error;
@@ -130,10 +143,8 @@ export class LivePolicy {
     });
   }
 
-  private compose(file: PolicyFile, entries: OverlayVm[]): Composed {
-    const composed = composePolicy(file.document, entries, this.options());
-    if (!composed.ok) throw new JitError('jit_policy_invalid', formatPolicyProblems(composed.problems));
-    return composed;
+  private compose(file: PolicyFile, entries: readonly OverlayVm[]): Composed {
+    return composeRunningPolicy(file, entries, this.options());
   }
 
   private options(): ComposeOptions {
@@ -141,10 +152,10 @@ export class LivePolicy {
   }
 
   /** Says loudly (log and audit channel) which entries are not applied, and retires the ones the file caught up with. */
-  private report(composed: Composed): void {
+  private async report(composed: Composed): Promise<void> {
     const { store, logger, clock } = this.deps;
     for (const entry of composed.redundant) {
-      if (store.retireOverlayVm(entry.name))
+      if (await store.retireOverlayVm(entry.name))
         logger.info(
           `policy overlay: the policy file now says the same as the Slack edit of ${entry.name}; that overlay entry is retired and the file rules it again`,
         );
@@ -154,13 +165,24 @@ export class LivePolicy {
       logger.error(`policy overlay: ${detail}`);
       const event: SystemEvent = { name: 'policy.overlay_not_applied', actor: 'system', at: clock.now(), detail };
       try {
-        store.recordSystemEvent(event, [{ kind: 'system', event }]);
+        await store.recordSystemEvent(event, [{ kind: 'system', event }]);
       } catch (error) {
         logger.error('policy overlay: could not record the notice in the audit log:', error);
       }
     }
     if (composed.rejected.length > 0) this.deps.notified?.();
   }
+}
+
+/**
+ * The one definition of the running policy: the file with the overlay entries
+ * composed over it (domain/policy/overlay.ts). Throws jit_policy_invalid when
+ * the file itself is invalid; an entry that fails is left out, in `rejected`.
+ */
+export function composeRunningPolicy(file: PolicyFile, entries: readonly OverlayVm[], options?: ComposeOptions): Composed {
+  const composed = composePolicy(file.document, entries, options);
+  if (!composed.ok) throw new JitError('jit_policy_invalid', formatPolicyProblems(composed.problems));
+  return composed;
 }
 
 function backendProblem(backends: BackendRegistry, vm: VmPolicy): string | undefined {

@@ -82,7 +82,7 @@ export class OutboxWorker {
   private async drain(): Promise<number> {
     let delivered = 0;
     const blocked = new Set<string>();
-    for (const row of this.store.pendingOutbox(this.batchSize)) {
+    for (const row of await this.store.pendingOutbox(this.batchSize)) {
       // The bot's own rows (drift) keep their order among themselves.
       const queue = row.requestId ?? '';
       if (blocked.has(queue)) continue;
@@ -103,14 +103,18 @@ export class OutboxWorker {
 
   private async deliver(row: OutboxRow): Promise<boolean> {
     try {
-      const refs = await this.notifier.deliver(row.notification, row.requestId === undefined ? [] : this.store.messageRefs(row.requestId), this.journalOf(row));
-      this.store.markDelivered(row.id, refs);
+      const refs = await this.notifier.deliver(
+        row.notification,
+        row.requestId === undefined ? [] : await this.store.messageRefs(row.requestId),
+        this.journalOf(row),
+      );
+      await this.store.markDelivered(row.id, refs);
       return true;
     } catch (error) {
       const retryAfterMs = retryAfterOf(error);
       const backoff = retryAfterMs ?? Math.min(this.maxBackoffMs, 1000 * 2 ** Math.min(row.attempts, 16));
       const message = error instanceof Error ? error.message : String(error);
-      this.store.markRetry(row.id, message, this.clock.now() + backoff);
+      await this.store.markRetry(row.id, message, this.clock.now() + backoff);
       this.logger.warn(`outbox row ${row.id} (${row.notification.kind}, request ${row.requestId ?? 'none'}) failed, retry in ${backoff} ms: ${message}`);
       return false;
     }
@@ -125,7 +129,7 @@ export class OutboxWorker {
       claim: (step, channel) => store.claimPost(row.id, step, channel, systemClock.now()),
       record: (step, channel, ts) => {
         crashPoint('outbox-posted-before-recorded');
-        store.recordPost(row.id, step, channel, ts);
+        return store.recordPost(row.id, step, channel, ts);
       },
     };
   }

@@ -12,19 +12,20 @@ import type { AccessRequest } from '../domain/types.js';
 import { announce, auditEvent, type WorkflowContext } from './context.js';
 
 /** The extension of `id` still waiting for approval (or approved and about to be applied), if any. */
-export function openExtensionOf(ctx: WorkflowContext, id: string): AccessRequest | undefined {
-  return ctx.store.listRequests({ extends: id, states: ['pending', 'approved'] })[0];
+export async function openExtensionOf(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
+  const [open] = await ctx.store.listRequests({ extends: id, states: ['pending', 'approved'] });
+  return open;
 }
 
 /** Cancels every pending extension of `original`; `why` is `revoked` or `expired`. */
-export function cancelPendingExtensions(ctx: WorkflowContext, original: AccessRequest, why: string): AccessRequest[] {
+export async function cancelPendingExtensions(ctx: WorkflowContext, original: AccessRequest, why: string): Promise<AccessRequest[]> {
   const cancelled: AccessRequest[] = [];
-  for (const extension of ctx.store.listRequests({ extends: original.id, states: ['pending'] })) {
+  for (const extension of await ctx.store.listRequests({ extends: original.id, states: ['pending'] })) {
     const reason = `#${original.id} was ${why} before the extension was decided`;
     const next: AccessRequest = { ...extension, state: 'cancelled', decidedBy: 'system', reason };
     const event = auditEvent('request.cancelled', next, 'system', ctx.clock.now(), reason);
     const expected = { id: extension.id, state: extension.state, version: extension.version };
-    const stored = ctx.store.transition(expected, next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    const stored = await ctx.store.transition(expected, next, [event], announce(event, next, { dm: true, updateApproval: true }));
     if (!stored) continue;
     ctx.listener.ended?.(stored);
     ctx.logger.info(`request ${extension.id}: extension cancelled, #${original.id} was ${why}`);

@@ -90,12 +90,16 @@ async function reconcileBackend(
     seen.add(key);
     if (memory.first(key)) {
       report.unresolved++;
-      recordDrift(ctx, 'drift.orphan_close_failed', `${ruleSentence(backend, rule)} carries no request id, so the bot cannot close it: remove it by hand`);
+      await recordDrift(
+        ctx,
+        'drift.orphan_close_failed',
+        `${ruleSentence(backend, rule)} carries no request id, so the bot cannot close it: remove it by hand`,
+      );
     }
   }
   for (const [requestId, held] of byRequest) {
     if (requestId === '') continue;
-    const request = ctx.store.getRequest(requestId);
+    const request = await ctx.store.getRequest(requestId);
     if (request && EXPLAINED.has(request.state)) continue;
     const key = `${backend.name}|${requestId}`;
     const outcome = await closeOrphan(ctx, backend, requestId, held, () => memory.first(key));
@@ -106,7 +110,7 @@ async function reconcileBackend(
     }
   }
   const now = ctx.clock.now();
-  for (const request of ctx.store.listRequests({ states: ['active'] })) {
+  for (const request of await ctx.store.listRequests({ states: ['active'] })) {
     if (request.target?.backend !== backend.name || request.endAt === undefined || request.endAt <= now + VANISH_GRACE_MS) continue;
     if (missingPorts(request, byRequest.get(request.id) ?? []).length === 0) continue;
     if (await closeVanished(ctx, backend, request.id)) report.vanished++;
@@ -126,7 +130,7 @@ async function closeOrphan(
   firstFailure: () => boolean,
 ): Promise<'closed' | 'failed' | 'explained'> {
   return ctx.lock.run(requestId, async () => {
-    const request = ctx.store.getRequest(requestId);
+    const request = await ctx.store.getRequest(requestId);
     if (request && EXPLAINED.has(request.state)) return 'explained';
     const still = (await backend.list()).filter((rule) => rule.requestId === requestId);
     if (still.length === 0) return 'explained';
@@ -136,10 +140,11 @@ async function closeOrphan(
       await backend.close(orphanSpec(ctx, request, requestId, still[0] ?? held[0]!));
     } catch (error) {
       ctx.logger.error(`reconcile: closing orphan rule(s) of request ${requestId} on ${backend.name} failed:`, error);
-      if (firstFailure()) recordDrift(ctx, 'drift.orphan_close_failed', `${what}, but ${whose}; closing it failed, retried every sweep: ${messageOf(error)}`);
+      if (firstFailure())
+        await recordDrift(ctx, 'drift.orphan_close_failed', `${what}, but ${whose}; closing it failed, retried every sweep: ${messageOf(error)}`);
       return 'failed';
     }
-    recordDrift(ctx, 'drift.orphan_closed', `${what}, but ${whose}: closed`);
+    await recordDrift(ctx, 'drift.orphan_closed', `${what}, but ${whose}: closed`);
     ctx.logger.warn(`reconcile: closed orphan rule(s) of request ${requestId} on ${backend.name} (${whose})`);
     return 'closed';
   });
@@ -148,7 +153,7 @@ async function closeOrphan(
 /** Reports an active grant whose rules are gone and closes what is left of it. Checked again under the lock first. */
 async function closeVanished(ctx: WorkflowContext, backend: FirewallBackend, id: string): Promise<boolean> {
   return ctx.lock.run(id, async () => {
-    const current = ctx.store.getRequest(id);
+    const current = await ctx.store.getRequest(id);
     if (current?.state !== 'active' || current.endAt === undefined || current.endAt <= ctx.clock.now() + VANISH_GRACE_MS) return false;
     const missing = missingPorts(
       current,
@@ -156,7 +161,7 @@ async function closeVanished(ctx: WorkflowContext, backend: FirewallBackend, id:
     );
     if (missing.length === 0) return false;
     const detail = `${missing.join(', ')} no longer open on backend ${backend.name} before the end`;
-    const closing = beginClose(ctx, current, 'system', 'vanished', detail);
+    const closing = await beginClose(ctx, current, 'system', 'vanished', detail);
     ctx.listener.notified?.();
     if (!closing) return false;
     ctx.logger.warn(`reconcile: request ${id}: ${detail}; closing the rest`);
@@ -165,9 +170,9 @@ async function closeVanished(ctx: WorkflowContext, backend: FirewallBackend, id:
   });
 }
 
-function recordDrift(ctx: WorkflowContext, name: SystemEventName, detail: string): void {
+async function recordDrift(ctx: WorkflowContext, name: SystemEventName, detail: string): Promise<void> {
   const event: SystemEvent = { name, actor: 'system', at: ctx.clock.now(), detail };
-  ctx.store.recordSystemEvent(event, [{ kind: 'system', event }]);
+  await ctx.store.recordSystemEvent(event, [{ kind: 'system', event }]);
   ctx.listener.notified?.();
 }
 

@@ -22,14 +22,14 @@ export async function sweep(ctx: WorkflowContext, drift: DriftMemory = new Drift
   const report = { reminded: 0, timedOut: 0, resumed: 0, closed: 0, stillClosing: 0 };
   const now = ctx.clock.now();
 
-  for (const request of ctx.store.listRequests({ states: ['pending'] })) {
+  for (const request of await ctx.store.listRequests({ states: ['pending'] })) {
     if (pendingDeadline(ctx, request) <= now) {
       if (await timeOut(ctx, request.id)) report.timedOut++;
     } else if (reminderDue(ctx, request, now) && (await settle(ctx, request, () => remind(ctx, request.id)))) {
       report.reminded++;
     }
   }
-  for (const request of ctx.store.listRequests({ states: ['approved'] })) {
+  for (const request of await ctx.store.listRequests({ states: ['approved'] })) {
     // An approved extension a crash left unapplied is applied (or fails) like an approved request is opened.
     const resumed = await settle(ctx, request, () => (request.extends !== undefined ? applyExtension(ctx, request.id) : resumeApproved(ctx, request.id)));
     if (resumed?.state === 'active') report.resumed++;
@@ -38,7 +38,7 @@ export async function sweep(ctx: WorkflowContext, drift: DriftMemory = new Drift
   // due, and a backend batches the closes that arrive together (nftables: one
   // transaction) instead of paying a read and a write for each in turn. Each
   // close still runs under its own request's lock.
-  await eachConcurrently(ctx.store.dueForClose(now), CLOSE_CONCURRENCY, async (request) => {
+  await eachConcurrently(await ctx.store.dueForClose(now), CLOSE_CONCURRENCY, async (request) => {
     const result = await settle(ctx, request, () => expire(ctx, request.id));
     if (result?.state === 'closed') report.closed++;
     else if (result?.state === 'closing') report.stillClosing++;
@@ -92,7 +92,7 @@ export function reminderDue(ctx: WorkflowContext, request: AccessRequest, now: n
  */
 function remind(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
   return ctx.lock.run(id, async () => {
-    const current = ctx.store.getRequest(id);
+    const current = await ctx.store.getRequest(id);
     const now = ctx.clock.now();
     if (!current || !reminderDue(ctx, current, now)) return undefined;
     const timesOutAt = pendingDeadline(ctx, current);
@@ -100,8 +100,8 @@ function remind(ctx: WorkflowContext, id: string): Promise<AccessRequest | undef
     const event = auditEvent('request.reminded', next, 'system', now, `times out at ${new Date(timesOutAt).toISOString()}`);
     // The approvers only, under their approval messages; the audit table keeps the event.
     // A batch shares its approval messages: one member reminds for all (no N replies).
-    const notes: Notification[] = remindsForBatch(ctx, current) ? [{ kind: 'approval_reminder', request: next, timesOutAt }] : [];
-    const stored = ctx.store.transition(expectedOf(current), next, [event], notes);
+    const notes: Notification[] = (await remindsForBatch(ctx, current)) ? [{ kind: 'approval_reminder', request: next, timesOutAt }] : [];
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], notes);
     ctx.listener.notified?.();
     if (stored) ctx.logger.info(`request ${id}: approvers reminded, it times out ${new Date(timesOutAt).toISOString()}`);
     return stored;
@@ -110,12 +110,12 @@ function remind(ctx: WorkflowContext, id: string): Promise<AccessRequest | undef
 
 function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
   return ctx.lock.run(id, async () => {
-    const current = ctx.store.getRequest(id);
+    const current = await ctx.store.getRequest(id);
     const now = ctx.clock.now();
     if (current?.state !== 'pending' || pendingDeadline(ctx, current) > now) return false;
     const next: AccessRequest = { ...current, state: 'timed_out', decidedBy: 'system', reason: 'no decision in time' };
     const event = auditEvent('request.timed_out', next, 'system', now);
-    const stored = ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
+    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
     ctx.listener.notified?.();
     if (stored) ctx.listener.ended?.(stored);
     return stored !== undefined;
@@ -126,8 +126,8 @@ function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
  * Whether this pending request sends its batch's reminder: outside a batch always;
  * in one, only the first member still pending (the leader, unless it was decided).
  */
-function remindsForBatch(ctx: WorkflowContext, request: AccessRequest): boolean {
+async function remindsForBatch(ctx: WorkflowContext, request: AccessRequest): Promise<boolean> {
   if (request.batchId === undefined) return true;
-  const first = ctx.store.listRequests({ batchId: request.batchId, states: ['pending'] })[0];
+  const [first] = await ctx.store.listRequests({ batchId: request.batchId, states: ['pending'] });
   return first === undefined || first.id === request.id;
 }

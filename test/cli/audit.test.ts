@@ -49,7 +49,7 @@ describe('jit audit export', () => {
       expect(run).toMatchObject({ code: 0, stderr: '' });
       expect(parseCsv(run.stdout)[0]).toEqual([...AUDIT_COLUMNS]);
       const rows = csvObjects(run.stdout);
-      const events = h.store.auditEvents();
+      const events = await h.store.auditEvents();
       expect(rows.map((r) => [r.time, r.event, r.request, r.actor, r.reason])).toEqual(
         events.map((e) => [new Date(e.at).toISOString(), e.name, e.requestId, e.actor, e.detail ?? '']),
       );
@@ -88,7 +88,7 @@ describe('jit audit export', () => {
       await filled();
       const file = join(world.dir, 'audit.csv');
       const run = await world.run(['audit', 'export', '--out', file]);
-      const events = h.store.auditEvents().length;
+      const events = (await h.store.auditEvents()).length;
       expect(run).toEqual({ code: 0, stdout: '', stderr: `wrote ${events} audit events to ${file}\n` });
       expect(csvObjects(readFileSync(file, 'utf8'))).toHaveLength(events);
       expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -113,7 +113,7 @@ describe('jit audit verify', () => {
     'intactThenEdited_exitsZeroThenOne_inTextAndJson',
     async () => {
       await filled();
-      const rows = h.store.auditEvents().length;
+      const rows = (await h.store.auditEvents()).length;
       h.store.close();
       const intact = await world.run(['audit', 'verify']);
       expect(intact).toMatchObject({ code: 0, stderr: '' });

@@ -26,7 +26,7 @@ describe('jit request refusals', () => {
       expect(problems.map((p) => p.field)).toContain('vm');
       expect(oneErrorLine(run)).toMatch(/^jit: nothing was requested: vm: /);
       const store = SqliteStore.open(world.db);
-      expect(store.auditEvents()).toEqual([]);
+      expect(await store.auditEvents()).toEqual([]);
       store.close();
     },
     SLOW,

@@ -30,10 +30,10 @@ function run(args: string[] = [], policy = join(dir, 'policy.yaml')) {
   });
 }
 
-function enable(name: string): void {
+async function enable(name: string): Promise<void> {
   const store = SqliteStore.open(join(dir, 'jit.db'));
   const event: SystemEvent = { name: 'policy.vm_enabled', actor: 'UADMIN', at: 0, detail: `enabled JIT on ${name}` };
-  store.saveOverlayVm(
+  await store.saveOverlayVm(
     {
       name,
       vm: { id: name, ports: [{ number: 3389, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] },
@@ -47,8 +47,8 @@ function enable(name: string): void {
 }
 
 describe('policy-export', () => {
-  it('printsTheFileWithTheOverlayVm_keepingItsComments', () => {
-    enable('web-3');
+  it('printsTheFileWithTheOverlayVm_keepingItsComments', async () => {
+    await enable('web-3');
     const result = run();
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('# reviewed in git');
@@ -62,7 +62,7 @@ describe('policy-export', () => {
     expect(result.stdout).toBe(POLICY);
   });
 
-  it('out_writesTheFile_andAJsonPolicyStaysJson', () => {
+  it('out_writesTheFile_andAJsonPolicyStaysJson', async () => {
     const json = join(dir, 'policy.json');
     writeFileSync(
       json,
@@ -70,7 +70,7 @@ describe('policy-export', () => {
         virtualMachines: [{ id: 'web-1', ports: [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] }],
       }),
     );
-    enable('web-3');
+    await enable('web-3');
     const result = run(['--out', join(dir, 'merged.json')], json);
     expect(result.status).toBe(0);
     const written = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as { virtualMachines: { id: string }[] };

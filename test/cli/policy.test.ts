@@ -109,7 +109,7 @@ describe('jit policy export', () => {
       world = cliWorld();
       const store = SqliteStore.open(world.db);
       const event = { name: 'policy.vm_enabled' as const, actor: 'UADMIN', at: 0, detail: 'enabled JIT on web-9' };
-      store.saveOverlayVm(
+      await store.saveOverlayVm(
         {
           name: 'web-9',
           vm: { id: 'web-9', address: '10.0.0.9', ports: [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }] },

@@ -8,10 +8,10 @@ import { cliWorld, idIn, oneErrorLine, SLOW, type CliWorld } from './harness.js'
 let world: CliWorld;
 afterEach(() => world?.cleanup());
 
-function stored(w: CliWorld) {
+async function stored(w: CliWorld) {
   const store = SqliteStore.open(w.db);
   try {
-    return { events: store.auditEvents(), outbox: store.pendingOutbox(1000), open: store.listRequests({ states: ['active'] }) };
+    return { events: await store.auditEvents(), outbox: await store.pendingOutbox(1000), open: await store.listRequests({ states: ['active'] }) };
   } finally {
     store.close();
   }
@@ -46,7 +46,7 @@ describe('jit request, approve, revoke', () => {
       expect(revoked).toMatchObject({ code: 0, stderr: '' });
       expect(revoked.stdout).toMatch(new RegExp(`^#${id} is revoked: access is closed\\n`));
 
-      const { events, outbox } = stored(world);
+      const { events, outbox } = await stored(world);
       expect(events.map((e) => [e.name, e.actor])).toEqual([
         ['request.created', 'UREQ'],
         ['request.approved', 'UAPPROVER1'],
@@ -75,7 +75,7 @@ describe('jit request, approve, revoke', () => {
         outcome: 'denied',
         request: { id, state: 'denied', decidedBy: 'UAPPROVER1', reason: 'not during the freeze' },
       });
-      expect(stored(world).events.at(-1)).toMatchObject({ name: 'request.denied', actor: 'UAPPROVER1', detail: 'not during the freeze' });
+      expect((await stored(world)).events.at(-1)).toMatchObject({ name: 'request.denied', actor: 'UAPPROVER1', detail: 'not during the freeze' });
     },
     SLOW,
   );

@@ -40,7 +40,7 @@ describe('jit sweep', () => {
       expect(run).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(run.stdout)).toMatchObject({ vanished: 0, closed: 0 });
       const store = SqliteStore.open(h.dbFile);
-      expect(store.getRequest(grant.request.id)?.state).toBe('active');
+      expect((await store.getRequest(grant.request.id))?.state).toBe('active');
       store.close();
     },
     SLOW,
@@ -73,7 +73,7 @@ describe('jit sweep', () => {
         unlisted: 0,
       });
       const store = SqliteStore.open(h.dbFile);
-      expect([store.getRequest(grant.request.id)?.state, store.getRequest(stale.request.id)?.state]).toEqual(['closed', 'timed_out']);
+      expect([(await store.getRequest(grant.request.id))?.state, (await store.getRequest(stale.request.id))?.state]).toEqual(['closed', 'timed_out']);
       store.close();
 
       expect(await world.run(['sweep'])).toEqual({

@@ -50,7 +50,7 @@ describe('the access loop over signed Slack requests', () => {
 
     // The precise timer closes it about two seconds after opening.
     await until(() => !e2e!.backend.isOpen(id), 4000);
-    await until(() => e2e!.bot.workflow.get(id).state === 'closed');
+    await until(async () => (await e2e!.bot.workflow.get(id)).state === 'closed');
     const thread = await e2e.auditThread(id);
     expect(thread).toHaveLength(5);
     expect(thread.slice(1).join('\n')).toMatch(/approved[\s\S]*opened[\s\S]*end time was reached[\s\S]*closed/i);
@@ -68,7 +68,7 @@ describe('the access loop over signed Slack requests', () => {
     expect(await e2e.click('UAPPROVER1', approval, 'jit_deny')).toMatch(/cannot deny your own request/);
     expect(await e2e.click('USTRANGER', approval, 'jit_approve')).toMatch(/not an approver/);
     expect(await e2e.click('USTRANGER', approval, 'jit_deny')).toMatch(/not an approver/);
-    expect(e2e.bot.workflow.get(id).state).toBe('pending');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('pending');
     expect(e2e.backend.isOpen(id)).toBe(false);
     expect(e2e.fake.callsTo('chat.update')).toEqual([]);
   });
@@ -78,7 +78,7 @@ describe('the access loop over signed Slack requests', () => {
     const id = requestIdIn(await e2e.command('UREQ', 'request db-1 5432 198.51.100.7 30m'));
     const approval = await approvalTo(e2e, 'UAPPROVER2', id);
     await e2e.click('UAPPROVER2', approval, 'jit_deny', { expectReply: false });
-    await until(() => e2e!.bot.workflow.get(id).state === 'denied');
+    await until(async () => (await e2e!.bot.workflow.get(id)).state === 'denied');
     await e2e.bot.flushOutbox();
     const updated = e2e.fake.message(String(approval.response.channel), String(approval.response.ts));
     expect(JSON.stringify(updated?.blocks)).toContain('Denied by <@UAPPROVER2>');
@@ -94,7 +94,7 @@ describe('the access loop over signed Slack requests', () => {
     const pendingId = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h'));
     expect(await e2e.command('UOTHER', `cancel ${pendingId}`)).toMatch(/Only the requester can cancel/);
     expect(await e2e.command('UREQ', `cancel ${pendingId}`)).toMatch(/is cancelled/);
-    expect(e2e.bot.workflow.get(pendingId).state).toBe('cancelled');
+    expect((await e2e.bot.workflow.get(pendingId)).state).toBe('cancelled');
 
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h'));
     await e2e.click('UAPPROVER1', await approvalTo(e2e, 'UAPPROVER1', id), 'jit_approve', { expectReply: false });
@@ -162,9 +162,9 @@ describe('a port that will not close', () => {
     expect(alert.args.thread_ts).toBeUndefined();
     expect(String(alert.args.text)).toMatch(new RegExp(`#${id}.*still open: closing failed 3 times: attempt 3: firewall unreachable`));
     expect(e2e.backend.isOpen(id)).toBe(true);
-    expect(e2e.bot.workflow.get(id).state).toBe('closing');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('closing');
     await e2e.bot.sweep(); // the minute sweep's retry, without waiting for the next backoff
-    expect(e2e.bot.workflow.get(id).state).toBe('closed');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('closed');
     expect(e2e.backend.isOpen(id)).toBe(false);
   }, 20_000);
 });
@@ -180,7 +180,7 @@ describe('restarts', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     e2e = await e2e.restart();
     expect(e2e.backend.isOpen(id)).toBe(false);
-    expect(e2e.bot.workflow.get(id).state).toBe('closed');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('closed');
     expect((await e2e.auditThread(id)).join('\n')).toMatch(/end time was reached[\s\S]*closed/i);
   });
 
@@ -192,7 +192,7 @@ describe('restarts', () => {
     e2e = await e2e.restart();
     expect(e2e.backend.isOpen(id)).toBe(true);
     await until(() => !e2e!.backend.isOpen(id), 4000);
-    await until(() => e2e!.bot.workflow.get(id).state === 'closed');
+    await until(async () => (await e2e!.bot.workflow.get(id)).state === 'closed');
   });
 
   it('slackOutage_delaysMessagesButLosesNone', async () => {

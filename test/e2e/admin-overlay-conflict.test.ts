@@ -20,12 +20,12 @@ afterEach(async () => {
 const PORT = { protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' };
 
 /** Writes overlay rows straight into the database, as an older build or a changed file would leave them. */
-function storeEntries(e: E2E, entries: OverlayVm[]): void {
+async function storeEntries(e: E2E, entries: OverlayVm[]): Promise<void> {
   const store = SqliteStore.open(join(e.dir, 'data', 'jit.db'));
   try {
     for (const entry of entries) {
       const event: SystemEvent = { name: 'policy.vm_changed', actor: entry.updatedBy, at: entry.updatedAt, detail: `changed ${entry.name}` };
-      store.saveOverlayVm(entry, event, []);
+      await store.saveOverlayVm(entry, event, []);
     }
   } finally {
     store.close();
@@ -35,7 +35,7 @@ function storeEntries(e: E2E, entries: OverlayVm[]): void {
 describe('overlay entries that no longer validate', () => {
   it('areNotApplied_saidLoudlyWithTheWayOut_theirPortsStayClosed_andAnEditResolvesThem', async () => {
     e2e = await startE2E({ env: { JIT_ADMINS: ADMIN } });
-    storeEntries(e2e, [
+    await storeEntries(e2e, [
       // A port listed twice: the policy's checks refuse it, yet the VM reads on its own.
       {
         name: 'web-9',

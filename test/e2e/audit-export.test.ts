@@ -4,6 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUDIT_COLUMNS } from '../../src/domain/audit-export.js';
+import type { AccessRequest } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { csvObjects, parseCsv } from '../support/csv.js';
 import type { RecordedCall } from '../support/fake-slack.js';
@@ -31,16 +32,17 @@ const approvalTo = (e: E2E, channel: string, id: string): Promise<RecordedCall> 
 async function revokedGrant(e: E2E): Promise<string> {
   const id = requestIdIn(await e.command('UREQ', `request web-1 22 198.51.100.7 1h ${HOSTILE}`));
   await e.click('UAPPROVER1', await approvalTo(e, 'UAPPROVER1', id), 'jit_approve', { expectReply: false });
-  await until(() => e.bot.workflow.get(id).state === 'active');
+  await until(async () => (await e.bot.workflow.get(id)).state === 'active');
   expect(await e.command('UREQ', `revoke ${id}`)).toMatch(/revoked/);
   return id;
 }
 
-function readDatabase(e: E2E) {
+async function readDatabase(e: E2E) {
   const store = SqliteStore.open(e.bot.config.JIT_DB);
   try {
-    const events = store.auditEvents();
-    const requests = new Map(events.map((event) => [event.requestId, store.getRequest(event.requestId)!]));
+    const events = await store.auditEvents();
+    const requests = new Map<string, AccessRequest>();
+    for (const event of events) requests.set(event.requestId, (await store.getRequest(event.requestId))!);
     return { events, requestOf: (id: string) => requests.get(id) };
   } finally {
     store.close();
@@ -54,7 +56,7 @@ describe('/jit audit', () => {
     requestIdIn(await e2e.command('UOTHER', 'request db-1 5432 198.51.100.9 30m pending one'));
 
     const reply = await e2e.command('UREADER', 'audit');
-    const db = readDatabase(e2e);
+    const db = await readDatabase(e2e);
     expect(reply).toMatch(
       new RegExp(
         `^Sent ${db.events.length} audit events from the last 30 days to your DM with me as \`jit-audit-\\d{4}-\\d{2}-\\d{2}-to-\\d{4}-\\d{2}-\\d{2}\\.csv\`\\.$`,

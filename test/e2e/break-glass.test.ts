@@ -25,7 +25,7 @@ describe('break-glass', () => {
   it('breakGlass_opensAtOnce_alertsLoudly_staysUnreviewedUntilAcknowledged', async () => {
     e2e = await startE2E({ policy: POLICY });
     expect(await e2e.command('UONCALL', 'request db-1 5432 198.51.100.7 1h')).toMatch(/justification/i);
-    expect(e2e.bot.workflow.openRequestsOf('UONCALL')).toEqual([]);
+    expect(await e2e.bot.workflow.openRequestsOf('UONCALL')).toEqual([]);
 
     const reply = await e2e.command('UONCALL', 'request db-1 5432 198.51.100.7 1h INC-77 primary down');
     expect(reply).toMatch(/Break-glass #[a-z0-9]{6}: .* is open until/);

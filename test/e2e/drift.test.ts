@@ -45,8 +45,8 @@ describe('drift found by the sweep', () => {
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h fix dns'));
     const approval = await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'UAPPROVER1' && JSON.stringify(c.args).includes(id));
     await e2e.click('UAPPROVER1', approval, 'jit_approve', { expectReply: false });
-    await until(() => e2e!.bot.workflow.get(id).state === 'active');
-    const grant = e2e.bot.workflow.get(id);
+    await until(async () => (await e2e!.bot.workflow.get(id)).state === 'active');
+    const grant = await e2e.bot.workflow.get(id);
     await e2e.backend.close({
       requestId: id,
       vmId: grant.target!.vmId,
@@ -59,7 +59,7 @@ describe('drift found by the sweep', () => {
 
     await e2e.bot.sweep();
 
-    expect(e2e.bot.workflow.get(id)).toMatchObject({ state: 'closed', reason: 'vanished' });
+    expect(await e2e.bot.workflow.get(id)).toMatchObject({ state: 'closed', reason: 'vanished' });
     const thread = await e2e.auditThread(id);
     expect(thread.join('\n')).toMatch(
       /Drift: the firewall rules changed behind the bot's back: 22\/TCP no longer open on backend memory before the end[\s\S]*Closing: its firewall rules vanished[\s\S]*Closed 22\/TCP/,

@@ -48,7 +48,7 @@ describe('extend and revoke from the DM', () => {
   it('openedDm_hasExtendAndRevokeNow_extendMovesTheEnd_revokeCloses', async () => {
     e2e = await startE2E({ policy: POLICY });
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 30m hotfix'));
-    const start = e2e.bot.workflow.get(id).startAt!;
+    const start = (await e2e.bot.workflow.get(id)).startAt!;
     expect(e2e.backend.endOf(id)).toBe(start + 30 * MINUTE);
 
     const opened = await dmNumber(e2e, 'UREQ', 1, /Port 22 on \*web-1\* is open for 198\.51\.100\.7\/32 until <!date/);
@@ -60,7 +60,7 @@ describe('extend and revoke from the DM', () => {
     // The default extension is the original length again: an hour in all, which the rule still approves.
     expect(await e2e.click('UREQ', opened, 'jit_extend', { expectReply: false })).toBeUndefined();
     await until(() => e2e!.backend.endOf(id) === start + 60 * MINUTE);
-    expect(e2e.bot.workflow.get(id).endAt).toBe(start + 60 * MINUTE);
+    expect((await e2e.bot.workflow.get(id)).endAt).toBe(start + 60 * MINUTE);
     const extended = await dmNumber(e2e, 'UREQ', 2, /is extended: open until <!date/);
     expect(buttonTexts(extended)).toEqual(['Extend', 'Revoke now']);
     expect((await e2e.auditThread(id)).join('\n')).toMatch(
@@ -77,11 +77,11 @@ describe('extend and revoke from the DM', () => {
 
     await e2e.click('UREQ', extended, 'jit_revoke', { expectReply: false });
     await until(() => !e2e!.backend.isOpen(id));
-    await until(() => e2e!.bot.workflow.get(id).state === 'closed');
+    await until(async () => (await e2e!.bot.workflow.get(id)).state === 'closed');
     expect((await e2e.auditThread(id)).join('\n')).toMatch(/Extended[\s\S]*revoked by <@UREQ>[\s\S]*Closed/);
     // The revoke cancelled the extension still waiting; its approval messages lose their buttons.
     const extensionId = requestIdIn(String(approvalMessages(e2e)[0]!.args.text));
-    expect(e2e.bot.workflow.get(extensionId)).toMatchObject({ state: 'cancelled', reason: `#${id} was revoked before the extension was decided` });
+    expect(await e2e.bot.workflow.get(extensionId)).toMatchObject({ state: 'cancelled', reason: `#${id} was revoked before the extension was decided` });
     await until(() =>
       e2e!.fake.callsTo('chat.update').some((c) => /Cancelled: #\w+ was revoked before the extension was decided/.test(JSON.stringify(c.args))),
     );
@@ -92,7 +92,7 @@ describe('extend and revoke from the DM', () => {
   it('slashExtend_withADuration_extendsByThat_andRefusesPastTheMax', async () => {
     e2e = await startE2E({ policy: POLICY.replace('maxDuration: 1h', 'maxDuration: 3h') });
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 2h'));
-    const start = e2e.bot.workflow.get(id).startAt!;
+    const start = (await e2e.bot.workflow.get(id)).startAt!;
     expect(await e2e.command('UREQ', `extend ${id} 30m`)).toMatch(new RegExp(`Request #${id} is extended by 30m: open until <!date`));
     expect(e2e.backend.endOf(id)).toBe(start + 150 * MINUTE);
     // Past the maximum from the original start: only an approval may allow it.
@@ -111,7 +111,7 @@ describe('an extension that needs approval', () => {
   it('extendButton_pastTheRule_postsAnApprovalMessage_approveMovesTheEnd', async () => {
     e2e = await startE2E({ policy: POLICY });
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 1h hotfix'));
-    const start = e2e.bot.workflow.get(id).startAt!;
+    const start = (await e2e.bot.workflow.get(id)).startAt!;
     const opened = await dmNumber(e2e, 'UREQ', 1, /is open for/);
 
     // 2h in all is past what the rule approves: an extension request goes to the approvers.
@@ -125,9 +125,9 @@ describe('an extension that needs approval', () => {
 
     await e2e.click('UAPPROVER1', message, 'jit_approve', { expectReply: false });
     await until(() => e2e!.backend.endOf(id) === start + 120 * MINUTE);
-    expect(e2e.bot.workflow.get(id)).toMatchObject({ state: 'active', endAt: start + 120 * MINUTE });
-    await until(() => e2e!.bot.workflow.get(extensionId).state === 'closed');
-    expect(e2e.bot.workflow.get(extensionId).reason).toBe(`applied to #${id}`);
+    expect(await e2e.bot.workflow.get(id)).toMatchObject({ state: 'active', endAt: start + 120 * MINUTE });
+    await until(async () => (await e2e!.bot.workflow.get(extensionId)).state === 'closed');
+    expect((await e2e.bot.workflow.get(extensionId)).reason).toBe(`applied to #${id}`);
     expect((await e2e.auditThread(id)).join('\n')).toMatch(
       new RegExp(`Extended by <@UAPPROVER1> until <!date[^>]*>: 1h more, 2h in all from the original start; approved by @UAPPROVER1 in #${extensionId}`),
     );
@@ -143,19 +143,19 @@ describe('the warning before the end', () => {
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 4s'));
     const warning = await dmNumber(e2e, 'UREQ', 2, /ends soon, at <!date.*Need longer\? Click \*Extend\*/);
     expect(buttonTexts(warning)).toEqual(['Extend']);
-    expect(e2e.bot.workflow.get(id).expiryWarnedFor).toBe(e2e.bot.workflow.get(id).endAt);
+    expect((await e2e.bot.workflow.get(id)).expiryWarnedFor).toBe((await e2e.bot.workflow.get(id)).endAt);
 
     e2e = await e2e.restart();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(grantDms(e2e, 'UREQ').filter((c) => /ends soon/.test(String(c.args.text)))).toHaveLength(1);
 
     // Extend from the warning: the grant and the firewall get a new end, and a new warning is armed for it.
-    const endAt = e2e.bot.workflow.get(id).endAt!;
+    const endAt = (await e2e.bot.workflow.get(id)).endAt!;
     await e2e.click('UREQ', warning, 'jit_extend', { expectReply: false });
     await until(() => e2e!.backend.endOf(id) === endAt + 4000);
     await dmNumber(e2e, 'UREQ', 3, /is extended/);
     await dmNumber(e2e, 'UREQ', 4, /ends soon/);
-    await until(() => e2e!.bot.workflow.get(id).state === 'closed', 8000);
+    await until(async () => (await e2e!.bot.workflow.get(id)).state === 'closed', 8000);
     expect(grantDms(e2e, 'UREQ').filter((c) => /ends soon/.test(String(c.args.text)))).toHaveLength(2);
   }, 20_000);
 });

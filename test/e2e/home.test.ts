@@ -67,7 +67,7 @@ describe('App Home', () => {
 
     const after = await clickHome(e2e, 'UREQ', home, 'jit_cancel');
 
-    expect(e2e.bot.workflow.get(id).state).toBe('cancelled');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('cancelled');
     expect(after.response.ok).toBe(true);
     expect(homeButtons(after)).toEqual([]);
     expect(homeText(after)).toContain('You have no pending or active requests');
@@ -82,7 +82,7 @@ describe('App Home', () => {
     // A forged click: the stranger's own Home never shows this button.
     await clickHome(e2e, 'USTRANGER', home, 'jit_cancel', { value: id });
 
-    expect(e2e.bot.workflow.get(id).state).toBe('pending');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('pending');
     expect(dmsSince(e2e, 'USTRANGER', from)).toEqual([expect.stringMatching(/Only the requester can cancel request #/)]);
   });
 
@@ -96,7 +96,7 @@ describe('App Home', () => {
     const after = await clickHome(e2e, 'UREQ', home, 'jit_revoke', { value: id });
 
     expect(e2e.backend.isOpen(id)).toBe(false);
-    expect(e2e.bot.workflow.get(id).state).toBe('closed');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('closed');
     expect(homeButtons(after)).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => stopChecked(e2e));
 
-const nothingStored = () => expect(e2e.bot.workflow.openRequestsOf('UBAD')).toEqual([]);
+const nothingStored = async () => expect(await e2e.bot.workflow.openRequestsOf('UBAD')).toEqual([]);
 
 describe('bad input over /jit gets an ephemeral reply and changes nothing', () => {
   it.each([
@@ -31,7 +31,7 @@ describe('bad input over /jit gets an ephemeral reply and changes nothing', () =
   ])('/jit %s', async (text, message) => {
     const reply = await e2e.command('UBAD', text);
     expect(reply).toMatch(message);
-    nothingStored();
+    await nothingStored();
     expect(e2e.backend.calls.filter((c) => c.op === 'open')).toEqual([]);
   });
 
@@ -98,7 +98,7 @@ describe('the request modal', () => {
     expect(invalid.status).toBe(200);
     const errors = (invalid.json as { response_action: string; errors: Record<string, string> }).errors;
     expect(Object.keys(errors).sort()).toEqual(['duration', 'source']);
-    expect(e2e.bot.workflow.openRequestsOf('UMODAL')).toEqual([]);
+    expect(await e2e.bot.workflow.openRequestsOf('UMODAL')).toEqual([]);
 
     const valid = await e2e.submitModal('UMODAL', {
       vm: { vm_select: selectValue('web-1') },
@@ -110,7 +110,7 @@ describe('the request modal', () => {
     expect(valid.status).toBe(200);
     expect(valid.json ?? {}).not.toHaveProperty('response_action');
     await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks ?? '').includes(`incident ${id}`));
-    const [request] = e2e.bot.workflow.openRequestsOf('UMODAL');
+    const [request] = await e2e.bot.workflow.openRequestsOf('UMODAL');
     expect(request).toMatchObject({ vm: 'web-1', state: 'pending', durationSeconds: 2700, source: '198.51.100.7/32', justification: `incident ${id}` });
   });
 });

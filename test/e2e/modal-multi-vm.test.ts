@@ -41,7 +41,7 @@ describe('the request form with several VMs', () => {
     });
     expect(submitted.json ?? {}, JSON.stringify(submitted.json)).not.toHaveProperty('response_action');
     await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'UAPPROVER1' && JSON.stringify(c.args.blocks ?? '').includes('db-1'));
-    const members = e2e.bot.workflow.openRequestsOf('UREQ');
+    const members = await e2e.bot.workflow.openRequestsOf('UREQ');
     expect(members.map((m) => [m.vm, m.ports.map((p) => p.number)]).sort()).toEqual([
       ['db-1', [5432]],
       ['web-1', [22]],

@@ -68,7 +68,7 @@ describe('several VMs in one request, over signed Slack requests', () => {
     expect(await e2e.command('UREQ', `revoke ${db}`)).toMatch(/revoked: access is closed/);
     expect(e2e.backend.isOpen(db)).toBe(false);
     expect(e2e.backend.isOpen(web)).toBe(true);
-    expect(e2e.bot.workflow.get(web).state).toBe('active');
+    expect((await e2e.bot.workflow.get(web)).state).toBe('active');
 
     // Each member has its own audit thread.
     const webThread = await e2e.auditThread(web);
@@ -87,7 +87,7 @@ describe('several VMs in one request, over signed Slack requests', () => {
     const [web, db] = idsIn(await e2e.command('UREQ', 'request web-1,db-1 22,5432 198.51.100.7 30m')) as [string, string];
     const approval = await approvalTo(e2e, 'UAPPROVER2', web);
     await e2e.click('UAPPROVER2', approval, 'jit_deny', { expectReply: false });
-    await until(() => e2e!.bot.workflow.get(web).state === 'denied' && e2e!.bot.workflow.get(db).state === 'denied');
+    await until(async () => (await e2e!.bot.workflow.get(web)).state === 'denied' && (await e2e!.bot.workflow.get(db)).state === 'denied');
     await e2e.bot.flushOutbox();
     const updated = JSON.stringify(e2e.fake.message(String(approval.response.channel), String(approval.response.ts))?.blocks);
     expect(updated.match(/Denied by <@UAPPROVER2>/g)).toHaveLength(2);
@@ -95,7 +95,7 @@ describe('several VMs in one request, over signed Slack requests', () => {
 
     const [web2, db2] = idsIn(await e2e.command('UREQ', 'request web-1,db-1 22,5432 198.51.100.7 30m')) as [string, string];
     expect(await e2e.command('UREQ', `cancel ${web2}`)).toMatch(new RegExp(`Cancelled #${web2} \\(web-1\\), #${db2} \\(db-1\\)`));
-    expect([e2e.bot.workflow.get(web2).state, e2e.bot.workflow.get(db2).state]).toEqual(['cancelled', 'cancelled']);
+    expect([(await e2e.bot.workflow.get(web2)).state, (await e2e.bot.workflow.get(db2)).state]).toEqual(['cancelled', 'cancelled']);
   });
 
   it('batch_invalidPart_isRefusedWithEveryProblemAndNothingIsAsked', async () => {

@@ -24,35 +24,35 @@ describe('Use my IP', () => {
     e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC } });
     const reply = await e2e.command('UREQ', 'request web-1 22 me 1h deploy');
     const url = local(e2e, linkIn(reply));
-    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
+    expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
 
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Use 127.0.0.1');
-    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]); // looking is not confirming
+    expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]); // looking is not confirming
 
     const confirmed = await fetch(url, { method: 'POST' });
     expect(confirmed.status).toBe(200);
     const id = requestIdIn(await confirmed.text());
-    expect(e2e.bot.workflow.get(id)).toMatchObject({ source: '127.0.0.1/32', vm: 'web-1', justification: 'deploy', state: 'pending' });
+    expect(await e2e.bot.workflow.get(id)).toMatchObject({ source: '127.0.0.1/32', vm: 'web-1', justification: 'deploy', state: 'pending' });
 
     const again = await fetch(url, { method: 'POST' });
     expect(again.status).toBe(410);
     expect(await again.text()).toContain('already used');
-    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toHaveLength(1);
+    expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toHaveLength(1);
   });
 
   it('forwardedFor_isHonouredOnlyFromTrustedProxies', async () => {
     e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC, JIT_TRUSTED_PROXIES: '127.0.0.0/8' } });
     const trusted = local(e2e, linkIn(await e2e.command('UREQ', 'request web-1 22 me 1h')));
     const created = await fetch(trusted, { method: 'POST', headers: { 'x-forwarded-for': '198.51.100.23' } });
-    expect(e2e.bot.workflow.get(requestIdIn(await created.text())).source).toBe('198.51.100.23/32');
+    expect((await e2e.bot.workflow.get(requestIdIn(await created.text()))).source).toBe('198.51.100.23/32');
     await e2e.stop();
 
     e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC } });
     const untrusted = local(e2e, linkIn(await e2e.command('UREQ', 'request web-1 22 me 1h')));
     const spoofed = await fetch(untrusted, { method: 'POST', headers: { 'x-forwarded-for': '198.51.100.23' } });
-    expect(e2e.bot.workflow.get(requestIdIn(await spoofed.text())).source).toBe('127.0.0.1/32');
+    expect((await e2e.bot.workflow.get(requestIdIn(await spoofed.text()))).source).toBe('127.0.0.1/32');
   });
 
   it('forgedLink_isRefused', async () => {
@@ -60,7 +60,7 @@ describe('Use my IP', () => {
     const url = local(e2e, linkIn(await e2e.command('UREQ', 'request web-1 22 me 1h')));
     const forged = await fetch(`${url.slice(0, -3)}abc`, { method: 'POST' });
     expect(forged.status).toBe(400);
-    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
+    expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
   });
 
   it('modal_linkRecordsTheAddress_thenAnEmptySourceUsesIt', async () => {
@@ -82,7 +82,7 @@ describe('Use my IP', () => {
     });
     expect(submitted.json ?? {}).not.toHaveProperty('response_action');
     await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'UAPPROVER1');
-    expect(e2e.bot.workflow.openRequestsOf('UMODAL')[0]).toMatchObject({ source: '127.0.0.1/32' });
+    expect((await e2e.bot.workflow.openRequestsOf('UMODAL'))[0]).toMatchObject({ source: '127.0.0.1/32' });
   });
 
   it('withoutPublicUrl_meExplainsWhatToDo', async () => {
@@ -114,7 +114,7 @@ rules:
     expect(reply).toMatch(/Decision: .*2 approvals.*prod-two/);
     expect(reply).toMatch(/rule office-only did not match: source 198\.51\.100\.7\/32 is not inside 10\.0\.0\.0\/8/);
     expect(reply).toContain('Nothing was requested');
-    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
+    expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
     expect(await e2e.command('UREQ', 'explain web-1 22')).toMatch(/Usage: `\/jit explain/);
   });
 });

@@ -63,9 +63,9 @@ describe('a Deny that does not end the request', () => {
     const [first, second, third] = await Promise.all(APPROVERS.map((user) => approvalTo(e2e!, user, id)));
 
     await e2e.click('UAPPROVER1', first!, 'jit_deny', { expectReply: false });
-    await until(() => e2e!.bot.workflow.get(id).denials?.includes('UAPPROVER1') === true);
+    await until(async () => (await e2e!.bot.workflow.get(id)).denials?.includes('UAPPROVER1') === true);
     await e2e.bot.flushOutbox();
-    expect(e2e.bot.workflow.get(id).state).toBe('pending');
+    expect((await e2e.bot.workflow.get(id)).state).toBe('pending');
     // Every approval message is updated in place: the denial in the tally, the buttons still there.
     for (const message of [first!, second!, third!]) {
       expect(shownIn(e2e, message)).toContain('*0 of 2 approvals* · denied by <@UAPPROVER1>');
@@ -81,7 +81,7 @@ describe('a Deny that does not end the request', () => {
 
     await e2e.click('UAPPROVER3', third!, 'jit_approve', { expectReply: false });
     await until(() => e2e!.backend.isOpen(id));
-    await until(() => e2e!.bot.workflow.get(id).state === 'active');
+    await until(async () => (await e2e!.bot.workflow.get(id)).state === 'active');
     await e2e.bot.flushOutbox();
     for (const message of [first!, second!, third!]) {
       expect(shownIn(e2e, message)).toContain('Approved by <@UAPPROVER2>, <@UAPPROVER3> (denied by <@UAPPROVER1>)');
@@ -101,9 +101,9 @@ describe('the reminder halfway to the pending timeout', () => {
 
     // Faking the clock is not possible here: move the request's creation 61 s back instead (2m timeout).
     const store = e2e.bot.workflow.ctx.store;
-    const current = store.getRequest(id)!;
+    const current = (await store.getRequest(id))!;
     const createdAt = current.createdAt - 61_000;
-    expect(store.transition({ id, state: 'pending', version: current.version }, { ...current, createdAt }, [], [])).toBeDefined();
+    expect(await store.transition({ id, state: 'pending', version: current.version }, { ...current, createdAt }, [], [])).toBeDefined();
 
     await e2e.bot.sweep();
     await e2e.bot.flushOutbox();
@@ -114,13 +114,13 @@ describe('the reminder halfway to the pending timeout', () => {
         expect.stringMatching(new RegExp(`^Reminder: request #${id} from <@UREQ> still needs 1 more approval; it times out <!date\\^${deadline}\\^`)),
       ]);
     }
-    expect(e2e.bot.workflow.get(id)).toMatchObject({ state: 'pending', remindedAt: expect.any(Number) });
+    expect(await e2e.bot.workflow.get(id)).toMatchObject({ state: 'pending', remindedAt: expect.any(Number) });
 
     await e2e.bot.sweep();
     e2e = await e2e.restart(); // the startup sweep runs again
     await e2e.bot.sweep();
     await e2e.bot.flushOutbox();
     for (const approval of approvals) expect(threadRepliesUnder(e2e, approval)).toHaveLength(1);
-    expect(e2e.bot.workflow.ctx.store.auditEvents(id).filter((event) => event.name === 'request.reminded')).toHaveLength(1);
+    expect((await e2e.bot.workflow.ctx.store.auditEvents(id)).filter((event) => event.name === 'request.reminded')).toHaveLength(1);
   });
 });

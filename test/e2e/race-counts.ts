@@ -43,8 +43,8 @@ export function repliesTo(e2e: E2E, clicks: SentClick[]): string[] {
 }
 
 /** The audit events of one request, by name, oldest first (read from the bot's own store). */
-export function eventNames(e2e: E2E, id: string): AuditEventName[] {
-  return e2e.bot.workflow.ctx.store.auditEvents(id).map((event) => event.name);
+export async function eventNames(e2e: E2E, id: string): Promise<AuditEventName[]> {
+  return (await e2e.bot.workflow.ctx.store.auditEvents(id)).map((event) => event.name);
 }
 
 export function countOf<T>(list: readonly T[], item: T): number {

@@ -97,8 +97,8 @@ async function pendingRequest(e: E2E, vm: 'web-1' | 'db-1'): Promise<{ id: strin
  * Counting both lets a double win settle too, and fail the assertions after.
  */
 async function settle(e: E2E, id: string, clicks: SentClick[]): Promise<void> {
-  await until(() => repliesTo(e, clicks).length + countOf(eventNames(e, id), 'request.approved') >= clicks.length, 15_000);
-  await until(() => e.bot.workflow.get(id).state !== 'approved');
+  await until(async () => repliesTo(e, clicks).length + countOf(await eventNames(e, id), 'request.approved') >= clicks.length, 15_000);
+  await until(async () => (await e.bot.workflow.get(id)).state !== 'approved');
   await e.bot.workflow.idle();
   await e.bot.flushOutbox();
 }
@@ -108,11 +108,11 @@ function expectAllAcked(clicks: SentClick[]): void {
 }
 
 /** One grant, opened once and announced once: audit events, the requester's DMs, the approval message. */
-function expectOneGrant(e: E2E, id: string, approval: RecordedCall): void {
-  expect(e.bot.workflow.get(id).state).toBe('active');
+async function expectOneGrant(e: E2E, id: string, approval: RecordedCall): Promise<void> {
+  expect((await e.bot.workflow.get(id)).state).toBe('active');
   expect(firewallCalls(e, 'open', id)).toBe(1);
   expect(e.backend.isOpen(id)).toBe(true);
-  const events = eventNames(e, id);
+  const events = await eventNames(e, id);
   expect(countOf(events, 'request.approved')).toBe(1);
   expect(countOf(events, 'grant.opened')).toBe(1);
   const dms = dmsAbout(e, 'UREQ', id);
@@ -130,10 +130,10 @@ describe('fifty Approve clicks at once', () => {
     expectAllAcked(clicks);
     await settle(e, id, clicks);
 
-    expectOneGrant(e, id, approval);
+    await expectOneGrant(e, id, approval);
     expect(updatesOf(e, approval)).toHaveLength(1);
     // Every other clicker is told, in a sentence, that someone else decided first.
-    const winner = e.bot.workflow.get(id).decidedBy!;
+    const winner = (await e.bot.workflow.get(id)).decidedBy!;
     expect(clicks.filter((c) => c.user === winner)).toHaveLength(1);
     const replies = repliesTo(e, clicks);
     expect(replies).toHaveLength(49);
@@ -148,7 +148,7 @@ describe('fifty Approve clicks at once', () => {
     expectAllAcked(clicks);
     await settle(e, id, clicks);
 
-    expectOneGrant(e, id, approval);
+    await expectOneGrant(e, id, approval);
     expect(updatesOf(e, approval)).toHaveLength(1);
     expect(repliesTo(e, clicks)).toHaveLength(49);
   });
@@ -160,11 +160,11 @@ describe('fifty Approve clicks at once', () => {
     expectAllAcked(clicks);
     await settle(e, id, clicks);
 
-    expectOneGrant(e, id, approval);
-    const { approvals } = e.bot.workflow.get(id);
+    await expectOneGrant(e, id, approval);
+    const { approvals } = await e.bot.workflow.get(id);
     expect(new Set(approvals).size).toBe(2);
     expect(approvals).toHaveLength(2);
-    expect(countOf(eventNames(e, id), 'request.approval_added')).toBe(1);
+    expect(countOf(await eventNames(e, id), 'request.approval_added')).toBe(1);
     // The tally once (1 of 2), then the decision once.
     expect(updatesOf(e, approval).map((c) => /Approved by/.test(String(c.args.text)))).toEqual([false, true]);
     const replies = repliesTo(e, clicks);
@@ -181,8 +181,8 @@ describe('fifty Approve clicks at once', () => {
     await e.bot.workflow.idle();
     await e.bot.flushOutbox();
 
-    expect(e.bot.workflow.get(id)).toMatchObject({ state: 'pending', approvals: ['UAPP07'] });
-    expect(countOf(eventNames(e, id), 'request.approval_added')).toBe(1);
+    expect(await e.bot.workflow.get(id)).toMatchObject({ state: 'pending', approvals: ['UAPP07'] });
+    expect(countOf(await eventNames(e, id), 'request.approval_added')).toBe(1);
     expect(firewallCalls(e, 'open', id)).toBe(0);
     expect(updatesOf(e, approval)).toHaveLength(1);
     const replies = repliesTo(e, clicks);
@@ -198,13 +198,13 @@ describe('fifty Approve clicks at once', () => {
     try {
       const clicks = await Promise.all(APPROVERS.map((user, i) => clickOnce(i % 2 === 0 ? e : other, approval, 'jit_approve', user)));
       expectAllAcked(clicks);
-      await until(() => repliesTo(e, clicks).length + countOf(eventNames(e, id), 'request.approved') >= clicks.length, 15_000);
-      await until(() => e.bot.workflow.get(id).state !== 'approved');
+      await until(async () => repliesTo(e, clicks).length + countOf(await eventNames(e, id), 'request.approved') >= clicks.length, 15_000);
+      await until(async () => (await e.bot.workflow.get(id)).state !== 'approved');
       await Promise.all([e.bot.workflow.idle(), other.bot.workflow.idle()]);
 
-      expect(e.bot.workflow.get(id).state).toBe('active');
+      expect((await e.bot.workflow.get(id)).state).toBe('active');
       expect(firewallCalls(e, 'open', id)).toBe(1);
-      const events = eventNames(e, id);
+      const events = await eventNames(e, id);
       expect(countOf(events, 'request.approved')).toBe(1);
       expect(countOf(events, 'grant.opened')).toBe(1);
       // What the two bots queued for Slack, counted in the shared outbox: one of each.
@@ -223,13 +223,13 @@ describe('an Approve click at the pending deadline', () => {
     const orderings = Object.values(TIMEOUT_ORDERINGS);
     for (let round = 0; round < ROUNDS; round++) {
       const { id, approval } = await pendingRequest(e, 'web-1');
-      clock.advance(e.bot.workflow.get(id).createdAt + PENDING_TIMEOUT - clock.now()); // exactly the deadline
+      clock.advance((await e.bot.workflow.get(id)).createdAt + PENDING_TIMEOUT - clock.now()); // exactly the deadline
       const click = await orderings[round % orderings.length]!({ e, firewall, message: approval, id });
       expectAllAcked([click]);
       await settle(e, id, [click]);
 
-      const { state } = e.bot.workflow.get(id);
-      const events = eventNames(e, id);
+      const { state } = await e.bot.workflow.get(id);
+      const events = await eventNames(e, id);
       const dms = dmsAbout(e, 'UREQ', id);
       expect(updatesOf(e, approval)).toHaveLength(1);
       if (state === 'timed_out') {
@@ -241,7 +241,7 @@ describe('an Approve click at the pending deadline', () => {
         expect(dms.filter((text) => /was approved|is open/.test(text))).toEqual([]);
         expect(repliesTo(e, [click])).toEqual([`Request #${id} was not changed: it is already timed out.`]);
       } else {
-        expectOneGrant(e, id, approval);
+        await expectOneGrant(e, id, approval);
         expect(countOf(events, 'request.timed_out')).toBe(0);
         expect(dms.filter((text) => /timed out/.test(text))).toEqual([]);
         expect(repliesTo(e, [click])).toEqual([]);
@@ -258,15 +258,19 @@ describe('a Revoke click at the end time', () => {
       const id = requestIdIn(await e.command('UREQ', 'request app-1 22 198.51.100.7 1h'));
       const dm = await messageWithButton(e, 'UREQ', 'jit_revoke', id);
       await e.bot.flushOutbox();
-      clock.advance(e.bot.workflow.get(id).endAt! - clock.now()); // exactly the end
+      clock.advance((await e.bot.workflow.get(id)).endAt! - clock.now()); // exactly the end
       const click = await orderings[round % orderings.length]!({ e, firewall, message: dm, id });
       expectAllAcked([click]);
-      await until(() => e.bot.workflow.get(id).state === 'closed' && (e.bot.workflow.get(id).reason === 'revoked' || repliesTo(e, [click]).length > 0), 15_000);
+      await until(
+        async () =>
+          (await e.bot.workflow.get(id)).state === 'closed' && ((await e.bot.workflow.get(id)).reason === 'revoked' || repliesTo(e, [click]).length > 0),
+        15_000,
+      );
       await e.bot.workflow.idle();
       await e.bot.flushOutbox();
 
-      const { reason } = e.bot.workflow.get(id);
-      const events = eventNames(e, id);
+      const { reason } = await e.bot.workflow.get(id);
+      const events = await eventNames(e, id);
       expect(firewallCalls(e, 'close', id)).toBe(1);
       expect(e.backend.isOpen(id)).toBe(false);
       expect(countOf(events, 'grant.closing')).toBe(1);

@@ -63,7 +63,7 @@ describe('rule actions in Slack', () => {
   it('justificationPolicy_inlineAndInTheModal_showsTheFieldError', async () => {
     e2e = await startE2E({ policy: POLICY });
     expect(await e2e.command('UREQ', 'request prod-1 22 198.51.100.7 1h fixing things')).toMatch(/justification.*OPS-123/s);
-    expect(e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
+    expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
 
     expect((await slashCommand(e2e.baseUrl, SECRET, { text: 'request', userId: 'UREQ', responseUrl: e2e.fake.responseUrl() })).status).toBe(200);
     await e2e.fake.waitFor('views.open');
@@ -79,6 +79,6 @@ describe('rule actions in Slack', () => {
     const accepted = await e2e.submitModal('UREQ', values('OPS-9 disk full'));
     expect(accepted.json ?? {}).not.toHaveProperty('response_action');
     await e2e.fake.waitFor((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks ?? '').includes('OPS-9 disk full'));
-    expect(e2e.bot.workflow.openRequestsOf('UREQ')[0]).toMatchObject({ state: 'pending', justification: 'OPS-9 disk full' });
+    expect((await e2e.bot.workflow.openRequestsOf('UREQ'))[0]).toMatchObject({ state: 'pending', justification: 'OPS-9 disk full' });
   });
 });

@@ -43,7 +43,7 @@ function tamper(file: string, sql: string): void {
 describe('audit hash chain', () => {
   it('verify_afterRealUse_isIntact', async () => {
     await history();
-    const verdict = h.store.verifyAuditChain();
+    const verdict = await h.store.verifyAuditChain();
     expect(verdict).toMatchObject({ ok: true, rows: 15 });
   });
 
@@ -66,7 +66,7 @@ describe('audit hash chain', () => {
     tamper(file, sql);
     const store = SqliteStore.open(file);
     try {
-      expect(store.verifyAuditChain()).toMatchObject({ ok: false, ...expected });
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: false, ...expected });
     } finally {
       store.close();
     }
@@ -101,7 +101,7 @@ describe('schema 3 migration', () => {
     db.close();
     const store = SqliteStore.open(file);
     try {
-      expect(store.verifyAuditChain()).toMatchObject({ ok: true, rows: 4 });
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true, rows: 4 });
     } finally {
       store.close();
     }

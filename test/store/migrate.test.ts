@@ -69,20 +69,20 @@ describe('schema migrations', () => {
     expect(raw().pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
-  it('open_inMemory_works', () => {
+  it('open_inMemory_works', async () => {
     const store = SqliteStore.open(':memory:');
-    store.insertRequest(makeRequest(), [], []);
-    expect(store.getRequest('abc234')?.vm).toBe('web-01');
+    await store.insertRequest(makeRequest(), [], []);
+    expect((await store.getRequest('abc234'))?.vm).toBe('web-01');
     store.close();
   });
 
-  it('open_whenReopened_keepsDataAndAppliesNothing', () => {
+  it('open_whenReopened_keepsDataAndAppliesNothing', async () => {
     const first = SqliteStore.open(file);
-    first.insertRequest(makeRequest(), [], []);
+    await first.insertRequest(makeRequest(), [], []);
     first.close();
 
     const second = SqliteStore.open(file);
-    expect(second.getRequest('abc234')).toEqual(makeRequest());
+    expect(await second.getRequest('abc234')).toEqual(makeRequest());
     second.close();
     expect(schemaVersion(raw())).toBe(migrations.length);
   });
@@ -149,15 +149,15 @@ describe('migrate()', () => {
 });
 
 describe('source links (schema 2)', () => {
-  it('recordSourceLink_worksOncePerNonce_andRecentSourceReturnsTheLatest', () => {
+  it('recordSourceLink_worksOncePerNonce_andRecentSourceReturnsTheLatest', async () => {
     const store = SqliteStore.open(file);
     try {
-      expect(store.recordSourceLink('n1', 'UALICE', '198.51.100.7', 1000)).toBe(true);
-      expect(store.recordSourceLink('n1', 'UALICE', '203.0.113.9', 1001)).toBe(false);
-      expect(store.recordSourceLink('n2', 'UALICE', '2001:db8::7', 2000)).toBe(true);
-      expect(store.recentSource('UALICE', 0)).toBe('2001:db8::7');
-      expect(store.recentSource('UALICE', 2001)).toBeUndefined();
-      expect(store.recentSource('UBOB', 0)).toBeUndefined();
+      expect(await store.recordSourceLink('n1', 'UALICE', '198.51.100.7', 1000)).toBe(true);
+      expect(await store.recordSourceLink('n1', 'UALICE', '203.0.113.9', 1001)).toBe(false);
+      expect(await store.recordSourceLink('n2', 'UALICE', '2001:db8::7', 2000)).toBe(true);
+      expect(await store.recentSource('UALICE', 0)).toBe('2001:db8::7');
+      expect(await store.recentSource('UALICE', 2001)).toBeUndefined();
+      expect(await store.recentSource('UBOB', 0)).toBeUndefined();
     } finally {
       store.close();
     }

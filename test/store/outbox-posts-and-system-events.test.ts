@@ -19,70 +19,70 @@ const drift: SystemEvent = {
 };
 
 describe('post journal', () => {
-  it('claimThenRecord_keepsTheFirstClaimTime_andRecordWins', () => {
+  it('claimThenRecord_keepsTheFirstClaimTime_andRecordWins', async () => {
     const s = open();
     const request = makeRequest();
     const created = makeEvent(request, 'request.created');
-    s.insertRequest(request, [created], [auditNote(request, created)]);
-    const [row] = s.pendingOutbox(10);
+    await s.insertRequest(request, [created], [auditNote(request, created)]);
+    const [row] = await s.pendingOutbox(10);
 
-    s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
-    s.claimPost(row!.id, 'audit', 'CAUDIT', 2000);
-    expect(s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000 }]);
+    await s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
+    await s.claimPost(row!.id, 'audit', 'CAUDIT', 2000);
+    expect(await s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000 }]);
 
-    s.recordPost(row!.id, 'audit', 'CAUDIT', '1800000000.000100');
+    await s.recordPost(row!.id, 'audit', 'CAUDIT', '1800000000.000100');
     // A late claim (a duplicate worker) must not erase what was recorded.
-    s.claimPost(row!.id, 'audit', 'COTHER', 3000);
-    expect(s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000, ts: '1800000000.000100' }]);
+    await s.claimPost(row!.id, 'audit', 'COTHER', 3000);
+    expect(await s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000, ts: '1800000000.000100' }]);
   });
 
-  it('posts_areKeptPerRowAndStep_inTheOrderTheyWereClaimed', () => {
+  it('posts_areKeptPerRowAndStep_inTheOrderTheyWereClaimed', async () => {
     const s = open();
     const request = makeRequest();
     const created = makeEvent(request, 'request.created');
-    s.insertRequest(request, [created], [auditNote(request, created), dmNote(request, 'request.created')]);
-    const [audit, dm] = s.pendingOutbox(10);
-    s.claimPost(audit!.id, 'reminder:C1:1.1', 'C1', 1);
-    s.recordPost(audit!.id, 'reminder:C2:2.2', 'C2', '9.9');
-    s.claimPost(dm!.id, 'dm', 'U0REQUEST', 5);
+    await s.insertRequest(request, [created], [auditNote(request, created), dmNote(request, 'request.created')]);
+    const [audit, dm] = await s.pendingOutbox(10);
+    await s.claimPost(audit!.id, 'reminder:C1:1.1', 'C1', 1);
+    await s.recordPost(audit!.id, 'reminder:C2:2.2', 'C2', '9.9');
+    await s.claimPost(dm!.id, 'dm', 'U0REQUEST', 5);
 
-    expect(s.outboxPosts(audit!.id).map((post) => post.step)).toEqual(['reminder:C1:1.1', 'reminder:C2:2.2']);
-    expect(s.outboxPosts(dm!.id)).toEqual([{ step: 'dm', channel: 'U0REQUEST', claimedAt: 5 }]);
-    expect(s.outboxPosts(999)).toEqual([]);
+    expect((await s.outboxPosts(audit!.id)).map((post) => post.step)).toEqual(['reminder:C1:1.1', 'reminder:C2:2.2']);
+    expect(await s.outboxPosts(dm!.id)).toEqual([{ step: 'dm', channel: 'U0REQUEST', claimedAt: 5 }]);
+    expect(await s.outboxPosts(999)).toEqual([]);
   });
 });
 
 describe('system events', () => {
-  it('recordSystemEvent_writesTheEventAndItsNotification_withNoRequest', () => {
+  it('recordSystemEvent_writesTheEventAndItsNotification_withNoRequest', async () => {
     const s = open();
-    s.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
+    await s.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
 
-    expect(s.systemEvents()).toEqual([drift]);
+    expect(await s.systemEvents()).toEqual([drift]);
     // Request events and the bot's own events are read apart.
-    expect(s.auditEvents()).toEqual([]);
-    const [row] = s.pendingOutbox(10);
+    expect(await s.auditEvents()).toEqual([]);
+    const [row] = await s.pendingOutbox(10);
     expect(row).toMatchObject({ notification: { kind: 'system', event: drift } });
     expect(row?.requestId).toBeUndefined();
   });
 
-  it('systemEvents_shareTheHashChain_soEditingOneIsCaught', () => {
+  it('systemEvents_shareTheHashChain_soEditingOneIsCaught', async () => {
     const s = open();
     const request = makeRequest();
     const created = makeEvent(request, 'request.created');
-    s.insertRequest(request, [created], []);
-    s.recordSystemEvent(drift, []);
-    s.insertRequest(makeRequest({ id: 'def234' }), [makeEvent(makeRequest({ id: 'def234' }), 'request.created')], []);
-    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
+    await s.insertRequest(request, [created], []);
+    await s.recordSystemEvent(drift, []);
+    await s.insertRequest(makeRequest({ id: 'def234' }), [makeEvent(makeRequest({ id: 'def234' }), 'request.created')], []);
+    expect(await s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
 
     const raw = new BetterSqlite3(tmp.file);
     raw.prepare("UPDATE audit_events SET detail = 'nothing happened' WHERE request_id IS NULL").run();
     raw.close();
-    expect(s.verifyAuditChain()).toMatchObject({ ok: false, seq: 2, problem: 'edited' });
+    expect(await s.verifyAuditChain()).toMatchObject({ ok: false, seq: 2, problem: 'edited' });
   });
 });
 
 describe('schema 4 migration', () => {
-  it('rebuildsAuditAndOutbox_keepingEveryRowHashAndId', () => {
+  it('rebuildsAuditAndOutbox_keepingEveryRowHashAndId', async () => {
     // A schema-3 database with history: events, a delivered and an undelivered row.
     const db = new BetterSqlite3(tmp.file);
     migrate(db, migrations.slice(0, 2));
@@ -110,11 +110,11 @@ describe('schema 4 migration', () => {
     } finally {
       after.close();
     }
-    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
+    expect(await s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
 
     // Ids are never reused: the deleted outbox row 3 stays used, the next row is 4.
-    s.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
-    expect(s.pendingOutbox(10).map((row) => row.id)).toEqual([2, 4]);
-    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 4 });
+    await s.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
+    expect((await s.pendingOutbox(10)).map((row) => row.id)).toEqual([2, 4]);
+    expect(await s.verifyAuditChain()).toMatchObject({ ok: true, rows: 4 });
   });
 });

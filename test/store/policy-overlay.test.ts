@@ -26,52 +26,52 @@ const entry = (name: string, ports: unknown[] = [PORT], by = 'UADMIN'): OverlayV
 const enabled = (detail: string): SystemEvent => ({ name: 'policy.vm_enabled', actor: 'UADMIN', at: 1_800_000_000_000, detail });
 
 describe('policy overlay', () => {
-  it('save_storesTheEntryWithItsAuditEventAndNotification_andSurvivesReopening', () => {
+  it('save_storesTheEntryWithItsAuditEventAndNotification_andSurvivesReopening', async () => {
     const s = open();
     const event = enabled('enabled JIT on web-3: 22/TCP from any source, up to 3h');
-    s.saveOverlayVm(entry('web-3'), event, [{ kind: 'system', event }]);
+    await s.saveOverlayVm(entry('web-3'), event, [{ kind: 'system', event }]);
 
-    expect(s.overlayVms()).toEqual([entry('web-3')]);
-    expect(s.systemEvents()).toEqual([event]);
-    expect(s.pendingOutbox(10).map((row) => row.notification)).toEqual([{ kind: 'system', event }]);
-    expect(s.verifyAuditChain()).toMatchObject({ ok: true, rows: 1 });
+    expect(await s.overlayVms()).toEqual([entry('web-3')]);
+    expect(await s.systemEvents()).toEqual([event]);
+    expect((await s.pendingOutbox(10)).map((row) => row.notification)).toEqual([{ kind: 'system', event }]);
+    expect(await s.verifyAuditChain()).toMatchObject({ ok: true, rows: 1 });
     s.close();
-    expect(open().overlayVms()).toEqual([entry('web-3')]);
+    expect(await open().overlayVms()).toEqual([entry('web-3')]);
   });
 
-  it('save_ofAnEntryWhoseEventCannotBeWritten_storesNeither', () => {
+  it('save_ofAnEntryWhoseEventCannotBeWritten_storesNeither', async () => {
     const s = open();
     // A notification that cannot be serialised fails the last insert of the transaction.
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     const unserialisable = { kind: 'system', event: circular } as unknown as Notification;
-    expect(() => s.saveOverlayVm(entry('web-3'), enabled('x'), [unserialisable])).toThrow();
-    expect(s.overlayVms()).toEqual([]);
-    expect(s.systemEvents()).toEqual([]);
+    await expect(await s.saveOverlayVm(entry('web-3'), enabled('x'), [unserialisable])).rejects.toThrow();
+    expect(await s.overlayVms()).toEqual([]);
+    expect(await s.systemEvents()).toEqual([]);
   });
 
-  it('saveAgain_underTheSameNameInAnotherCase_replacesTheEntry_keepingItsPlace', () => {
+  it('saveAgain_underTheSameNameInAnotherCase_replacesTheEntry_keepingItsPlace', async () => {
     const s = open();
-    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
-    s.saveOverlayVm(entry('db-9'), enabled('b'), []);
-    s.saveOverlayVm(entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), { ...enabled('c'), name: 'policy.vm_changed' }, []);
+    await s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    await s.saveOverlayVm(entry('db-9'), enabled('b'), []);
+    await s.saveOverlayVm(entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), { ...enabled('c'), name: 'policy.vm_changed' }, []);
 
-    expect(s.overlayVms()).toEqual([entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), entry('db-9')]);
-    expect(s.systemEvents().map((e) => e.name)).toEqual(['policy.vm_enabled', 'policy.vm_enabled', 'policy.vm_changed']);
+    expect(await s.overlayVms()).toEqual([entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), entry('db-9')]);
+    expect((await s.systemEvents()).map((e) => e.name)).toEqual(['policy.vm_enabled', 'policy.vm_enabled', 'policy.vm_changed']);
   });
 
-  it('retire_removesOnlyThatEntry_andSaysWhetherOneWasThere', () => {
+  it('retire_removesOnlyThatEntry_andSaysWhetherOneWasThere', async () => {
     const s = open();
-    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
-    s.saveOverlayVm(entry('db-9'), enabled('b'), []);
-    expect(s.retireOverlayVm('Web-3')).toBe(true);
-    expect(s.retireOverlayVm('web-3')).toBe(false);
-    expect(s.overlayVms()).toEqual([entry('db-9')]);
+    await s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    await s.saveOverlayVm(entry('db-9'), enabled('b'), []);
+    expect(await s.retireOverlayVm('Web-3')).toBe(true);
+    expect(await s.retireOverlayVm('web-3')).toBe(false);
+    expect(await s.overlayVms()).toEqual([entry('db-9')]);
   });
 
-  it('readOverlayFile_readsWithoutWriting_andAnOlderDatabaseHasNone', () => {
+  it('readOverlayFile_readsWithoutWriting_andAnOlderDatabaseHasNone', async () => {
     const s = open();
-    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    await s.saveOverlayVm(entry('web-3'), enabled('a'), []);
     expect(readOverlayFile(tmp.file)).toEqual([entry('web-3')]);
     s.close();
 
@@ -87,16 +87,16 @@ describe('policy overlay', () => {
 });
 
 describe('schema 5 migration', () => {
-  it('addsTheOverlayTable_toASchema4DatabaseWithHistory', () => {
+  it('addsTheOverlayTable_toASchema4DatabaseWithHistory', async () => {
     const db = new BetterSqlite3(tmp.file);
     migrate(db, migrations.slice(0, 4));
     db.prepare("INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (NULL, 'drift.orphan_closed', 'system', 1, 'x')").run();
     db.close();
 
     const s = open();
-    expect(s.systemEvents()).toEqual([{ name: 'drift.orphan_closed', actor: 'system', at: 1, detail: 'x' }]);
-    expect(s.overlayVms()).toEqual([]);
-    s.saveOverlayVm(entry('web-3'), enabled('a'), []);
-    expect(s.overlayVms()).toHaveLength(1);
+    expect(await s.systemEvents()).toEqual([{ name: 'drift.orphan_closed', actor: 'system', at: 1, detail: 'x' }]);
+    expect(await s.overlayVms()).toEqual([]);
+    await s.saveOverlayVm(entry('web-3'), enabled('a'), []);
+    expect(await s.overlayVms()).toHaveLength(1);
   });
 });

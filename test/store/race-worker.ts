@@ -24,7 +24,7 @@ const won: string[] = [];
 for (const request of job.requests) {
   const next: AccessRequest = { ...request, state: 'approved', decidedBy: job.name };
   const event = { requestId: request.id, name: 'request.approved' as const, actor: job.name, at: request.createdAt };
-  if (store.transition(request, next, [event], [{ kind: 'approval_update', request: next }]) !== undefined) won.push(request.id);
+  if ((await store.transition(request, next, [event], [{ kind: 'approval_update', request: next }])) !== undefined) won.push(request.id);
 }
 store.close();
 parentPort?.postMessage(won);

@@ -38,7 +38,7 @@ it('transition_racedByConcurrentThreadsOnOneFile_hasExactlyOneWinnerPerRequest',
   const file = path.join(dir, 'jit.db');
   const store = SqliteStore.open(file);
   const requests = Array.from({ length: REQUESTS }, (_, i) => makeRequest({ id: `req-${i}` }));
-  for (const request of requests) store.insertRequest(request, [], []);
+  for (const request of requests) await store.insertRequest(request, [], []);
   const barrier = new SharedArrayBuffer(4);
 
   const results = await Promise.all(Array.from({ length: WORKERS }, (_, i) => runWorker({ file, name: `U0WORKER${i}`, requests, barrier, workers: WORKERS })));
@@ -46,11 +46,11 @@ it('transition_racedByConcurrentThreadsOnOneFile_hasExactlyOneWinnerPerRequest',
   const wins = results.flat();
   expect(wins.sort()).toEqual(requests.map((r) => r.id).sort());
   for (const request of requests) {
-    const stored = store.getRequest(request.id);
+    const stored = await store.getRequest(request.id);
     expect(stored).toMatchObject({ state: 'approved', version: request.version + 1 });
     // The audit trail names the one winner, and only once.
-    expect(store.auditEvents(request.id).map((e) => e.actor)).toEqual([stored?.decidedBy]);
+    expect((await store.auditEvents(request.id)).map((e) => e.actor)).toEqual([stored?.decidedBy]);
   }
-  expect(store.pendingOutbox(1000)).toHaveLength(REQUESTS);
+  expect(await store.pendingOutbox(1000)).toHaveLength(REQUESTS);
   store.close();
 });

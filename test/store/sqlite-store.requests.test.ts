@@ -28,10 +28,10 @@ afterEach(() => {
   removeDir(dir);
 });
 
-function seed(store: SqliteStore, overrides: Partial<AccessRequest> = {}): AccessRequest {
+async function seed(store: SqliteStore, overrides: Partial<AccessRequest> = {}): Promise<AccessRequest> {
   const request = makeRequest(overrides);
   const created = makeEvent(request, 'request.created');
-  return store.insertRequest(request, [created], [auditNote(request, created)]);
+  return await store.insertRequest(request, [created], [auditNote(request, created)]);
 }
 
 function approve(request: AccessRequest): { next: AccessRequest; events: AuditEvent[]; notes: Notification[] } {
@@ -41,204 +41,204 @@ function approve(request: AccessRequest): { next: AccessRequest; events: AuditEv
 }
 
 describe('insertRequest / getRequest', () => {
-  it('insertRequest_thenGetRequest_returnsEveryFieldUnchanged', () => {
+  it('insertRequest_thenGetRequest_returnsEveryFieldUnchanged', async () => {
     const store = openStore();
     const request = makeRequest();
 
-    const stored = store.insertRequest(request, [], []);
+    const stored = await store.insertRequest(request, [], []);
 
     expect(stored).toEqual(request);
-    expect(store.getRequest(request.id)).toEqual(request);
+    expect(await store.getRequest(request.id)).toEqual(request);
     // And from a fresh connection, so nothing is served from a cache.
-    expect(openStore().getRequest(request.id)).toEqual(request);
+    expect(await openStore().getRequest(request.id)).toEqual(request);
   });
 
-  it('insertRequest_withoutOptionalFields_returnsThemAbsent', () => {
+  it('insertRequest_withoutOptionalFields_returnsThemAbsent', async () => {
     const store = openStore();
     const { decidedBy, startAt, endAt, reason, ...bare } = makeRequest();
     void [decidedBy, startAt, endAt, reason];
 
-    store.insertRequest(bare, [], []);
+    await store.insertRequest(bare, [], []);
 
-    expect(store.getRequest(bare.id)).toStrictEqual(bare);
+    expect(await store.getRequest(bare.id)).toStrictEqual(bare);
   });
 
-  it('insertRequest_writesItsEventsAndNotifications', () => {
+  it('insertRequest_writesItsEventsAndNotifications', async () => {
     const store = openStore();
-    const request = seed(store);
+    const request = await seed(store);
 
-    expect(store.auditEvents(request.id)).toEqual([makeEvent(request, 'request.created')]);
-    expect(store.pendingOutbox(10).map((row) => row.notification.kind)).toEqual(['audit']);
+    expect(await store.auditEvents(request.id)).toEqual([makeEvent(request, 'request.created')]);
+    expect((await store.pendingOutbox(10)).map((row) => row.notification.kind)).toEqual(['audit']);
   });
 
-  it('insertRequest_whenTheIdExists_throwsDuplicateIdAndWritesNothing', () => {
+  it('insertRequest_whenTheIdExists_throwsDuplicateIdAndWritesNothing', async () => {
     const store = openStore();
-    const original = seed(store);
+    const original = await seed(store);
     const impostor = makeRequest({ requester: 'U0OTHER', vm: 'db-01' });
     const event = makeEvent(impostor, 'request.created', { actor: 'U0OTHER' });
 
     let thrown: unknown;
     try {
-      store.insertRequest(impostor, [event], [auditNote(impostor, event)]);
+      await store.insertRequest(impostor, [event], [auditNote(impostor, event)]);
     } catch (error) {
       thrown = error;
     }
 
     expect(thrown).toBeInstanceOf(JitError);
     expect(thrown).toMatchObject({ code: 'jit_store_failed', message: 'request id already exists', cause: 'duplicate_id' });
-    expect(store.getRequest(original.id)).toEqual(original);
-    expect(store.auditEvents()).toHaveLength(1);
-    expect(store.pendingOutbox(10)).toHaveLength(1);
+    expect(await store.getRequest(original.id)).toEqual(original);
+    expect(await store.auditEvents()).toHaveLength(1);
+    expect(await store.pendingOutbox(10)).toHaveLength(1);
   });
 
-  it('insertRequest_whenAnEventNamesAnUnknownRequest_writesNothing', () => {
+  it('insertRequest_whenAnEventNamesAnUnknownRequest_writesNothing', async () => {
     const store = openStore();
     const request = makeRequest();
     // foreign_keys = ON: an event for a request that does not exist is refused,
     // and the request row written before it is rolled back with it.
     const orphan = makeEvent(makeRequest({ id: 'zzz999' }), 'request.created');
 
-    expect(() => store.insertRequest(request, [orphan], [])).toThrow(JitError);
-    expect(store.getRequest(request.id)).toBeUndefined();
+    await expect(await store.insertRequest(request, [orphan], [])).rejects.toThrow(JitError);
+    expect(await store.getRequest(request.id)).toBeUndefined();
   });
 
-  it('getRequest_whenMissing_returnsUndefined', () => {
-    expect(openStore().getRequest('nope22')).toBeUndefined();
+  it('getRequest_whenMissing_returnsUndefined', async () => {
+    expect(await openStore().getRequest('nope22')).toBeUndefined();
   });
 });
 
 describe('transition', () => {
-  it('transition_whenExpectedMatches_storesNextWithVersionBumpedAndItsSideEffects', () => {
+  it('transition_whenExpectedMatches_storesNextWithVersionBumpedAndItsSideEffects', async () => {
     const store = openStore();
-    const request = seed(store);
+    const request = await seed(store);
     const { next, events, notes } = approve(request);
 
-    const stored = store.transition(request, { ...next, version: 999 }, events, notes);
+    const stored = await store.transition(request, { ...next, version: 999 }, events, notes);
 
     const expected = { ...next, version: request.version + 1 };
     expect(stored).toEqual(expected);
-    expect(store.getRequest(request.id)).toEqual(expected);
-    expect(store.auditEvents(request.id).map((e) => e.name)).toEqual(['request.created', 'request.approved']);
-    expect(store.pendingOutbox(10).map((row) => row.notification.kind)).toEqual(['audit', 'audit', 'requester_dm']);
+    expect(await store.getRequest(request.id)).toEqual(expected);
+    expect((await store.auditEvents(request.id)).map((e) => e.name)).toEqual(['request.created', 'request.approved']);
+    expect((await store.pendingOutbox(10)).map((row) => row.notification.kind)).toEqual(['audit', 'audit', 'requester_dm']);
   });
 
-  it('transition_whenVersionIsStale_writesNothing', () => {
+  it('transition_whenVersionIsStale_writesNothing', async () => {
     const store = openStore();
-    const request = seed(store);
+    const request = await seed(store);
     const first = approve(request);
-    const winner = store.transition(request, first.next, first.events, first.notes);
+    const winner = await store.transition(request, first.next, first.events, first.notes);
 
     // A second approver who read the request before the first click landed.
     const late = moved(request, { state: 'denied', decidedBy: 'U0LATE' });
     const lateEvent = makeEvent(request, 'request.denied');
-    const result = store.transition(request, late, [lateEvent], [auditNote(late, lateEvent)]);
+    const result = await store.transition(request, late, [lateEvent], [auditNote(late, lateEvent)]);
 
     expect(result).toBeUndefined();
-    expect(store.getRequest(request.id)).toEqual(winner);
-    expect(store.auditEvents(request.id).map((e) => e.name)).toEqual(['request.created', 'request.approved']);
-    expect(store.pendingOutbox(10)).toHaveLength(3);
+    expect(await store.getRequest(request.id)).toEqual(winner);
+    expect((await store.auditEvents(request.id)).map((e) => e.name)).toEqual(['request.created', 'request.approved']);
+    expect(await store.pendingOutbox(10)).toHaveLength(3);
   });
 
-  it('transition_whenStateDiffersAtTheSameVersion_writesNothing', () => {
+  it('transition_whenStateDiffersAtTheSameVersion_writesNothing', async () => {
     const store = openStore();
-    const request = seed(store);
+    const request = await seed(store);
     const { next, events, notes } = approve(request);
 
-    expect(store.transition({ ...request, state: 'approved' }, next, events, notes)).toBeUndefined();
-    expect(store.getRequest(request.id)).toEqual(request);
-    expect(store.auditEvents(request.id)).toHaveLength(1);
+    expect(await store.transition({ ...request, state: 'approved' }, next, events, notes)).toBeUndefined();
+    expect(await store.getRequest(request.id)).toEqual(request);
+    expect(await store.auditEvents(request.id)).toHaveLength(1);
   });
 
-  it('transition_whenTheRequestDoesNotExist_returnsUndefined', () => {
+  it('transition_whenTheRequestDoesNotExist_returnsUndefined', async () => {
     const store = openStore();
     const ghost = makeRequest({ id: 'ghost2' });
-    expect(store.transition(ghost, moved(ghost, { state: 'approved' }), [], [])).toBeUndefined();
+    expect(await store.transition(ghost, moved(ghost, { state: 'approved' }), [], [])).toBeUndefined();
   });
 
-  it('transition_racedByTwoConnectionsOnOneFile_hasExactlyOneWinner', () => {
+  it('transition_racedByTwoConnectionsOnOneFile_hasExactlyOneWinner', async () => {
     const a = openStore();
     const b = openStore();
-    const request = seed(a);
+    const request = await seed(a);
     const { next, events, notes } = approve(request);
 
     // Both connections read the same version; fifty attempts alternate between them.
     const winners: string[] = [];
     for (let attempt = 0; attempt < 50; attempt++) {
       const [store, name] = attempt % 2 === 0 ? [b, 'b'] : [a, 'a'];
-      if (store.transition(request, next, events, notes) !== undefined) winners.push(name);
+      if ((await store.transition(request, next, events, notes)) !== undefined) winners.push(name);
     }
 
     expect(winners).toEqual(['b']);
-    expect(a.getRequest(request.id)?.version).toBe(request.version + 1);
-    expect(a.auditEvents(request.id)).toHaveLength(2);
-    expect(b.pendingOutbox(100)).toHaveLength(3);
+    expect((await a.getRequest(request.id))?.version).toBe(request.version + 1);
+    expect(await a.auditEvents(request.id)).toHaveLength(2);
+    expect(await b.pendingOutbox(100)).toHaveLength(3);
   });
 
-  it('transition_whenAnEventBreaksAConstraint_leavesTheStateUnchanged', () => {
+  it('transition_whenAnEventBreaksAConstraint_leavesTheStateUnchanged', async () => {
     const store = openStore();
-    const request = seed(store);
+    const request = await seed(store);
     const { next, notes } = approve(request);
     const broken = { ...makeEvent(request, 'request.approved'), name: null } as unknown as AuditEvent;
 
-    expect(() => store.transition(request, next, [makeEvent(request, 'request.approved'), broken], notes)).toThrow(JitError);
+    await expect(await store.transition(request, next, [makeEvent(request, 'request.approved'), broken], notes)).rejects.toThrow(JitError);
 
-    expect(store.getRequest(request.id)).toEqual(request);
-    expect(store.auditEvents(request.id)).toHaveLength(1);
-    expect(store.pendingOutbox(10)).toHaveLength(1);
+    expect(await store.getRequest(request.id)).toEqual(request);
+    expect(await store.auditEvents(request.id)).toHaveLength(1);
+    expect(await store.pendingOutbox(10)).toHaveLength(1);
   });
 
-  it('transition_whenANotificationCannotBeSerialised_leavesTheStateUnchanged', () => {
+  it('transition_whenANotificationCannotBeSerialised_leavesTheStateUnchanged', async () => {
     const store = openStore();
-    const request = seed(store);
+    const request = await seed(store);
     const { next, events } = approve(request);
     // JSON.stringify throws on a BigInt; the request row was already updated by then.
     const poisoned = { ...dmNote(next, 'request.approved'), extra: 1n } as unknown as Notification;
 
-    expect(() => store.transition(request, next, events, [auditNote(next, events[0]!), poisoned])).toThrow(JitError);
+    await expect(await store.transition(request, next, events, [auditNote(next, events[0]!), poisoned])).rejects.toThrow(JitError);
 
-    expect(store.getRequest(request.id)).toEqual(request);
-    expect(store.auditEvents(request.id)).toHaveLength(1);
-    expect(store.pendingOutbox(10)).toHaveLength(1);
+    expect(await store.getRequest(request.id)).toEqual(request);
+    expect(await store.auditEvents(request.id)).toHaveLength(1);
+    expect(await store.pendingOutbox(10)).toHaveLength(1);
   });
 
-  it('transition_whenNextChangesTheId_isRefused', () => {
+  it('transition_whenNextChangesTheId_isRefused', async () => {
     const store = openStore();
-    const request = seed(store);
-    expect(() => store.transition(request, moved(request, { id: 'other2', state: 'approved' }), [], [])).toThrow(/was given request other2/);
-    expect(store.getRequest(request.id)).toEqual(request);
+    const request = await seed(store);
+    await expect(await store.transition(request, moved(request, { id: 'other2', state: 'approved' }), [], [])).rejects.toThrow(/was given request other2/);
+    expect(await store.getRequest(request.id)).toEqual(request);
   });
 });
 
 describe('dueForClose', () => {
-  it('dueForClose_returnsActiveRequestsPastTheirEndAndEveryClosingOne', () => {
+  it('dueForClose_returnsActiveRequestsPastTheirEndAndEveryClosingOne', async () => {
     const store = openStore();
     const now = 1_700_010_000_000;
-    seed(store, { id: 'due222', state: 'active', endAt: now - 1 });
-    seed(store, { id: 'edge22', state: 'active', endAt: now });
-    seed(store, { id: 'later2', state: 'active', endAt: now + 1 });
-    seed(store, { id: 'closn2', state: 'closing', endAt: now + 60_000 });
-    seed(store, { id: 'done22', state: 'closed', endAt: now - 60_000 });
-    seed(store, { id: 'pend22', state: 'pending', endAt: now - 60_000 });
+    await seed(store, { id: 'due222', state: 'active', endAt: now - 1 });
+    await seed(store, { id: 'edge22', state: 'active', endAt: now });
+    await seed(store, { id: 'later2', state: 'active', endAt: now + 1 });
+    await seed(store, { id: 'closn2', state: 'closing', endAt: now + 60_000 });
+    await seed(store, { id: 'done22', state: 'closed', endAt: now - 60_000 });
+    await seed(store, { id: 'pend22', state: 'pending', endAt: now - 60_000 });
 
-    expect(store.dueForClose(now).map((r) => r.id)).toEqual(['due222', 'edge22', 'closn2']);
+    expect((await store.dueForClose(now)).map((r) => r.id)).toEqual(['due222', 'edge22', 'closn2']);
   });
 
-  it('dueForClose_includesAnActiveRequestWithoutEndTime', () => {
+  it('dueForClose_includesAnActiveRequestWithoutEndTime', async () => {
     const store = openStore();
     const { endAt, ...noEnd } = makeRequest({ id: 'noend2', state: 'active' });
     void endAt;
-    store.insertRequest(noEnd, [], []);
+    await store.insertRequest(noEnd, [], []);
 
-    expect(store.dueForClose(0).map((r) => r.id)).toEqual(['noend2']);
+    expect((await store.dueForClose(0)).map((r) => r.id)).toEqual(['noend2']);
   });
 });
 
 describe('listRequests', () => {
-  function seedMany(store: SqliteStore): void {
-    seed(store, { id: 'old222', requester: 'U1', vm: 'web-01', state: 'closed', createdAt: 1000 });
-    seed(store, { id: 'mid222', requester: 'U1', vm: 'db-01', state: 'active', createdAt: 2000 });
-    seed(store, { id: 'new222', requester: 'U2', vm: 'web-01', state: 'pending', createdAt: 3000 });
-    seed(store, { id: 'new333', requester: 'U1', vm: 'web-01', state: 'pending', createdAt: 3000 });
+  async function seedMany(store: SqliteStore): Promise<void> {
+    await seed(store, { id: 'old222', requester: 'U1', vm: 'web-01', state: 'closed', createdAt: 1000 });
+    await seed(store, { id: 'mid222', requester: 'U1', vm: 'db-01', state: 'active', createdAt: 2000 });
+    await seed(store, { id: 'new222', requester: 'U2', vm: 'web-01', state: 'pending', createdAt: 3000 });
+    await seed(store, { id: 'new333', requester: 'U1', vm: 'web-01', state: 'pending', createdAt: 3000 });
   }
 
   const cases: Array<[string, RequestFilter, string[]]> = [
@@ -251,9 +251,9 @@ describe('listRequests', () => {
     ['byUnknownRequester_returnsNothing', { requester: 'U404' }, []],
   ];
 
-  it.each(cases)('listRequests_%s', (_name, filter, ids) => {
+  it.each(cases)('listRequests_%s', async (_name, filter, ids) => {
     const store = openStore();
-    seedMany(store);
-    expect(store.listRequests(filter).map((r) => r.id)).toEqual(ids);
+    await seedMany(store);
+    expect((await store.listRequests(filter)).map((r) => r.id)).toEqual(ids);
   });
 });

@@ -47,7 +47,7 @@ export interface Harness {
   policy: Policy;
   setPolicy(policy: Policy): void;
   /** Notifications written so far, oldest first. */
-  notifications(): Notification[];
+  notifications(): Promise<Notification[]>;
   input(overrides?: Partial<RequestInput>): RequestInput;
   cleanup(): void;
 }
@@ -86,7 +86,7 @@ export function createHarness(options: { policy?: Policy; groups?: Record<string
     setPolicy(next) {
       policy = next;
     },
-    notifications: () => store.pendingOutbox(10_000).map((row) => row.notification),
+    notifications: async () => (await store.pendingOutbox(10_000)).map((row) => row.notification),
     input: (overrides = {}) => ({ requester: 'UREQ', vm: 'web-1', ports: '22', source: '203.0.113.7', duration: '2h', justification: 'deploy', ...overrides }),
     cleanup() {
       store.close();

@@ -17,8 +17,8 @@ describe('request', () => {
     h = createHarness();
     const request = await pending(h);
     expect(request.id).toMatch(/^[23456789a-hjkmnp-z]{6}$/);
-    expect(h.store.auditEvents(request.id).map((e) => e.name)).toEqual(['request.created']);
-    const kinds = h.notifications().map((n) => (n.kind === 'approval_request' ? `${n.kind}:${n.target}` : n.kind));
+    expect((await h.store.auditEvents(request.id)).map((e) => e.name)).toEqual(['request.created']);
+    const kinds = (await h.notifications()).map((n) => (n.kind === 'approval_request' ? `${n.kind}:${n.target}` : n.kind));
     expect(kinds).toEqual(['audit', 'requester_dm', 'approval_request:UAPPROVER1', 'approval_request:UAPPROVER2']);
     expect(h.backend.calls.filter((c) => c.op === 'open')).toEqual([]);
   });
@@ -26,18 +26,15 @@ describe('request', () => {
   it('request_withApprovalChannel_postsOnceToTheChannel', async () => {
     h = createHarness({ approvalChannel: 'CAPPROVALS' });
     await pending(h);
-    expect(
-      h
-        .notifications()
-        .filter((n) => n.kind === 'approval_request')
-        .map((n) => n.kind === 'approval_request' && n.target),
-    ).toEqual(['CAPPROVALS']);
+    expect((await h.notifications()).filter((n) => n.kind === 'approval_request').map((n) => n.kind === 'approval_request' && n.target)).toEqual([
+      'CAPPROVALS',
+    ]);
   });
 
   it('request_groupApprover_dmsEachMemberButNotTheRequester', async () => {
     h = createHarness({ policy: policyOf({ approvers: ['SOPS'] }), groups: { SOPS: ['UREQ', 'UOPS1', 'UOPS2'] } });
     await pending(h);
-    const targets = h.notifications().flatMap((n) => (n.kind === 'approval_request' ? [n.target] : []));
+    const targets = (await h.notifications()).flatMap((n) => (n.kind === 'approval_request' ? [n.target] : []));
     expect(targets).toEqual(['UOPS1', 'UOPS2']);
   });
 
@@ -46,8 +43,8 @@ describe('request', () => {
     const result = await h.workflow.request(h.input({ vm: 'nope', duration: 'soon' }));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems.map((p) => p.field).sort()).toEqual(['duration', 'vm']);
-    expect(h.store.listRequests({})).toEqual([]);
-    expect(h.notifications()).toEqual([]);
+    expect(await h.store.listRequests({})).toEqual([]);
+    expect(await h.notifications()).toEqual([]);
   });
 
   it('request_ruleApproves_opensAtOnce', async () => {
@@ -57,7 +54,7 @@ describe('request', () => {
     const request = (result as { request: AccessRequest }).request;
     expect(h.backend.isOpen(request.id)).toBe(true);
     expect(request.endAt! - request.startAt!).toBe(2 * 3600_000);
-    expect(h.store.auditEvents(request.id).map((e) => e.name)).toEqual(['request.created', 'request.approved', 'grant.opened']);
+    expect((await h.store.auditEvents(request.id)).map((e) => e.name)).toEqual(['request.created', 'request.approved', 'grant.opened']);
   });
 
   it('request_ruleDenies_isDeniedWithTheReason', async () => {
@@ -83,26 +80,26 @@ describe('approve and deny', () => {
     expect(result.outcome).toBe('approved');
     expect(result.request.state).toBe('active');
     expect(h.backend.isOpen(request.id)).toBe(true);
-    expect(h.store.auditEvents(request.id).map((e) => [e.name, e.actor])).toEqual([
+    expect((await h.store.auditEvents(request.id)).map((e) => [e.name, e.actor])).toEqual([
       ['request.created', 'UREQ'],
       ['request.approved', 'UAPPROVER1'],
       ['grant.opened', 'system'],
     ]);
-    expect(h.notifications().some((n) => n.kind === 'approval_update' && n.request.state === 'approved')).toBe(true);
+    expect((await h.notifications()).some((n) => n.kind === 'approval_update' && n.request.state === 'approved')).toBe(true);
   });
 
   it('approve_byRequester_isRefusedAndChangesNothing', async () => {
     h = createHarness({ policy: policyOf({ approvers: ['UREQ', 'UAPPROVER1'] }) });
     const request = await pending(h);
     expect(await refusal(h.workflow.approve(request.id, 'UREQ'))).toMatch(/cannot approve your own request/);
-    expect(h.store.getRequest(request.id)).toEqual(request);
+    expect(await h.store.getRequest(request.id)).toEqual(request);
   });
 
   it('approve_byNonApprover_isRefusedAndChangesNothing', async () => {
     h = createHarness();
     const request = await pending(h);
     expect(await refusal(h.workflow.approve(request.id, 'USTRANGER'))).toMatch(/^jit_not_approver: .*not an approver/);
-    expect(h.store.getRequest(request.id)).toEqual(request);
+    expect(await h.store.getRequest(request.id)).toEqual(request);
     expect(h.backend.isOpen(request.id)).toBe(false);
   });
 
@@ -120,7 +117,7 @@ describe('approve and deny', () => {
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => h.workflow.approve(request.id, `UAPP${i}`)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(h.backend.calls.filter((c) => c.op === 'open')).toHaveLength(1);
-    expect(h.store.auditEvents(request.id).filter((e) => e.name === 'request.approved')).toHaveLength(1);
+    expect((await h.store.auditEvents(request.id)).filter((e) => e.name === 'request.approved')).toHaveLength(1);
   });
 
   it('approve_withQuorumOfTwo_needsTwoDistinctApprovers', async () => {
@@ -161,8 +158,8 @@ describe('firewall failures', () => {
     expect(result.request.state).toBe('failed');
     expect(result.request.reason).toMatch(/nft: permission denied/);
     expect(h.backend.calls.map((c) => c.op)).toEqual(['open', 'close']);
-    expect(h.store.auditEvents(request.id).map((e) => e.name)).toContain('grant.open_failed');
-    expect(h.notifications().some((n) => n.kind === 'requester_dm' && n.event === 'grant.open_failed')).toBe(true);
+    expect((await h.store.auditEvents(request.id)).map((e) => e.name)).toContain('grant.open_failed');
+    expect((await h.notifications()).some((n) => n.kind === 'requester_dm' && n.event === 'grant.open_failed')).toBe(true);
   });
 
   it('expire_whenCloseFails_staysClosingUntilTheBackendConfirms', async () => {
@@ -174,12 +171,12 @@ describe('firewall failures', () => {
     expect((await h.workflow.expire(request.id))?.state).toBe('closing');
     expect(h.backend.isOpen(request.id)).toBe(true);
     await h.workflow.sweep();
-    expect(h.store.getRequest(request.id)?.state).toBe('closing');
+    expect((await h.store.getRequest(request.id))?.state).toBe('closing');
     const report = await h.workflow.sweep();
     expect(report.closed).toBe(1);
-    expect(h.store.getRequest(request.id)?.state).toBe('closed');
+    expect((await h.store.getRequest(request.id))?.state).toBe('closed');
     expect(h.backend.isOpen(request.id)).toBe(false);
-    expect(h.store.auditEvents(request.id).filter((e) => e.name === 'grant.close_failed')).toHaveLength(2);
+    expect((await h.store.auditEvents(request.id)).filter((e) => e.name === 'grant.close_failed')).toHaveLength(2);
   });
 });
 
@@ -194,10 +191,10 @@ describe('close retries', () => {
     h.backend.failNext('close', 'firewall down', 4);
     for (let i = 0; i < 4; i++) await h.workflow.expire(request.id);
     expect(delays).toEqual([1000, 2000, 4000, 8000]);
-    const alerts = h.notifications().filter((n) => n.kind === 'alert');
+    const alerts = (await h.notifications()).filter((n) => n.kind === 'alert');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.request.closeAttempts).toBe(3);
-    expect(h.store.getRequest(request.id)?.state).toBe('closing');
+    expect((await h.store.getRequest(request.id))?.state).toBe('closing');
     expect((await h.workflow.expire(request.id))?.state).toBe('closed');
   });
 });
@@ -222,15 +219,15 @@ describe('expiry, cancel, revoke', () => {
     h.clock.advance(2 * 3600_000);
     const report = await h.workflow.sweep();
     expect(report).toMatchObject({ closed: 1, timedOut: 1 });
-    expect(h.store.getRequest(open.id)?.state).toBe('closed');
-    expect(h.store.getRequest(stale.id)?.state).toBe('timed_out');
+    expect((await h.store.getRequest(open.id))?.state).toBe('closed');
+    expect((await h.store.getRequest(stale.id))?.state).toBe('timed_out');
   });
 
   it('sweep_resumesARequestACrashLeftApproved', async () => {
     h = createHarness();
     const request = await pending(h);
     // The crash: approval committed, the process died before the firewall call.
-    const approved = h.store.transition(
+    const approved = await h.store.transition(
       { id: request.id, state: 'pending', version: request.version },
       { ...request, state: 'approved', approvals: ['UAPPROVER1'] },
       [],
@@ -239,7 +236,7 @@ describe('expiry, cancel, revoke', () => {
     expect(approved?.state).toBe('approved');
     const report = await h.workflow.sweep();
     expect(report.resumed).toBe(1);
-    expect(h.store.getRequest(request.id)?.state).toBe('active');
+    expect((await h.store.getRequest(request.id))?.state).toBe('active');
     expect(h.backend.isOpen(request.id)).toBe(true);
   });
 
@@ -281,8 +278,8 @@ describe('expiry, cancel, revoke', () => {
     h.clock.advance(2 * 3600_000);
     const [revoked, expired] = await Promise.allSettled([h.workflow.revoke(request.id, 'UREQ'), h.workflow.expire(request.id)]);
     expect([revoked.status, expired.status]).toContain('fulfilled');
-    expect(h.store.getRequest(request.id)?.state).toBe('closed');
-    expect(h.store.auditEvents(request.id).filter((e) => e.name === 'grant.closed')).toHaveLength(1);
+    expect((await h.store.getRequest(request.id))?.state).toBe('closed');
+    expect((await h.store.auditEvents(request.id)).filter((e) => e.name === 'grant.closed')).toHaveLength(1);
     expect(h.backend.calls.filter((c) => c.op === 'close')).toHaveLength(1);
   });
 

@@ -39,7 +39,7 @@ let backend: GatedBackend;
 let live: LivePolicy;
 let admin: AdminWorkflow;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'jit-admin-'));
   store = SqliteStore.open(join(dir, 'jit.db'));
   backend = new GatedBackend('memory', { seen: [{ id: 'spare-1', name: 'spare-1', support: 'supported' }] });
@@ -56,7 +56,8 @@ beforeEach(() => {
   const logger = createLogger({ write: () => undefined });
   const lock = new KeyedLock();
   const clock = new FakeClock();
-  live = new LivePolicy({ store, backends, clock, logger, lock, readFile: () => file }, file);
+  live = await LivePolicy.load({ store, backends, clock, logger, lock, readFile: () => file }, file);
+  await live.reportOverlay();
   const ctx: WorkflowContext = {
     store,
     backends,
@@ -89,8 +90,8 @@ describe('AdminWorkflow', () => {
 
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.message)).toEqual(['spare-1 is already enabled: use `/jit edit spare-1` to change its ports.']);
-    expect(store.systemEvents().map((e) => e.name)).toEqual(['policy.vm_enabled']);
-    expect(store.overlayVms().map((e) => e.name)).toEqual(['spare-1']);
+    expect((await store.systemEvents()).map((e) => e.name)).toEqual(['policy.vm_enabled']);
+    expect((await store.overlayVms()).map((e) => e.name)).toEqual(['spare-1']);
   });
 
   it('enable_whenTheFirewallRefusesTheDenyRules_storesNothing_andTheRunningPolicyStays', async () => {
@@ -99,8 +100,8 @@ describe('AdminWorkflow', () => {
 
     await expect(admin.enable({ user: 'UADMIN', vm: 'spare-1' })).rejects.toThrow(/backend memory could not install its deny rules: NSG write refused/);
 
-    expect(store.overlayVms()).toEqual([]);
-    expect(store.systemEvents()).toEqual([]);
+    expect(await store.overlayVms()).toEqual([]);
+    expect(await store.systemEvents()).toEqual([]);
     expect(live.policy().vms.map((vm) => vm.name)).toEqual(['web-1']);
   });
 
@@ -109,6 +110,9 @@ describe('AdminWorkflow', () => {
     await admin.edit('UADMIN', 'web-1', '22 TCP * PT1H');
     const second = await admin.edit('UADMIN2', 'web-1', '22 TCP * PT2H');
     expect(second.ok && second.change).toBe('22/TCP: up to 1h → up to 2h');
-    expect(store.systemEvents().map((e) => e.detail)).toEqual(['changed web-1: 22/TCP: up to 3h → up to 1h', 'changed web-1: 22/TCP: up to 1h → up to 2h']);
+    expect((await store.systemEvents()).map((e) => e.detail)).toEqual([
+      'changed web-1: 22/TCP: up to 3h → up to 1h',
+      'changed web-1: 22/TCP: up to 1h → up to 2h',
+    ]);
   });
 });

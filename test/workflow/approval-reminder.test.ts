@@ -20,9 +20,10 @@ async function pendingUnder(rule: Rule = quick): Promise<AccessRequest> {
   return result.request;
 }
 
-const reminders = (): Extract<Notification, { kind: 'approval_reminder' }>[] => h.notifications().flatMap((n) => (n.kind === 'approval_reminder' ? [n] : []));
+const reminders = async (): Promise<Extract<Notification, { kind: 'approval_reminder' }>[]> =>
+  (await h.notifications()).flatMap((n) => (n.kind === 'approval_reminder' ? [n] : []));
 
-const remindedEvents = (id: string) => h.store.auditEvents(id).filter((e) => e.name === 'request.reminded');
+const remindedEvents = async (id: string) => (await h.store.auditEvents(id)).filter((e) => e.name === 'request.reminded');
 
 /**
  * Another process on the same database: its own lock, and reads that may lag
@@ -31,13 +32,13 @@ const remindedEvents = (id: string) => h.store.auditEvents(id).filter((e) => e.n
 function otherProcess(lagging?: Map<string, AccessRequest>, writes: (AccessRequest | undefined)[] = []): WorkflowContext {
   const base = h.store;
   const store: Store = Object.assign(Object.create(base) as SqliteStore, {
-    transition: (...args: Parameters<Store['transition']>) => {
-      const stored = base.transition(...args);
+    transition: async (...args: Parameters<Store['transition']>) => {
+      const stored = await base.transition(...args);
       writes.push(stored);
       return stored;
     },
-    getRequest: (id: string) => lagging?.get(id) ?? base.getRequest(id),
-    listRequests: (filter: Parameters<Store['listRequests']>[0]) =>
+    getRequest: async (id: string) => lagging?.get(id) ?? base.getRequest(id),
+    listRequests: async (filter: Parameters<Store['listRequests']>[0]) =>
       lagging ? [...lagging.values()].filter((r) => filter.states?.includes(r.state) ?? true) : base.listRequests(filter),
   });
   return { ...h.ctx, store, lock: new KeyedLock() };
@@ -48,8 +49,8 @@ describe('the reminder halfway to the pending timeout', () => {
     const request = await pendingUnder();
     h.clock.advance(60_000 - 1);
     expect((await h.workflow.sweep()).reminded).toBe(0);
-    expect(reminders()).toEqual([]);
-    expect(h.store.getRequest(request.id)?.remindedAt).toBeUndefined();
+    expect(await reminders()).toEqual([]);
+    expect((await h.store.getRequest(request.id))?.remindedAt).toBeUndefined();
   });
 
   it('sweep_atHalfway_remindsOnceWithTheDeadline', async () => {
@@ -58,16 +59,16 @@ describe('the reminder halfway to the pending timeout', () => {
     h.clock.advance(60_000);
     expect((await h.workflow.sweep()).reminded).toBe(1);
 
-    const stored = h.store.getRequest(request.id)!;
+    const stored = (await h.store.getRequest(request.id))!;
     expect(stored).toMatchObject({ state: 'pending', remindedAt: h.clock.now(), approvals: ['UAPPROVER1'] });
-    expect(reminders()).toEqual([
+    expect(await reminders()).toEqual([
       {
         kind: 'approval_reminder',
         request: expect.objectContaining({ id: request.id, remindedAt: stored.remindedAt, approvals: ['UAPPROVER1'] }),
         timesOutAt: request.createdAt + 120_000,
       },
     ]);
-    expect(remindedEvents(request.id)).toEqual([
+    expect(await remindedEvents(request.id)).toEqual([
       {
         requestId: request.id,
         name: 'request.reminded',
@@ -77,7 +78,7 @@ describe('the reminder halfway to the pending timeout', () => {
       },
     ]);
     // The approvers only: no audit-thread reply, no DM to the requester for it.
-    const afterReminder = h.notifications().slice(h.notifications().findIndex((n) => n.kind === 'approval_reminder'));
+    const afterReminder = (await h.notifications()).slice((await h.notifications()).findIndex((n) => n.kind === 'approval_reminder'));
     expect(afterReminder.map((n) => n.kind)).toEqual(['approval_reminder']);
   });
 
@@ -89,8 +90,8 @@ describe('the reminder halfway to the pending timeout', () => {
     expect((await h.workflow.sweep()).reminded).toBe(0);
     h.clock.advance(29_999);
     expect((await h.workflow.sweep()).reminded).toBe(0);
-    expect(reminders()).toHaveLength(1);
-    expect(remindedEvents(request.id)).toHaveLength(1);
+    expect(await reminders()).toHaveLength(1);
+    expect(await remindedEvents(request.id)).toHaveLength(1);
   });
 
   it('sweep_afterARestart_doesNotRemindAgain', async () => {
@@ -100,7 +101,7 @@ describe('the reminder halfway to the pending timeout', () => {
     // A new process: fresh lock, nothing in memory; only the stored remindedAt remembers.
     h.clock.advance(10_000);
     expect((await sweep(otherProcess())).reminded).toBe(0);
-    expect(remindedEvents(request.id)).toHaveLength(1);
+    expect(await remindedEvents(request.id)).toHaveLength(1);
   });
 
   it('sweep_afterTheRequestWasDecided_remindsNobody', async () => {
@@ -111,27 +112,27 @@ describe('the reminder halfway to the pending timeout', () => {
     await h.workflow.deny(denied.request.id, 'UAPPROVER1');
     h.clock.advance(90_000);
     expect((await h.workflow.sweep()).reminded).toBe(0);
-    expect(reminders()).toEqual([]);
+    expect(await reminders()).toEqual([]);
   });
 
   it('sweep_pastTheDeadline_timesOutWithoutAReminder', async () => {
     const request = await pendingUnder();
     h.clock.advance(120_000);
     expect(await h.workflow.sweep()).toMatchObject({ reminded: 0, timedOut: 1 });
-    expect(reminders()).toEqual([]);
-    expect(h.store.getRequest(request.id)?.state).toBe('timed_out');
+    expect(await reminders()).toEqual([]);
+    expect((await h.store.getRequest(request.id))?.state).toBe('timed_out');
   });
 
   it('sweep_requestWithoutARuleTimeout_usesTheConfiguredPendingTimeout', async () => {
     const created = await pendingUnder();
     const { pendingTimeoutSeconds: _drop, ...decision } = created.decision;
-    const request = h.store.transition({ id: created.id, state: 'pending', version: created.version }, { ...created, decision }, [], [])!;
+    const request = (await h.store.transition({ id: created.id, state: 'pending', version: created.version }, { ...created, decision }, [], []))!;
     h.ctx.settings.pendingTimeoutMs = 10 * 60_000;
     h.clock.advance(5 * 60_000 - 1);
     expect((await h.workflow.sweep()).reminded).toBe(0);
     h.clock.advance(1);
     expect((await h.workflow.sweep()).reminded).toBe(1);
-    expect(reminders()[0]?.timesOutAt).toBe(request.createdAt + 10 * 60_000);
+    expect((await reminders())[0]?.timesOutAt).toBe(request.createdAt + 10 * 60_000);
   });
 
   it('sweep_concurrentInOneProcess_remindsOnce', async () => {
@@ -139,22 +140,22 @@ describe('the reminder halfway to the pending timeout', () => {
     h.clock.advance(60_000);
     const reports = await Promise.all([h.workflow.sweep(), h.workflow.sweep(), h.workflow.sweep()]);
     expect(reports.map((r) => r.reminded).sort()).toEqual([0, 0, 1]);
-    expect(reminders()).toHaveLength(1);
-    expect(remindedEvents(request.id)).toHaveLength(1);
+    expect(await reminders()).toHaveLength(1);
+    expect(await remindedEvents(request.id)).toHaveLength(1);
   });
 
   it('sweep_concurrentInTwoProcesses_theCompareAndSwapLetsOneRemind', async () => {
     const request = await pendingUnder();
     h.clock.advance(60_000);
     // The other process read the request before this one's reminder was committed.
-    const lagging = new Map([[request.id, h.store.getRequest(request.id)!]]);
+    const lagging = new Map([[request.id, (await h.store.getRequest(request.id))!]]);
     const theirWrites: (AccessRequest | undefined)[] = [];
     const [mine, theirs] = await Promise.all([h.workflow.sweep(), sweep(otherProcess(lagging, theirWrites))]);
     expect([mine.reminded, theirs.reminded]).toEqual([1, 0]);
     // It did try, on its stale read, and the store refused the write.
     expect(theirWrites).toEqual([undefined]);
-    expect(reminders()).toHaveLength(1);
-    expect(remindedEvents(request.id)).toHaveLength(1);
-    expect(h.store.getRequest(request.id)?.version).toBe(request.version + 1);
+    expect(await reminders()).toHaveLength(1);
+    expect(await remindedEvents(request.id)).toHaveLength(1);
+    expect((await h.store.getRequest(request.id))?.version).toBe(request.version + 1);
   });
 });

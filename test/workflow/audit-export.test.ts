@@ -27,7 +27,7 @@ describe('audit export authorisation', () => {
     h = createHarness({ policy: policyOf({ readers: ['UAUDIT'] }) });
     await history(h);
     const result = await h.workflow.auditExport('UAUDIT', {});
-    expect(result.ok && result.export.rows.length).toBe(h.store.auditEvents().length);
+    expect(result.ok && result.export.rows.length).toBe((await h.store.auditEvents()).length);
   });
 
   it('memberOfAReaderGroup_mayExport', async () => {
@@ -64,8 +64,8 @@ describe('audit export contents', () => {
       at: since,
       detail: 'backend memory allows 22/TCP on web-1 from 10.1.1.1/32, but no request zzz234 is stored: closed',
     };
-    h.store.recordSystemEvent(drift, []);
-    const { rows } = exportAudit(h.store, { since });
+    await h.store.recordSystemEvent(drift, []);
+    const { rows } = await exportAudit(h.store, { since });
     expect(rows).toEqual([expect.objectContaining({ event: 'drift.orphan_closed', request: '', vm: '', actor: 'system', reason: drift.detail })]);
   });
 
@@ -73,19 +73,19 @@ describe('audit export contents', () => {
     h = createHarness();
     const [, second] = await history(h);
     const since = h.clock.now();
-    expect(h.store.auditEventsSince(since).map((e) => ['requestId' in e ? e.requestId : undefined, e.name])).toEqual([[second, 'request.created']]);
-    const { rows } = exportAudit(h.store, { since });
+    expect((await h.store.auditEventsSince(since)).map((e) => ['requestId' in e ? e.requestId : undefined, e.name])).toEqual([[second, 'request.created']]);
+    const { rows } = await exportAudit(h.store, { since });
     expect(rows.map((r) => [r.request, r.event, r.requester, r.status])).toEqual([[second, 'request.created', 'UOTHER', 'pending']]);
   });
 
   it('csv_parsedBack_matchesTheStoredEventsAndRequests', async () => {
     h = createHarness();
     const [first] = await history(h);
-    const { csv } = exportAudit(h.store, { vm: 'web-1' });
+    const { csv } = await exportAudit(h.store, { vm: 'web-1' });
     const parsed = csvObjects(csv);
-    const events = h.store.auditEvents();
+    const events = await h.store.auditEvents();
     expect(parsed.map((r) => [r.time, r.event, r.request, r.actor])).toEqual(events.map((e) => [new Date(e.at).toISOString(), e.name, e.requestId, e.actor]));
-    const stored = h.store.getRequest(first!)!;
+    const stored = (await h.store.getRequest(first!))!;
     expect(parsed.find((r) => r.request === first && r.event === 'grant.closed')).toMatchObject({
       requester: 'UREQ',
       approver: 'UAPPROVER1',
@@ -105,6 +105,8 @@ describe('audit export contents', () => {
   it('rowsAreTheDomainBuildersRows_overTheStoredEvents', async () => {
     h = createHarness();
     await history(h);
-    expect(exportAudit(h.store).rows).toEqual(auditRows(h.store.auditEvents(), (id) => h.store.getRequest(id)));
+    const events = await h.store.auditEvents();
+    const requests = new Map(await Promise.all(events.map(async (event) => [event.requestId, await h.store.getRequest(event.requestId)] as const)));
+    expect((await exportAudit(h.store)).rows).toEqual(auditRows(events, (id) => requests.get(id)));
   });
 });

@@ -28,7 +28,7 @@ async function requestBatch(harness: Harness, overrides = {}): Promise<AccessReq
   return batchOf(await harness.workflow.request(harness.input({ vm: 'web-1,db-1', ports: '22,5432', ...overrides })));
 }
 
-const state = (harness: Harness, id: string) => harness.workflow.get(id).state;
+const state = async (harness: Harness, id: string) => (await harness.workflow.get(id)).state;
 
 describe('a request for several VMs', () => {
   it('request_twoVms_becomesOneRequestPerVmWithTheirOwnPortsAndTheLeadersBatchId', async () => {
@@ -37,16 +37,16 @@ describe('a request for several VMs', () => {
     expect([web!.vm, web!.ports.map((p) => p.number), db!.vm, db!.ports.map((p) => p.number)]).toEqual(['web-1', [22], 'db-1', [5432]]);
     expect(web!.id).not.toBe(db!.id);
     expect([web!.batchId, db!.batchId]).toEqual([web!.id, web!.id]);
-    expect(h.workflow.batchMembers(web!.id).map((m) => m.id)).toEqual([web!.id, db!.id]);
-    expect(h.store.auditEvents(db!.id).map((e) => e.name)).toEqual(['request.created']);
+    expect((await h.workflow.batchMembers(web!.id)).map((m) => m.id)).toEqual([web!.id, db!.id]);
+    expect((await h.store.auditEvents(db!.id)).map((e) => e.name)).toEqual(['request.created']);
   });
 
   it('request_pendingBatch_asksEachApproverOnceForAllAndTellsTheRequesterOnce', async () => {
     h = harness();
     const [web] = await requestBatch(h);
-    const kinds = h
-      .notifications()
-      .map((n) => `${n.kind}${n.kind === 'approval_request' ? `:${n.target}` : ''}@${requestIdOf(n) === web!.id ? 'leader' : 'member'}`);
+    const kinds = (await h.notifications()).map(
+      (n) => `${n.kind}${n.kind === 'approval_request' ? `:${n.target}` : ''}@${requestIdOf(n) === web!.id ? 'leader' : 'member'}`,
+    );
     expect(kinds).toEqual(['audit@leader', 'requester_dm@leader', 'approval_request:UAPPROVER1@leader', 'approval_request:UAPPROVER2@leader', 'audit@member']);
   });
 
@@ -57,7 +57,7 @@ describe('a request for several VMs', () => {
       expect.stringMatching(/There is no VM called "nope"/),
       'VM WEB-1 is listed twice: list each VM once.',
     ]);
-    expect(h.store.listRequests({})).toEqual([]);
+    expect(await h.store.listRequests({})).toEqual([]);
   });
 
   it('request_portNoVmHasAndVmWithNoneOfThePorts_areErrorsNamingThem', async () => {
@@ -67,7 +67,7 @@ describe('a request for several VMs', () => {
       'db-1 has none of the ports 22, 6379: it offers 5432.',
       'Port 6379 is not open to requests on any of web-1, db-1: leave it out or add a VM that has it.',
     ]);
-    expect(h.store.listRequests({})).toEqual([]);
+    expect(await h.store.listRequests({})).toEqual([]);
   });
 
   it('request_oneVmsPartInvalid_reportsItPrefixedWithTheVmAndStoresNothing', async () => {
@@ -76,8 +76,8 @@ describe('a request for several VMs', () => {
     expect(!result.ok && result.problems).toEqual([
       { field: 'source', message: expect.stringMatching(/^web-1: 203\.0\.113\.7\/32 is outside what port 3389/) },
     ]);
-    expect(h.store.listRequests({})).toEqual([]);
-    expect(h.notifications()).toEqual([]);
+    expect(await h.store.listRequests({})).toEqual([]);
+    expect(await h.notifications()).toEqual([]);
   });
 
   it('request_elevenVms_isRefused', async () => {
@@ -92,9 +92,9 @@ describe('a request for several VMs', () => {
     // The second member's audit event names a request that does not exist: the foreign key fails mid-batch.
     h.store.insertRequests = (items) => real(items.map((item, i) => (i === 1 ? { ...item, events: [{ ...item.events[0]!, requestId: 'zzz999' }] } : item)));
     expect(await refusal(h.workflow.request(h.input({ vm: 'web-1,db-1', ports: '22,5432' })))).toMatch(/^jit_store_failed/);
-    expect(h.store.listRequests({})).toEqual([]);
-    expect(h.store.auditEvents()).toEqual([]);
-    expect(h.notifications()).toEqual([]);
+    expect(await h.store.listRequests({})).toEqual([]);
+    expect(await h.store.auditEvents()).toEqual([]);
+    expect(await h.notifications()).toEqual([]);
   });
 
   it('request_idCollision_isRetriedWithFreshIds', async () => {
@@ -118,7 +118,7 @@ describe('a request for several VMs', () => {
     expect([web!.state, db!.state]).toEqual(['active', 'pending']);
     expect(h.backend.isOpen(web!.id)).toBe(true);
     expect(h.backend.isOpen(db!.id)).toBe(false);
-    const approvals = h.notifications().filter((n) => n.kind === 'approval_request');
+    const approvals = (await h.notifications()).filter((n) => n.kind === 'approval_request');
     expect(approvals.map((n) => [n.request.id, n.kind === 'approval_request' && n.target])).toEqual([
       [web!.id, 'UAPPROVER1'],
       [web!.id, 'UAPPROVER2'],
@@ -135,7 +135,7 @@ describe('a request for several VMs', () => {
     expect(db!.reason).toBe('databases are frozen');
     expect(web!.reason).toBe('denied with db-1: databases are frozen');
     expect(h.backend.calls.filter((c) => c.op === 'open')).toEqual([]);
-    expect(h.notifications().filter((n) => n.kind === 'approval_request')).toEqual([]);
+    expect((await h.notifications()).filter((n) => n.kind === 'approval_request')).toEqual([]);
   });
 
   it('request_breakGlassBesideADeniedVm_isDeniedWithoutAnAlert', async () => {
@@ -145,23 +145,18 @@ describe('a request for several VMs', () => {
     ]);
     const [web] = await requestBatch(h, { justification: 'outage' });
     expect(web!.state).toBe('denied');
-    expect(h.store.auditEvents(web!.id).map((e) => [e.name, e.actor])).toEqual([
+    expect((await h.store.auditEvents(web!.id)).map((e) => [e.name, e.actor])).toEqual([
       ['request.created', 'UREQ'],
       ['request.denied', 'system'],
     ]);
-    expect(h.notifications().filter((n) => n.kind === 'break_glass')).toEqual([]);
+    expect((await h.notifications()).filter((n) => n.kind === 'break_glass')).toEqual([]);
   });
 
   it('request_breakGlassAndPending_opensTheBreakGlassVmWithItsAlert', async () => {
     h = harness([{ name: 'web-glass', match: { vms: ['web-*'] }, effect: 'break_glass' }]);
     const [web, db] = await requestBatch(h, { justification: 'outage' });
     expect([web!.state, db!.state]).toEqual(['active', 'pending']);
-    expect(
-      h
-        .notifications()
-        .filter((n) => n.kind === 'break_glass')
-        .map((n) => n.request.id),
-    ).toEqual([web!.id]);
+    expect((await h.notifications()).filter((n) => n.kind === 'break_glass').map((n) => n.request.id)).toEqual([web!.id]);
   });
 });
 
@@ -173,17 +168,12 @@ describe('deciding a batch', () => {
     expect(result.outcome).toBe('approved');
     expect(result.members?.map((m) => m.request.state)).toEqual(['active', 'active']);
     expect([h.backend.isOpen(web!.id), h.backend.isOpen(db!.id)]).toEqual([true, true]);
-    expect(h.store.auditEvents(db!.id).map((e) => [e.name, e.actor])).toEqual([
+    expect((await h.store.auditEvents(db!.id)).map((e) => [e.name, e.actor])).toEqual([
       ['request.created', 'UREQ'],
       ['request.approved', 'UAPPROVER1'],
       ['grant.opened', 'system'],
     ]);
-    expect(
-      h
-        .notifications()
-        .filter((n) => n.kind === 'approval_update')
-        .map((n) => n.request.id),
-    ).toEqual([web!.id, db!.id]);
+    expect((await h.notifications()).filter((n) => n.kind === 'approval_update').map((n) => n.request.id)).toEqual([web!.id, db!.id]);
   });
 
   it('approve_quorumCountsPerMember_andTheRequesterNeverCounts', async () => {
@@ -192,22 +182,24 @@ describe('deciding a batch', () => {
     expect(await refusal(h.workflow.approve(web!.id, 'UREQ'))).toMatch(/cannot approve your own request/);
     const first = await h.workflow.approve(web!.id, 'UAPPROVER1');
     expect(first.members?.map((m) => m.outcome)).toEqual(['approved', 'approval_added']);
-    expect([state(h, web!.id), state(h, db!.id)]).toEqual(['active', 'pending']);
+    expect([await state(h, web!.id), await state(h, db!.id)]).toEqual(['active', 'pending']);
     expect(await refusal(h.workflow.approve(web!.id, 'UAPPROVER1'))).toMatch(/already approved/);
     await h.workflow.approve(web!.id, 'UAPPROVER2');
-    expect(state(h, db!.id)).toBe('active');
-    expect(h.workflow.get(db!.id).approvals).toEqual(['UAPPROVER1', 'UAPPROVER2']);
+    expect(await state(h, db!.id)).toBe('active');
+    expect((await h.workflow.get(db!.id)).approvals).toEqual(['UAPPROVER1', 'UAPPROVER2']);
   });
 
   it('approve_clickerMayApproveOnlySomeMembers_approvesThoseAndLeavesTheRest', async () => {
     h = harness([{ name: 'db-dba', match: { vms: ['db-*'] }, effect: 'require_approval', approvers: ['UDBA'] }]);
     const [web, db] = await requestBatch(h);
-    expect(new Set(h.notifications().flatMap((n) => (n.kind === 'approval_request' ? [n.target] : [])))).toEqual(new Set(['UAPPROVER1', 'UAPPROVER2', 'UDBA']));
+    expect(new Set((await h.notifications()).flatMap((n) => (n.kind === 'approval_request' ? [n.target] : [])))).toEqual(
+      new Set(['UAPPROVER1', 'UAPPROVER2', 'UDBA']),
+    );
     expect((await h.workflow.approve(web!.id, 'UAPPROVER1')).members).toHaveLength(1);
-    expect([state(h, web!.id), state(h, db!.id)]).toEqual(['active', 'pending']);
+    expect([await state(h, web!.id), await state(h, db!.id)]).toEqual(['active', 'pending']);
     expect(await refusal(h.workflow.approve(web!.id, 'USTRANGER'))).toMatch(/not an approver/);
     await h.workflow.approve(web!.id, 'UDBA');
-    expect(state(h, db!.id)).toBe('active');
+    expect(await state(h, db!.id)).toBe('active');
   });
 
   it('deny_leaderId_deniesEveryPendingMember', async () => {
@@ -215,7 +207,7 @@ describe('deciding a batch', () => {
     const [web, db] = await requestBatch(h);
     const result = await h.workflow.deny(web!.id, 'UAPPROVER2');
     expect(result.outcome).toBe('denied');
-    expect([state(h, web!.id), state(h, db!.id)]).toEqual(['denied', 'denied']);
+    expect([await state(h, web!.id), await state(h, db!.id)]).toEqual(['denied', 'denied']);
     expect(await refusal(h.workflow.approve(web!.id, 'UAPPROVER1'))).toMatch(/already denied/);
   });
 
@@ -226,7 +218,7 @@ describe('deciding a batch', () => {
     const revoked = await h.workflow.revoke(web!.id, 'UREQ');
     expect(revoked.state).toBe('closed');
     expect([h.backend.isOpen(web!.id), h.backend.isOpen(db!.id)]).toEqual([false, true]);
-    expect(state(h, db!.id)).toBe('active');
+    expect(await state(h, db!.id)).toBe('active');
   });
 
   it('cancel_leaderId_cancelsEveryPendingMember_otherIdJustItself', async () => {
@@ -236,15 +228,15 @@ describe('deciding a batch', () => {
     expect(await refusal(h.workflow.cancelAll(three[0]!.id, 'USTRANGER'))).toMatch(/Only the requester/);
     const cancelled = await h.workflow.cancelAll(three[0]!.id, 'UREQ');
     expect(cancelled.map((m) => m.id)).toEqual([three[1]!.id, three[2]!.id]);
-    expect(state(h, three[0]!.id)).toBe('active');
+    expect(await state(h, three[0]!.id)).toBe('active');
 
     h.cleanup();
     h = harness();
     const [web, db, cache] = batchOf(await h.workflow.request(h.input({ vm: 'web-1,db-1,cache-1', ports: '22,5432,6379' })));
     await h.workflow.cancel(db!.id, 'UREQ');
-    expect([state(h, web!.id), state(h, db!.id), state(h, cache!.id)]).toEqual(['pending', 'cancelled', 'pending']);
+    expect([await state(h, web!.id), await state(h, db!.id), await state(h, cache!.id)]).toEqual(['pending', 'cancelled', 'pending']);
     await h.workflow.cancel(web!.id, 'UREQ');
-    expect([state(h, web!.id), state(h, cache!.id)]).toEqual(['cancelled', 'cancelled']);
+    expect([await state(h, web!.id), await state(h, cache!.id)]).toEqual(['cancelled', 'cancelled']);
   });
 
   it('sweep_remindsABatchOnce_andTimesOutEachMember', async () => {
@@ -252,14 +244,9 @@ describe('deciding a batch', () => {
     const [web, db] = await requestBatch(h);
     h.clock.advance(16 * 60_000);
     expect((await h.workflow.sweep()).reminded).toBe(2);
-    expect(
-      h
-        .notifications()
-        .filter((n) => n.kind === 'approval_reminder')
-        .map((n) => n.request.id),
-    ).toEqual([web!.id]);
+    expect((await h.notifications()).filter((n) => n.kind === 'approval_reminder').map((n) => n.request.id)).toEqual([web!.id]);
     h.clock.advance(15 * 60_000);
     expect((await h.workflow.sweep()).timedOut).toBe(2);
-    expect([state(h, web!.id), state(h, db!.id)]).toEqual(['timed_out', 'timed_out']);
+    expect([await state(h, web!.id), await state(h, db!.id)]).toEqual(['timed_out', 'timed_out']);
   });
 });

@@ -22,7 +22,7 @@ async function pendingUnder(rule: Rule): Promise<AccessRequest> {
 describe('deny when the rule says a Deny does not end the request', () => {
   it('deny_denyEndsRequestFalse_isRecordedAndTheRequestStaysPending', async () => {
     const request = await pendingUnder(quorumRule());
-    const before = h.notifications().length;
+    const before = (await h.notifications()).length;
 
     const result = await h.workflow.deny(request.id, 'UAPPROVER1', 'not during the freeze');
 
@@ -30,14 +30,14 @@ describe('deny when the rule says a Deny does not end the request', () => {
     expect(result.request).toMatchObject({ state: 'pending', denials: ['UAPPROVER1'], approvals: [] });
     expect(result.request.decidedBy).toBeUndefined();
     expect(result.request.reason).toBeUndefined();
-    expect(h.store.getRequest(request.id)).toMatchObject({ state: 'pending', denials: ['UAPPROVER1'], version: request.version + 1 });
-    const events = h.store.auditEvents(request.id).map((e) => [e.name, e.actor, e.detail ?? '']);
+    expect(await h.store.getRequest(request.id)).toMatchObject({ state: 'pending', denials: ['UAPPROVER1'], version: request.version + 1 });
+    const events = (await h.store.auditEvents(request.id)).map((e) => [e.name, e.actor, e.detail ?? '']);
     expect(events).toEqual([
       ['request.created', 'UREQ', expect.any(String)],
       ['request.denial_added', 'UAPPROVER1', 'not during the freeze'],
     ]);
     // Audit reply, the approval messages rewritten with the denial, the requester told.
-    const written = h.notifications().slice(before);
+    const written = (await h.notifications()).slice(before);
     expect(written.map((n) => n.kind)).toEqual(['audit', 'approval_update', 'requester_dm']);
     expect(written.every((n) => 'request' in n && n.request.denials?.includes('UAPPROVER1'))).toBe(true);
     expect(written.find((n) => n.kind === 'requester_dm')).toMatchObject({ event: 'request.denial_added' });
@@ -52,7 +52,7 @@ describe('deny when the rule says a Deny does not end the request', () => {
     expect(done.outcome).toBe('approved');
     expect(done.request).toMatchObject({ state: 'active', approvals: ['UAPPROVER2', 'UAPPROVER3'], denials: ['UAPPROVER1'] });
     expect(h.backend.isOpen(request.id)).toBe(true);
-    expect(h.store.auditEvents(request.id).map((e) => e.name)).toEqual([
+    expect((await h.store.auditEvents(request.id)).map((e) => e.name)).toEqual([
       'request.created',
       'request.denial_added',
       'request.approval_added',
@@ -65,32 +65,32 @@ describe('deny when the rule says a Deny does not end the request', () => {
     const request = await pendingUnder(quorumRule({ pendingTimeoutSeconds: 600 }));
     await h.workflow.deny(request.id, 'UAPPROVER1');
     await h.workflow.deny(request.id, 'UAPPROVER2');
-    expect(h.store.getRequest(request.id)).toMatchObject({ state: 'pending', denials: ['UAPPROVER1', 'UAPPROVER2'] });
+    expect(await h.store.getRequest(request.id)).toMatchObject({ state: 'pending', denials: ['UAPPROVER1', 'UAPPROVER2'] });
     h.clock.advance(600_000);
     expect((await h.workflow.sweep()).timedOut).toBe(1);
-    expect(h.store.getRequest(request.id)?.state).toBe('timed_out');
+    expect((await h.store.getRequest(request.id))?.state).toBe('timed_out');
   });
 
   it('deny_samePersonTwice_countsOnce', async () => {
     const request = await pendingUnder(quorumRule());
     await h.workflow.deny(request.id, 'UAPPROVER1');
     expect(await refusal(h.workflow.deny(request.id, 'UAPPROVER1'))).toMatch(/^jit_not_allowed: You have already denied request #/);
-    expect(h.store.getRequest(request.id)?.denials).toEqual(['UAPPROVER1']);
-    expect(h.store.auditEvents(request.id).filter((e) => e.name === 'request.denial_added')).toHaveLength(1);
+    expect((await h.store.getRequest(request.id))?.denials).toEqual(['UAPPROVER1']);
+    expect((await h.store.auditEvents(request.id)).filter((e) => e.name === 'request.denial_added')).toHaveLength(1);
   });
 
   it('approve_byWhoDenied_isRefused', async () => {
     const request = await pendingUnder(quorumRule());
     await h.workflow.deny(request.id, 'UAPPROVER1');
     expect(await refusal(h.workflow.approve(request.id, 'UAPPROVER1'))).toMatch(/^jit_not_allowed: You denied request #\w+, so you cannot also approve it/);
-    expect(h.store.getRequest(request.id)).toMatchObject({ state: 'pending', approvals: [], denials: ['UAPPROVER1'] });
+    expect(await h.store.getRequest(request.id)).toMatchObject({ state: 'pending', approvals: [], denials: ['UAPPROVER1'] });
   });
 
   it('deny_byWhoApproved_isRefused', async () => {
     const request = await pendingUnder(quorumRule());
     await h.workflow.approve(request.id, 'UAPPROVER2');
     expect(await refusal(h.workflow.deny(request.id, 'UAPPROVER2'))).toMatch(/^jit_not_allowed: You approved request #\w+, so you cannot also deny it/);
-    const stored = h.store.getRequest(request.id);
+    const stored = await h.store.getRequest(request.id);
     expect(stored).toMatchObject({ state: 'pending', approvals: ['UAPPROVER2'] });
     expect(stored?.denials).toBeUndefined();
   });
@@ -99,7 +99,7 @@ describe('deny when the rule says a Deny does not end the request', () => {
     const request = await pendingUnder(quorumRule({ approvers: ['UREQ', ...APPROVERS] }));
     expect(await refusal(h.workflow.deny(request.id, 'UREQ'))).toMatch(/^jit_not_allowed: You cannot deny your own request/);
     expect(await refusal(h.workflow.deny(request.id, 'USTRANGER'))).toMatch(/^jit_not_approver:/);
-    expect(h.store.getRequest(request.id)?.denials).toBeUndefined();
+    expect((await h.store.getRequest(request.id))?.denials).toBeUndefined();
   });
 
   it('deny_afterTheRequestWasDecided_isRefused', async () => {
@@ -107,7 +107,7 @@ describe('deny when the rule says a Deny does not end the request', () => {
     await h.workflow.approve(request.id, 'UAPPROVER1');
     await h.workflow.approve(request.id, 'UAPPROVER2');
     expect(await refusal(h.workflow.deny(request.id, 'UAPPROVER3'))).toMatch(/^jit_wrong_state: .*already active/);
-    expect(h.store.getRequest(request.id)?.denials).toBeUndefined();
+    expect((await h.store.getRequest(request.id))?.denials).toBeUndefined();
   });
 });
 
@@ -123,7 +123,7 @@ describe('deny when a Deny ends the request', () => {
     expect(result.outcome).toBe('denied');
     expect(result.request).toMatchObject({ state: 'denied', decidedBy: 'UAPPROVER1', reason: 'no' });
     expect(result.request.denials).toBeUndefined();
-    expect(h.store.auditEvents(request.id).map((e) => e.name)).toEqual(['request.created', 'request.denied']);
+    expect((await h.store.auditEvents(request.id)).map((e) => e.name)).toEqual(['request.created', 'request.denied']);
     expect(await refusal(h.workflow.approve(request.id, 'UAPPROVER2'))).toMatch(/already denied/);
   });
 });

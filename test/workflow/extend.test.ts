@@ -21,8 +21,8 @@ async function active(harness: Harness, duration = '2h'): Promise<AccessRequest>
   return result.request;
 }
 
-function extendedEvents(harness: Harness, id: string) {
-  return harness.store.auditEvents(id).filter((e) => e.name === 'grant.extended');
+async function extendedEvents(harness: Harness, id: string) {
+  return (await harness.store.auditEvents(id)).filter((e) => e.name === 'grant.extended');
 }
 
 describe('extend', () => {
@@ -38,15 +38,14 @@ describe('extend', () => {
     expect([result.addedSeconds, result.capped]).toEqual([2 * 3600, false]);
     expect(result.request.endAt).toBe(request.startAt! + 4 * HOUR);
     expect(result.request.extensions).toBe(1);
-    expect(h.store.getRequest(request.id)?.endAt).toBe(request.startAt! + 4 * HOUR);
+    expect((await h.store.getRequest(request.id))?.endAt).toBe(request.startAt! + 4 * HOUR);
     expect(h.backend.endOf(request.id)).toBe(request.startAt! + 4 * HOUR);
-    const [event] = extendedEvents(h, request.id);
+    const [event] = await extendedEvents(h, request.id);
     expect(event).toMatchObject({ actor: 'UREQ', at: h.clock.now() });
     expect(event!.detail).toMatch(/^2h more, 4h in all; rule auto: web is open$/);
     // Timers are re-armed for the new end; the requester and the audit thread hear of it.
     expect(activated.map((r) => r.endAt)).toEqual([request.endAt, request.startAt! + 4 * HOUR]);
-    const kinds = h
-      .notifications()
+    const kinds = (await h.notifications())
       .filter((n) => n.kind !== 'approval_update' && 'request' in n && n.request.endAt === request.startAt! + 4 * HOUR)
       .map((n) => (n.kind === 'requester_dm' ? `dm:${n.event}` : n.kind));
     expect(kinds).toEqual(['audit', 'dm:grant.extended']);
@@ -73,7 +72,7 @@ describe('extend', () => {
     // At the maximum, more time needs an approval: a pending extension, the grant unchanged.
     const again = await h.workflow.extend(request.id, 'UREQ');
     expect(again.outcome).toBe('pending');
-    expect(extendedEvents(h, request.id)).toHaveLength(1);
+    expect(await extendedEvents(h, request.id)).toHaveLength(1);
   });
 
   it('extend_explicitDurationPastTheMax_needsApprovalForExactlyThat', async () => {
@@ -81,7 +80,7 @@ describe('extend', () => {
     const request = await active(h);
     const result = await h.workflow.extend(request.id, 'UREQ', { duration: '2h' });
     expect(result.outcome === 'pending' && result.extension).toMatchObject({ durationSeconds: 2 * 3600, extensionTotalSeconds: 4 * 3600 });
-    expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt);
+    expect((await h.store.getRequest(request.id))?.endAt).toBe(request.endAt);
     expect(h.backend.endOf(request.id)).toBe(request.endAt);
   });
 
@@ -102,7 +101,7 @@ describe('extend', () => {
     const message = await refusal(h.workflow.extend(request.id, 'UREQ'));
     expect(message).toMatch(/^jit_not_allowed: Request #\w+ was not extended: the policy denies 4h in all: more than 2h needs a change ticket\.$/);
     expect(h.backend.calls.filter((c) => c.op === 'extend')).toEqual([]);
-    expect(h.store.getRequest(request.id)).toEqual(request);
+    expect(await h.store.getRequest(request.id)).toEqual(request);
   });
 
   it('extend_ruleRequiresApproval_becomesAPendingExtension', async () => {
@@ -111,14 +110,14 @@ describe('extend', () => {
     const result = await h.workflow.extend(request.id, 'UREQ');
     expect(result.outcome).toBe('pending');
     expect(h.backend.endOf(request.id)).toBe(request.endAt);
-    expect(extendedEvents(h, request.id)).toEqual([]);
+    expect(await extendedEvents(h, request.id)).toEqual([]);
   });
 
   it('extend_byAnyoneButTheRequester_isRefused', async () => {
     h = harness();
     const request = await active(h);
     expect(await refusal(h.workflow.extend(request.id, 'UAPPROVER1'))).toMatch(/^jit_not_allowed: Only the requester can extend request #\w+/);
-    expect(h.store.getRequest(request.id)).toEqual(request);
+    expect(await h.store.getRequest(request.id)).toEqual(request);
   });
 
   it('extend_pendingOrClosed_isRefused', async () => {
@@ -153,8 +152,8 @@ describe('extend', () => {
       new Set([expect.stringMatching(/was already extended: it is open until/)]),
     );
     expect(h.backend.calls.filter((c) => c.op === 'extend')).toHaveLength(1);
-    expect(extendedEvents(h, request.id)).toHaveLength(1);
-    expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt! + 2 * HOUR);
+    expect(await extendedEvents(h, request.id)).toHaveLength(1);
+    expect((await h.store.getRequest(request.id))?.endAt).toBe(request.endAt! + 2 * HOUR);
   });
 
   it('extend_firewallNoLongerHoldsTheGrant_isRefusedAndNothingIsStored', async () => {
@@ -164,8 +163,8 @@ describe('extend', () => {
     expect(await refusal(h.workflow.extend(request.id, 'UREQ'))).toMatch(
       /^jit_backend_failed: The firewall could not extend request #\w+; access still ends at /,
     );
-    expect(h.store.getRequest(request.id)).toEqual(request);
-    expect(extendedEvents(h, request.id)).toEqual([]);
+    expect(await h.store.getRequest(request.id)).toEqual(request);
+    expect(await extendedEvents(h, request.id)).toEqual([]);
   });
 
   it('extend_vmDroppedFromThePolicy_isRefused', async () => {
@@ -179,8 +178,8 @@ describe('extend', () => {
 describe('warnExpiry', () => {
   const WARNING = 5 * 60_000;
 
-  function warnings(harness: Harness) {
-    return harness.notifications().filter((n) => n.kind === 'requester_dm' && n.event === 'grant.expiry_warning');
+  async function warnings(harness: Harness) {
+    return (await harness.notifications()).filter((n) => n.kind === 'requester_dm' && n.event === 'grant.expiry_warning');
   }
 
   it('warnExpiry_beforeTheWindow_changesNothing', async () => {
@@ -188,7 +187,7 @@ describe('warnExpiry', () => {
     const request = await active(h);
     h.clock.advance(2 * HOUR - WARNING - 1);
     expect(await h.workflow.warnExpiry(request.id)).toEqual(request);
-    expect(warnings(h)).toEqual([]);
+    expect(await warnings(h)).toEqual([]);
   });
 
   it('warnExpiry_inTheWindow_warnsOnceAndRemembersTheEnd', async () => {
@@ -197,16 +196,16 @@ describe('warnExpiry', () => {
     h.clock.advance(2 * HOUR - WARNING);
     const warned = await h.workflow.warnExpiry(request.id);
     expect(warned?.expiryWarnedFor).toBe(request.endAt);
-    expect(h.store.auditEvents(request.id).filter((e) => e.name === 'grant.expiry_warning')).toEqual([
+    expect((await h.store.auditEvents(request.id)).filter((e) => e.name === 'grant.expiry_warning')).toEqual([
       expect.objectContaining({ actor: 'system', detail: 'ends in 5m' }),
     ]);
     // The requester's DM only: no reply in the audit thread.
-    expect(h.notifications().filter((n) => n.kind === 'audit' && n.event.name === 'grant.expiry_warning')).toEqual([]);
+    expect((await h.notifications()).filter((n) => n.kind === 'audit' && n.event.name === 'grant.expiry_warning')).toEqual([]);
 
     h.clock.advance(60_000);
     await h.workflow.warnExpiry(request.id);
     await Promise.all([h.workflow.warnExpiry(request.id), h.workflow.warnExpiry(request.id)]);
-    expect(warnings(h)).toHaveLength(1);
+    expect(await warnings(h)).toHaveLength(1);
   });
 
   it('warnExpiry_afterAnExtension_warnsAgainBeforeTheNewEnd', async () => {
@@ -216,11 +215,11 @@ describe('warnExpiry', () => {
     await h.workflow.warnExpiry(request.id);
     const extended = await h.workflow.extend(request.id, 'UREQ');
     await h.workflow.warnExpiry(request.id);
-    expect(warnings(h)).toHaveLength(1);
+    expect(await warnings(h)).toHaveLength(1);
     h.clock.advance(extended.request.endAt! - WARNING - h.clock.now());
     await h.workflow.warnExpiry(request.id);
-    expect(warnings(h)).toHaveLength(2);
-    expect(h.store.getRequest(request.id)?.expiryWarnedFor).toBe(extended.request.endAt);
+    expect(await warnings(h)).toHaveLength(2);
+    expect((await h.store.getRequest(request.id))?.expiryWarnedFor).toBe(extended.request.endAt);
   });
 
   it('warnExpiry_grantNoLongerThanTheWindow_getsNoWarning', async () => {
@@ -229,7 +228,7 @@ describe('warnExpiry', () => {
     await h.workflow.warnExpiry(request.id);
     h.clock.advance(4 * 60_000);
     await h.workflow.warnExpiry(request.id);
-    expect(warnings(h)).toEqual([]);
+    expect(await warnings(h)).toEqual([]);
   });
 
   it('warnExpiry_settingChangesTheWindow', async () => {
@@ -238,6 +237,6 @@ describe('warnExpiry', () => {
     const request = await active(h);
     h.clock.advance(90 * 60_000);
     await h.workflow.warnExpiry(request.id);
-    expect(warnings(h)).toHaveLength(1);
+    expect(await warnings(h)).toHaveLength(1);
   });
 });

@@ -28,7 +28,7 @@ async function pendingExtension(harness: Harness, id: string, duration?: string)
   return result.extension;
 }
 
-const events = (harness: Harness, id: string) => harness.store.auditEvents(id).map((e) => e.name);
+const events = async (harness: Harness, id: string) => (await harness.store.auditEvents(id)).map((e) => e.name);
 
 describe('extensions that need approval', () => {
   it('extend_ruleRequiresApproval_createsAPendingExtensionAndAsksTheApprovers', async () => {
@@ -49,12 +49,9 @@ describe('extensions that need approval', () => {
       target: request.target,
       decision: { effect: 'require_approval', approvalsNeeded: 1, approvers: ['UAPPROVER1', 'UAPPROVER2'] },
     });
-    expect(h.store.getRequest(request.id)).toEqual(request);
+    expect(await h.store.getRequest(request.id)).toEqual(request);
     expect(h.backend.endOf(request.id)).toBe(request.endAt);
-    const notes = h
-      .notifications()
-      .filter((n) => 'request' in n && n.request.id === extension.id)
-      .map((n) => n.kind);
+    const notes = (await h.notifications()).filter((n) => 'request' in n && n.request.id === extension.id).map((n) => n.kind);
     expect(notes).toEqual(['audit', 'requester_dm', 'approval_request', 'approval_request']);
   });
 
@@ -71,17 +68,17 @@ describe('extensions that need approval', () => {
     const newEnd = request.startAt! + 4 * HOUR;
     expect(result.outcome).toBe('approved');
     expect(result.request).toMatchObject({ id: extension.id, state: 'closed', reason: `applied to #${request.id}` });
-    expect(h.store.getRequest(request.id)).toMatchObject({ state: 'active', endAt: newEnd, extensions: 1, appliedExtensions: [extension.id] });
+    expect(await h.store.getRequest(request.id)).toMatchObject({ state: 'active', endAt: newEnd, extensions: 1, appliedExtensions: [extension.id] });
     expect(h.backend.endOf(request.id)).toBe(newEnd);
     expect(h.backend.isOpen(extension.id)).toBe(false);
     expect(activated.at(-1)?.endAt).toBe(newEnd);
-    const extended = h.store.auditEvents(request.id).filter((e) => e.name === 'grant.extended');
+    const extended = (await h.store.auditEvents(request.id)).filter((e) => e.name === 'grant.extended');
     expect(extended).toEqual([
       expect.objectContaining({ actor: 'UAPPROVER1', detail: `2h more, 4h in all from the original start; approved by @UAPPROVER1 in #${extension.id}` }),
     ]);
-    expect(events(h, extension.id)).toEqual(['request.created', 'request.approved', 'extension.applied']);
+    expect(await events(h, extension.id)).toEqual(['request.created', 'request.approved', 'extension.applied']);
     // The requester hears of the new end, with the grant's buttons.
-    expect(h.notifications().some((n) => n.kind === 'requester_dm' && n.event === 'grant.extended' && n.request.id === request.id)).toBe(true);
+    expect((await h.notifications()).some((n) => n.kind === 'requester_dm' && n.event === 'grant.extended' && n.request.id === request.id)).toBe(true);
   });
 
   it('extend_pastThePortMaxWhereTheRulesApprove_needsOneApprovalFromThePolicyApprovers', async () => {
@@ -108,7 +105,7 @@ describe('extensions that need approval', () => {
     const result = await h.workflow.deny(extension.id, 'UAPPROVER1', 'not today');
 
     expect(result.request).toMatchObject({ state: 'denied', reason: 'not today' });
-    expect(h.store.getRequest(request.id)).toEqual(request);
+    expect(await h.store.getRequest(request.id)).toEqual(request);
     expect(h.backend.endOf(request.id)).toBe(request.endAt);
     // Denied, it no longer blocks asking again.
     expect((await h.workflow.extend(request.id, 'UREQ')).outcome).toBe('pending');
@@ -121,7 +118,7 @@ describe('extensions that need approval', () => {
 
     await h.workflow.revoke(request.id, 'UREQ');
 
-    expect(h.store.getRequest(extension.id)).toMatchObject({
+    expect(await h.store.getRequest(extension.id)).toMatchObject({
       state: 'cancelled',
       decidedBy: 'system',
       reason: `#${request.id} was revoked before the extension was decided`,
@@ -139,8 +136,8 @@ describe('extensions that need approval', () => {
     // The grant's own timer (the sweep would first time out the extension, whose wait is shorter).
     await h.workflow.expire(request.id);
 
-    expect(h.store.getRequest(request.id)?.state).toBe('closed');
-    expect(h.store.getRequest(extension.id)).toMatchObject({ state: 'cancelled', reason: `#${request.id} was expired before the extension was decided` });
+    expect((await h.store.getRequest(request.id))?.state).toBe('closed');
+    expect(await h.store.getRequest(extension.id)).toMatchObject({ state: 'cancelled', reason: `#${request.id} was expired before the extension was decided` });
   });
 
   it('approve_afterTheOriginalClosedBehindItsBack_failsTheExtensionCleanly', async () => {
@@ -148,8 +145,8 @@ describe('extensions that need approval', () => {
     const request = await active(h);
     const extension = await pendingExtension(h, request.id);
     // Another process closed the original without cancelling the extension (a race the CAS lets through).
-    const original = h.store.getRequest(request.id)!;
-    h.store.transition({ id: original.id, state: 'active', version: original.version }, { ...original, state: 'closed' }, [], []);
+    const original = (await h.store.getRequest(request.id))!;
+    await h.store.transition({ id: original.id, state: 'active', version: original.version }, { ...original, state: 'closed' }, [], []);
 
     const result = await h.workflow.approve(extension.id, 'UAPPROVER1');
 
@@ -158,8 +155,8 @@ describe('extensions that need approval', () => {
       reason: expect.stringMatching(new RegExp(`^#${request.id} is closed, no longer open, so there was nothing left to extend`)),
     });
     expect(h.backend.calls.filter((c) => c.op === 'extend')).toEqual([]);
-    expect(events(h, extension.id)).toEqual(['request.created', 'request.approved', 'extension.failed']);
-    expect(h.notifications().some((n) => n.kind === 'requester_dm' && n.event === 'extension.failed')).toBe(true);
+    expect(await events(h, extension.id)).toEqual(['request.created', 'request.approved', 'extension.failed']);
+    expect((await h.notifications()).some((n) => n.kind === 'requester_dm' && n.event === 'extension.failed')).toBe(true);
   });
 
   it('approve_whenTheFirewallRefusesTheExtension_failsItAndTheEndStays', async () => {
@@ -171,7 +168,7 @@ describe('extensions that need approval', () => {
     const result = await h.workflow.approve(extension.id, 'UAPPROVER1');
 
     expect(result.request).toMatchObject({ state: 'failed', reason: expect.stringMatching(/the firewall could not extend #\w+; its access still ends at/) });
-    expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt);
+    expect((await h.store.getRequest(request.id))?.endAt).toBe(request.endAt);
   });
 
   it('extend_whileAnExtensionIsPending_isToldSo', async () => {
@@ -186,7 +183,7 @@ describe('extensions that need approval', () => {
     );
     // Even one the rules would approve at once waits: approvers must see the end they approve.
     expect(await refusal(h.workflow.extend(request.id, 'UREQ', { duration: '1m' }))).toMatch(/already has an extension waiting/);
-    expect(h.store.listRequests({ extends: request.id })).toHaveLength(1);
+    expect(await h.store.listRequests({ extends: request.id })).toHaveLength(1);
   });
 
   it('extend_tenConcurrentClicks_createOnePendingExtension', async () => {
@@ -194,7 +191,7 @@ describe('extensions that need approval', () => {
     const request = await active(h);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => h.workflow.extend(request.id, 'UREQ', { expectedEndAt: request.endAt! })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(h.store.listRequests({ extends: request.id })).toHaveLength(1);
+    expect(await h.store.listRequests({ extends: request.id })).toHaveLength(1);
   });
 
   it('approve_twentyConcurrentClicks_extendOnce', async () => {
@@ -207,9 +204,9 @@ describe('extensions that need approval', () => {
 
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(h.backend.calls.filter((c) => c.op === 'extend')).toHaveLength(1);
-    expect(h.store.auditEvents(request.id).filter((e) => e.name === 'grant.extended')).toHaveLength(1);
-    expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt! + 2 * HOUR);
-    expect(h.store.getRequest(extension.id)?.state).toBe('closed');
+    expect((await h.store.auditEvents(request.id)).filter((e) => e.name === 'grant.extended')).toHaveLength(1);
+    expect((await h.store.getRequest(request.id))?.endAt).toBe(request.endAt! + 2 * HOUR);
+    expect((await h.store.getRequest(extension.id))?.state).toBe('closed');
   });
 
   it('sweep_approvedExtensionLeftByACrash_isAppliedOnce', async () => {
@@ -217,7 +214,7 @@ describe('extensions that need approval', () => {
     const request = await active(h);
     const extension = await pendingExtension(h, request.id);
     // A crash after the approval was stored, before it was applied.
-    h.store.transition(
+    await h.store.transition(
       { id: extension.id, state: 'pending', version: extension.version },
       { ...extension, state: 'approved', approvals: ['UAPPROVER1'], decidedBy: 'UAPPROVER1' },
       [],
@@ -227,8 +224,8 @@ describe('extensions that need approval', () => {
     await h.workflow.sweep();
     await h.workflow.sweep();
 
-    expect(h.store.getRequest(extension.id)?.state).toBe('closed');
-    expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt! + 2 * HOUR);
+    expect((await h.store.getRequest(extension.id))?.state).toBe('closed');
+    expect((await h.store.getRequest(request.id))?.endAt).toBe(request.endAt! + 2 * HOUR);
     expect(h.backend.isOpen(extension.id)).toBe(false);
   });
 
@@ -238,8 +235,8 @@ describe('extensions that need approval', () => {
     const extension = await pendingExtension(h, request.id, '30m');
     h.clock.advance(31 * 60_000);
     await h.workflow.sweep();
-    expect(h.store.getRequest(extension.id)?.state).toBe('timed_out');
-    expect(h.store.getRequest(request.id)?.endAt).toBe(request.endAt);
+    expect((await h.store.getRequest(extension.id))?.state).toBe('timed_out');
+    expect((await h.store.getRequest(request.id))?.endAt).toBe(request.endAt);
     expect((await h.workflow.extend(request.id, 'UREQ', { duration: '30m' })).outcome).toBe('pending');
   });
 });

@@ -43,7 +43,7 @@ it('flush_whileAKickedPassIsDelivering_deliversEachRowOnce', async () => {
   store = SqliteStore.open(':memory:');
   const request = makeRequest({ id: 'k7m2qp' });
   const dm: Notification = { kind: 'requester_dm', event: 'grant.opened', request };
-  store.insertRequest(request, [], [dm]);
+  await store.insertRequest(request, [], [dm]);
   const notifier = new GatedNotifier();
   const worker = new OutboxWorker(store, notifier, new FakeClock(), createLogger({ write: () => undefined }));
 
@@ -58,14 +58,14 @@ it('flush_whileAKickedPassIsDelivering_deliversEachRowOnce', async () => {
   await flushed;
 
   expect(notifier.delivered).toEqual([dm]);
-  expect(store.pendingOutbox(10)).toEqual([]);
+  expect(await store.pendingOutbox(10)).toEqual([]);
 });
 
 it('kick_whileFlushIsDelivering_deliversEachRowOnce', async () => {
   store = SqliteStore.open(':memory:');
   const request = makeRequest({ id: 'k7m2qp' });
   const dm: Notification = { kind: 'requester_dm', event: 'grant.closed', request };
-  store.insertRequest(request, [], [dm]);
+  await store.insertRequest(request, [], [dm]);
   const notifier = new GatedNotifier();
   const worker = new OutboxWorker(store, notifier, new FakeClock(), createLogger({ write: () => undefined }));
 

@@ -40,8 +40,8 @@ function strayRule(requestId: string, overrides: Partial<GrantSpec> = {}): Grant
   };
 }
 
-const driftNotes = () => h.notifications().filter((note) => note.kind === 'system');
-const eventNames = (id: string) => h.store.auditEvents(id).map((event) => event.name);
+const driftNotes = async () => (await h.notifications()).filter((note) => note.kind === 'system');
+const eventNames = async (id: string) => (await h.store.auditEvents(id)).map((event) => event.name);
 
 describe('orphan allow rules', () => {
   it('ruleOfAnUnknownRequest_isClosedAndReportedAsDrift', async () => {
@@ -52,13 +52,13 @@ describe('orphan allow rules', () => {
 
     expect(report).toMatchObject({ orphansClosed: 1, vanished: 0, unresolved: 0, unlisted: 0 });
     expect(h.backend.isOpen('zzz234')).toBe(false);
-    expect(h.store.systemEvents()).toEqual([
+    expect(await h.store.systemEvents()).toEqual([
       expect.objectContaining({
         name: 'drift.orphan_closed',
         detail: 'backend memory allows 22/TCP on web-1 from 198.51.100.9/32, but no request zzz234 is stored: closed',
       }),
     ]);
-    expect(driftNotes()).toHaveLength(1);
+    expect(await driftNotes()).toHaveLength(1);
   });
 
   it('ruleOfAClosedRequest_putBackByHand_isClosedAndNamesTheRequest', async () => {
@@ -70,7 +70,7 @@ describe('orphan allow rules', () => {
     await h.workflow.sweep();
 
     expect(h.backend.isOpen(grant.id)).toBe(false);
-    expect(h.store.systemEvents().map((event) => event.detail)).toEqual([expect.stringContaining(`but request ${grant.id} is closed: closed`)]);
+    expect((await h.store.systemEvents()).map((event) => event.detail)).toEqual([expect.stringContaining(`but request ${grant.id} is closed: closed`)]);
   });
 
   it('rulesOfActiveGrants_areLeftAlone_andNothingIsReported', async () => {
@@ -79,8 +79,8 @@ describe('orphan allow rules', () => {
 
     expect(await h.workflow.sweep()).toMatchObject({ orphansClosed: 0, vanished: 0, unresolved: 0 });
     expect(h.backend.isOpen(grant.id)).toBe(true);
-    expect(h.store.systemEvents()).toEqual([]);
-    expect(h.store.getRequest(grant.id)?.state).toBe('active');
+    expect(await h.store.systemEvents()).toEqual([]);
+    expect((await h.store.getRequest(grant.id))?.state).toBe('active');
   });
 
   it('ruleWithoutARequestId_cannotBeClosedById_andIsReportedOncePerProcess', async () => {
@@ -90,7 +90,7 @@ describe('orphan allow rules', () => {
     expect(await h.workflow.sweep()).toMatchObject({ unresolved: 1 });
     expect(await h.workflow.sweep()).toMatchObject({ unresolved: 0 });
 
-    expect(h.store.systemEvents()).toEqual([
+    expect(await h.store.systemEvents()).toEqual([
       expect.objectContaining({
         name: 'drift.orphan_close_failed',
         detail: expect.stringMatching(/carries no request id, so the bot cannot close it: remove it by hand$/),
@@ -109,8 +109,8 @@ describe('orphan allow rules', () => {
     await h.workflow.sweep();
 
     expect(h.backend.isOpen('zzz234')).toBe(false);
-    expect(h.store.systemEvents().map((event) => event.name)).toEqual(['drift.orphan_close_failed', 'drift.orphan_closed']);
-    expect(h.store.systemEvents()[0]?.detail).toMatch(/closing it failed, retried every sweep: NSG is locked$/);
+    expect((await h.store.systemEvents()).map((event) => event.name)).toEqual(['drift.orphan_close_failed', 'drift.orphan_closed']);
+    expect((await h.store.systemEvents())[0]?.detail).toMatch(/closing it failed, retried every sweep: NSG is locked$/);
   });
 });
 
@@ -122,13 +122,13 @@ describe('vanished rules', () => {
 
     expect(await h.workflow.sweep()).toMatchObject({ vanished: 1 });
 
-    const stored = h.store.getRequest(grant.id)!;
+    const stored = (await h.store.getRequest(grant.id))!;
     expect(stored).toMatchObject({ state: 'closed', reason: 'vanished' });
-    expect(eventNames(grant.id).slice(-3)).toEqual(['grant.vanished', 'grant.closing', 'grant.closed']);
-    expect(h.store.auditEvents(grant.id).find((event) => event.name === 'grant.vanished')?.detail).toBe(
+    expect((await eventNames(grant.id)).slice(-3)).toEqual(['grant.vanished', 'grant.closing', 'grant.closed']);
+    expect((await h.store.auditEvents(grant.id)).find((event) => event.name === 'grant.vanished')?.detail).toBe(
       '22/TCP no longer open on backend memory before the end',
     );
-    expect(h.notifications().filter((note) => note.kind === 'alert')).toHaveLength(1);
+    expect((await h.notifications()).filter((note) => note.kind === 'alert')).toHaveLength(1);
   });
 
   it('grantMissingOneOfItsPorts_isClosedWhole_failingClosed', async () => {
@@ -138,9 +138,9 @@ describe('vanished rules', () => {
 
     await h.workflow.sweep();
 
-    expect(h.store.getRequest(grant.id)?.state).toBe('closed');
+    expect((await h.store.getRequest(grant.id))?.state).toBe('closed');
     expect(h.backend.isOpen(grant.id)).toBe(false);
-    expect(h.store.auditEvents(grant.id).find((event) => event.name === 'grant.vanished')?.detail).toBe(
+    expect((await h.store.auditEvents(grant.id)).find((event) => event.name === 'grant.vanished')?.detail).toBe(
       '22/TCP no longer open on backend memory before the end',
     );
   });
@@ -152,7 +152,7 @@ describe('vanished rules', () => {
     h.clock.advance(grant.endAt! - h.clock.now() - VANISH_GRACE_MS);
 
     expect(await h.workflow.sweep()).toMatchObject({ vanished: 0 });
-    expect(eventNames(grant.id)).not.toContain('grant.vanished');
+    expect(await eventNames(grant.id)).not.toContain('grant.vanished');
   });
 });
 
@@ -183,7 +183,7 @@ describe('a stale first read is checked again before acting', () => {
     await h.backend.close(strayRule('zzz234'));
 
     expect(await h.workflow.sweep()).toMatchObject({ orphansClosed: 0 });
-    expect(h.store.systemEvents()).toEqual([]);
+    expect(await h.store.systemEvents()).toEqual([]);
   });
 
   it('grantThatOpenedAfterTheFirstRead_isNotVanished', async () => {
@@ -194,7 +194,7 @@ describe('a stale first read is checked again before acting', () => {
     const grant = await activeGrant();
 
     expect(await h.workflow.sweep()).toMatchObject({ vanished: 0 });
-    expect(h.store.getRequest(grant.id)?.state).toBe('active');
+    expect((await h.store.getRequest(grant.id))?.state).toBe('active');
   });
 });
 
@@ -205,6 +205,6 @@ describe('a backend that cannot be listed', () => {
     h.backend.failNext('list', 'ARM unreachable');
 
     expect(await h.workflow.sweep()).toMatchObject({ unlisted: 1, vanished: 0, orphansClosed: 0 });
-    expect(h.store.getRequest(grant.id)?.state).toBe('active');
+    expect((await h.store.getRequest(grant.id))?.state).toBe('active');
   });
 });

@@ -10,19 +10,19 @@ describe('`me` as the source', () => {
     h = createHarness();
     const result = await h.workflow.request(h.input({ source: 'me' }));
     expect(result).toMatchObject({ ok: false, needsSourceLink: true, problems: [{ field: 'source', message: expect.stringMatching(/Use my IP/) }] });
-    expect(h.store.listRequests({})).toEqual([]);
+    expect(await h.store.listRequests({})).toEqual([]);
   });
 
   it('me_afterTheLinkRecordedAnAddress_usesIt', async () => {
     h = createHarness();
-    h.store.recordSourceLink('nonce-1', 'UREQ', '198.51.100.7', h.clock.now());
+    await h.store.recordSourceLink('nonce-1', 'UREQ', '198.51.100.7', h.clock.now());
     const result = await h.workflow.request(h.input({ source: 'me' }));
     expect(result.ok && result.request.source).toBe('198.51.100.7/32');
   });
 
   it('emptySource_fromTheForm_usesTheRecordedAddressToo', async () => {
     h = createHarness();
-    h.store.recordSourceLink('nonce-1', 'UREQ', '2001:db8::7', h.clock.now());
+    await h.store.recordSourceLink('nonce-1', 'UREQ', '2001:db8::7', h.clock.now());
     expect(await h.workflow.check(h.input({ source: '' }))).toEqual([]);
     const result = await h.workflow.request(h.input({ source: '' }));
     expect(result.ok && result.request.source).toBe('2001:db8::7/128');
@@ -30,14 +30,14 @@ describe('`me` as the source', () => {
 
   it('me_recordedTooLongAgo_isNotUsed', async () => {
     h = createHarness();
-    h.store.recordSourceLink('nonce-1', 'UREQ', '198.51.100.7', h.clock.now());
+    await h.store.recordSourceLink('nonce-1', 'UREQ', '198.51.100.7', h.clock.now());
     h.clock.advance(RECORDED_SOURCE_MS + 1);
     expect((await h.workflow.check(h.input({ source: 'me' })))[0]?.field).toBe('source');
   });
 
   it('me_recordedForSomeoneElse_isNotUsed', async () => {
     h = createHarness();
-    h.store.recordSourceLink('nonce-1', 'UOTHER', '198.51.100.7', h.clock.now());
+    await h.store.recordSourceLink('nonce-1', 'UOTHER', '198.51.100.7', h.clock.now());
     expect((await h.workflow.check(h.input({ source: 'me' })))[0]?.field).toBe('source');
   });
 });

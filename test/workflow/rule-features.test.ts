@@ -18,7 +18,7 @@ describe('rule features in the workflow', () => {
     const result = await h.workflow.request(h.input({ justification: 'because' }));
     expect(result).toMatchObject({ ok: false, problems: [{ field: 'justification', message: expect.stringMatching(/OPS-123/) }] });
     expect(await h.workflow.check(h.input({ justification: 'because' }))).toHaveLength(1);
-    expect(h.store.listRequests({})).toEqual([]);
+    expect(await h.store.listRequests({})).toEqual([]);
   });
 
   it('justificationPattern_met_isPending', async () => {
@@ -33,7 +33,7 @@ describe('rule features in the workflow', () => {
     const result = await h.workflow.request(h.input({ justification: 'prod down, INC-7' }));
     expect(result.ok && [result.request.state, result.request.decidedBy]).toEqual(['active', 'UREQ']);
     expect(h.backend.isOpen((result as { request: { id: string } }).request.id)).toBe(true);
-    const events = h.store.auditEvents().map((e) => [e.name, e.actor, e.detail ?? '']);
+    const events = (await h.store.auditEvents()).map((e) => [e.name, e.actor, e.detail ?? '']);
     expect(events).toContainEqual(['request.approved', 'UREQ', 'break-glass: incident']);
   });
 
@@ -52,7 +52,7 @@ describe('rule features in the workflow', () => {
     expect((await h.workflow.sweep()).timedOut).toBe(0);
     h.clock.advance(1_000);
     expect((await h.workflow.sweep()).timedOut).toBe(1);
-    expect(h.store.getRequest(id)?.state).toBe('timed_out');
+    expect((await h.store.getRequest(id))?.state).toBe('timed_out');
   });
 });
 
@@ -65,7 +65,7 @@ describe('per-requester rate limit', () => {
     expect((await h.workflow.request(h.input({ requester: 'UOTHER' }))).ok).toBe(true);
     h.clock.advance(60_001);
     expect((await h.workflow.request(h.input())).ok).toBe(true);
-    expect(h.store.listRequests({ requester: 'UREQ' })).toHaveLength(11);
+    expect(await h.store.listRequests({ requester: 'UREQ' })).toHaveLength(11);
   });
 });
 
@@ -77,7 +77,7 @@ describe('authorisation against the policy at the moment of the click', () => {
     h.setPolicy(policyOf({ approvers: ['UAPPROVER2'] }));
     await expect(h.workflow.approve(id, 'UAPPROVER1')).rejects.toThrow(/no longer an approver in the current policy/);
     await expect(h.workflow.deny(id, 'UAPPROVER1')).rejects.toThrow(/no longer an approver in the current policy/);
-    expect(h.store.getRequest(id)?.state).toBe('pending');
+    expect((await h.store.getRequest(id))?.state).toBe('pending');
     expect((await h.workflow.approve(id, 'UAPPROVER2')).outcome).toBe('approved');
   });
 

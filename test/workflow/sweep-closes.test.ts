@@ -48,6 +48,6 @@ describe('sweep closing due grants', () => {
     const report = await h.workflow.sweep();
 
     expect(report).toMatchObject({ closed: 8, stillClosing: 0 });
-    for (const id of ids) expect([h.store.getRequest(id)?.state, h.backend.isOpen(id)]).toEqual(['closed', false]);
+    for (const id of ids) expect([(await h.store.getRequest(id))?.state, h.backend.isOpen(id)]).toEqual(['closed', false]);
   });
 });

@@ -9,14 +9,14 @@ import { isJitError } from '../../domain/errors.js';
 import type { Cidr } from '../../domain/cidr.js';
 import type { CreateResult, RequestInput } from '../../workflow/create-request.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Store } from '../../ports/store.js';
+import type { SourceLinkStore } from '../../ports/store.js';
 import { myIpPage, type PageContent } from './page.js';
 import { verifyLink } from './token.js';
 
 export const MY_IP_PATH = '/jit/my-ip';
 
 export interface MyIpDeps {
-  store: Store;
+  store: SourceLinkStore;
   workflow: { request(input: RequestInput): Promise<CreateResult> };
   key: Buffer;
   trustedProxies: readonly Cidr[];
@@ -58,7 +58,7 @@ async function handle(deps: MyIpDeps, req: Req): Promise<PageContent> {
     return { status: 200, title: 'Use this address?', body: `The bot sees you connecting from ${address}.`, confirm: address };
   }
   const { payload } = check;
-  if (!deps.store.recordSourceLink(payload.nonce, payload.user, address, deps.clock.now())) {
+  if (!(await deps.store.recordSourceLink(payload.nonce, payload.user, address, deps.clock.now()))) {
     return { status: 410, title: 'This link was already used', body: 'Each link works once. Ask for a new one in Slack.' };
   }
   deps.logger.info(`use-my-ip: ${payload.user} recorded ${address}`);

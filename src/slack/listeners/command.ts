@@ -44,7 +44,7 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
           return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(result.problems)));
         }
         case 'breakglass':
-          return void (await reply(unreviewedText(deps.workflow.unreviewedBreakGlass())));
+          return void (await reply(unreviewedText(await deps.workflow.unreviewedBreakGlass())));
         case 'audit':
           return void (await reply(await sendAuditExport(deps, client, user, parsed)));
         case 'explain': {
@@ -62,7 +62,7 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
           return void (refusal === undefined ? undefined : await reply(refusal));
         }
         case 'list': {
-          const message = requestListBlocks(deps.workflow.openRequestsOf(user), deps.clock.now());
+          const message = requestListBlocks(await deps.workflow.openRequestsOf(user), deps.clock.now());
           return void (await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks }));
         }
         case 'cancel': {

@@ -42,23 +42,23 @@ export class OncePoster {
   ) {}
 
   async post(step: string, args: PostArgs): Promise<Posted> {
-    const earlier = this.journal.posts().find((post) => post.step === step);
+    const earlier = (await this.journal.posts()).find((post) => post.step === step);
     if (earlier?.ts !== undefined) {
       const updated = await this.update({ channel: earlier.channel, ts: earlier.ts }, args);
       if (updated) return updated;
     } else if (earlier !== undefined) {
       const found = await this.find(earlier, args, step);
       if (found) {
-        this.journal.record(step, found.channel, found.ts);
+        await this.journal.record(step, found.channel, found.ts);
         return found;
       }
     }
-    this.journal.claim(step, args.channel);
+    await this.journal.claim(step, args.channel);
     const metadata = { event_type: METADATA_EVENT, event_payload: { row: this.journal.rowId, step } };
     const answer = await this.client.chat.postMessage({ ...args, metadata });
     if (!answer.ts) throw new Error('Slack accepted the message but returned no ts');
     const posted = { channel: answer.channel ?? args.channel, ts: answer.ts };
-    this.journal.record(step, posted.channel, posted.ts);
+    await this.journal.record(step, posted.channel, posted.ts);
     return posted;
   }
 

@@ -33,8 +33,8 @@ export interface SlackNotifierOptions {
  * member, so a member's own notification updates the leader's messages.
  */
 export interface BatchReader {
-  batchMembers(batchId: string): AccessRequest[];
-  messageRefs(requestId: string): MessageRef[];
+  batchMembers(batchId: string): Promise<AccessRequest[]>;
+  messageRefs(requestId: string): Promise<MessageRef[]>;
 }
 
 export class SlackNotifier implements Notifier {
@@ -86,7 +86,7 @@ export class SlackNotifier implements Notifier {
   }
 
   private async approvalRequest(notification: Extract<Notification, { kind: 'approval_request' }>, poster: OncePoster): Promise<MessageRef[]> {
-    const members = this.batchOf(notification.request);
+    const members = await this.batchOf(notification.request);
     const message = members ? batchApprovalMessage(members) : approvalMessage(notification.request);
     const posted = await poster.post('approval', { channel: notification.target, text: message.text, blocks: message.blocks, unfurl_links: false });
     return [{ requestId: notification.request.id, role: 'approval', ...posted }];
@@ -101,10 +101,10 @@ export class SlackNotifier implements Notifier {
   private async approvalUpdate(notification: Extract<Notification, { kind: 'approval_update' }>, refs: MessageRef[]): Promise<void> {
     const { request } = notification;
     // A break-glass member keeps its own alert; the rest of a batch shares the leader's messages.
-    const members = request.decision.effect === 'break_glass' ? undefined : this.batchOf(request);
+    const members = request.decision.effect === 'break_glass' ? undefined : await this.batchOf(request);
     if (members) {
       const message = batchApprovalMessage(members, this.options.clock.now());
-      for (const ref of this.leaderRefs(members)) {
+      for (const ref of await this.leaderRefs(members)) {
         await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
       }
       return;
@@ -122,32 +122,32 @@ export class SlackNotifier implements Notifier {
 
   /** A thread reply under each approval message; a retry after a partial failure posts only the replies still missing. */
   private async approvalReminder(notification: Extract<Notification, { kind: 'approval_reminder' }>, refs: MessageRef[], poster: OncePoster): Promise<void> {
-    const members = this.batchOf(notification.request);
+    const members = await this.batchOf(notification.request);
     const text = members ? batchReminderText(members, notification.timesOutAt) : approvalReminderText(notification.request, notification.timesOutAt);
-    const targets = members ? this.leaderRefs(members) : refs.filter((candidate) => candidate.role === 'approval');
+    const targets = members ? await this.leaderRefs(members) : refs.filter((candidate) => candidate.role === 'approval');
     for (const ref of targets) {
       await poster.post(`reminder:${ref.channel}:${ref.ts}`, { channel: ref.channel, thread_ts: ref.ts, text, unfurl_links: false });
     }
   }
 
   /** The batch's members (leader first) when `request` belongs to one, else undefined. */
-  private batchOf(request: AccessRequest): AccessRequest[] | undefined {
+  private async batchOf(request: AccessRequest): Promise<AccessRequest[] | undefined> {
     if (request.batchId === undefined || !this.options.batches) return undefined;
-    const members = this.options.batches.batchMembers(request.batchId);
+    const members = await this.options.batches.batchMembers(request.batchId);
     return members.length > 0 ? members : undefined;
   }
 
   /** The batch's approval messages, stored under its leader. A break-glass leader's alert (audit channel) is its own. */
-  private leaderRefs(members: AccessRequest[]): MessageRef[] {
+  private async leaderRefs(members: AccessRequest[]): Promise<MessageRef[]> {
     const leader = members[0];
     if (leader === undefined || !this.options.batches) return [];
     const alert = leader.decision.effect === 'break_glass' ? this.options.auditChannel : undefined;
-    return this.options.batches.messageRefs(leader.id).filter((ref) => ref.role === 'approval' && ref.channel !== alert);
+    return (await this.options.batches.messageRefs(leader.id)).filter((ref) => ref.role === 'approval' && ref.channel !== alert);
   }
 
   private async requesterDm(notification: Extract<Notification, { kind: 'requester_dm' }>, poster: OncePoster): Promise<void> {
     const { request, event } = notification;
-    const members = event === 'request.created' ? this.batchOf(request) : undefined;
+    const members = event === 'request.created' ? await this.batchOf(request) : undefined;
     if (members) {
       await poster.post('dm', { channel: request.requester, text: batchSummaryText(members, 'dm'), unfurl_links: false });
       return;

@@ -42,7 +42,7 @@ describe('Azure SDK loading', () => {
   it('botAndAzureBackend_constructed_importNoHeavySdk', () => {
     const imported = azureImports(`
       await import('./src/bot.ts');
-      const { createBackends } = await import('./src/firewall/factory.ts');
+      const { createBackends } = await import('./src/compose/backends.ts');
       const vm = { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/a', name: 'a', backend: 'azure-nsg', tags: {}, ports: [] };
       const config = { JIT_BACKEND: 'memory', JIT_NFT_COMMAND: ['nft'], JIT_NFT_TABLE: 'jit', JIT_AZURE_NSG_SCOPE: 'nic' };
       createBackends(config, { vms: [vm], approvers: [], rules: [] }, console);

@@ -42,10 +42,10 @@ afterEach(() => {
 async function deliverAll(passes = 10): Promise<void> {
   for (let pass = 0; pass < passes; pass++) {
     await worker.flush(5000);
-    if (h.store.pendingOutbox(1000).length === 0) return;
+    if ((await h.store.pendingOutbox(1000)).length === 0) return;
     h.clock.advance(10 * 60_000);
   }
-  throw new Error(`outbox still holds ${h.store.pendingOutbox(1000).length} row(s)`);
+  throw new Error(`outbox still holds ${(await h.store.pendingOutbox(1000)).length} row(s)`);
 }
 
 /** Messages as Slack holds them now (top level, or one thread's replies). */
@@ -87,7 +87,7 @@ describe('a retry never posts twice', () => {
     expect(roots).toHaveLength(1);
     expect(roots[0]?.metadata).toMatchObject({ event_type: METADATA_EVENT });
     // The root found again is the one the thread hangs on.
-    expect(h.store.messageRefs(id).find((ref) => ref.role === 'audit')?.ts).toBe(roots[0]?.ts);
+    expect((await h.store.messageRefs(id)).find((ref) => ref.role === 'audit')?.ts).toBe(roots[0]?.ts);
     expect(lookups).toBe(1);
   });
 
@@ -99,7 +99,7 @@ describe('a retry never posts twice', () => {
 
     await deliverAll();
 
-    const root = h.store.messageRefs(id).find((ref) => ref.role === 'audit')!;
+    const root = (await h.store.messageRefs(id)).find((ref) => ref.role === 'audit')!;
     const replies = (await messagesIn(AUDIT, root.ts)).map((message) => String(message.text));
     expect(replies.filter((text) => text.startsWith('Approved by'))).toHaveLength(1);
     expect(replies.filter((text) => text.startsWith('Opened'))).toHaveLength(1);
@@ -131,7 +131,7 @@ describe('a retry never posts twice', () => {
 
     await deliverAll();
 
-    const approvals = h.store.messageRefs(id).filter((ref) => ref.role === 'approval');
+    const approvals = (await h.store.messageRefs(id)).filter((ref) => ref.role === 'approval');
     expect(approvals).toHaveLength(2);
     for (const ref of approvals) {
       const replies = await messagesIn(ref.channel, ref.ts);
@@ -144,7 +144,7 @@ describe('a retry never posts twice', () => {
   it('recordedMessageDeletedMeanwhile_isPostedAnew', async () => {
     const id = await reminderWhoseSecondReplyFails();
     await worker.flush(5000);
-    const first = h.store.messageRefs(id).find((ref) => ref.role === 'approval')!;
+    const first = (await h.store.messageRefs(id)).find((ref) => ref.role === 'approval')!;
     const [reply] = await messagesIn(first.channel, first.ts);
     await client.chat.delete({ channel: first.channel, ts: String(reply?.ts) });
 
@@ -173,7 +173,7 @@ describe('drift notifications', () => {
       at: h.clock.now(),
       detail: 'backend memory allows 22/TCP on web-1 from 10.9.9.9/32, but no request abc234 is stored: closed',
     };
-    h.store.recordSystemEvent(event, [{ kind: 'system', event }]);
+    await h.store.recordSystemEvent(event, [{ kind: 'system', event }]);
     fake.failNext('chat.postMessage', 1, { status: 429, retryAfter: 1 });
 
     await deliverAll();
