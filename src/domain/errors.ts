@@ -1,4 +1,9 @@
-// One error type with stable codes (STYLE.md §5): a user sees `message`, a log sees `code`.
+// One error type with stable codes (STYLE.md §5): a user sees `reason`, rendered
+// by their surface; a log sees `code` and `message` (the reason as plain text).
+
+import { plainText, type Message } from './message.js';
+// A type only: refusals.ts builds JitErrors, so a value import back would be a cycle.
+import type { Refusal } from './refusals.js';
 
 export type JitErrorCode =
   | 'jit_config_invalid'
@@ -16,14 +21,28 @@ export type JitErrorCode =
   | 'jit_store_failed'
   | 'jit_rate_limited';
 
+export interface JitErrorOptions {
+  cause?: unknown;
+  /** The catalogue entry this error tells of (refusals.ts); `refuse(…)` sets it. */
+  refusal?: Refusal;
+}
+
 export class JitError extends Error {
   override readonly name = 'JitError';
+  /** What the user is told, as data: Slack and the CLI each render it. A string message becomes one text part. */
+  readonly reason: Message;
+  /** Declared, not defined: an error built from a plain string has no `refusal` key at all. */
+  declare readonly refusal?: Refusal;
+
   constructor(
     readonly code: JitErrorCode,
-    message: string,
-    options?: { cause?: unknown },
+    message: string | Message,
+    options?: JitErrorOptions,
   ) {
-    super(message, options);
+    const reason: Message = typeof message === 'string' ? [message] : message;
+    super(plainText(reason), options !== undefined && 'cause' in options ? { cause: options.cause } : undefined);
+    this.reason = reason;
+    if (options?.refusal !== undefined) this.refusal = options.refusal;
   }
 }
 

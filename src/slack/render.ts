@@ -1,0 +1,26 @@
+// A Message (domain/message.ts) as Slack mrkdwn. The one place a sentence from
+// the core becomes markup: literal text is escaped here and only here, so a VM
+// name or a rule's reason that contains `<!channel>` is shown as typed.
+
+import { type Message, type PartRenderer, renderMessage } from '../domain/message.js';
+import { approverMention, escapeMrkdwn, slackDate, userMention } from './blocks/escape.js';
+
+const MRKDWN: PartRenderer = {
+  text: escapeMrkdwn,
+  user: userMention,
+  group: approverMention,
+  command: slashCommand,
+  date: (epochMs) => slackDate(epochMs),
+};
+
+export function mrkdwn(message: Message): string {
+  return renderMessage(message, MRKDWN);
+}
+
+/**
+ * `jit cancel k7m2qp` → `` `/jit cancel k7m2qp` ``: what a user types in Slack.
+ * A backtick inside would end the code span early, so it becomes a quote.
+ */
+function slashCommand(line: string): string {
+  return `\`/${escapeMrkdwn(line.replaceAll('`', "'"))}\``;
+}
