@@ -1,25 +1,11 @@
 // One error type with stable codes (STYLE.md §5): a user sees `reason`, rendered
 // by their surface; a log sees `code` and `message` (the reason as plain text).
 
+import type { JitErrorCode } from './error-codes.js';
 import { plainText, type Message } from './message.js';
-// A type only: refusals.ts builds JitErrors, so a value import back would be a cycle.
-import type { Refusal } from './refusals.js';
+import { type ParamsOf, type Refusal, type RefusalCode, refusal, refusalError, refusalMessage } from './refusals.js';
 
-export type JitErrorCode =
-  | 'jit_config_invalid'
-  | 'jit_policy_invalid'
-  | 'jit_input_invalid'
-  | 'jit_unknown_vm'
-  | 'jit_unknown_port'
-  | 'jit_source_not_allowed'
-  | 'jit_duration_invalid'
-  | 'jit_not_found'
-  | 'jit_not_approver'
-  | 'jit_not_allowed'
-  | 'jit_wrong_state'
-  | 'jit_backend_failed'
-  | 'jit_store_failed'
-  | 'jit_rate_limited';
+export type { JitErrorCode };
 
 export interface JitErrorOptions {
   cause?: unknown;
@@ -48,4 +34,13 @@ export class JitError extends Error {
 
 export function isJitError(error: unknown, code?: JitErrorCode): error is JitError {
   return error instanceof JitError && (code === undefined || error.code === code);
+}
+
+/** The error to throw for a refusal: its category, its sentence, and the refusal itself. */
+export function refuse<K extends RefusalCode>(code: K, params: ParamsOf<K>): JitError {
+  return refusalToError(refusal(code, params));
+}
+
+export function refusalToError(r: Refusal): JitError {
+  return new JitError(refusalError(r), refusalMessage(r), { refusal: r });
 }

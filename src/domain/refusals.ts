@@ -4,7 +4,7 @@
 // looks (STYLE.md §4, §5). A refusal is plain JSON-able data: it can be logged,
 // compared in a test or sent to another process as it is.
 
-import { JitError, type JitErrorCode } from './errors.js';
+import type { JitErrorCode } from './error-codes.js';
 import type { Message } from './message.js';
 import { ACCESS_REFUSALS } from './refusals/access.js';
 import { DECIDE_REFUSALS } from './refusals/decide.js';
@@ -38,13 +38,4 @@ export function refusalMessage(r: Refusal): Message {
 
 export function refusalError(r: Refusal): JitErrorCode {
   return CATALOGUE[r.code].error;
-}
-
-/** The error to throw for a refusal: its category, its sentence, and the refusal itself. */
-export function refuse<K extends RefusalCode>(code: K, params: ParamsOf<K>): JitError {
-  return refusalToError(refusal(code, params));
-}
-
-export function refusalToError(r: Refusal): JitError {
-  return new JitError(refusalError(r), refusalMessage(r), { refusal: r });
 }

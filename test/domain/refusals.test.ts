@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isJitError, JitError } from '../../src/domain/errors.js';
 import { plainText } from '../../src/domain/message.js';
-import { REFUSAL_CODES, refusal, refusalError, refusalMessage, refusalToError, refuse } from '../../src/domain/refusals.js';
+import { refusalToError, refuse } from '../../src/domain/errors.js';
+import { REFUSAL_CODES, refusal, refusalError, refusalMessage } from '../../src/domain/refusals.js';
 import { ACCESS_REFUSALS } from '../../src/domain/refusals/access.js';
 import { DECIDE_REFUSALS } from '../../src/domain/refusals/decide.js';
 import { END_REFUSALS } from '../../src/domain/refusals/end.js';

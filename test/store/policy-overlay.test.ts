@@ -45,7 +45,7 @@ describe('policy overlay', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     const unserialisable = { kind: 'system', event: circular } as unknown as Notification;
-    await expect(await s.saveOverlayVm(entry('web-3'), enabled('x'), [unserialisable])).rejects.toThrow();
+    await expect(s.saveOverlayVm(entry('web-3'), enabled('x'), [unserialisable])).rejects.toThrow();
     expect(await s.overlayVms()).toEqual([]);
     expect(await s.systemEvents()).toEqual([]);
   });

@@ -62,7 +62,7 @@ describe('insertRequests', () => {
     // An event naming a request that does not exist violates the foreign key.
     const orphan = makeEvent(makeRequest({ id: 'zzz999' }), 'request.created');
 
-    await expect(await store.insertRequests([item(first), { request: second, events: [orphan], notifications: [] }])).rejects.toThrow(JitError);
+    await expect(store.insertRequests([item(first), { request: second, events: [orphan], notifications: [] }])).rejects.toThrow(JitError);
     expect(await store.listRequests({})).toEqual([]);
     expect(await store.pendingOutbox(10)).toEqual([]);
   });

@@ -112,15 +112,15 @@ describe('outbox', () => {
     const [first] = await store.pendingOutbox(10);
     const bad = { ...ref('aaa222', 'audit', 'C0AUDIT', '1.1'), role: 'banner' } as unknown as MessageRef;
 
-    await expect(await store.markDelivered(first!.id, [ref('aaa222', 'audit', 'C0AUDIT', '1.0'), bad])).rejects.toThrow(JitError);
+    await expect(store.markDelivered(first!.id, [ref('aaa222', 'audit', 'C0AUDIT', '1.0'), bad])).rejects.toThrow(JitError);
 
     expect((await store.pendingOutbox(10))[0]!.id).toBe(first!.id);
     expect(await store.messageRefs('aaa222')).toEqual([]);
   });
 
   it('markDelivered_andMarkRetry_onAnUnknownRow_throw', async () => {
-    await expect(await store.markDelivered(4242, [])).rejects.toThrow(/outbox row 4242 does not exist/);
-    await expect(await store.markRetry(4242, 'boom', now)).rejects.toThrow(/outbox row 4242 does not exist/);
+    await expect(store.markDelivered(4242, [])).rejects.toThrow(/outbox row 4242 does not exist/);
+    await expect(store.markRetry(4242, 'boom', now)).rejects.toThrow(/outbox row 4242 does not exist/);
   });
 
   it('markRetry_afterDelivery_isIgnored', async () => {

@@ -98,7 +98,7 @@ describe('insertRequest / getRequest', () => {
     // and the request row written before it is rolled back with it.
     const orphan = makeEvent(makeRequest({ id: 'zzz999' }), 'request.created');
 
-    await expect(await store.insertRequest(request, [orphan], [])).rejects.toThrow(JitError);
+    await expect(store.insertRequest(request, [orphan], [])).rejects.toThrow(JitError);
     expect(await store.getRequest(request.id)).toBeUndefined();
   });
 
@@ -180,7 +180,7 @@ describe('transition', () => {
     const { next, notes } = approve(request);
     const broken = { ...makeEvent(request, 'request.approved'), name: null } as unknown as AuditEvent;
 
-    await expect(await store.transition(request, next, [makeEvent(request, 'request.approved'), broken], notes)).rejects.toThrow(JitError);
+    await expect(store.transition(request, next, [makeEvent(request, 'request.approved'), broken], notes)).rejects.toThrow(JitError);
 
     expect(await store.getRequest(request.id)).toEqual(request);
     expect(await store.auditEvents(request.id)).toHaveLength(1);
@@ -194,7 +194,7 @@ describe('transition', () => {
     // JSON.stringify throws on a BigInt; the request row was already updated by then.
     const poisoned = { ...dmNote(next, 'request.approved'), extra: 1n } as unknown as Notification;
 
-    await expect(await store.transition(request, next, events, [auditNote(next, events[0]!), poisoned])).rejects.toThrow(JitError);
+    await expect(store.transition(request, next, events, [auditNote(next, events[0]!), poisoned])).rejects.toThrow(JitError);
 
     expect(await store.getRequest(request.id)).toEqual(request);
     expect(await store.auditEvents(request.id)).toHaveLength(1);
@@ -204,7 +204,7 @@ describe('transition', () => {
   it('transition_whenNextChangesTheId_isRefused', async () => {
     const store = openStore();
     const request = await seed(store);
-    await expect(await store.transition(request, moved(request, { id: 'other2', state: 'approved' }), [], [])).rejects.toThrow(/was given request other2/);
+    await expect(store.transition(request, moved(request, { id: 'other2', state: 'approved' }), [], [])).rejects.toThrow(/was given request other2/);
     expect(await store.getRequest(request.id)).toEqual(request);
   });
 });

@@ -1,7 +1,7 @@
 // What every part of the refusal catalogue is made of, and the sentence pieces
 // several refusals share, so a shared phrase is written once.
 
-import type { JitErrorCode } from '../errors.js';
+import type { JitErrorCode } from '../error-codes.js';
 import { msg, type Message, type Value } from '../message.js';
 import type { RequestState } from '../types.js';
 
