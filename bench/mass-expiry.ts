@@ -53,6 +53,7 @@ function requestId(i: number): string {
 /** An approved grant opened a moment ago, as the workflow would have stored it. */
 function openGrant(i: number, startAt: number, endAt: number): NewRequest {
   const request: AccessRequest = {
+    kind: 'grant',
     id: requestId(i),
     state: 'active',
     version: 3,

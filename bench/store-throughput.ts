@@ -12,7 +12,7 @@ import type { AccessRequest, AuditEvent, RequestState } from '../src/domain/type
 import { migrate } from '../src/store/migrate.js';
 import { migrations } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { announce, auditEvent } from '../src/workflow/context.js';
+import { announce, auditEvent } from '../src/domain/change.js';
 import type { Notification } from '../src/ports/notifier.js';
 import { rowOf, type Benchmark } from './support/context.js';
 import { count, median, ratio, requireSane } from './support/stats.js';
@@ -34,6 +34,7 @@ interface Step {
 /** The five writes of one request's life, with the events and messages the workflow writes for each. */
 function lifecycle(id: string, now: number): Step[] {
   const pending: AccessRequest = {
+    kind: 'grant',
     id,
     state: 'pending',
     version: 1,

@@ -34,17 +34,6 @@ export function printError(io: CliIo, message: string): void {
   io.stderr(`jit: ${oneLine(message)}\n`);
 }
 
-/**
- * Workflow messages are written for Slack; the CLI shows them as plain text:
- * mentions become IDs and `/jit …` becomes the matching `jit …` command.
- */
-export function plainMessage(message: string): string {
-  return message
-    .replace(/<@([UW][A-Z0-9]+)>/g, '$1')
-    .replace(/<!subteam\^(S[A-Z0-9]+)>/g, '$1')
-    .replace(/`\/jit /g, '`jit ');
-}
-
 /** Control characters (a newline in a justification, a terminal escape) never reach the terminal raw. */
 export function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();

@@ -4,12 +4,8 @@
 // in a justification, a terminal escape sequence) are replaced instead.
 
 import { type Message, plainText } from '../domain/message.js';
+import { oneLine } from './io.js';
 
 export function plain(message: Message): string {
-  return withoutControlCharacters(plainText(message));
-}
-
-/** As `oneLine` in io.ts: a run of control characters becomes one space. */
-function withoutControlCharacters(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return oneLine(plainText(message));
 }

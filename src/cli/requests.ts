@@ -9,7 +9,7 @@ import type { DecideResult } from '../workflow/decide-request.js';
 import type { RequestStore } from '../ports/store.js';
 import { actorOf, exactly, readArgs, stringOption, type Args } from './args.js';
 import type { CliCore } from './core.js';
-import { EXIT, plainMessage, printError, printJson, UsageError, type CliIo, type ExitCode } from './io.js';
+import { EXIT, printError, printJson, UsageError, type CliIo, type ExitCode } from './io.js';
 import { table } from './table.js';
 
 export const USAGE = {
@@ -69,9 +69,9 @@ function idOf(args: Args, usage: string): string {
 
 function report(io: CliIo, args: Args, requests: AccessRequest[], json: unknown): ExitCode {
   if (args.json) printJson(io, json);
-  else io.stdout(`${requests.map(outcomeLine).map(plainMessage).join('\n')}\n${requestTable(requests)}`);
+  else io.stdout(`${requests.map(outcomeLine).join('\n')}\n${requestTable(requests)}`);
   const refused = requests.find((r) => REFUSED.includes(r.state));
-  if (refused) printError(io, plainMessage(outcomeLine(refused)));
+  if (refused) printError(io, outcomeLine(refused));
   return refused ? EXIT.failed : EXIT.ok;
 }
 
@@ -84,7 +84,7 @@ export async function requestCommand(core: () => Promise<CliCore>, argv: string[
   const result = await workflow.request({ requester, vm, ports, source, duration, justification: words.join(' ') });
   if (!result.ok) {
     if (args.json) printJson(io, { ok: false, problems: result.problems });
-    printError(io, `nothing was requested: ${result.problems.map((p) => `${p.field}: ${plainMessage(p.message)}`).join('; ')}`);
+    printError(io, `nothing was requested: ${result.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
     return EXIT.failed;
   }
   const requests = result.batch ?? [result.request];
@@ -114,7 +114,7 @@ export async function denyCommand(core: () => Promise<CliCore>, argv: string[], 
   const { workflow } = await core();
   const result = await workflow.deny(id, user, reason === '' ? undefined : reason);
   if (args.json) printJson(io, { outcome: result.outcome, request: result.request });
-  else io.stdout(`${plainMessage(outcomeLine(result.request))}\n${requestTable([result.request])}`);
+  else io.stdout(`${outcomeLine(result.request)}\n${requestTable([result.request])}`);
   return EXIT.ok;
 }
 

@@ -5,7 +5,8 @@ import { isJitError } from '../domain/errors.js';
 import type { Store } from '../ports/store.js';
 import { auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
 import type { CliCore, CliOpeners } from './core.js';
-import { EXIT, plainMessage, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
+import { EXIT, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
+import { plain } from './render.js';
 import { EXPORT_USAGE as POLICY_EXPORT, policyCheckCommand, policyExportCommand, USAGE as POLICY } from './policy.js';
 import { approveCommand, denyCommand, listCommand, requestCommand, revokeCommand, USAGE as REQUESTS } from './requests.js';
 import { sweepCommand, USAGE as SWEEP } from './sweep.js';
@@ -95,7 +96,7 @@ function failure(io: CliIo, error: unknown): ExitCode {
     return EXIT.usage;
   }
   if (isJitError(error)) {
-    printError(io, plainMessage(error.message));
+    printError(io, plain(error.reason));
     return EXIT.failed;
   }
   printError(io, `unexpected error: ${error instanceof Error ? error.message : String(error)}; run \`jit list\` to see where the request stands`);

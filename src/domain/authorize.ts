@@ -10,6 +10,7 @@
 import { type ParamsOf, type Refusal, type RefusalCode, refusal } from './refusals.js';
 import type { AccessRequest, Policy } from './types.js';
 import { isGroupId } from './wording.js';
+import { reviewOf } from './request-kind.js';
 
 export type Right = 'approve' | 'deny' | 'revoke' | 'extend' | 'cancel' | 'acknowledge' | 'admin' | 'read_audit';
 
@@ -125,6 +126,8 @@ const REQUEST_CHECKS: Record<RequestRight, (request: AccessRequest, caller: Stan
       if (!caller.currentApprover) return no('revoke_no_longer_approver', { id });
     }
     if (state === 'pending') return no('revoke_pending', { id });
+    // An extension holds no grant of its own: it is cancelled while pending, and applied or failed once approved.
+    if (request.kind === 'extension') return no('revoke_nothing_open', { id, state });
     // `closing`: already on its way; the use case answers it as a no-op.
     if (state === 'approved' || state === 'active' || state === 'closing') return OK;
     return no('revoke_nothing_open', { id, state });
@@ -141,7 +144,8 @@ const REQUEST_CHECKS: Record<RequestRight, (request: AccessRequest, caller: Stan
     const { id, state } = request;
     if (request.decision.effect !== 'break_glass') return no('ack_not_break_glass', { id });
     if (state === 'denied' || state === 'cancelled' || state === 'timed_out') return no('ack_never_opened', { id, state });
-    if (request.acknowledgedBy) return no('ack_already', { id, by: request.acknowledgedBy });
+    const review = reviewOf(request);
+    if (review) return no('ack_already', { id, by: review.by });
     if (caller.requester) return no('ack_own_grant', { id });
     if (!caller.requestApprover) return no('ack_not_request_approver', { id });
     if (!caller.currentApprover) return no('not_current_approver', { id });

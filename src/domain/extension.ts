@@ -7,7 +7,7 @@
 // the workflow then asks approvers instead of extending.
 
 import { formatDuration } from './duration.js';
-import type { AccessRequest, Decision, PortPolicy, VmPolicy } from './types.js';
+import type { AccessRequest, Decision, GrantRequest, PortPolicy, VmPolicy } from './types.js';
 
 export interface ExtensionPlan {
   endAt: number;
@@ -95,7 +95,7 @@ export function grantMaxSeconds(
  * when no warning is owed: a grant no longer than the warning window (the
  * opened message already says when it ends), or one already warned for this end.
  */
-export function expiryWarningAt(request: Pick<AccessRequest, 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>, warningMs: number): number | undefined {
+export function expiryWarningAt(request: Pick<GrantRequest, 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>, warningMs: number): number | undefined {
   if (request.state !== 'active' || request.startAt === undefined || request.endAt === undefined || warningMs <= 0) return undefined;
   if (request.expiryWarnedFor === request.endAt) return undefined;
   const at = request.endAt - warningMs;
@@ -103,7 +103,7 @@ export function expiryWarningAt(request: Pick<AccessRequest, 'state' | 'startAt'
 }
 
 /** True when the warning is owed right now: its time has come and the end has not. */
-export function expiryWarningDue(request: Pick<AccessRequest, 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>, warningMs: number, now: number): boolean {
+export function expiryWarningDue(request: Pick<GrantRequest, 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>, warningMs: number, now: number): boolean {
   const at = expiryWarningAt(request, warningMs);
   return at !== undefined && at <= now && request.endAt !== undefined && now < request.endAt;
 }

@@ -131,7 +131,7 @@ function statsByVm(requests: readonly AccessRequest[], now: number): Map<string,
   const stats = new Map<string, VmStats>();
   for (const request of requests) {
     // An extension opens nothing of its own: its original already counts.
-    if (request.extends !== undefined || !APPROVED_STATES.includes(request.state)) continue;
+    if (request.kind === 'extension' || !APPROVED_STATES.includes(request.state)) continue;
     const name = request.vm.toLowerCase();
     const entry = stats.get(name) ?? { approvedRecently: 0, activeGrants: [] };
     stats.set(name, entry);

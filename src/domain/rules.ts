@@ -34,8 +34,6 @@ export interface Evaluation {
   justification?: JustificationPolicy;
 }
 
-export type ApprovalCheck = { ok: true } | { ok: false; reason: string };
-
 /** How long a request waits for approvals when its rule does not say. */
 export const DEFAULT_PENDING_TIMEOUT_SECONDS = 1_800;
 
@@ -257,28 +255,6 @@ function sourceProblem(source: string, ruleSources: string[]): Sentence | undefi
   const inner: Cidr = parsed.cidr;
   if (prefixes().some((outer) => cidrContains(outer, inner))) return undefined;
   return () => `source ${inner.text} is not inside ${orList(ruleSources)}`;
-}
-
-/**
- * Whether `user` (a member of `userGroups`) may add an approval now. The requester
- * never approves their own request, and one person counts once.
- */
-export function mayApprove(user: string, userGroups: string[], request: AccessRequest): ApprovalCheck {
-  if (request.state !== 'pending') {
-    return { ok: false, reason: `request ${request.id} is ${request.state}, so it can no longer be approved` };
-  }
-  if (user === request.requester) {
-    return { ok: false, reason: 'you cannot approve your own request' };
-  }
-  const approvers = request.decision.approvers;
-  if (!approvers.includes(user) && !userGroups.some((group) => approvers.includes(group))) {
-    const who = approvers.length > 0 ? describePrincipals(approvers) : 'nobody';
-    return { ok: false, reason: `you are not an approver for request ${request.id}: approvers are ${who}` };
-  }
-  if (request.approvals.includes(user)) {
-    return { ok: false, reason: `you have already approved request ${request.id}` };
-  }
-  return { ok: true };
 }
 
 /** True once enough distinct people approved. */

@@ -126,7 +126,8 @@ export interface RequestDraft {
   justification: string;
 }
 
-export interface AccessRequest extends RequestDraft {
+/** What every stored request has, whatever its kind. */
+export interface RequestCore extends RequestDraft {
   id: string;
   state: RequestState;
   /** Bumped by every write; the compare-and-swap token for approvals. */
@@ -156,6 +157,14 @@ export interface AccessRequest extends RequestDraft {
    * edit can never stop the bot from closing what it opened.
    */
   target?: GrantTarget;
+}
+
+/**
+ * A request that opens a grant of its own: one VM's ports for one source. A
+ * break-glass grant is one whose decision's effect is `break_glass`.
+ */
+export interface GrantRequest extends RequestCore {
+  kind: 'grant';
   /** Failed close attempts so far (the close is retried until the backend confirms). */
   closeAttempts?: number;
   /** Break-glass only: the approver who reviewed it afterwards (until then it is on the unreviewed list). */
@@ -175,21 +184,29 @@ export interface AccessRequest extends RequestDraft {
    */
   batchId?: string;
   /**
-   * An extension that needed approval: the id of the active request it extends.
-   * It is an ordinary request (same requester, VM, ports, source) whose
-   * `durationSeconds` is the extra time asked; once approved it never opens a
-   * grant of its own: the original's end moves and this one closes.
-   */
-  extends?: string;
-  /**
-   * On an original: the approved extensions already applied to it, written in
-   * the same compare-and-swap as the new end, so an extension is applied once
-   * even when a crash interrupts it and the sweep applies it again.
+   * The approved extensions already applied to this grant, written in the same
+   * compare-and-swap as the new end, so an extension is applied once even when
+   * a crash interrupts it and the sweep applies it again.
    */
   appliedExtensions?: string[];
-  /** Extensions only: seconds from the original's start to the end an approval gives (what approvers are shown). */
-  extensionTotalSeconds?: number;
 }
+
+/**
+ * An extension that needed approval. It is an ordinary request (same requester,
+ * VM, ports, source) whose `durationSeconds` is the extra time asked; once
+ * approved it never opens a grant of its own: the original's end moves and
+ * this one closes.
+ */
+export interface ExtensionRequest extends RequestCore {
+  kind: 'extension';
+  /** The id of the active grant it extends. */
+  extends: string;
+  /** Seconds from the original's start to the end an approval gives (what approvers are shown). */
+  extensionTotalSeconds: number;
+}
+
+/** Every stored request is one of these; code branches on `kind`, never on which optional fields happen to be set. */
+export type AccessRequest = GrantRequest | ExtensionRequest;
 
 export interface GrantTarget {
   vmId: string;

@@ -5,11 +5,12 @@
 
 import type { Logger } from '../ports/logger.js';
 import { expiryWarningAt } from '../domain/extension.js';
-import type { AccessRequest } from '../domain/types.js';
+import type { GrantRequest } from '../domain/types.js';
 import type { Clock } from '../ports/clock.js';
 import { TimerTable } from './timer-table.js';
 
-type Warnable = Pick<AccessRequest, 'id' | 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>;
+/** What arming needs to know of a grant (an extension request has no end of its own, so never gets here). */
+export type Warnable = Pick<GrantRequest, 'id' | 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>;
 
 export class WarningTimers {
   private readonly table: TimerTable;

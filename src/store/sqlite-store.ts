@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { JitError, isJitError } from '../domain/errors.js';
 import type { OverlayVm } from '../domain/policy/overlay.js';
+import { notificationWithKind, withKind } from '../domain/request-kind.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js';
 import { systemClock } from '../ports/clock.js';
 import { requestIdOf } from '../ports/notifier.js';
@@ -200,7 +201,7 @@ export class SqliteStore implements Store {
     return this.guard('read outbox', () =>
       this.sql.pendingOutbox.all(limit).map(({ notification, lastError, requestId, ...row }) => ({
         ...row,
-        notification: JSON.parse(notification) as Notification,
+        notification: notificationWithKind(JSON.parse(notification) as Notification),
         ...(requestId === null ? {} : { requestId }),
         ...(lastError === null ? {} : { lastError }),
       })),
@@ -299,8 +300,9 @@ export class SqliteStore implements Store {
   }
 }
 
+/** Requests stored before kinds existed read as the kind their fields make them. */
 function parseRequest(row: DataRow): AccessRequest {
-  return JSON.parse(row.data) as AccessRequest;
+  return withKind(JSON.parse(row.data) as AccessRequest);
 }
 
 function toColumns(request: AccessRequest): RequestColumns {

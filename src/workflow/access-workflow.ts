@@ -2,11 +2,13 @@
 // scheduler call. Each method is a whole use case; none holds Slack or SQL.
 
 import type { AccessRequest } from '../domain/types.js';
-import { JitError } from '../domain/errors.js';
+import { refuse } from '../domain/errors.js';
+import { LIVE_STATES } from '../domain/lifecycle.js';
 import { SlidingWindowLimiter } from '../domain/rate-limit.js';
 import type { WorkflowContext } from './context.js';
 import { checkRequest, createRequest, type CreateResult, type FieldProblem, type RequestInput } from './create-request.js';
-import { approve, deny, load, type DecideResult } from './decide-request.js';
+import { load } from './commit.js';
+import { approve, type DecideResult, deny } from './decide-request.js';
 import { isBatchInput } from '../domain/batch-draft.js';
 import { checkBatch, createBatch } from './batch.js';
 import { approveBatch, batchMembers, cancelBatch, denyBatch, isBatchLeader } from './batch-decide.js';
@@ -59,11 +61,7 @@ export class AccessWorkflow {
     const now = this.ctx.clock.now();
     const allowed = this.requestLimiter.check(input.requester, now);
     if (!allowed.ok) {
-      const seconds = Math.ceil(allowed.retryAfterMs / 1000);
-      throw new JitError(
-        'jit_rate_limited',
-        `You have made ${REQUEST_RATE_LIMIT.max} requests in the last minute, the most allowed. Try again in ${seconds} s.`,
-      );
+      throw refuse('rate_limited', { max: REQUEST_RATE_LIMIT.max, retryAfterSeconds: Math.ceil(allowed.retryAfterMs / 1000) });
     }
     const result = await (isBatchInput(input.vm) ? createBatch(this.ctx, input) : createRequest(this.ctx, input));
     if (result.ok) this.requestLimiter.record(input.requester, now);
@@ -132,7 +130,7 @@ export class AccessWorkflow {
   async openRequestsOf(user: string): Promise<AccessRequest[]> {
     // No user, no list: an empty filter would mean everyone's requests.
     if (typeof user !== 'string' || user === '') return [];
-    return await this.ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
+    return this.ctx.store.listRequests({ requester: user, states: LIVE_STATES });
   }
 
   /**

@@ -4,6 +4,7 @@
 // once (deny rules first) and stores with its audit event.
 
 import { JitError } from '../domain/errors.js';
+import { command, type Message, msg } from '../domain/message.js';
 import type { NotConfiguredVm } from '../domain/inventory.js';
 import type { Composed, OverlayVm } from '../domain/policy/overlay.js';
 import { rawVmName, sameVm } from '../domain/policy/overlay.js';
@@ -12,12 +13,9 @@ import { shortNameOf } from '../domain/policy/schema.js';
 import { defaultPorts, describeChange, describePorts, toRawVm, type OsKind } from '../domain/policy/vm-entry.js';
 import type { AccessRequest, SystemEvent, VmPolicy } from '../domain/types.js';
 import type { WorkflowContext } from './context.js';
-import { isAdmin } from './home.js';
+import { requireRight } from './access.js';
 import { readInventory } from './inventory.js';
 import type { LivePolicy } from './live-policy.js';
-
-export const NOT_ADMIN =
-  'Only admins can enable JIT on a VM or change its ports. Admins are named by member ID in JIT_ADMINS, or in the policy’s `admins` (user or user-group IDs).';
 
 export interface EnableInput {
   user: string;
@@ -28,11 +26,12 @@ export interface EnableInput {
   address?: string;
 }
 
-export type EnableResult = { ok: true; vm: VmPolicy; os: OsKind; osFrom: 'asked' | 'backend' | 'default'; backend: string } | { ok: false; message: string };
+export type EnableResult = { ok: true; vm: VmPolicy; os: OsKind; osFrom: 'asked' | 'backend' | 'default'; backend: string } | { ok: false; message: Message };
 
-export type EditForm = { ok: true; vm: VmPolicy; text: string; backend: string } | { ok: false; message: string };
+export type EditForm = { ok: true; vm: VmPolicy; text: string; backend: string } | { ok: false; message: Message };
 
-export type EditResult = { ok: true; before: VmPolicy; after: VmPolicy; change: string; openGrants: AccessRequest[] } | { ok: false; problems: string[] };
+/** `problems`: one sentence per line of the form (or about the VM itself), for the form's error or a DM. */
+export type EditResult = { ok: true; before: VmPolicy; after: VmPolicy; change: string; openGrants: AccessRequest[] } | { ok: false; problems: Message[] };
 
 export class AdminWorkflow {
   constructor(
@@ -59,7 +58,11 @@ export class AdminWorkflow {
       },
       audit: (composed) => event('policy.vm_enabled', input.user, now, `enabled JIT on ${entry.name}: ${describePorts(vmIn(composed, entry.name).ports)}`),
     });
-    if (!result.ok) return { ok: false, message: result.problems.map((p) => (p.path === '(vm)' ? p.message : `${p.path}: ${p.message}`)).join('\n') };
+    if (!result.ok)
+      return {
+        ok: false,
+        message: 'refused' in result ? result.refused : [result.problems.map((p) => (p.path === '(vm)' ? p.message : `${p.path}: ${p.message}`)).join('\n')],
+      };
     const vm = vmIn(result.composed, entry.name);
     return { ok: true, vm, os, osFrom, backend: this.ctx.backends.forVm(vm).name };
   }
@@ -73,7 +76,7 @@ export class AdminWorkflow {
     if (vm.ports.length > MAX_PORT_LINES || text.length > MAX_PORT_TEXT) {
       return {
         ok: false,
-        message: `${vm.name} has more ports than the form can hold (${MAX_PORT_LINES} lines, ${MAX_PORT_TEXT} characters): change it in the policy file.`,
+        message: [`${vm.name} has more ports than the form can hold (${MAX_PORT_LINES} lines, ${MAX_PORT_TEXT} characters): change it in the policy file.`],
       };
     }
     return { ok: true, vm, text, backend: vm.backend ?? this.ctx.backends.forVm({ name: vm.name }).name };
@@ -83,7 +86,7 @@ export class AdminWorkflow {
    * Checks an edit without saving it: quick enough to answer the modal's
    * submission within Slack's three seconds. `edit` checks again when it saves.
    */
-  async checkEdit(user: string, name: string, text: unknown): Promise<{ ok: true } | { ok: false; problems: string[] }> {
+  async checkEdit(user: string, name: string, text: unknown): Promise<{ ok: true } | { ok: false; problems: Message[] }> {
     const prepared = await this.prepareEdit(user, name, text);
     return prepared.ok ? { ok: true } : prepared;
   }
@@ -106,7 +109,7 @@ export class AdminWorkflow {
         return event('policy.vm_changed', user, entry.updatedAt, `changed ${before.name}: ${change}`);
       },
     });
-    if (!result.ok) return { ok: false, problems: lineProblems(result.problems, lines) };
+    if (!result.ok) return { ok: false, problems: 'refused' in result ? [result.refused] : asMessages(lineProblems(result.problems, lines)) };
     // Open grants keep the target they were approved with: closing never depends on the policy.
     const openGrants = await this.ctx.store.listRequests({ vm: before.name, states: ['approved', 'active', 'closing'] });
     return { ok: true, before: changed, after: vmIn(result.composed, before.name), change, openGrants };
@@ -117,30 +120,33 @@ export class AdminWorkflow {
     const before = findVm(this.live.policy().vms, name);
     if (!before) return { ok: false as const, problems: [notConfigured(name)] };
     const parsed = parsePortLines(text);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) return { ok: false as const, problems: asMessages(parsed.problems) };
     const entry: OverlayVm = { name: before.name, vm: { ...toRawVm(before), ports: parsed.ports }, updatedBy: user, updatedAt: this.ctx.clock.now() };
     const preview = await this.live.preview(entry);
-    if (!preview.ok) return { ok: false as const, problems: lineProblems(preview.problems, parsed.lines) };
+    if (!preview.ok) return { ok: false as const, problems: asMessages(lineProblems(preview.problems, parsed.lines)) };
     const unchanged = sameVm(before, vmIn(preview.composed, before.name));
     return { ok: true as const, before, entry, lines: parsed.lines, unchanged };
   }
 
-  private async requireAdmin(user: string): Promise<void> {
-    if (!(await isAdmin(this.ctx, user))) throw new JitError('jit_not_allowed', NOT_ADMIN);
+  private requireAdmin(user: string): Promise<void> {
+    return requireRight(this.ctx, user, 'admin');
   }
 
   /** The VM to enable: one a backend lists (by short name or id), or, with an address, one on the default backend. */
   private async locate(
     wanted: string,
     address: string | undefined,
-  ): Promise<{ ok: true; raw: Record<string, unknown>; seen?: NotConfiguredVm } | { ok: false; message: string }> {
+  ): Promise<{ ok: true; raw: Record<string, unknown>; seen?: NotConfiguredVm } | { ok: false; message: Message }> {
     const inventory = await readInventory(this.ctx);
     const key = wanted.toLowerCase();
     const matches = (vm: { id: string; name: string }) => vm.name.toLowerCase() === key || vm.id.toLowerCase() === key;
     const unsupported = inventory.unsupported.find(matches);
     const seen = inventory.notConfigured.filter(matches);
     if (seen.length > 1) {
-      return { ok: false, message: `Several VMs are called ${wanted}: give the full id of the one you mean: ${seen.map((vm) => `\`${vm.id}\``).join(', ')}.` };
+      return {
+        ok: false,
+        message: [`Several VMs are called ${wanted}: give the full id of the one you mean: ${seen.map((vm) => `\`${vm.id}\``).join(', ')}.`],
+      };
     }
     const [sighting] = seen;
     if (sighting) {
@@ -154,15 +160,13 @@ export class AdminWorkflow {
       return { ok: true, raw, seen: sighting };
     }
     if (unsupported && address === undefined) {
-      return { ok: false, message: `Backend \`${unsupported.backend}\` sees ${unsupported.name} but cannot guard it: ${unsupported.reason}.` };
+      return { ok: false, message: [`Backend \`${unsupported.backend}\` sees ${unsupported.name} but cannot guard it: ${unsupported.reason}.`] };
     }
     if (address !== undefined) return { ok: true, raw: { id: wanted, address } };
     const failed = inventory.failures.map((failure) => ` Backend \`${failure.backend}\` could not list its VMs: ${failure.error}.`).join('');
     return {
       ok: false,
-      message:
-        `No firewall backend lists a VM called ${wanted} (\`/jit vms\` shows what they list).${failed} ` +
-        `To protect a VM no backend lists, give its address: \`/jit enable ${wanted} linux 10.0.0.7\`; the default backend (JIT_BACKEND) then guards it.`,
+      message: msg`No firewall backend lists a VM called ${wanted} (${command('jit vms')} shows what they list).${failed} To protect a VM no backend lists, give its address: ${command(`jit enable ${wanted} linux 10.0.0.7`)}; the default backend (JIT_BACKEND) then guards it.`,
     };
   }
 }
@@ -178,12 +182,16 @@ function vmIn(composed: Composed, name: string): VmPolicy {
   return vm;
 }
 
-function alreadyEnabled(vm: VmPolicy): string {
-  return `${vm.name} is already enabled: use \`/jit edit ${vm.name}\` to change its ports.`;
+function alreadyEnabled(vm: VmPolicy): Message {
+  return msg`${vm.name} is already enabled: use ${command(`jit edit ${vm.name}`)} to change its ports.`;
 }
 
-function notConfigured(name: string): string {
-  return `${name} is not configured: \`/jit enable ${name}\` puts it under JIT first (\`/jit vms\` lists every VM).`;
+function notConfigured(name: string): Message {
+  return msg`${name} is not configured: ${command(`jit enable ${name}`)} puts it under JIT first (${command('jit vms')} lists every VM).`;
+}
+
+function asMessages(sentences: readonly string[]): Message[] {
+  return sentences.map((sentence) => [sentence]);
 }
 
 function event(name: SystemEvent['name'], actor: string, at: number, detail: string): SystemEvent {

@@ -4,7 +4,8 @@
 
 import { auditCsv, auditRows, type AuditRow, type ExportFilter } from '../domain/audit-export.js';
 import type { AccessRequest } from '../domain/types.js';
-import { isGroupId } from '../domain/wording.js';
+import { readersOf } from '../domain/authorize.js';
+import { accessRules, verdictOf } from './access.js';
 import type { WorkflowContext } from './context.js';
 import type { Store } from '../ports/store.js';
 
@@ -31,19 +32,12 @@ export async function exportAudit(store: Pick<Store, 'auditEvents' | 'auditEvent
 
 /** Everyone who may export: the policy's readers, then JIT_READERS, without repeats. */
 export function auditReaders(ctx: Pick<WorkflowContext, 'policy' | 'settings'>): string[] {
-  return [...new Set([...(ctx.policy().readers ?? []), ...(ctx.settings.readers ?? [])])];
+  return readersOf(accessRules(ctx));
 }
 
-/** A reader named directly or through one of their user groups (a lookup that fails counts as not a member). */
-export async function isAuditReader(ctx: WorkflowContext, user: string): Promise<boolean> {
-  const readers = auditReaders(ctx);
-  if (readers.includes(user)) return true;
-  const groups = readers.filter(isGroupId);
-  return groups.length > 0 && (await ctx.directory.groupsOf(user, groups)).length > 0;
-}
-
+/** The export for an audit reader (the policy's `readers` or JIT_READERS, directly or through a user group); who may, for anyone else. */
 export async function exportAuditFor(ctx: WorkflowContext, user: string, filter: ExportFilter): Promise<AuditExportResult> {
-  if (!(await isAuditReader(ctx, user))) {
+  if (!(await verdictOf(ctx, user, 'read_audit')).ok) {
     ctx.logger.info(`audit export refused: ${user} is not an audit reader`);
     return { ok: false, readers: auditReaders(ctx) };
   }

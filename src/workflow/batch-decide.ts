@@ -5,18 +5,21 @@
 // Revoke and extend stay per member: each grant is closed on its own.
 
 import { isJitError } from '../domain/errors.js';
+import { batchIdOf } from '../domain/request-kind.js';
 import type { AccessRequest } from '../domain/types.js';
+import { load } from './commit.js';
 import type { WorkflowContext } from './context.js';
-import { approve, deny, load, type DecideResult } from './decide-request.js';
+import { approve, type DecideResult, deny } from './decide-request.js';
 import { cancel } from './end-request.js';
 
 /** Whether `id` is the leader of a batch (so a click on it speaks for every member). */
 export async function isBatchLeader(ctx: WorkflowContext, id: string): Promise<boolean> {
-  return (await ctx.store.getRequest(id))?.batchId === id;
+  const request = await ctx.store.getRequest(id);
+  return request !== undefined && batchIdOf(request) === id;
 }
 
 export async function batchMembers(ctx: WorkflowContext, batchId: string): Promise<AccessRequest[]> {
-  return await ctx.store.listRequests({ batchId });
+  return ctx.store.listRequests({ batchId });
 }
 
 /** Approves every pending member the user may approve; refused as usual when that is none. */

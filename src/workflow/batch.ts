@@ -5,27 +5,25 @@
 // rules deny any VM, and put to the approvers as one message.
 
 import { validateBatchDraft } from '../domain/batch-draft.js';
-import { isJitError, JitError } from '../domain/errors.js';
+import { type Created, createdInBatch, initialRequest } from '../domain/changes/create.js';
 import { newRequestId } from '../domain/ids.js';
 import type { AccessRequest, Decision, GrantTarget, RequestDraft } from '../domain/types.js';
-import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { insert } from './commit.js';
+import type { WorkflowContext } from './context.js';
 import {
   approvalTargets,
+  type CreateResult,
   createRequest,
   decideFor,
-  ID_ATTEMPTS,
-  initialRequest,
+  type FieldProblem,
   noRecordedSource,
+  type RequestInput,
   targetOf,
   withEligibleApprovers,
+  withFreshIds,
   withRecordedSource,
-  type CreateResult,
-  type FieldProblem,
-  type RequestInput,
 } from './create-request.js';
 import { activate } from './grant.js';
-import type { NewRequest } from '../ports/store.js';
-import type { Notification } from '../ports/notifier.js';
 
 interface Planned {
   draft: RequestDraft;
@@ -69,8 +67,8 @@ export async function createBatch(ctx: WorkflowContext, input: RequestInput): Pr
   }
   if (problems.length > 0) return { ok: false, problems };
 
-  const members = await insertWithFreshIds(ctx, planned, ctx.clock.now());
-  ctx.listener.notified?.();
+  const now = ctx.clock.now();
+  const members = await withFreshIds(async () => insert(ctx, await batchItems(ctx, planned, freshIds(ctx, planned.length), now)));
   const leader = members[0]!;
   ctx.logger.info(`batch ${leader.id} by ${leader.requester}: ${members.map((m) => `${m.id} ${m.vm} ${m.state}`).join(', ')}`);
 
@@ -80,60 +78,24 @@ export async function createBatch(ctx: WorkflowContext, input: RequestInput): Pr
   return { ok: true, request: settled[0]!, batch: settled };
 }
 
-async function insertWithFreshIds(ctx: WorkflowContext, planned: Planned[], now: number): Promise<AccessRequest[]> {
-  for (let attempt = 1; ; attempt++) {
-    const items = await batchItems(ctx, planned, freshIds(ctx, planned.length), now);
-    try {
-      return await ctx.store.insertRequests(items);
-    } catch (error) {
-      const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
-      if (!duplicate || attempt >= ID_ATTEMPTS)
-        throw error instanceof JitError ? error : new JitError('jit_store_failed', 'could not store the request', { cause: error });
-    }
-  }
-}
-
 function freshIds(ctx: WorkflowContext, count: number): string[] {
   const ids = new Set<string>();
   while (ids.size < count) ids.add(newRequestId(ctx.randomBytes));
   return [...ids];
 }
 
-/** Every member's row, audit events and notifications. The leader carries the batch's DM and approval messages. */
-async function batchItems(ctx: WorkflowContext, planned: Planned[], ids: string[], now: number): Promise<NewRequest[]> {
+/** Every member's row, creation events and messages. The leader carries the batch's DM and approval messages. */
+async function batchItems(ctx: WorkflowContext, planned: Planned[], ids: string[], now: number): Promise<Created[]> {
   const batchId = ids[0]!;
   const denied = planned.find((p) => p.decision.effect === 'deny');
   const deniedWhy = denied ? `denied with ${denied.draft.vm}: ${denied.decision.reasons.join('; ')}` : '';
   const requests = planned.map((p, i): AccessRequest => {
-    const request: AccessRequest = { ...initialRequest(ids[i]!, p.draft, p.decision, p.target, now), batchId };
+    const request: AccessRequest = { ...initialRequest(ids[i]!, p.draft, p.decision, p.target, now), kind: 'grant', batchId };
     // One request, one answer: a VM the rules deny denies the others with it.
     if (!denied || request.state === 'denied') return request;
     return { ...request, state: 'denied', decidedBy: 'system', reason: deniedWhy };
   });
-
-  const items: NewRequest[] = [];
-  for (const [i, request] of requests.entries()) {
-    const created = auditEvent('request.created', request, request.requester, now, `batch #${batchId}, VM ${i + 1} of ${requests.length}`);
-    const events = [created];
-    const notifications: Notification[] = [{ kind: 'audit', event: created, request }];
-    // The requester hears once, for the whole batch (the notifier renders every member).
-    if (i === 0) notifications.push({ kind: 'requester_dm', event: 'request.created', request });
-    if (request.state !== 'pending') {
-      // A break-glass member denied with the rest of the batch opened nothing: no alert, no self-approval.
-      const breakGlass = request.decision.effect === 'break_glass' && request.state === 'approved';
-      const settled = auditEvent(
-        request.state === 'approved' ? 'request.approved' : 'request.denied',
-        request,
-        breakGlass ? request.requester : 'system',
-        now,
-        `${breakGlass ? 'break-glass: ' : ''}${request.reason ?? ''}`,
-      );
-      events.push(settled);
-      notifications.push(...announce(settled, request));
-      if (breakGlass) notifications.push({ kind: 'break_glass', request });
-    }
-    items.push({ request, events, notifications });
-  }
+  const items = requests.map((request, i) => createdInBatch(request, now, i, requests.length, batchId));
 
   // One approval message per destination for the whole batch, under the leader.
   const destinations = new Set<string>();

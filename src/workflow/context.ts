@@ -70,15 +70,3 @@ export class KeyedLock {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
   }
 }
-
-export function auditEvent(name: AuditEventName, request: AccessRequest, actor: string, at: number, detail?: string): AuditEvent {
-  return { requestId: request.id, name, actor, at, ...(detail === undefined ? {} : { detail }) };
-}
-
-/** The audit reply plus, where the requester should hear about it, their DM. */
-export function announce(event: AuditEvent, request: AccessRequest, options: { dm?: boolean; updateApproval?: boolean } = {}): Notification[] {
-  const notifications: Notification[] = [{ kind: 'audit', event, request }];
-  if (options.updateApproval) notifications.push({ kind: 'approval_update', request });
-  if (options.dm) notifications.push({ kind: 'requester_dm', event: event.name, request });
-  return notifications;
-}

@@ -1,14 +1,15 @@
 // Use case: a requester asks for access. Validate, decide, store with its audit
 // event and notifications in one transaction, then act on an automatic approval.
 
-import { validateDraft, type DraftInput, type DraftProblem } from '../domain/draft.js';
+import { created, type ExtensionOf, initialRequest } from '../domain/changes/create.js';
+import { type DraftInput, type DraftProblem, validateDraft } from '../domain/draft.js';
 import { isJitError, JitError } from '../domain/errors.js';
 import { newRequestId } from '../domain/ids.js';
 import { decide } from '../domain/rules.js';
 import type { AccessRequest, Decision, GrantTarget, Policy, RequestDraft, VmPolicy } from '../domain/types.js';
-import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { insert } from './commit.js';
+import type { WorkflowContext } from './context.js';
 import { activate } from './grant.js';
-import type { Notification } from '../ports/notifier.js';
 
 export type RequestInput = DraftInput;
 export type FieldProblem = DraftProblem;
@@ -23,6 +24,7 @@ export type CreateResult =
 export const RECORDED_SOURCE_MS = 10 * 60_000;
 const ME = new Set(['me', 'myip', 'my-ip']);
 
+/** Fresh ids tried before a store that keeps reporting collisions is given up on. */
 export const ID_ATTEMPTS = 8;
 
 /** Validation and the matched rule's justification policy, for the modal's inline errors before the view closes. */
@@ -44,13 +46,10 @@ export async function createRequest(ctx: WorkflowContext, input: RequestInput): 
   if (!validated.ok) return { ok: false, problems: validated.problems };
   const { draft, vm } = validated;
 
-  const now = ctx.clock.now();
   const decided = await decideFor(ctx, policy, draft, vm);
   if (decided.justificationError) return { ok: false, problems: [{ field: 'justification', message: decided.justificationError }] };
   const decision = await withEligibleApprovers(ctx, decided, draft.requester);
-  const target = targetOf(ctx, vm);
-  const request = await insertWithFreshId(ctx, draft, decision, target, now);
-  ctx.listener.notified?.();
+  const request = await storeNew(ctx, draft, decision, targetOf(ctx, vm));
   ctx.logger.info(`request ${request.id} by ${request.requester} for ${request.vm}: ${request.state} (${decision.matchedRule ?? 'default'})`);
 
   if (request.state === 'approved') return { ok: true, request: await activate(ctx, request) };
@@ -81,14 +80,10 @@ export async function decideFor(ctx: WorkflowContext, policy: Policy, draft: Req
 
 /** The requester's memberships among the groups the rules name (the only ones that can matter). */
 export function requesterGroupsOf(ctx: WorkflowContext, policy: Policy, requester: string): Promise<string[]> {
-  return ctx.directory.groupsOf(requester, groupIds(requesterCandidates(policy)));
+  return ctx.directory.groupsOf(requester, groupIds(policy.rules.flatMap((rule) => rule.match.requesters ?? [])));
 }
 
-function requesterCandidates(policy: Policy): string[] {
-  return policy.rules.flatMap((rule) => rule.match.requesters ?? []);
-}
-
-export function groupIds(ids: string[]): string[] {
+function groupIds(ids: string[]): string[] {
   return [...new Set(ids.filter((id) => id.startsWith('S')))];
 }
 
@@ -109,7 +104,7 @@ export async function withEligibleApprovers(ctx: WorkflowContext, decision: Deci
 }
 
 /** Approver user IDs with groups expanded, the requester left out. */
-export async function expandApprovers(ctx: WorkflowContext, approvers: string[], requester: string): Promise<string[]> {
+async function expandApprovers(ctx: WorkflowContext, approvers: string[], requester: string): Promise<string[]> {
   const users = new Set<string>();
   for (const id of approvers) {
     if (!id.startsWith('S')) {
@@ -130,41 +125,27 @@ export function targetOf(ctx: WorkflowContext, vm: VmPolicy): GrantTarget {
   return { vmId: vm.id, address: vm.address ?? vm.name, backend: ctx.backends.forVm(vm).name };
 }
 
-/** Stores a new request under a fresh id with its creation's events and messages. `extra`: fields beside the draft's (an extension's `extends`). */
-export async function insertWithFreshId(
+/** Stores a new request (an extension of a grant when `extension` says so) under a fresh id, with its creation's events and messages. */
+export async function storeNew(
   ctx: WorkflowContext,
   draft: RequestDraft,
   decision: Decision,
   target: GrantTarget,
-  now: number,
-  extra: Partial<AccessRequest> = {},
+  extension?: ExtensionOf,
 ): Promise<AccessRequest> {
+  const now = ctx.clock.now();
+  const stored = await withFreshIds(async () => {
+    const request = initialRequest(newRequestId(ctx.randomBytes), draft, decision, target, now, extension);
+    return insert(ctx, [created(request, now, request.state === 'pending' ? await approvalTargets(ctx, request) : [])]);
+  });
+  return stored[0]!;
+}
+
+/** Random ids collide now and then: the store refuses a duplicate, and `store` is tried again with new ones. */
+export async function withFreshIds<T>(store: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const request: AccessRequest = { ...initialRequest(newRequestId(ctx.randomBytes), draft, decision, target, now), ...extra };
-    const created = auditEvent('request.created', request, request.requester, now);
-    const events = [created];
-    const notifications: Notification[] = [{ kind: 'audit', event: created, request }];
-    if (request.state === 'pending') {
-      notifications.push({ kind: 'requester_dm', event: 'request.created', request });
-      for (const destination of await approvalTargets(ctx, request)) {
-        notifications.push({ kind: 'approval_request', target: destination, request });
-      }
-    } else {
-      // Break-glass: the requester approves their own request, on the record.
-      const breakGlass = decision.effect === 'break_glass';
-      const settled = auditEvent(
-        request.state === 'approved' ? 'request.approved' : 'request.denied',
-        request,
-        breakGlass ? request.requester : 'system',
-        now,
-        `${breakGlass ? 'break-glass: ' : ''}${decision.reasons.join('; ')}`,
-      );
-      events.push(settled);
-      notifications.push(...announce(settled, request, { dm: true }));
-      if (breakGlass) notifications.push({ kind: 'break_glass', request });
-    }
     try {
-      return await ctx.store.insertRequest(request, events, notifications);
+      return await store();
     } catch (error) {
       const duplicate = isJitError(error, 'jit_store_failed') && error.cause === 'duplicate_id';
       if (!duplicate || attempt >= ID_ATTEMPTS)
@@ -173,21 +154,7 @@ export async function insertWithFreshId(
   }
 }
 
-export function initialRequest(id: string, draft: RequestDraft, decision: Decision, target: GrantTarget, now: number): AccessRequest {
-  const state = decision.effect === 'approve' || decision.effect === 'break_glass' ? 'approved' : decision.effect === 'deny' ? 'denied' : 'pending';
-  return {
-    ...draft,
-    id,
-    state,
-    version: 1,
-    createdAt: now,
-    decision,
-    approvals: [],
-    target,
-    ...(state === 'pending' ? {} : { decidedBy: decision.effect === 'break_glass' ? draft.requester : 'system', reason: decision.reasons.join('; ') }),
-  };
-}
-
+/** Where a pending request's approval requests go: the approval channel, or each approver's DM. */
 export async function approvalTargets(ctx: WorkflowContext, request: AccessRequest): Promise<string[]> {
   if (ctx.settings.approvalChannel) return [ctx.settings.approvalChannel];
   return expandApprovers(ctx, request.decision.approvers, request.requester);

@@ -3,11 +3,11 @@
 // in the same compare-and-swap as the audit event and the DM, so a restart, a
 // second timer or a second process never warns twice for it.
 
-import { formatDuration } from '../domain/duration.js';
+import { expiryWarned } from '../domain/changes/grant.js';
 import { expiryWarningDue } from '../domain/extension.js';
 import type { AccessRequest } from '../domain/types.js';
-import { auditEvent, type WorkflowContext } from './context.js';
-import { expectedOf } from './grant.js';
+import { commit } from './commit.js';
+import type { WorkflowContext } from './context.js';
 
 export const DEFAULT_EXPIRY_WARNING_MS = 5 * 60_000;
 
@@ -20,15 +20,9 @@ export function warnExpiry(ctx: WorkflowContext, id: string): Promise<AccessRequ
   return ctx.lock.run(id, async () => {
     const current = await ctx.store.getRequest(id);
     const now = ctx.clock.now();
-    if (!current || !expiryWarningDue(current, expiryWarningMs(ctx), now)) return current;
-
-    const endAt = current.endAt!;
-    const next: AccessRequest = { ...current, expiryWarnedFor: endAt };
-    const event = auditEvent('grant.expiry_warning', next, 'system', now, `ends in ${formatDuration(Math.ceil((endAt - now) / 1000))}`);
-    // The requester's DM only: the audit table keeps the event, the audit thread is spared the noise.
-    const stored = await ctx.store.transition(expectedOf(current), next, [event], [{ kind: 'requester_dm', event: event.name, request: next }]);
-    ctx.listener.notified?.();
-    if (stored) ctx.logger.info(`request ${id}: requester warned that access ends ${new Date(endAt).toISOString()}`);
+    if (current?.kind !== 'grant' || current.endAt === undefined || !expiryWarningDue(current, expiryWarningMs(ctx), now)) return current;
+    const stored = await commit(ctx, current, expiryWarned({ ...current, endAt: current.endAt }, now));
+    if (stored) ctx.logger.info(`request ${id}: requester warned that access ends ${new Date(current.endAt).toISOString()}`);
     return stored ?? (await ctx.store.getRequest(id));
   });
 }

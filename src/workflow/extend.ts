@@ -9,16 +9,18 @@
 // Order, as for opening: the firewall first, then the compare-and-swap, so the
 // store never shows an end the firewall does not enforce.
 
-import { formatDuration, formatUtc as utc, parseDuration } from '../domain/duration.js';
-import { JitError } from '../domain/errors.js';
+import { extended } from '../domain/changes/grant.js';
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import { refuse } from '../domain/errors.js';
 import { extensionApprovalDecision, grantMaxSeconds, planExtension } from '../domain/extension.js';
 import { decide } from '../domain/rules.js';
 import type { AccessRequest, Decision, Policy, RequestDraft } from '../domain/types.js';
-import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { requireRight } from './access.js';
+import { commit, withRequest } from './commit.js';
+import type { WorkflowContext } from './context.js';
 import { requesterGroupsOf } from './create-request.js';
-import { load } from './decide-request.js';
 import { requestExtension } from './extension-approval.js';
-import { backendOf, expectedOf, grantSpec, restoreEnd } from './grant.js';
+import { backendOf, grantSpec, restoreEnd } from './grant.js';
 import { openExtensionOf } from './pending-extensions.js';
 
 export interface ExtendOptions {
@@ -44,34 +46,15 @@ export type ExtendResult =
   | { outcome: 'pending'; request: AccessRequest; extension: AccessRequest; addedSeconds: number; capped: false };
 
 export function extend(ctx: WorkflowContext, id: string, user: string, options: ExtendOptions = {}): Promise<ExtendResult> {
-  return ctx.lock.run(id, async () => {
-    const current = await load(ctx, id);
-    if (current.requester !== user) {
-      throw new JitError('jit_not_allowed', `Only the requester can extend request #${id}.`);
-    }
-    if (current.state !== 'active' || current.startAt === undefined || current.endAt === undefined) {
-      throw new JitError(
-        'jit_wrong_state',
-        `Request #${id} is ${current.state.replace('_', ' ')}, not open: only open access can be extended. Request again with \`/jit request\`.`,
-      );
-    }
+  return withRequest(ctx, id, async (current) => {
+    await requireRight(ctx, user, 'extend', current);
+    // authorize() let only an open grant through; this says so to the compiler.
+    if (current.kind !== 'grant' || current.startAt === undefined || current.endAt === undefined) throw refuse('extend_not_open', { id, state: current.state });
     const now = ctx.clock.now();
-    if (current.endAt <= now) {
-      throw new JitError('jit_wrong_state', `Request #${id} has reached its end time and is closing. Request again with \`/jit request\`.`);
-    }
-    if (options.expectedEndAt !== undefined && options.expectedEndAt !== current.endAt) {
-      throw new JitError(
-        'jit_wrong_state',
-        `Request #${id} was already extended: it is open until ${utc(current.endAt)}. Use the newest message to extend it again.`,
-      );
-    }
+    if (current.endAt <= now) throw refuse('extend_past_end', { id });
+    if (options.expectedEndAt !== undefined && options.expectedEndAt !== current.endAt) throw refuse('extend_stale', { id, endAt: current.endAt });
     const waiting = await openExtensionOf(ctx, id);
-    if (waiting) {
-      throw new JitError(
-        'jit_wrong_state',
-        `Request #${id} already has an extension waiting for approval: #${waiting.id} (${formatDuration(waiting.durationSeconds)} more). Wait for its decision, or withdraw it with \`/jit cancel ${waiting.id}\` and ask again.`,
-      );
-    }
+    if (waiting) throw refuse('extension_waiting', { id, extensionId: waiting.id, addedSeconds: waiting.durationSeconds });
 
     const requestedSeconds = parseRequested(options.duration);
     const policy = ctx.policy();
@@ -79,7 +62,7 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
       current,
       policy.vms.find((vm) => vm.name === current.vm),
     );
-    if (!max.ok) throw refused(id, max.reason);
+    if (!max.ok) throw refuse('extend_no_maximum', { id, why: max.reason });
     const plan = planExtension({
       startAt: current.startAt,
       endAt: current.endAt,
@@ -89,12 +72,12 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
     });
 
     const decision = await judge(ctx, policy, current, plan.totalSeconds, now);
-    const verdict = refusalOf(decision, plan.totalSeconds);
-    if (verdict) throw refused(id, verdict);
+    if (decision.effect === 'deny') throw refuse('extend_denied', { id, totalSeconds: plan.totalSeconds, reasons: decision.reasons });
+    if (decision.justificationError) throw refuse('extend_justification', { id, problem: decision.justificationError });
     const approval = extensionApprovalDecision(decision, plan.pastMax, policy.approvers);
     if (approval) {
       const asked = await requestExtension(ctx, current, plan, approval);
-      if (!asked.ok) throw refused(id, `${formatDuration(plan.totalSeconds)} in all needs approval and ${asked.reason}`);
+      if (!asked.ok) throw refuse('extend_no_approvers', { id, totalSeconds: plan.totalSeconds, reasons: asked.reasons });
       return { outcome: 'pending', request: current, extension: asked.extension, addedSeconds: plan.addedSeconds, capped: false };
     }
 
@@ -104,24 +87,16 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
     } catch (error) {
       // The details are for the log; the requester learns what still holds.
       ctx.logger.error(`request ${id}: extending the grant failed:`, error);
-      throw new JitError(
-        'jit_backend_failed',
-        `The firewall could not extend request #${id}; access still ends at ${utc(current.endAt)}. Try again, or tell the bot's admins if it keeps failing.`,
-        { cause: error },
-      );
+      throw refuse('extend_backend_failed', { id, endAt: current.endAt });
     }
 
-    const next: AccessRequest = { ...current, endAt: plan.endAt, extensions: (current.extensions ?? 0) + 1 };
     const rule = decision.matchedRule === null ? 'default' : `rule ${decision.matchedRule}`;
     const detail = `${formatDuration(plan.addedSeconds)} more, ${formatDuration(plan.totalSeconds)} in all${plan.capped ? ' (capped at the port maximum)' : ''}; ${rule}: ${decision.reasons.join('; ')}`;
-    const event = auditEvent('grant.extended', next, user, now, detail);
-    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
-    ctx.listener.notified?.();
+    const stored = await commit(ctx, current, extended(current, plan.endAt, user, now, detail));
     if (!stored) {
       await restoreEnd(ctx, backend, id);
-      throw new JitError('jit_wrong_state', `Request #${id} changed while you extended it; nothing was extended. Check \`/jit list\`.`);
+      throw refuse('extend_raced', { id });
     }
-    ctx.listener.activated?.(stored);
     ctx.logger.info(`request ${id}: extended by ${user} until ${new Date(plan.endAt).toISOString()}`);
     return { outcome: 'extended', request: stored, addedSeconds: plan.addedSeconds, capped: plan.capped };
   });
@@ -130,7 +105,7 @@ export function extend(ctx: WorkflowContext, id: string, user: string, options: 
 function parseRequested(duration: string | undefined): number | undefined {
   if (duration === undefined || duration.trim() === '') return undefined;
   const parsed = parseDuration(duration);
-  if (!parsed.ok) throw new JitError('jit_duration_invalid', `${parsed.error}.`);
+  if (!parsed.ok) throw refuse('duration_invalid', { problem: parsed.error });
   return parsed.seconds;
 }
 
@@ -146,15 +121,4 @@ async function judge(ctx: WorkflowContext, policy: Policy, request: AccessReques
     justification: request.justification,
   };
   return decide({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, request.requester), now }, policy);
-}
-
-/** Why the decision refuses the extension outright, or undefined when it may go ahead (at once or through approvers). */
-function refusalOf(decision: Decision, totalSeconds: number): string | undefined {
-  const reasons = decision.reasons.join('; ');
-  if (decision.effect === 'deny') return `the policy denies ${formatDuration(totalSeconds)} in all${reasons ? `: ${reasons}` : ''}`;
-  return decision.justificationError;
-}
-
-function refused(id: string, why: string): JitError {
-  return new JitError('jit_not_allowed', `Request #${id} was not extended: ${why}.`);
 }

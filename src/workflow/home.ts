@@ -1,10 +1,11 @@
 // Use cases behind the App Home: what one user sees there. Read-only.
 
+import { authorize, groupsToCheck } from '../domain/authorize.js';
 import type { Inventory } from '../domain/inventory.js';
-import { mayApprove } from '../domain/rules.js';
+import { LIVE_STATES } from '../domain/lifecycle.js';
 import type { AccessRequest } from '../domain/types.js';
+import { accessRules, verdictOf } from './access.js';
 import type { WorkflowContext } from './context.js';
-import { groupIds } from './create-request.js';
 import { readInventory } from './inventory.js';
 
 export interface HomeData {
@@ -20,32 +21,26 @@ export interface HomeData {
 
 export async function homeOf(ctx: WorkflowContext, user: string): Promise<HomeData> {
   const [inventory, awaiting, admin] = await Promise.all([readInventory(ctx), awaitingApprovalBy(ctx, user), isAdmin(ctx, user)]);
-  const mine = await ctx.store.listRequests({ requester: user, states: ['pending', 'approved', 'active', 'closing'] });
+  const mine = await ctx.store.listRequests({ requester: user, states: LIVE_STATES });
   return { inventory, mine, awaiting, isAdmin: admin, now: ctx.clock.now() };
 }
 
 /**
- * Pending requests whose Approve button would work for this user now: the
- * same checks as the click (an approver of the request, still one in the
- * current policy, not the requester, not yet approved or denied by them).
+ * Pending requests whose Approve button would work for this user now: each
+ * asked of authorize() as the click itself would be, with the user's groups
+ * read once for all of them.
  */
 export async function awaitingApprovalBy(ctx: WorkflowContext, user: string): Promise<AccessRequest[]> {
+  if (typeof user !== 'string' || user === '') return [];
   const pending = await ctx.store.listRequests({ states: ['pending'] });
   if (pending.length === 0) return [];
-  const policy = ctx.policy();
-  const current = [...policy.approvers, ...policy.rules.flatMap((rule) => rule.approvers ?? [])];
-  const groups = await ctx.directory.groupsOf(user, groupIds([...pending.flatMap((request) => request.decision.approvers), ...current]));
-  // Someone taken out of the policy keeps no queue, as their click would be refused.
-  if (!current.some((approver) => approver === user || groups.includes(approver))) return [];
-  return pending.filter((request) => mayApprove(user, groups, request).ok && !(request.denials ?? []).includes(user));
+  const rules = accessRules(ctx);
+  const wanted = [...new Set(pending.flatMap((request) => groupsToCheck('approve', request, rules)))];
+  const groups = wanted.length > 0 ? await ctx.directory.groupsOf(user, wanted) : [];
+  return pending.filter((request) => authorize({ user, groups }, 'approve', request, rules).ok);
 }
 
 /** An admin is named in JIT_ADMINS, or in the policy's `admins` (directly or through a user group). */
 export async function isAdmin(ctx: WorkflowContext, user: string): Promise<boolean> {
-  if (typeof user !== 'string' || user === '') return false;
-  if (ctx.settings.admins?.includes(user)) return true;
-  const admins = ctx.policy().admins ?? [];
-  if (admins.includes(user)) return true;
-  const groups = groupIds(admins);
-  return groups.length > 0 && (await ctx.directory.groupsOf(user, groups)).length > 0;
+  return (await verdictOf(ctx, user, 'admin')).ok;
 }

@@ -7,6 +7,7 @@
 
 import type { Logger } from '../ports/logger.js';
 import { JitError } from '../domain/errors.js';
+import type { Message } from '../domain/message.js';
 import { composePolicy, protectionPolicy, type Composed, type ComposeOptions, type OverlayVm } from '../domain/policy/overlay.js';
 import { formatPolicyProblems, type PolicyProblem } from '../domain/policy/problems.js';
 import { formatUtc } from '../domain/duration.js';
@@ -40,12 +41,15 @@ export interface LivePolicyDeps {
 
 export type Preview = { ok: true; composed: Composed } | { ok: false; problems: PolicyProblem[] };
 
+/** A commit: the preview it saved, or why the running policy refuses it. */
+export type Committed = Preview | { ok: false; refused: Message };
+
 /** One admin change, as LivePolicy.commit applies it. */
 export interface Change {
   /** The audit event, from the policy about to run and the one running until now. */
   audit: (next: Composed, previous: Policy) => SystemEvent;
   /** A reason to refuse, judged on the running policy under the lock (say, the VM was enabled meanwhile). */
-  unless?: (current: Policy) => string | undefined;
+  unless?: (current: Policy) => Message | undefined;
 }
 
 // Shares the per-request lock map; request ids are six characters without a colon, so never this.
@@ -120,12 +124,12 @@ export class LivePolicy {
    * with its audit event (posted to the audit channel), then swaps. A failed
    * protect stores nothing; a failed store puts the previous deny rules back.
    */
-  commit(entry: OverlayVm, change: Change): Promise<Preview> {
+  commit(entry: OverlayVm, change: Change): Promise<Committed> {
     return this.deps.lock.run(LOCK_KEY, async () => {
       const previous = this.current.policy;
       // Checked here, under the lock, so two admins racing cannot both pass it.
       const refusal = change.unless?.(previous);
-      if (refusal !== undefined) return { ok: false, problems: [{ path: '(vm)', message: refusal }] };
+      if (refusal !== undefined) return { ok: false, refused: refusal };
       const preview = await this.preview(entry);
       if (!preview.ok) return preview;
       const next = preview.composed;

@@ -154,7 +154,8 @@ async function closeOrphan(
 async function closeVanished(ctx: WorkflowContext, backend: FirewallBackend, id: string): Promise<boolean> {
   return ctx.lock.run(id, async () => {
     const current = await ctx.store.getRequest(id);
-    if (current?.state !== 'active' || current.endAt === undefined || current.endAt <= ctx.clock.now() + VANISH_GRACE_MS) return false;
+    if (current?.kind !== 'grant' || current.state !== 'active' || current.endAt === undefined || current.endAt <= ctx.clock.now() + VANISH_GRACE_MS)
+      return false;
     const missing = missingPorts(
       current,
       (await backend.list()).filter((rule) => rule.requestId === id),
@@ -162,7 +163,6 @@ async function closeVanished(ctx: WorkflowContext, backend: FirewallBackend, id:
     if (missing.length === 0) return false;
     const detail = `${missing.join(', ')} no longer open on backend ${backend.name} before the end`;
     const closing = await beginClose(ctx, current, 'system', 'vanished', detail);
-    ctx.listener.notified?.();
     if (!closing) return false;
     ctx.logger.warn(`reconcile: request ${id}: ${detail}; closing the rest`);
     await closeUnlocked(ctx, closing);

@@ -3,12 +3,14 @@
 // a crash left approved (or apply an approved extension), close what is past its
 // end, then compare every backend with the store (reconcile.ts).
 
+import { reminder, timeout } from '../domain/changes/decide.js';
+import { batchIdOf } from '../domain/request-kind.js';
 import type { AccessRequest } from '../domain/types.js';
-import { announce, auditEvent, type WorkflowContext } from './context.js';
+import { commit } from './commit.js';
+import type { WorkflowContext } from './context.js';
 import { applyExtension } from './extension-approval.js';
-import { expectedOf, expire, resumeApproved } from './grant.js';
-import type { Notification } from '../ports/notifier.js';
-import { DriftMemory, reconcile, type ReconcileReport } from './reconcile.js';
+import { expire, resumeApproved } from './grant.js';
+import { DriftMemory, type ReconcileReport, reconcile } from './reconcile.js';
 
 export interface SweepReport extends ReconcileReport {
   reminded: number;
@@ -31,7 +33,7 @@ export async function sweep(ctx: WorkflowContext, drift: DriftMemory = new Drift
   }
   for (const request of await ctx.store.listRequests({ states: ['approved'] })) {
     // An approved extension a crash left unapplied is applied (or fails) like an approved request is opened.
-    const resumed = await settle(ctx, request, () => (request.extends !== undefined ? applyExtension(ctx, request.id) : resumeApproved(ctx, request.id)));
+    const resumed = await settle(ctx, request, () => (request.kind === 'extension' ? applyExtension(ctx, request.id) : resumeApproved(ctx, request.id)));
     if (resumed?.state === 'active') report.resumed++;
   }
   // Concurrently, a bounded number at a time: after an outage thousands can be
@@ -96,13 +98,8 @@ function remind(ctx: WorkflowContext, id: string): Promise<AccessRequest | undef
     const now = ctx.clock.now();
     if (!current || !reminderDue(ctx, current, now)) return undefined;
     const timesOutAt = pendingDeadline(ctx, current);
-    const next: AccessRequest = { ...current, remindedAt: now };
-    const event = auditEvent('request.reminded', next, 'system', now, `times out at ${new Date(timesOutAt).toISOString()}`);
-    // The approvers only, under their approval messages; the audit table keeps the event.
     // A batch shares its approval messages: one member reminds for all (no N replies).
-    const notes: Notification[] = (await remindsForBatch(ctx, current)) ? [{ kind: 'approval_reminder', request: next, timesOutAt }] : [];
-    const stored = await ctx.store.transition(expectedOf(current), next, [event], notes);
-    ctx.listener.notified?.();
+    const stored = await commit(ctx, current, reminder(current, now, timesOutAt, await remindsForBatch(ctx, current)));
     if (stored) ctx.logger.info(`request ${id}: approvers reminded, it times out ${new Date(timesOutAt).toISOString()}`);
     return stored;
   });
@@ -113,12 +110,7 @@ function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
     const current = await ctx.store.getRequest(id);
     const now = ctx.clock.now();
     if (current?.state !== 'pending' || pendingDeadline(ctx, current) > now) return false;
-    const next: AccessRequest = { ...current, state: 'timed_out', decidedBy: 'system', reason: 'no decision in time' };
-    const event = auditEvent('request.timed_out', next, 'system', now);
-    const stored = await ctx.store.transition(expectedOf(current), next, [event], announce(event, next, { dm: true, updateApproval: true }));
-    ctx.listener.notified?.();
-    if (stored) ctx.listener.ended?.(stored);
-    return stored !== undefined;
+    return (await commit(ctx, current, timeout(current, now))) !== undefined;
   });
 }
 
@@ -127,7 +119,8 @@ function timeOut(ctx: WorkflowContext, id: string): Promise<boolean> {
  * in one, only the first member still pending (the leader, unless it was decided).
  */
 async function remindsForBatch(ctx: WorkflowContext, request: AccessRequest): Promise<boolean> {
-  if (request.batchId === undefined) return true;
-  const [first] = await ctx.store.listRequests({ batchId: request.batchId, states: ['pending'] });
+  const batchId = batchIdOf(request);
+  if (batchId === undefined) return true;
+  const [first] = await ctx.store.listRequests({ batchId, states: ['pending'] });
   return first === undefined || first.id === request.id;
 }

@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { command, date, group, msg, user } from '../../src/domain/message.js';
 import { REFUSAL_CODES, refusal, refusalMessage } from '../../src/domain/refusals.js';
 import { plain } from '../../src/cli/render.js';
-import { plainMessage } from '../../src/cli/io.js';
 import { sample } from '../support/refusal-samples.js';
 import { TODAY } from '../support/today-refusals.js';
+
+/** How the CLI turned the core's Slack-formatted sentences into plain text before refusals were data: the reference. */
+function plainMessage(message: string): string {
+  return message
+    .replace(/<@([UW][A-Z0-9]+)>/g, '$1')
+    .replace(/<!subteam\^(S[A-Z0-9]+)>/g, '$1')
+    .replace(/`\/jit /g, '`jit ');
+}
 
 describe('plain parts', () => {
   it('plain_idsAreBare_commandsHaveNoSlash_datesAreUtc', () => {

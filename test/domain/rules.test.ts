@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { approvalComplete, decide, evaluate, mayApprove, type RuleInput, type TraceRow } from '../../src/domain/rules.js';
+import { authorize } from '../../src/domain/authorize.js';
+import { type Refusal, refusal } from '../../src/domain/refusals.js';
+import { approvalComplete, decide, evaluate, type RuleInput, type TraceRow } from '../../src/domain/rules.js';
 import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from '../../src/domain/types.js';
+import { type RequestFields, requestOf } from '../support/request-overrides.js';
 
 // Hand-built fixtures: the policy loader is tested on its own.
 const NOW = Date.UTC(2025, 0, 1, 12);
@@ -366,8 +369,8 @@ describe('evaluate', () => {
   });
 });
 
-function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
-  return {
+function request(overrides: RequestFields = {}): AccessRequest {
+  return requestOf({
     ...draft(),
     id: 'ab23cd',
     state: 'pending',
@@ -382,11 +385,14 @@ function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
     },
     approvals: [],
     ...overrides,
-  };
+  });
 }
 
-describe('mayApprove', () => {
-  const cases: { name: string; user: string; groups: string[]; request: AccessRequest; reason?: string }[] = [
+// Who may approve is authorize()'s answer (domain/authorize.ts, tested in full in
+// authorize.test.ts); these rows keep the cases this file always checked.
+describe('approve rights', () => {
+  const policy = { vms: [], approvers: ['U2', 'U3', 'S1'], rules: [] };
+  const cases: { name: string; user: string; groups: string[]; request: AccessRequest; refusal?: Refusal }[] = [
     { name: 'listedUser_onPendingRequest_mayApprove', user: 'U2', groups: [], request: request() },
     { name: 'memberOfListedGroup_mayApprove', user: 'U7', groups: ['S8', 'S1'], request: request() },
     {
@@ -400,47 +406,47 @@ describe('mayApprove', () => {
       user: 'U1',
       groups: ['S1'],
       request: request({ decision: { ...request().decision, approvers: ['U1', 'S1'] } }),
-      reason: 'you cannot approve your own request',
+      refusal: refusal('approve_own_request', { id: 'ab23cd' }),
     },
     {
       name: 'unlistedUser_isRefusedWithApproverList',
       user: 'U7',
       groups: ['S8'],
       request: request(),
-      reason: 'you are not an approver for request ab23cd: approvers are U2, U3 or a member of S1',
+      refusal: refusal('approve_not_request_approver', { id: 'ab23cd', approvers: ['U2', 'U3', 'S1'] }),
     },
     {
       name: 'userWhoAlreadyApproved_isRefused',
       user: 'U2',
       groups: [],
       request: request({ approvals: ['U2'] }),
-      reason: 'you have already approved request ab23cd',
+      refusal: refusal('approve_already_approved', { id: 'ab23cd' }),
     },
     {
       name: 'approvedRequest_isRefusedNamingState',
       user: 'U2',
       groups: [],
       request: request({ state: 'approved' }),
-      reason: 'request ab23cd is approved, so it can no longer be approved',
+      refusal: refusal('already_decided', { id: 'ab23cd', state: 'approved' }),
     },
     {
       name: 'cancelledRequest_isRefused',
       user: 'U2',
       groups: [],
       request: request({ state: 'cancelled' }),
-      reason: 'request ab23cd is cancelled, so it can no longer be approved',
+      refusal: refusal('already_decided', { id: 'ab23cd', state: 'cancelled' }),
     },
     {
       name: 'requestWithNoApprovers_refusesEveryone',
       user: 'U2',
       groups: ['S1'],
       request: request({ decision: { ...request().decision, approvers: [] } }),
-      reason: 'you are not an approver for request ab23cd: approvers are nobody',
+      refusal: refusal('approve_not_request_approver', { id: 'ab23cd', approvers: [] }),
     },
   ];
-  it.each(cases)('$name', ({ user, groups, request: req, reason }) => {
-    const expected = reason === undefined ? { ok: true } : { ok: false, reason };
-    expect(mayApprove(user, groups, req)).toEqual(expected);
+  it.each(cases)('$name', ({ user, groups, request: req, refusal: refused }) => {
+    const expected = refused === undefined ? { ok: true } : { ok: false, refusal: refused };
+    expect(authorize({ user, groups }, 'approve', req, { policy })).toEqual(expected);
   });
 });
 

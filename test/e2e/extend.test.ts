@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../support/fake-slack.js';
 import { buttonTexts, until, requestIdIn, startE2E, type E2E, stopChecked } from './harness.js';
+import { asGrant } from '../support/request-overrides.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -143,7 +144,7 @@ describe('the warning before the end', () => {
     const id = requestIdIn(await e2e.command('UREQ', 'request web-1 22 198.51.100.7 4s'));
     const warning = await dmNumber(e2e, 'UREQ', 2, /ends soon, at <!date.*Need longer\? Click \*Extend\*/);
     expect(buttonTexts(warning)).toEqual(['Extend']);
-    expect((await e2e.bot.workflow.get(id)).expiryWarnedFor).toBe((await e2e.bot.workflow.get(id)).endAt);
+    expect(asGrant(await e2e.bot.workflow.get(id)).expiryWarnedFor).toBe((await e2e.bot.workflow.get(id)).endAt);
 
     e2e = await e2e.restart();
     await new Promise((resolve) => setTimeout(resolve, 300));

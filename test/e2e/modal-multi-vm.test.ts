@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { blockActionOnView, slashCommand, textValue } from '../support/slack-requests.js';
 import { SECRET, startE2E, stopChecked, type E2E } from './harness.js';
+import { asGrant } from '../support/request-overrides.js';
 
 let e2e: E2E | undefined;
 afterEach(async () => {
@@ -46,6 +47,6 @@ describe('the request form with several VMs', () => {
       ['db-1', [5432]],
       ['web-1', [22]],
     ]);
-    expect(new Set(members.map((m) => m.batchId)).size).toBe(1);
+    expect(new Set(members.map((m) => asGrant(m).batchId)).size).toBe(1);
   });
 });

@@ -2,7 +2,7 @@
 // faked Date, so time moves only when the test advances it.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AccessRequest } from '../../src/domain/types.js';
+import type { GrantRequest } from '../../src/domain/types.js';
 import { createLogger } from '../../src/log.js';
 import { WarningTimers } from '../../src/scheduler/warning-timers.js';
 
@@ -11,7 +11,7 @@ const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);
 const clock = { now: () => Date.now() };
 const logger = createLogger({ write: () => undefined });
 
-type Grant = Pick<AccessRequest, 'id' | 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>;
+type Grant = Pick<GrantRequest, 'id' | 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>;
 const grant = (overrides: Partial<Grant> = {}): Grant => ({ id: 'abc234', state: 'active', startAt: T0, endAt: T0 + 60 * 60_000, ...overrides });
 
 let warned: string[];

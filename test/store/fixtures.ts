@@ -9,6 +9,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { AccessRequest, AuditEvent, AuditEventName } from '../../src/domain/types.js';
 import type { Notification } from '../../src/ports/notifier.js';
+import { type RequestFields, requestOf } from '../support/request-overrides.js';
 
 export function makeTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'jit-store-'));
@@ -48,8 +49,8 @@ export function freshStoreFile(nowMs = 1_800_000_000_000): { readonly dir: strin
   };
 }
 
-export function makeRequest(overrides: Partial<AccessRequest> = {}): AccessRequest {
-  return {
+export function makeRequest(overrides: RequestFields = {}): AccessRequest {
+  return requestOf({
     id: 'abc234',
     state: 'pending',
     version: 1,
@@ -76,7 +77,7 @@ export function makeRequest(overrides: Partial<AccessRequest> = {}): AccessReque
     endAt: 1_700_003_660_000,
     reason: 'expired',
     ...overrides,
-  };
+  });
 }
 
 export function makeEvent(request: AccessRequest, name: AuditEventName, overrides: Partial<AuditEvent> = {}): AuditEvent {
@@ -92,6 +93,6 @@ export function dmNote(request: AccessRequest, event: AuditEventName): Notificat
 }
 
 /** The `next` a use case would hand to `transition`. */
-export function moved(request: AccessRequest, changes: Partial<AccessRequest>): AccessRequest {
-  return { ...request, ...changes };
+export function moved(request: AccessRequest, changes: RequestFields): AccessRequest {
+  return requestOf({ ...request, ...changes });
 }

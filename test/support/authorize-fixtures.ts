@@ -3,6 +3,7 @@
 
 import type { AccessRules, Caller } from '../../src/domain/authorize.js';
 import type { AccessRequest, Policy, RequestState } from '../../src/domain/types.js';
+import { type RequestFields, requestOf } from './request-overrides.js';
 
 // The request's decision names UAPPR, the group SAPPR, UGONE and the
 // group SGONE; the policy now names UAPPR and SAPPR (rule prod) and UROOT and
@@ -18,8 +19,8 @@ export const RULES: AccessRules = { policy: POLICY, admins: ['UJITADMIN'], reade
 
 const T0 = Date.UTC(2026, 10, 28, 9);
 
-export function request(state: RequestState, overrides: Partial<AccessRequest> = {}): AccessRequest {
-  return {
+export function request(state: RequestState, overrides: RequestFields = {}): AccessRequest {
+  return requestOf({
     id: 'abc123',
     requester: 'UREQ',
     vm: 'web-1',
@@ -35,12 +36,12 @@ export function request(state: RequestState, overrides: Partial<AccessRequest> =
     startAt: T0,
     endAt: T0 + 3_600_000,
     ...overrides,
-  };
+  });
 }
 
-export function breakGlass(state: RequestState, overrides: Partial<AccessRequest> = {}): AccessRequest {
+export function breakGlass(state: RequestState, overrides: RequestFields = {}): AccessRequest {
   const base = request(state);
-  return { ...base, decision: { ...base.decision, effect: 'break_glass', approvalsNeeded: 0 }, ...overrides };
+  return requestOf({ ...base, decision: { ...base.decision, effect: 'break_glass', approvalsNeeded: 0 }, ...overrides });
 }
 
 export const ROLES = {

@@ -184,23 +184,23 @@ export const TODAY: readonly TodayRow[] = [
   },
   {
     name: 'extendVmGone',
-    refusal: refusal('extend_vm_gone', { id: 'abc123', vm: 'web-1' }),
+    refusal: refusal('extend_no_maximum', { id: 'abc123', why: 'VM web-1 is no longer in the policy' }),
     today: 'Request #abc123 was not extended: VM web-1 is no longer in the policy.',
   },
   {
     name: 'extendVmGone_escapesTheVmName',
-    refusal: refusal('extend_vm_gone', { id: 'abc123', vm: 'web<1>&co' }),
+    refusal: refusal('extend_no_maximum', { id: 'abc123', why: 'VM web<1>&co is no longer in the policy' }),
     today: 'Request #abc123 was not extended: VM web<1>&co is no longer in the policy.',
     slack: 'Request #abc123 was not extended: VM web&lt;1&gt;&amp;co is no longer in the policy.',
   },
   {
     name: 'extendPortGone',
-    refusal: refusal('extend_port_gone', { id: 'abc123', port: 22, vm: 'web-1' }),
+    refusal: refusal('extend_no_maximum', { id: 'abc123', why: 'port 22 on web-1 is no longer open to requests' }),
     today: 'Request #abc123 was not extended: port 22 on web-1 is no longer open to requests.',
   },
   {
     name: 'extendNoPort',
-    refusal: refusal('extend_no_port', { id: 'abc123' }),
+    refusal: refusal('extend_no_maximum', { id: 'abc123', why: 'the grant names no port' }),
     today: 'Request #abc123 was not extended: the grant names no port.',
   },
   {

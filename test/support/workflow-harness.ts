@@ -16,6 +16,7 @@ import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
 import type { RequestInput } from '../../src/workflow/create-request.js';
 import type { Notification } from '../../src/ports/notifier.js';
 import { FakeClock } from './fake-clock.js';
+import { mrkdwn } from '../../src/slack/render.js';
 
 export function port(number: number, overrides: Partial<PortPolicy> = {}): PortPolicy {
   return { number, protocol: 'TCP', anySource: true, allowedSourcePrefixes: [], maxDurationSeconds: 3 * 3600, minDurationSeconds: 1, ...overrides };
@@ -95,12 +96,13 @@ export function createHarness(options: { policy?: Policy; groups?: Record<string
   };
 }
 
-/** The JitError a refused use case throws, as `code: message`; fails the test when nothing was refused. */
+/** The JitError a refused use case throws, as `code: sentence in Slack`; fails the test when nothing was refused. */
 export async function refusal(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (error) {
-    if (isJitError(error)) return `${error.code}: ${error.message}`;
+    // What the user reads in Slack: the refusal as the Slack renderer writes it.
+    if (isJitError(error)) return `${error.code}: ${mrkdwn(error.reason)}`;
     throw error;
   }
   throw new Error('expected a refusal');

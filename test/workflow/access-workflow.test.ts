@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/domain/types.js';
 import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
+import { asGrant } from '../support/request-overrides.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -193,7 +194,7 @@ describe('close retries', () => {
     expect(delays).toEqual([1000, 2000, 4000, 8000]);
     const alerts = (await h.notifications()).filter((n) => n.kind === 'alert');
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.request.closeAttempts).toBe(3);
+    expect(asGrant(alerts[0]!.request).closeAttempts).toBe(3);
     expect((await h.store.getRequest(request.id))?.state).toBe('closing');
     expect((await h.workflow.expire(request.id))?.state).toBe('closed');
   });

@@ -17,6 +17,7 @@ import { AdminWorkflow } from '../../src/workflow/admin.js';
 import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
 import { LivePolicy, type PolicyFile } from '../../src/workflow/live-policy.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { mrkdwn } from '../../src/slack/render.js';
 
 /** Its inventory answers only once `release()` is called, so two callers can be held at the same point. */
 class GatedBackend extends MemoryBackend {
@@ -89,7 +90,9 @@ describe('AdminWorkflow', () => {
     const results = await Promise.all([first, second]);
 
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.message)).toEqual(['spare-1 is already enabled: use `/jit edit spare-1` to change its ports.']);
+    expect(results.filter((r) => !r.ok).map((r) => !r.ok && mrkdwn(r.message))).toEqual([
+      'spare-1 is already enabled: use `/jit edit spare-1` to change its ports.',
+    ]);
     expect((await store.systemEvents()).map((e) => e.name)).toEqual(['policy.vm_enabled']);
     expect((await store.overlayVms()).map((e) => e.name)).toEqual(['spare-1']);
   });

@@ -4,6 +4,7 @@ import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import type { CreateResult } from '../../src/workflow/create-request.js';
 import { requestIdOf } from '../../src/ports/notifier.js';
 import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
+import { asGrant } from '../support/request-overrides.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -36,7 +37,7 @@ describe('a request for several VMs', () => {
     const [web, db] = await requestBatch(h);
     expect([web!.vm, web!.ports.map((p) => p.number), db!.vm, db!.ports.map((p) => p.number)]).toEqual(['web-1', [22], 'db-1', [5432]]);
     expect(web!.id).not.toBe(db!.id);
-    expect([web!.batchId, db!.batchId]).toEqual([web!.id, web!.id]);
+    expect([asGrant(web).batchId, asGrant(db).batchId]).toEqual([web!.id, web!.id]);
     expect((await h.workflow.batchMembers(web!.id)).map((m) => m.id)).toEqual([web!.id, db!.id]);
     expect((await h.store.auditEvents(db!.id)).map((e) => e.name)).toEqual(['request.created']);
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import { refusal, createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
+import { asGrant } from '../support/request-overrides.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -37,7 +38,7 @@ describe('extend', () => {
 
     expect([result.addedSeconds, result.capped]).toEqual([2 * 3600, false]);
     expect(result.request.endAt).toBe(request.startAt! + 4 * HOUR);
-    expect(result.request.extensions).toBe(1);
+    expect(asGrant(result.request).extensions).toBe(1);
     expect((await h.store.getRequest(request.id))?.endAt).toBe(request.startAt! + 4 * HOUR);
     expect(h.backend.endOf(request.id)).toBe(request.startAt! + 4 * HOUR);
     const [event] = await extendedEvents(h, request.id);
@@ -195,7 +196,7 @@ describe('warnExpiry', () => {
     const request = await active(h);
     h.clock.advance(2 * HOUR - WARNING);
     const warned = await h.workflow.warnExpiry(request.id);
-    expect(warned?.expiryWarnedFor).toBe(request.endAt);
+    expect(asGrant(warned).expiryWarnedFor).toBe(request.endAt);
     expect((await h.store.auditEvents(request.id)).filter((e) => e.name === 'grant.expiry_warning')).toEqual([
       expect.objectContaining({ actor: 'system', detail: 'ends in 5m' }),
     ]);
@@ -219,7 +220,7 @@ describe('warnExpiry', () => {
     h.clock.advance(extended.request.endAt! - WARNING - h.clock.now());
     await h.workflow.warnExpiry(request.id);
     expect(await warnings(h)).toHaveLength(2);
-    expect((await h.store.getRequest(request.id))?.expiryWarnedFor).toBe(extended.request.endAt);
+    expect(asGrant(await h.store.getRequest(request.id)).expiryWarnedFor).toBe(extended.request.endAt);
   });
 
   it('warnExpiry_grantNoLongerThanTheWindow_getsNoWarning', async () => {

@@ -35,20 +35,13 @@ export const EXTEND_REFUSALS = {
     message: ({ id, extensionId, addedSeconds }: OfRequest & { extensionId: string; addedSeconds: number }) =>
       msg`Request #${id} already has an extension waiting for approval: #${extensionId} (${formatDuration(addedSeconds)} more). Wait for its decision, or withdraw it with ${command(`jit cancel ${extensionId}`)} and ask again.`,
   },
-  /** From grantMaxSeconds: the policy dropped the VM. */
-  extend_vm_gone: {
+  /**
+   * The policy no longer offers what the grant holds, so it has no maximum to
+   * extend within; `why` is grantMaxSeconds' sentence (the VM or a port is gone).
+   */
+  extend_no_maximum: {
     error: 'jit_not_allowed',
-    message: ({ id, vm }: OfRequest & { vm: string }) => notExtended(id, msg`VM ${vm} is no longer in the policy`),
-  },
-  /** From grantMaxSeconds: the policy dropped one of the grant's ports. */
-  extend_port_gone: {
-    error: 'jit_not_allowed',
-    message: ({ id, port, vm }: OfRequest & { port: number; vm: string }) => notExtended(id, msg`port ${port} on ${vm} is no longer open to requests`),
-  },
-  /** From grantMaxSeconds: a grant without ports (never stored, but answered rather than thrown). */
-  extend_no_port: {
-    error: 'jit_not_allowed',
-    message: ({ id }: OfRequest) => notExtended(id, 'the grant names no port'),
+    message: ({ id, why }: OfRequest & { why: string }) => notExtended(id, why),
   },
   /** The rule engine denies the whole span; `reasons`: the decision's. */
   extend_denied: {

@@ -4,6 +4,8 @@
 
 import { describePorts } from '../../domain/policy/vm-entry.js';
 import type { EditResult, EnableResult } from '../../workflow/admin.js';
+import type { Message } from '../../domain/message.js';
+import { mrkdwn, slackPlainText } from '../render.js';
 import { escapeTruncated, truncate } from './escape.js';
 import { requestIdText, vmText } from './request-summary.js';
 
@@ -17,8 +19,8 @@ const OS_FROM = {
 } as const;
 
 export function enabledText(result: EnableResult): string {
-  // The refusal may quote what the admin typed: shown inert.
-  if (!result.ok) return escapeTruncated(result.message, 3000);
+  // The refusal may quote what the admin typed: rendered inert.
+  if (!result.ok) return truncate(mrkdwn(result.message), 3000);
   const name = vmText(result.vm.name);
   const os = result.os === 'linux' ? 'Linux' : 'Windows';
   return (
@@ -40,8 +42,9 @@ export function savedText(result: Extract<EditResult, { ok: true }>): string {
   return `Saved *${name}*: ${escapeTruncated(result.change, 2000)}. In effect now and recorded in the audit channel.${open}`;
 }
 
-/** Problems under the modal's input: one per line, as many as fit. */
-export function modalErrorText(problems: readonly string[]): string {
+/** Problems under the modal's input (plain text: nothing is escaped there): one per line, as many as fit. */
+export function modalErrorText(messages: readonly Message[]): string {
+  const problems = messages.map(slackPlainText);
   let text = '';
   for (const [index, problem] of problems.entries()) {
     const next = text === '' ? problem : `${text}\n${problem}`;

@@ -50,7 +50,7 @@ export function approvalMessage(request: AccessRequest): SlackMessage {
       ],
     } satisfies ActionsBlock,
   ];
-  return { text: `${request.extends === undefined ? 'Access' : 'Extension'} request ${summaryLine(request)}`, blocks };
+  return { text: `${request.kind === 'extension' ? 'Extension' : 'Access'} request ${summaryLine(request)}`, blocks };
 }
 
 /**
@@ -61,7 +61,7 @@ export function approvalResolvedMessage(request: AccessRequest, at?: number): Sl
   const outcome = outcomeText(request);
   const when = at === undefined ? '' : ` · ${slackDate(at)}`;
   const blocks: KnownBlock[] = [header(request), askSection(request), summarySection(request), section(`${outcome}${when}`)];
-  return { text: `${request.extends === undefined ? 'Access' : 'Extension'} request ${requestIdText(request.id)}: ${outcome}`, blocks };
+  return { text: `${request.kind === 'extension' ? 'Extension' : 'Access'} request ${requestIdText(request.id)}: ${outcome}`, blocks };
 }
 
 /** `Approved by <@U1>`, `Denied by <@U2>: reason`, `Timed out`, … for the request's current state. */
@@ -81,10 +81,10 @@ export function outcomeText(request: AccessRequest): string {
       return `${approvedText(request)}; access is closing`;
     case 'closed':
       // An extension never opens a grant: it is closed once applied to its original.
-      if (request.extends !== undefined) return `${approvedText(request)}; ${request.reason ? escapeTruncated(request.reason, REASON_MAX) : 'applied'}`;
+      if (request.kind === 'extension') return `${approvedText(request)}; ${request.reason ? escapeTruncated(request.reason, REASON_MAX) : 'applied'}`;
       return `${approvedText(request)}; access is closed`;
     case 'failed':
-      if (request.extends !== undefined) return `${approvedText(request)}; the extension was not applied${reason}`;
+      if (request.kind === 'extension') return `${approvedText(request)}; the extension was not applied${reason}`;
       return `${approvedText(request)}; opening access failed${reason}`;
     case 'denied':
       if (by === undefined || by === 'system') return `Denied by policy${reason}`;
@@ -126,7 +126,7 @@ function tallyText(request: AccessRequest): string {
 
 function header(request: AccessRequest): HeaderBlock {
   // plain_text: Slack does not parse mentions or links here, so the id needs no escaping.
-  const kind = request.extends === undefined ? 'Access request' : 'Extension request';
+  const kind = request.kind === 'extension' ? 'Extension request' : 'Access request';
   return { type: 'header', text: { type: 'plain_text', text: truncate(`${kind} #${request.id}`, 150) } };
 }
 

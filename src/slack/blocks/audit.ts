@@ -17,7 +17,7 @@ export function auditRootMessage(request: AccessRequest): SlackMessage {
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `*${request.extends === undefined ? 'Access request' : `Extension request (of ${requestIdText(request.extends)})`} ${requestIdText(request.id)}* from ${userMention(request.requester)} · ${effectText(request)} · ${slackDate(request.createdAt)}`,
+          `*${request.kind === 'extension' ? `Extension request (of ${requestIdText(request.extends)})` : 'Access request'} ${requestIdText(request.id)}* from ${userMention(request.requester)} · ${effectText(request)} · ${slackDate(request.createdAt)}`,
           3000,
         ),
       },
@@ -107,7 +107,7 @@ export function auditAlertText(event: AuditEvent, request: AccessRequest): strin
       `the grant is being closed. · ${slackDate(event.at)}`
     );
   }
-  const attempts = request.closeAttempts ?? 0;
+  const attempts = request.kind === 'grant' ? (request.closeAttempts ?? 0) : 0;
   const detail = event.detail ? `: ${escapeTruncated(event.detail, DETAIL_MAX)}` : '';
   return (
     `<!here> :rotating_light: ${portsText(request.ports)} on *${vmText(request.vm)}* for ${sourceText(request.source)} ` +

@@ -8,6 +8,7 @@ import type { AccessRequest } from '../../domain/types.js';
 import { APPROVAL_IDS, outcomeText, type SlackMessage } from './approval.js';
 import { escapeTruncated, mentionList, slackDate, truncate, userMention } from './escape.js';
 import { decisionText, justificationText, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { batchIdOf } from '../../domain/request-kind.js';
 
 const REASON_MAX = 500;
 
@@ -15,7 +16,7 @@ const REASON_MAX = 500;
 export function batchApprovalMessage(members: readonly AccessRequest[], at?: number): SlackMessage {
   const leader = members[0];
   if (leader === undefined) throw new Error('a batch has at least one member');
-  const batchId = leader.batchId ?? leader.id;
+  const batchId = batchIdOf(leader) ?? leader.id;
   const pending = members.filter((member) => member.state === 'pending');
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`Access request #${batchId} · ${members.length} VMs`, 150) } },
@@ -60,7 +61,7 @@ function memberText(member: AccessRequest): string {
 export function batchSummaryText(members: readonly AccessRequest[], intro: 'reply' | 'dm'): string {
   const leader = members[0];
   if (leader === undefined) return 'The request has no VMs.';
-  const batchId = leader.batchId ?? leader.id;
+  const batchId = batchIdOf(leader) ?? leader.id;
   const head = `${intro === 'dm' ? 'Your request' : 'Request'} ${requestIdText(batchId)} for ${members.length} VMs from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}:`;
   const lines = members.map((member) => `• ${requestIdText(member.id)} ${portsText(member.ports)} on *${vmText(member.vm)}*: ${stateText(member)}`);
   const hints: string[] = [];
@@ -96,7 +97,7 @@ function stateText(member: AccessRequest): string {
 /** The halfway nudge under a batch's approval messages: one for the whole batch. */
 export function batchReminderText(members: readonly AccessRequest[], timesOutAt: number): string {
   const leader = members[0];
-  const batchId = leader?.batchId ?? leader?.id ?? '';
+  const batchId = (leader && batchIdOf(leader)) ?? leader?.id ?? '';
   const waiting = members.filter((member) => member.state === 'pending').map((member) => `${requestIdText(member.id)} (*${vmText(member.vm)}*)`);
   const who = leader ? ` from ${userMention(leader.requester)}` : '';
   return truncate(

@@ -6,21 +6,23 @@ import type { AccessRequest } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
 import { portsText, requestIdText, sourceText, summarySection, vmText } from './request-summary.js';
+import { reviewOf } from '../../domain/request-kind.js';
 
 export const BREAK_GLASS_IDS = { block: 'jit_break_glass', acknowledge: 'jit_ack_break_glass' } as const;
 
 export function breakGlassMessage(request: AccessRequest): SlackMessage {
   const what = `${portsText(request.ports)} on *${vmText(request.vm)}* for ${sourceText(request.source)}`;
   const headline = `:rotating_light: *Break-glass* ${requestIdText(request.id)}: ${userMention(request.requester)} opened ${what} without approval`;
-  const review = request.acknowledgedBy
-    ? `Reviewed: acknowledged by ${userMention(request.acknowledgedBy)}${request.acknowledgedAt ? ` · ${slackDate(request.acknowledgedAt)}` : ''}`
+  const reviewed = reviewOf(request);
+  const review = reviewed
+    ? `Reviewed: acknowledged by ${userMention(reviewed.by)}${reviewed.at ? ` · ${slackDate(reviewed.at)}` : ''}`
     : `Not reviewed yet: an approver must acknowledge it. Justification: ${escapeTruncated(request.justification, 1000)}`;
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${request.acknowledgedBy ? '' : '<!here> '}${headline}`, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${reviewed ? '' : '<!here> '}${headline}`, 3000) } },
     summarySection(request),
     { type: 'section', text: { type: 'mrkdwn', text: truncate(review, 3000) } },
   ];
-  if (!request.acknowledgedBy) {
+  if (!reviewed) {
     blocks.push({
       type: 'actions',
       block_id: BREAK_GLASS_IDS.block,
@@ -29,7 +31,7 @@ export function breakGlassMessage(request: AccessRequest): SlackMessage {
       ],
     });
   }
-  const text = `${request.acknowledgedBy ? '' : '<!here> '}Break-glass ${requestIdText(request.id)}: ${userMention(request.requester)} opened ${portsText(request.ports)} on ${vmText(request.vm)} without approval`;
+  const text = `${reviewed ? '' : '<!here> '}Break-glass ${requestIdText(request.id)}: ${userMention(request.requester)} opened ${portsText(request.ports)} on ${vmText(request.vm)} without approval`;
   return { text, blocks };
 }
 

@@ -5,15 +5,16 @@ import type { AccessRequest, AuditEventName, RequestedPort, VmPolicy } from '../
 import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
 import { extensionLine, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { reviewOf } from '../../domain/request-kind.js';
 
 const REASON_MAX = 1500;
 
 export function requesterDmText(event: AuditEventName, request: AccessRequest, connectHint?: string): string {
   const id = requestIdText(request.id);
   const what =
-    request.extends === undefined
-      ? `${portsText(request.ports)} on *${vmText(request.vm)}*`
-      : `${formatDuration(request.durationSeconds)} more on ${requestIdText(request.extends)} (${portsText(request.ports)} on *${vmText(request.vm)}*)`;
+    request.kind === 'extension'
+      ? `${formatDuration(request.durationSeconds)} more on ${requestIdText(request.extends)} (${portsText(request.ports)} on *${vmText(request.vm)}*)`
+      : `${portsText(request.ports)} on *${vmText(request.vm)}*`;
   const reason = request.reason ? `: ${escapeTruncated(request.reason, REASON_MAX)}` : '';
   switch (event) {
     case 'request.created':
@@ -30,7 +31,7 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
     case 'request.reminded':
       return `The approvers of your request ${id} for ${what} were reminded: it still needs ${stillNeeds(request)}.`;
     case 'request.approved':
-      if (request.extends !== undefined) return `Your request ${id} for ${what} was approved. Extending access now.`;
+      if (request.kind === 'extension') return `Your request ${id} for ${what} was approved. Extending access now.`;
       return `Your request ${id} for ${what} was approved. Opening access now.`;
     case 'request.denied': {
       const by = request.decidedBy && request.decidedBy !== 'system' ? userMention(request.decidedBy) : 'policy';
@@ -41,7 +42,7 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
       if (request.decidedBy === 'system') return `Your request ${id} for ${what} is cancelled${reason}.`;
       return `Your request ${id} for ${what} was cancelled by ${userMention(request.decidedBy)}.`;
     case 'request.timed_out':
-      if (request.extends !== undefined) return `Your request ${id} for ${what} timed out: nobody approved it in time. Click *Extend* again to ask anew.`;
+      if (request.kind === 'extension') return `Your request ${id} for ${what} timed out: nobody approved it in time. Click *Extend* again to ask anew.`;
       return `Your request ${id} for ${what} timed out: nobody approved it in time. Request again with \`/jit request\`.`;
     case 'grant.opened':
       return openedText(request, connectHint);
@@ -58,7 +59,7 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
     case 'grant.expiry_warning':
       return `Access ${id} to ${what} ends soon, at ${untilText(request)}. Need longer? Click *Extend*.`;
     case 'request.acknowledged':
-      return `Your break-glass access ${id} to ${what} was reviewed by ${request.acknowledgedBy ? userMention(request.acknowledgedBy) : 'an approver'}.`;
+      return `Your break-glass access ${id} to ${what} was reviewed by ${reviewerText(request)}.`;
     case 'extension.applied':
       return `Your request ${id} for ${what} was approved and applied.`;
     case 'extension.failed':
@@ -137,4 +138,9 @@ export function connectHint(vm: VmPolicy, ports: readonly RequestedPort[]): stri
     else hints.push(hostPort(number));
   }
   return hints.join('; ');
+}
+
+function reviewerText(request: AccessRequest): string {
+  const review = reviewOf(request);
+  return review ? userMention(review.by) : 'an approver';
 }

@@ -13,6 +13,7 @@ import { escapeTruncated, mentionList, slackDate, userMention } from './escape.j
 import { GRANT_IDS } from './grant-dm.js';
 import { context, failureBlocks, header, inventoryBlocks, section } from './home-inventory.js';
 import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { batchIdOf } from '../../domain/request-kind.js';
 
 /** Shared with the listener: withdrawing a pending request from the Home tab. */
 export const CANCEL_ACTION = 'jit_cancel';
@@ -46,7 +47,8 @@ export function homeView(input: HomeInput): HomeView {
 export function groupByBatch(requests: readonly AccessRequest[], pendingOnly: boolean): AccessRequest[][] {
   const groups = new Map<string, AccessRequest[]>();
   for (const request of requests) {
-    const key = request.batchId !== undefined && (!pendingOnly || request.state === 'pending') ? `batch:${request.batchId}` : request.id;
+    const batch = batchIdOf(request);
+    const key = batch !== undefined && (!pendingOnly || request.state === 'pending') ? `batch:${batch}` : request.id;
     groups.set(key, [...(groups.get(key) ?? []), request]);
   }
   return [...groups.values()];
@@ -69,7 +71,7 @@ function mineBlocks(mine: readonly AccessRequest[], now: number): KnownBlock[] {
 
 function mineText(group: readonly AccessRequest[], now: number): string {
   const first = group[0]!;
-  const id = group.length > 1 && first.batchId !== undefined ? first.batchId : first.id;
+  const id = group.length > 1 ? (batchIdOf(first) ?? first.id) : first.id;
   const vms = group.map((r) => vmText(r.vm)).join(', ');
   const head = `*${requestIdText(id)}* · *${escapeTruncated(vms, 1000)}* · ${portsText(first.ports)} from ${sourceText(first.source)}`;
   return `${head}\n${stateText(first, now)}`;
@@ -95,7 +97,7 @@ function stateText(request: AccessRequest, now: number): string {
 function mineButton(group: readonly AccessRequest[]): Button | undefined {
   const first = group[0]!;
   if (first.state === 'pending') {
-    const value = group.length > 1 && first.batchId !== undefined ? first.batchId : first.id;
+    const value = group.length > 1 ? (batchIdOf(first) ?? first.id) : first.id;
     return { type: 'button', action_id: CANCEL_ACTION, text: { type: 'plain_text', text: 'Cancel' }, value };
   }
   if (first.state !== 'approved' && first.state !== 'active') return undefined;
@@ -127,7 +129,7 @@ function awaitingBlocks(awaiting: readonly AccessRequest[]): KnownBlock[] {
 
 function awaitingText(group: readonly AccessRequest[]): string {
   const first = group[0]!;
-  const id = group.length > 1 && first.batchId !== undefined ? first.batchId : first.id;
+  const id = group.length > 1 ? (batchIdOf(first) ?? first.id) : first.id;
   const vms = escapeTruncated(group.map((r) => r.vm).join(', '), 1000);
   const needed = first.decision.approvalsNeeded;
   const tally = `${first.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}${first.approvals.length > 0 ? ` (${mentionList(first.approvals, 10, userMention)})` : ''}`;
@@ -142,7 +144,7 @@ function awaitingText(group: readonly AccessRequest[]): string {
 /** The approval message's own buttons: the same action IDs, so one listener serves both surfaces. */
 function decisionButtons(group: readonly AccessRequest[]): ActionsBlock {
   const first = group[0]!;
-  const value = group.length > 1 && first.batchId !== undefined ? first.batchId : first.id;
+  const value = group.length > 1 ? (batchIdOf(first) ?? first.id) : first.id;
   return {
     type: 'actions',
     block_id: `${APPROVAL_IDS.block}_${value}`,

@@ -7,6 +7,7 @@ import type { AccessRequest } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
 import { slackDate, truncate } from './escape.js';
 import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { batchIdOf } from '../../domain/request-kind.js';
 
 /** Slack's limit on blocks in a message. */
 const MAX_BLOCKS = 50;
@@ -34,7 +35,8 @@ export function requestListBlocks(requests: readonly AccessRequest[], now: numbe
 
 function requestLine(request: AccessRequest, now: number): string {
   // A batch member is listed on its own (revoked on its own); the batch id says which request it came with.
-  const batch = request.batchId !== undefined && request.batchId !== request.id ? ` · with ${requestIdText(request.batchId)}` : '';
+  const batchId = batchIdOf(request);
+  const batch = batchId !== undefined && batchId !== request.id ? ` · with ${requestIdText(batchId)}` : '';
   const head = `*${requestIdText(request.id)}* · *${vmText(request.vm)}* · ${portsText(request.ports)} from ${sourceText(request.source)}${batch}`;
   return `${head}\n${stateText(request, now)}`;
 }

@@ -75,7 +75,8 @@ export function summarySection(request: AccessRequest): SectionBlock {
 /** One plain line for notification fallbacks: only IDs we generate and escaped names. */
 /** `Extension of #k7m2qp: +1h, total 4h from the original start`, for an extension request; undefined otherwise. */
 export function extensionLine(request: AccessRequest): string | undefined {
-  if (request.extends === undefined) return undefined;
+  if (request.kind !== 'extension') return undefined;
+  // Extensions stored before the total was kept have none.
   const total = request.extensionTotalSeconds === undefined ? '' : `, total ${formatDuration(request.extensionTotalSeconds)} from the original start`;
   return `Extension of ${requestIdText(request.extends)}: +${formatDuration(request.durationSeconds)}${total}`;
 }

@@ -10,7 +10,9 @@ import { ENABLE_ACTION } from '../blocks/home-inventory.js';
 import { EDIT_IDS, editVmModal, editedVmOf, typedPorts } from '../blocks/vm-edit-modal.js';
 import { escapeMrkdwn } from '../blocks/escape.js';
 import { clickReply } from './click-reply.js';
-import { userMessage, type ListenerDeps } from './deps.js';
+import { type ListenerDeps, userError, userMessage } from './deps.js';
+import type { Message } from '../../domain/message.js';
+import { mrkdwn } from '../render.js';
 
 const NO_ADMIN = 'Admin commands are not set up in this bot.';
 /** A VM id or name from a button value: long enough for an Azure resource id, never a whole essay. */
@@ -27,7 +29,7 @@ export async function enableReply(deps: ListenerDeps, user: string, command: Ext
 export async function openEditModal(deps: ListenerDeps, client: WebClient, triggerId: string, user: string, vm: string): Promise<string | undefined> {
   if (!deps.admin) return NO_ADMIN;
   const form = await deps.admin.editForm(user, vm);
-  if (!form.ok) return escapeMrkdwn(form.message);
+  if (!form.ok) return mrkdwn(form.message);
   await client.views.open({ trigger_id: triggerId, view: editVmModal(form.vm, form.text, form.backend) });
   return undefined;
 }
@@ -37,23 +39,23 @@ export function registerAdmin(app: App, deps: ListenerDeps): void {
     const user = body.user.id;
     const vm = editedVmOf(view.private_metadata);
     const text = typedPorts(view.state?.values);
-    const refuse = (problems: string[]) => ack({ response_action: 'errors', errors: { [EDIT_IDS.portsBlock]: modalErrorText(problems) } });
+    const refuse = (problems: readonly Message[]) => ack({ response_action: 'errors', errors: { [EDIT_IDS.portsBlock]: modalErrorText(problems) } });
     if (!deps.admin || vm === undefined)
-      return void (await refuse([deps.admin ? 'This form lost which VM it edits: close it and run /jit edit <vm> again.' : NO_ADMIN]));
+      return void (await refuse([[deps.admin ? 'This form lost which VM it edits: close it and run /jit edit <vm> again.' : NO_ADMIN]]));
     // Checked before the ack (Slack waits three seconds); saving, which re-protects the firewall, comes after.
     try {
       const check = await deps.admin.checkEdit(user, vm, text);
       if (!check.ok) return void (await refuse(check.problems));
     } catch (error) {
-      return void (await refuse([userMessage(error, deps.logger, `edit of ${vm} by ${user}`)]));
+      return void (await refuse([userError(error, deps.logger, `edit of ${vm} by ${user}`)]));
     }
     await ack();
     let answer: string;
     try {
       const result = await deps.admin.edit(user, vm, text);
-      answer = result.ok ? savedText(result) : `Nothing was saved on ${escapeMrkdwn(vm)}:\n${escapeMrkdwn(result.problems.join('\n'))}`;
+      answer = result.ok ? savedText(result) : `Nothing was saved on ${escapeMrkdwn(vm)}:\n${result.problems.map(mrkdwn).join('\n')}`;
     } catch (error) {
-      answer = `Nothing was saved on ${escapeMrkdwn(vm)}: ${escapeMrkdwn(userMessage(error, deps.logger, `edit of ${vm} by ${user}`))}`;
+      answer = `Nothing was saved on ${escapeMrkdwn(vm)}: ${userMessage(error, deps.logger, `edit of ${vm} by ${user}`)}`;
     }
     await client.chat.postMessage({ channel: user, text: answer });
   });

@@ -85,7 +85,7 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
             return void (await reply(extendedReplyText(result)));
           } catch (error) {
             // A refusal may quote a rule's reason from the policy: shown inert.
-            return void (await reply(escapeMrkdwn(userMessage(error, deps.logger, `/jit extend by ${user}`))));
+            return void (await reply(userMessage(error, deps.logger, `/jit extend by ${user}`)));
           }
         }
       }

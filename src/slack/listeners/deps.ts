@@ -6,7 +6,9 @@ import type { Policy } from '../../domain/types.js';
 import type { AccessWorkflow } from '../../workflow/access-workflow.js';
 import type { AdminWorkflow } from '../../workflow/admin.js';
 import type { Clock } from '../../ports/clock.js';
+import type { Message } from '../../domain/message.js';
 import { escapeMrkdwn } from '../blocks/escape.js';
+import { mrkdwn } from '../render.js';
 
 export interface ListenerDeps {
   workflow: AccessWorkflow;
@@ -29,14 +31,19 @@ export interface MyIpDraft {
   justification: string;
 }
 
-/** A sentence for the user: a JitError's own message, or a generic one (details go to the log). */
-export function userMessage(error: unknown, logger: Logger, context: string): string {
+/** What to tell the user about a failure: a JitError's reason, or a generic sentence (the details go to the log). */
+export function userError(error: unknown, logger: Logger, context: string): Message {
   if (isJitError(error)) {
     logger.info(`${context}: refused [${error.code}] ${error.message}`);
-    return error.message;
+    return error.reason;
   }
   logger.error(`${context}: failed:`, error);
-  return 'Something went wrong on our side and nothing was changed. Try again in a minute; if it keeps failing, tell the bot’s admins.';
+  return ['Something went wrong on our side and nothing was changed. Try again in a minute; if it keeps failing, tell the bot’s admins.'];
+}
+
+/** userError() as mrkdwn, for a reply or a DM. */
+export function userMessage(error: unknown, logger: Logger, context: string): string {
+  return mrkdwn(userError(error, logger, context));
 }
 
 export { escapeMrkdwn };

@@ -27,7 +27,7 @@ function onButton(app: App, deps: ListenerDeps, actionId: string, act: Act): voi
       await act(button, body.user.id);
     } catch (error) {
       // Refusals may quote policy text (a rule's reason): shown inert.
-      await whisper(escapeMrkdwn(userMessage(error, deps.logger, `${actionId} ${button.id} by ${body.user.id}`)));
+      await whisper(userMessage(error, deps.logger, `${actionId} ${button.id} by ${body.user.id}`));
     }
     await reply.refresh();
   });

@@ -16,6 +16,7 @@ import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../bl
 import type { Clock } from '../../ports/clock.js';
 import type { MessageRef, Notification, Notifier, PostJournal } from '../../ports/notifier.js';
 import { OncePoster } from './once-poster.js';
+import { batchIdOf } from '../../domain/request-kind.js';
 
 export interface SlackNotifierOptions {
   client: WebClient;
@@ -132,8 +133,9 @@ export class SlackNotifier implements Notifier {
 
   /** The batch's members (leader first) when `request` belongs to one, else undefined. */
   private async batchOf(request: AccessRequest): Promise<AccessRequest[] | undefined> {
-    if (request.batchId === undefined || !this.options.batches) return undefined;
-    const members = await this.options.batches.batchMembers(request.batchId);
+    const batchId = batchIdOf(request);
+    if (batchId === undefined || !this.options.batches) return undefined;
+    const members = await this.options.batches.batchMembers(batchId);
     return members.length > 0 ? members : undefined;
   }
 

@@ -1,13 +1,14 @@
 // Hand-built requests and VMs for the block builder tests: no store, no parser.
 
 import type { AccessRequest, PortPolicy, VmPolicy } from '../../../src/domain/types.js';
+import { type RequestFields, requestOf } from '../../support/request-overrides.js';
 
 export const HOSTILE = 'fix <!channel> see <https://evil.example|x> & <@U999> > done';
 
 export const T0 = Date.UTC(2024, 0, 15, 9, 0, 0);
 
-export function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
-  return {
+export function request(overrides: RequestFields = {}): AccessRequest {
+  return requestOf({
     id: 'abc123',
     requester: 'U0REQ',
     vm: 'web-1',
@@ -27,7 +28,7 @@ export function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
     },
     approvals: [],
     ...overrides,
-  };
+  });
 }
 
 export function port(number: number, overrides: Partial<PortPolicy> = {}): PortPolicy {
