@@ -4,13 +4,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { LogLevel, webApi } from '@slack/bolt';
-import { checkBackends, StartupError, workflowSettings } from './startup.js';
+import { openPolicy, StartupError, workflowSettings } from './startup.js';
 import type { CliConfig } from '../config/env.js';
-import { loadPolicyFile } from '../config/policy-file.js';
+import { readPolicySource } from '../config/policy-file.js';
 import { isJitError } from '../domain/errors.js';
-import type { Policy } from '../domain/types.js';
-import { createBackends, processLocalBackends } from './backends.js';
-import { BackendRegistry } from '../workflow/backends.js';
+import { processLocalBackends } from './backends.js';
+import type { PolicyFile } from '../workflow/live-policy.js';
 import { createLogger, type JitLogger } from '../log.js';
 import { SlackDirectory } from '../slack/directory.js';
 import { StaticDirectory } from '../ports/directory.js';
@@ -29,27 +28,37 @@ function cliLogger(env: NodeJS.ProcessEnv, config: CliConfig): JitLogger {
   return logger;
 }
 
-function readPolicyFile(path: string): Policy {
-  const result = loadPolicyFile(path);
-  if (result.ok) return result.policy;
+function readPolicyFile(path: string): PolicyFile {
+  const result = readPolicySource(path);
+  if (result.ok) return result;
   const problems = result.problems.length === 1 ? '1 problem' : `${result.problems.length} problems`;
   throw new SetupError(`JIT_POLICY (${path}) has ${problems}: run \`jit policy check ${path}\` to see each one`);
 }
 
-/** Everything the workflow needs, for commands that change requests. */
-export function openCore(env: NodeJS.ProcessEnv): CliCore {
+/**
+ * Everything the workflow needs, for commands that change requests: the
+ * policy as the bot runs it (the file with the Slack overlay from the
+ * database), its backends, the database and the workflow.
+ */
+export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
   const config = cliConfig(env);
   const logger = cliLogger(env, config);
-  const policy = readPolicyFile(config.JIT_POLICY);
-  const backends = setup(() => new BackendRegistry(createBackends(config, policy, logger), config.JIT_BACKEND));
-  setup(() => checkBackends(policy, backends));
+  const file = readPolicyFile(config.JIT_POLICY);
   const store = openDatabase(config);
   const lock = new KeyedLock();
+  let opened: Awaited<ReturnType<typeof openPolicy>>;
+  try {
+    opened = await openPolicy({ config, file, store, logger, clock: systemClock, lock, readFile: () => readPolicyFile(config.JIT_POLICY) });
+  } catch (error) {
+    await store.close();
+    throw asSetupError(error);
+  }
+  const { live, backends } = opened;
   const workflow = new AccessWorkflow({
     store,
     backends,
     clock: systemClock,
-    policy: () => policy,
+    policy: () => live.policy(),
     directory: directoryFor(config, logger),
     randomBytes: (size) => randomBytes(size),
     logger,
@@ -83,14 +92,6 @@ function directoryFor(config: CliConfig, logger: JitLogger): Directory {
 }
 
 /** A startup problem of the bot's own helpers becomes the CLI's exit 2. */
-function setup<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw asSetupError(error);
-  }
-}
-
 function asSetupError(error: unknown): unknown {
   return error instanceof StartupError || isJitError(error) ? new SetupError(error.message) : error;
 }

@@ -2,6 +2,7 @@
 // print, their --json shapes and exit codes, and what they leave in the database.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SystemEvent } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { cliWorld, idIn, oneErrorLine, SLOW, type CliWorld } from './harness.js';
 
@@ -89,6 +90,29 @@ describe('jit request, approve, revoke', () => {
       const id = idIn(run.stdout);
       expect(run.stdout).toMatch(new RegExp(`${id} +denied`));
       expect(oneErrorLine(run)).toBe(`jit: #${id} is denied: Databases are off limits here.`);
+    },
+    SLOW,
+  );
+
+  it(
+    'request_ofAVmEnabledFromSlack_isKnownToTheCli_asToTheBot',
+    async () => {
+      world = cliWorld();
+      // An admin enabled web-9 with /jit enable: it lives in the database's overlay, not in the policy file.
+      const store = SqliteStore.open(world.db);
+      const event: SystemEvent = { name: 'policy.vm_enabled', actor: 'UADMIN', at: Date.now(), detail: 'enabled JIT on web-9' };
+      const ports = [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }];
+      await store.saveOverlayVm({ name: 'web-9', vm: { id: 'web-9', address: '10.0.0.9', ports }, updatedBy: 'UADMIN', updatedAt: Date.now() }, event, []);
+      await store.close();
+
+      const requested = await world.run(['request', 'web-9', '22', '203.0.113.7', '1h', 'overlay', 'check', '--as', 'UREQ', '--json']);
+      expect(requested).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(requested.stdout)).toMatchObject({
+        ok: true,
+        requests: [{ vm: 'web-9', state: 'pending', target: { vmId: 'web-9', address: '10.0.0.9' } }],
+      });
+      // Asking for it wrote no notice about the overlay: only the bot announces overlay entries.
+      expect((await stored(world)).events.map((e) => e.name)).toEqual(['request.created']);
     },
     SLOW,
   );
