@@ -7,37 +7,23 @@ import type { AccessRequest } from '../domain/types.js';
 import type { Clock } from '../ports/clock.js';
 import { TimerTable } from './timer-table.js';
 
-export class ExpiryTimers {
-  private readonly table: TimerTable;
-
+export class ExpiryTimers extends TimerTable {
   constructor(
     private readonly expire: (id: string) => Promise<unknown>,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly logger: Logger,
   ) {
-    this.table = new TimerTable(clock);
+    super(clock);
   }
 
   schedule(request: Pick<AccessRequest, 'id' | 'endAt'>): void {
     if (request.endAt === undefined) return;
-    this.table.at(request.id, request.endAt, () => this.run(request.id, 'expiry'));
+    this.at(request.id, request.endAt, () => this.run(request.id, 'expiry'));
   }
 
   /** Runs the expiry use case again after `delayMs` (a close that failed). */
   retry(id: string, delayMs: number): void {
-    this.table.at(id, this.clock.now() + delayMs, () => this.run(id, 'close retry'));
-  }
-
-  cancel(id: string): void {
-    this.table.cancel(id);
-  }
-
-  get size(): number {
-    return this.table.size;
-  }
-
-  stop(): void {
-    this.table.stop();
+    this.at(id, this.now() + delayMs, () => this.run(id, 'close retry'));
   }
 
   private run(id: string, what: string): void {

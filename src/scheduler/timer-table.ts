@@ -1,5 +1,5 @@
 // One pending timer per request ID, firing at an absolute time on the bot's
-// clock. Shared by the expiry and warning timers.
+// clock. The expiry and warning timers are tables of this kind.
 
 import type { Clock } from '../ports/clock.js';
 
@@ -11,6 +11,10 @@ export class TimerTable {
   private stopped = false;
 
   constructor(private readonly clock: Clock) {}
+
+  protected now(): number {
+    return this.clock.now();
+  }
 
   /** Replaces any timer of `id` with one that calls `fire` at `at` (at once when past). */
   at(id: string, at: number, fire: () => void): void {

@@ -12,36 +12,22 @@ import { TimerTable } from './timer-table.js';
 /** What arming needs to know of a grant (an extension request has no end of its own, so never gets here). */
 export type Warnable = Pick<GrantRequest, 'id' | 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>;
 
-export class WarningTimers {
-  private readonly table: TimerTable;
-
+export class WarningTimers extends TimerTable {
   constructor(
     private readonly warn: (id: string) => Promise<unknown>,
     clock: Clock,
     private readonly logger: Logger,
     private readonly warningMs: number,
   ) {
-    this.table = new TimerTable(clock);
+    super(clock);
   }
 
   /** Arms (or re-arms, after an extension) the warning for the request's current end; no-op when none is owed. */
   schedule(request: Warnable): void {
     const at = expiryWarningAt(request, this.warningMs);
-    if (at === undefined) return this.table.cancel(request.id);
-    this.table.at(request.id, at, () => {
+    if (at === undefined) return this.cancel(request.id);
+    this.at(request.id, at, () => {
       this.warn(request.id).catch((error: unknown) => this.logger.warn(`expiry warning for request ${request.id} failed:`, error));
     });
-  }
-
-  cancel(id: string): void {
-    this.table.cancel(id);
-  }
-
-  get size(): number {
-    return this.table.size;
-  }
-
-  stop(): void {
-    this.table.stop();
   }
 }

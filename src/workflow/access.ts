@@ -19,9 +19,12 @@ export function accessRules(ctx: Pick<WorkflowContext, 'policy' | 'settings'>): 
 
 export async function verdictOf(ctx: WorkflowContext, user: string, right: Right, request?: AccessRequest): Promise<Verdict> {
   const rules = accessRules(ctx);
+  // Memberships only ever grant: someone named directly needs no directory lookup.
+  const direct = authorize({ user, groups: [] }, right, request, rules);
+  if (direct.ok) return direct;
   const wanted = groupsToCheck(right, request, rules);
-  const groups = typeof user === 'string' && user !== '' && wanted.length > 0 ? await ctx.directory.groupsOf(user, wanted) : [];
-  return authorize({ user, groups }, right, request, rules);
+  if (wanted.length === 0 || typeof user !== 'string' || user === '') return direct;
+  return authorize({ user, groups: await ctx.directory.groupsOf(user, wanted) }, right, request, rules);
 }
 
 /** Resolves when the user may; otherwise throws the refusal to tell them. */

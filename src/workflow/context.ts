@@ -1,11 +1,10 @@
 // What every use case needs, gathered once by main.ts (the composition root).
 
 import type { Logger } from '../ports/logger.js';
-import type { AccessRequest, AuditEvent, AuditEventName, Policy } from '../domain/types.js';
+import type { AccessRequest, Policy } from '../domain/types.js';
 import type { BackendRegistry } from './backends.js';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
-import type { Notification } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
 
 export interface WorkflowListener {

@@ -9,7 +9,7 @@ import { enabledText, modalErrorText, savedText } from '../blocks/admin.js';
 import { ENABLE_ACTION } from '../blocks/home-inventory.js';
 import { EDIT_IDS, editVmModal, editedVmOf, typedPorts } from '../blocks/vm-edit-modal.js';
 import { escapeMrkdwn } from '../blocks/escape.js';
-import { clickReply } from './click-reply.js';
+import { clickReply, onButton } from './click-reply.js';
 import { type ListenerDeps, userError, userMessage } from './deps.js';
 import type { Message } from '../../domain/message.js';
 import { mrkdwn } from '../render.js';
@@ -61,19 +61,11 @@ export function registerAdmin(app: App, deps: ListenerDeps): void {
   });
 
   // The Home's Enable JIT: the same as `/jit enable <vm>` with the defaults, answered by DM.
-  app.action<BlockButtonAction>(ENABLE_ACTION, async ({ ack, body, action, respond, client }) => {
-    await ack();
-    const reply = clickReply(body, respond as RespondFn | undefined, client, deps);
-    const user: unknown = body.user?.id;
-    const vm = typeof action.value === 'string' ? action.value.trim() : '';
-    if (typeof user !== 'string' || vm === '' || vm.length > MAX_VM_VALUE)
-      return void (await reply.whisper('That click does not name a VM; nothing was changed.'));
-    try {
-      await reply.whisper(await enableReply(deps, user, { kind: 'enable', vm }));
-    } catch (error) {
-      await reply.whisper(userMessage(error, deps.logger, `${ENABLE_ACTION} ${vm} by ${user}`));
-    }
-    await reply.refresh();
+  onButton(app, deps, ENABLE_ACTION, {
+    read: vmOf,
+    invalid: 'That click does not name a VM; nothing was changed.',
+    describe: (vm) => vm,
+    act: async (vm, user, reply) => reply.whisper(await enableReply(deps, user, { kind: 'enable', vm })),
   });
 
   // The Home's Edit beside a configured VM: the same modal as `/jit edit <vm>`.
@@ -81,8 +73,8 @@ export function registerAdmin(app: App, deps: ListenerDeps): void {
     await ack();
     const reply = clickReply(body, respond as RespondFn | undefined, client, deps);
     const user: unknown = body.user?.id;
-    const vm = typeof action.value === 'string' ? action.value.trim() : '';
-    if (typeof user !== 'string' || vm === '' || vm.length > MAX_VM_VALUE || typeof body.trigger_id !== 'string') {
+    const vm = vmOf(typeof action.value === 'string' ? action.value : '');
+    if (typeof user !== 'string' || vm === undefined || typeof body.trigger_id !== 'string') {
       return void (await reply.whisper('That click does not name a VM; nothing was opened.'));
     }
     try {
@@ -92,4 +84,10 @@ export function registerAdmin(app: App, deps: ListenerDeps): void {
       await reply.whisper(userMessage(error, deps.logger, `${EDIT_IDS.homeButton} ${vm} by ${user}`));
     }
   });
+}
+
+/** The VM a button's value names: an id or name, never an essay. */
+function vmOf(value: string): string | undefined {
+  const vm = value.trim();
+  return vm === '' || vm.length > MAX_VM_VALUE ? undefined : vm;
 }

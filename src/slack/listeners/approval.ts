@@ -1,17 +1,17 @@
 // Approve and Deny buttons on approval messages and the App Home, and Acknowledge on break-glass alerts. The
 // click's own user is authorised by the workflow; a refusal is an ephemeral reply (a DM from the Home) that changes nothing.
 
-import type { App, BlockButtonAction } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import { normaliseRequestId } from '../../domain/ids.js';
 import { APPROVAL_IDS } from '../blocks/approval.js';
 import { BREAK_GLASS_IDS } from '../blocks/break-glass.js';
-import { clickReply } from './click-reply.js';
-import { userMessage, type ListenerDeps } from './deps.js';
+import { onButton } from './click-reply.js';
+import type { ListenerDeps } from './deps.js';
 
 type Decide = (id: string, user: string, whisper: (text: string) => Promise<unknown>) => Promise<unknown>;
 
 export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
-  onButton(app, deps, APPROVAL_IDS.approve, async (id, user, whisper) => {
+  onRequestButton(app, deps, APPROVAL_IDS.approve, async (id, user, whisper) => {
     const result = await deps.workflow.approve(id, user);
     // A completed decision shows in the message itself (updated in place); a partial one needs saying.
     if (result.members) {
@@ -26,7 +26,7 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
       await whisper(`Your approval of request #${id} is recorded: ${approvals.length} of ${decision.approvalsNeeded}.`);
     }
   });
-  onButton(app, deps, APPROVAL_IDS.deny, async (id, user, whisper) => {
+  onRequestButton(app, deps, APPROVAL_IDS.deny, async (id, user, whisper) => {
     const result = await deps.workflow.deny(id, user);
     // Under `denyEndsRequest: false` the request stays open to the others: say what the click did.
     if (result.members) {
@@ -37,23 +37,15 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
     if (result.outcome === 'denial_added') await whisper(`Your Deny of request #${id} is recorded; it stays open until enough approvals or its timeout.`);
   });
   // Break-glass alerts: the review after the fact. Success shows in the alert itself (updated in place).
-  onButton(app, deps, BREAK_GLASS_IDS.acknowledge, (id, user) => deps.workflow.acknowledge(id, user));
+  onRequestButton(app, deps, BREAK_GLASS_IDS.acknowledge, (id, user) => deps.workflow.acknowledge(id, user));
 }
 
-function onButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide): void {
-  app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
-    await ack();
-    const reply = clickReply(body, respond, client, deps);
-    const whisper = reply.whisper;
-    const id = normaliseRequestId(action.value ?? '');
-    // Authorisation needs to know who clicked; a payload without a plain user ID gets nothing done.
-    const user: unknown = body.user?.id;
-    if (!id || typeof user !== 'string') return void (await whisper('That click does not carry a valid request ID or user; nothing was changed.'));
-    try {
-      await decide(id, user, whisper);
-    } catch (error) {
-      await whisper(userMessage(error, deps.logger, `${actionId} ${id} by ${user}`));
-    }
-    await reply.refresh();
+/** A button whose value is a request ID. */
+export function onRequestButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide): void {
+  onButton(app, deps, actionId, {
+    read: (value) => normaliseRequestId(value) || undefined,
+    invalid: 'That click does not carry a valid request ID or user; nothing was changed.',
+    describe: (id) => id,
+    act: (id, user, reply) => decide(id, user, reply.whisper),
   });
 }

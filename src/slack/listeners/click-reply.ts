@@ -3,9 +3,9 @@
 // Home carries none: the answer is a DM, and the Home is published again so
 // it shows the request's new state.
 
-import type { BlockAction, RespondFn } from '@slack/bolt';
+import type { App, BlockAction, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { ListenerDeps } from './deps.js';
+import { type ListenerDeps, userMessage } from './deps.js';
 import { publishHome } from './publish-home.js';
 
 export interface ClickReply {
@@ -29,4 +29,40 @@ export function clickReply(body: BlockAction, respond: RespondFn | undefined, cl
       await publishHome(client, user, deps).catch((error: unknown) => deps.logger.warn(`App Home of ${user} could not be republished:`, error));
     },
   };
+}
+
+/**
+ * A button that acts on something as the user who clicked it (Approve, Deny,
+ * Revoke, Extend, Cancel, Acknowledge, Enable JIT): acknowledged at once; a
+ * click that does not say what it is about, or who clicked, changes nothing;
+ * a refusal is answered privately; a click on the App Home republishes it.
+ */
+export function onButton<T>(
+  app: App,
+  deps: ListenerDeps,
+  actionId: string,
+  button: {
+    /** What the button's value names; undefined when it names nothing valid. */
+    read(value: string): T | undefined;
+    /** Said when the click carries no valid target or user. */
+    invalid: string;
+    /** For the log: what was clicked. */
+    describe(target: T): string;
+    act(target: T, user: string, reply: ClickReply): Promise<unknown>;
+  },
+): void {
+  app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const reply = clickReply(body, respond, client, deps);
+    const target = button.read(typeof action.value === 'string' ? action.value : '');
+    // Authorisation needs to know who clicked: a forged payload can carry anything here.
+    const user: unknown = body.user?.id;
+    if (target === undefined || typeof user !== 'string') return void (await reply.whisper(button.invalid));
+    try {
+      await button.act(target, user, reply);
+    } catch (error) {
+      await reply.whisper(userMessage(error, deps.logger, `${actionId} ${button.describe(target)} by ${user}`));
+    }
+    await reply.refresh();
+  });
 }
