@@ -5,7 +5,7 @@ import type { AccessRequest, Policy } from '../domain/types.js';
 import type { BackendRegistry } from './backends.js';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
-import type { Store } from '../ports/store.js';
+import type { AuditLog, RequestStore, SourceLinkStore } from '../ports/store.js';
 
 export interface WorkflowListener {
   /** A grant became active or got a new end (an extension): (re)arm its expiry and warning timers. */
@@ -37,7 +37,8 @@ export interface WorkflowSettings {
 }
 
 export interface WorkflowContext {
-  store: Store;
+  /** The roles of the store the use cases use: requests with their audit trail, and the addresses "Use my IP" links recorded. */
+  store: RequestStore & AuditLog & SourceLinkStore;
   backends: BackendRegistry;
   clock: Clock;
   policy: () => Policy;
