@@ -11,6 +11,7 @@ import { actorOf, exactly, readArgs, stringOption, type Args } from './args.js';
 import type { CliCore } from './core.js';
 import { EXIT, printError, printJson, UsageError, type CliIo, type ExitCode } from './io.js';
 import { table } from './table.js';
+import { ALL_STATES, LIVE_STATES } from '../domain/lifecycle.js';
 
 export const USAGE = {
   request: 'jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…] --as <user>',
@@ -20,8 +21,6 @@ export const USAGE = {
   list: 'jit list [--all] [--state <state>[,<state>…]]',
 };
 
-const OPEN_STATES: RequestState[] = ['pending', 'approved', 'active', 'closing'];
-const ALL_STATES: RequestState[] = [...OPEN_STATES, 'closed', 'denied', 'cancelled', 'timed_out', 'failed'];
 /** A request that ended this way is the "no" of exit code 1. */
 const REFUSED: RequestState[] = ['denied', 'failed'];
 
@@ -156,8 +155,8 @@ function whichRequests(args: Args, states: RequestState[]): string {
 function statesOf(args: Args): RequestState[] {
   const typed = stringOption(args, 'state');
   if (typed !== undefined && args.values.all) throw new UsageError(`give --all or --state, not both; usage: ${USAGE.list}`);
-  if (args.values.all) return ALL_STATES;
-  if (typed === undefined) return OPEN_STATES;
+  if (args.values.all) return [...ALL_STATES];
+  if (typed === undefined) return [...LIVE_STATES];
   const states = typed.split(',').map((s) => s.trim().toLowerCase().replace('-', '_'));
   const bad = states.find((s) => !ALL_STATES.includes(s as RequestState));
   if (bad !== undefined) throw new UsageError(`${bad.slice(0, 40) || '(empty)'} is not a state: use ${ALL_STATES.join(', ')}`);

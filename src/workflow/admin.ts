@@ -16,6 +16,7 @@ import type { WorkflowContext } from './context.js';
 import { requireRight } from './access.js';
 import { readInventory } from './inventory.js';
 import type { LivePolicy } from './live-policy.js';
+import { OPEN_STATES } from '../domain/lifecycle.js';
 
 export interface EnableInput {
   user: string;
@@ -111,7 +112,7 @@ export class AdminWorkflow {
     });
     if (!result.ok) return { ok: false, problems: 'refused' in result ? [result.refused] : asMessages(lineProblems(result.problems, lines)) };
     // Open grants keep the target they were approved with: closing never depends on the policy.
-    const openGrants = await this.ctx.store.listRequests({ vm: before.name, states: ['approved', 'active', 'closing'] });
+    const openGrants = await this.ctx.store.listRequests({ vm: before.name, states: OPEN_STATES });
     return { ok: true, before: changed, after: vmIn(result.composed, before.name), change, openGrants };
   }
 

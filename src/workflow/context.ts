@@ -1,4 +1,5 @@
-// What every use case needs, gathered once by main.ts (the composition root).
+// What every use case needs, gathered once by the composition root (bot.ts for
+// the bot, compose/cli-core.ts for the CLI).
 
 import type { Logger } from '../ports/logger.js';
 import type { AccessRequest, Policy } from '../domain/types.js';

@@ -18,9 +18,10 @@ import type { AccessRequest, RequestState, SystemEvent, SystemEventName } from '
 import type { FirewallBackend, GrantSpec, OpenRule } from '../ports/firewall.js';
 import type { WorkflowContext } from './context.js';
 import { beginClose, closeUnlocked, grantSpec } from './grant.js';
+import { OPEN_STATES } from '../domain/lifecycle.js';
 
 /** States whose allow rules are expected on the backend (approved: an open may be under way). */
-const EXPLAINED: ReadonlySet<RequestState> = new Set(['approved', 'active', 'closing']);
+const EXPLAINED: ReadonlySet<RequestState> = new Set(OPEN_STATES);
 /**
  * A grant's rules may go a little before its end without being drift: nftables
  * drops elements by their own kernel timeout, counted from the open.
