@@ -95,12 +95,18 @@ function decideReport(io: CliIo, args: Args, result: DecideResult): ExitCode {
   return report(io, args, members, { outcome: result.outcome, request: result.request, ...(result.members ? { members } : {}) });
 }
 
-export async function approveCommand(core: () => Promise<CliCore>, argv: string[], io: CliIo): Promise<ExitCode> {
-  const args = readArgs(argv, { as: { type: 'string' } }, USAGE.approve);
-  exactly(args, 1, USAGE.approve);
-  const id = idOf(args, USAGE.approve);
-  const user = actorOf(args, io.env, USAGE.approve);
+/** `jit <verb> <id> --as <user>`: the one request, the acting user and the workflow, or a usage error. */
+async function actOnOne(core: () => Promise<CliCore>, argv: string[], io: CliIo, usage: string) {
+  const args = readArgs(argv, { as: { type: 'string' } }, usage);
+  exactly(args, 1, usage);
+  const id = idOf(args, usage);
+  const user = actorOf(args, io.env, usage);
   const { workflow } = await core();
+  return { args, id, user, workflow };
+}
+
+export async function approveCommand(core: () => Promise<CliCore>, argv: string[], io: CliIo): Promise<ExitCode> {
+  const { args, id, user, workflow } = await actOnOne(core, argv, io, USAGE.approve);
   return decideReport(io, args, await workflow.approve(id, user));
 }
 
@@ -118,11 +124,7 @@ export async function denyCommand(core: () => Promise<CliCore>, argv: string[], 
 }
 
 export async function revokeCommand(core: () => Promise<CliCore>, argv: string[], io: CliIo): Promise<ExitCode> {
-  const args = readArgs(argv, { as: { type: 'string' } }, USAGE.revoke);
-  exactly(args, 1, USAGE.revoke);
-  const id = idOf(args, USAGE.revoke);
-  const user = actorOf(args, io.env, USAGE.revoke);
-  const { workflow } = await core();
+  const { args, id, user, workflow } = await actOnOne(core, argv, io, USAGE.revoke);
   const request = await workflow.revoke(id, user);
   if (args.json) printJson(io, { request });
   else {

@@ -15,13 +15,12 @@ import {
   type CreateResult,
   createRequest,
   decideFor,
+  prepare,
   type FieldProblem,
-  noRecordedSource,
   type RequestInput,
   targetOf,
   withEligibleApprovers,
   withFreshIds,
-  withRecordedSource,
 } from './create-request.js';
 import { activate } from './grant.js';
 
@@ -33,25 +32,21 @@ interface Planned {
 
 /** Validation and each VM's justification policy, for the form's inline errors (like checkRequest). */
 export async function checkBatch(ctx: WorkflowContext, input: RequestInput): Promise<FieldProblem[]> {
-  const resolved = await withRecordedSource(ctx, input);
-  if (!resolved) return [noRecordedSource()];
-  const policy = ctx.policy();
-  const validated = validateBatchDraft(resolved, policy);
-  if (!validated.ok) return validated.problems;
+  const prepared = await prepare(ctx, input, validateBatchDraft);
+  if (!prepared.ok) return prepared.problems;
   const problems: FieldProblem[] = [];
-  for (const { draft, vm } of validated.members) {
-    const decided = await decideFor(ctx, policy, draft, vm);
+  for (const { draft, vm } of prepared.valid.members) {
+    const decided = await decideFor(ctx, prepared.policy, draft, vm);
     if (decided.justificationError) problems.push({ field: 'justification', message: `${vm.name}: ${decided.justificationError}` });
   }
   return problems;
 }
 
 export async function createBatch(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
-  const policy = ctx.policy();
-  const resolved = await withRecordedSource(ctx, input);
-  if (!resolved) return { ok: false, problems: [noRecordedSource()], needsSourceLink: true };
-  const validated = validateBatchDraft(resolved, policy);
-  if (!validated.ok) return { ok: false, problems: validated.problems };
+  const prepared = await prepare(ctx, input, validateBatchDraft);
+  if (!prepared.ok) return prepared;
+  const { policy } = prepared;
+  const validated = prepared.valid;
   // `web-1,` names one VM: that is an ordinary request.
   if (validated.members.length === 1) return createRequest(ctx, { ...input, vm: validated.members[0]!.vm.name });
 

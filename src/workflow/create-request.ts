@@ -27,24 +27,38 @@ const ME = new Set(['me', 'myip', 'my-ip']);
 /** Fresh ids tried before a store that keeps reporting collisions is given up on. */
 export const ID_ATTEMPTS = 8;
 
+/** What an input comes to before anything is decided: validated against the running policy, or the problems to show. */
+export type Prepared<R> = { ok: true; policy: Policy; valid: R } | { ok: false; problems: FieldProblem[]; needsSourceLink?: true };
+
+/**
+ * The input with `me` resolved to the address the requester's "Use my IP" link
+ * recorded, validated by `validate` against the policy running now.
+ */
+export async function prepare<R extends { ok: true }>(
+  ctx: WorkflowContext,
+  input: RequestInput,
+  validate: (input: RequestInput, policy: Policy) => R | { ok: false; problems: FieldProblem[] },
+): Promise<Prepared<R>> {
+  const resolved = await withRecordedSource(ctx, input);
+  if (!resolved) return { ok: false, problems: [noRecordedSource()], needsSourceLink: true };
+  const policy = ctx.policy();
+  const valid = validate(resolved, policy);
+  return valid.ok ? { ok: true, policy, valid } : { ok: false, problems: valid.problems };
+}
+
 /** Validation and the matched rule's justification policy, for the modal's inline errors before the view closes. */
 export async function checkRequest(ctx: WorkflowContext, input: RequestInput): Promise<FieldProblem[]> {
-  const resolved = await withRecordedSource(ctx, input);
-  if (!resolved) return [noRecordedSource()];
-  const policy = ctx.policy();
-  const result = validateDraft(resolved, policy);
-  if (!result.ok) return result.problems;
-  const decision = await decideFor(ctx, policy, result.draft, result.vm);
+  const prepared = await prepare(ctx, input, validateDraft);
+  if (!prepared.ok) return prepared.problems;
+  const decision = await decideFor(ctx, prepared.policy, prepared.valid.draft, prepared.valid.vm);
   return decision.justificationError ? [{ field: 'justification', message: decision.justificationError }] : [];
 }
 
 export async function createRequest(ctx: WorkflowContext, input: RequestInput): Promise<CreateResult> {
-  const policy = ctx.policy();
-  const resolved = await withRecordedSource(ctx, input);
-  if (!resolved) return { ok: false, problems: [noRecordedSource()], needsSourceLink: true };
-  const validated = validateDraft(resolved, policy);
-  if (!validated.ok) return { ok: false, problems: validated.problems };
-  const { draft, vm } = validated;
+  const prepared = await prepare(ctx, input, validateDraft);
+  if (!prepared.ok) return prepared;
+  const { policy } = prepared;
+  const { draft, vm } = prepared.valid;
 
   const decided = await decideFor(ctx, policy, draft, vm);
   if (decided.justificationError) return { ok: false, problems: [{ field: 'justification', message: decided.justificationError }] };

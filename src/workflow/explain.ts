@@ -6,17 +6,15 @@ import { explainLines } from '../domain/explain.js';
 import { evaluate } from '../domain/rules.js';
 import type { Decision } from '../domain/types.js';
 import type { WorkflowContext } from './context.js';
-import { noRecordedSource, requesterGroupsOf, withRecordedSource, type FieldProblem, type RequestInput } from './create-request.js';
+import { type FieldProblem, prepare, type RequestInput, requesterGroupsOf } from './create-request.js';
 
 export type ExplainResult = { ok: true; decision: Decision; lines: string[] } | { ok: false; problems: FieldProblem[] };
 
 export async function explainRequest(ctx: WorkflowContext, input: RequestInput): Promise<ExplainResult> {
-  const resolved = await withRecordedSource(ctx, input);
-  if (!resolved) return { ok: false, problems: [noRecordedSource()] };
-  const policy = ctx.policy();
-  const validated = validateDraft(resolved, policy);
-  if (!validated.ok) return { ok: false, problems: validated.problems };
-  const { draft, vm } = validated;
+  const prepared = await prepare(ctx, input, validateDraft);
+  if (!prepared.ok) return { ok: false, problems: prepared.problems };
+  const { policy } = prepared;
+  const { draft, vm } = prepared.valid;
   const evaluation = evaluate({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, draft.requester), now: ctx.clock.now() }, policy);
   return { ok: true, decision: evaluation.decision, lines: explainLines(evaluation) };
 }
