@@ -49,3 +49,26 @@ export interface Notifier {
    */
   deliver(notification: Notification, refs: MessageRef[], journal: PostJournal): Promise<MessageRef[]>;
 }
+
+/**
+ * The in-memory twin: keeps every notification it is given, in order, and can
+ * be told to fail the next deliveries as an unreachable Slack would.
+ */
+export class MemoryNotifier implements Notifier {
+  readonly delivered: Notification[] = [];
+  private failing: { message: string; remaining: number } | undefined;
+
+  /** The next `times` deliveries throw `message` (the outbox worker retries them). */
+  failNext(message: string, times = 1): void {
+    this.failing = { message, remaining: times };
+  }
+
+  async deliver(notification: Notification): Promise<MessageRef[]> {
+    if (this.failing && this.failing.remaining > 0) {
+      this.failing.remaining -= 1;
+      throw new Error(this.failing.message);
+    }
+    this.delivered.push(structuredClone(notification));
+    return [];
+  }
+}

@@ -5,7 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { OutboxWorker } from '../../src/workflow/outbox-worker.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { Notification, Notifier } from '../../src/ports/notifier.js';
+import { MemoryNotifier, type Notification, type Notifier } from '../../src/ports/notifier.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { makeRequest } from '../store/fixtures.js';
 
@@ -80,4 +80,28 @@ it('kick_whileFlushIsDelivering_deliversEachRowOnce', async () => {
   await flushed;
 
   expect(notifier.delivered).toEqual([dm]);
+});
+
+it('aFailedDelivery_holdsBackTheLaterRowsOfItsRequest_butNotOtherRequests', async () => {
+  store = SqliteStore.open(':memory:');
+  const first = makeRequest({ id: 'k7m2qp' });
+  const second = makeRequest({ id: 'p3x9qt' });
+  const opened: Notification = { kind: 'requester_dm', event: 'grant.opened', request: first };
+  const closed: Notification = { kind: 'requester_dm', event: 'grant.closed', request: first };
+  const other: Notification = { kind: 'requester_dm', event: 'grant.opened', request: second };
+  await store.insertRequest(first, [], [opened, closed]);
+  await store.insertRequest(second, [], [other]);
+  const notifier = new MemoryNotifier();
+  notifier.failNext('Slack is down');
+  const clock = new FakeClock();
+  const worker = new OutboxWorker(store, notifier, clock, createLogger({ write: () => undefined }));
+
+  await worker.flush(1_000);
+  // The first row of k7m2qp failed: its second waits behind it; p3x9qt's went out.
+  expect(notifier.delivered).toEqual([other]);
+
+  clock.advance(60_000);
+  await worker.flush(1_000);
+  expect(notifier.delivered).toEqual([other, opened, closed]);
+  expect(await store.pendingOutbox(10)).toEqual([]);
 });
