@@ -1,5 +1,5 @@
-// A real workflow over a real SQLite file, the memory firewall, fixed user
-// groups and a fake clock: the use cases without Slack.
+// A real workflow over a real SQLite file (or a store the caller opened), the
+// memory firewall, fixed user groups and a fake clock: the use cases without Slack.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { AccessWorkflow } from '../../src/workflow/access-workflow.js';
 import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
 import type { RequestInput } from '../../src/workflow/create-request.js';
 import type { Notification } from '../../src/ports/notifier.js';
+import type { Store } from '../../src/ports/store.js';
 import { FakeClock } from './fake-clock.js';
 import { mrkdwn } from '../../src/slack/render.js';
 
@@ -40,8 +41,8 @@ export function policyOf(overrides: Partial<Policy> = {}): Policy {
 export interface Harness {
   workflow: AccessWorkflow;
   ctx: WorkflowContext;
-  store: SqliteStore;
-  /** The SQLite file behind `store`. */
+  store: Store;
+  /** The SQLite file behind `store`; never created when the caller gave the store. */
   dbFile: string;
   backend: MemoryBackend;
   clock: FakeClock;
@@ -53,11 +54,19 @@ export interface Harness {
   cleanup(): void;
 }
 
-export function createHarness(options: { policy?: Policy; groups?: Record<string, string[]>; approvalChannel?: string } = {}): Harness {
+export interface HarnessOptions {
+  policy?: Policy;
+  groups?: Record<string, string[]>;
+  approvalChannel?: string;
+  /** The store to run over (the store contract's engines); a SQLite file at the harness's clock by default. */
+  store?: Store;
+}
+
+export function createHarness(options: HarnessOptions = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'jit-workflow-'));
   const clock = new FakeClock();
   const dbFile = join(dir, 'jit.db');
-  const store = SqliteStore.open(dbFile, { clock });
+  const store = options.store ?? SqliteStore.open(dbFile, { clock });
   const backend = new MemoryBackend();
   let policy = options.policy ?? policyOf();
   let seed = 0;
