@@ -147,19 +147,3 @@ describe('migrate()', () => {
     expect(names(db, 'table')).toEqual(['a']);
   });
 });
-
-describe('source links (schema 2)', () => {
-  it('recordSourceLink_worksOncePerNonce_andRecentSourceReturnsTheLatest', async () => {
-    const store = SqliteStore.open(file);
-    try {
-      expect(await store.recordSourceLink('n1', 'UALICE', '198.51.100.7', 1000)).toBe(true);
-      expect(await store.recordSourceLink('n1', 'UALICE', '203.0.113.9', 1001)).toBe(false);
-      expect(await store.recordSourceLink('n2', 'UALICE', '2001:db8::7', 2000)).toBe(true);
-      expect(await store.recentSource('UALICE', 0)).toBe('2001:db8::7');
-      expect(await store.recentSource('UALICE', 2001)).toBeUndefined();
-      expect(await store.recentSource('UBOB', 0)).toBeUndefined();
-    } finally {
-      store.close();
-    }
-  });
-});

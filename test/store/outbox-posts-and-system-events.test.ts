@@ -1,12 +1,14 @@
-// Schema 4: the outbox's post journal, audit events of the bot itself (drift),
-// and the migration that rebuilt two tables without losing a row, a hash or an id.
+// Schema 4 as SQLite keeps it: an edited system event caught by the chain, and
+// the migration that rebuilt two tables without losing a row, a hash or an id.
+// The post journal and system events through the port are the store
+// contract's (contract/outbox.ts, contract/audit.ts).
 
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { SystemEvent } from '../../src/domain/types.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { auditNote, dmNote, freshStoreFile, makeEvent, makeRequest } from './fixtures.js';
+import { freshStoreFile, makeEvent, makeRequest } from './fixtures.js';
 
 const tmp = freshStoreFile();
 const open = () => tmp.open();
@@ -18,53 +20,7 @@ const drift: SystemEvent = {
   detail: 'backend memory allows 22/TCP on web-01 from 10.0.0.1/32: closed',
 };
 
-describe('post journal', () => {
-  it('claimThenRecord_keepsTheFirstClaimTime_andRecordWins', async () => {
-    const s = open();
-    const request = makeRequest();
-    const created = makeEvent(request, 'request.created');
-    await s.insertRequest(request, [created], [auditNote(request, created)]);
-    const [row] = await s.pendingOutbox(10);
-
-    await s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
-    await s.claimPost(row!.id, 'audit', 'CAUDIT', 2000);
-    expect(await s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000 }]);
-
-    await s.recordPost(row!.id, 'audit', 'CAUDIT', '1800000000.000100');
-    // A late claim (a duplicate worker) must not erase what was recorded.
-    await s.claimPost(row!.id, 'audit', 'COTHER', 3000);
-    expect(await s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000, ts: '1800000000.000100' }]);
-  });
-
-  it('posts_areKeptPerRowAndStep_inTheOrderTheyWereClaimed', async () => {
-    const s = open();
-    const request = makeRequest();
-    const created = makeEvent(request, 'request.created');
-    await s.insertRequest(request, [created], [auditNote(request, created), dmNote(request, 'request.created')]);
-    const [audit, dm] = await s.pendingOutbox(10);
-    await s.claimPost(audit!.id, 'reminder:C1:1.1', 'C1', 1);
-    await s.recordPost(audit!.id, 'reminder:C2:2.2', 'C2', '9.9');
-    await s.claimPost(dm!.id, 'dm', 'U0REQUEST', 5);
-
-    expect((await s.outboxPosts(audit!.id)).map((post) => post.step)).toEqual(['reminder:C1:1.1', 'reminder:C2:2.2']);
-    expect(await s.outboxPosts(dm!.id)).toEqual([{ step: 'dm', channel: 'U0REQUEST', claimedAt: 5 }]);
-    expect(await s.outboxPosts(999)).toEqual([]);
-  });
-});
-
 describe('system events', () => {
-  it('recordSystemEvent_writesTheEventAndItsNotification_withNoRequest', async () => {
-    const s = open();
-    await s.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
-
-    expect(await s.systemEvents()).toEqual([drift]);
-    // Request events and the bot's own events are read apart.
-    expect(await s.auditEvents()).toEqual([]);
-    const [row] = await s.pendingOutbox(10);
-    expect(row).toMatchObject({ notification: { kind: 'system', event: drift } });
-    expect(row?.requestId).toBeUndefined();
-  });
-
   it('systemEvents_shareTheHashChain_soEditingOneIsCaught', async () => {
     const s = open();
     const request = makeRequest();

@@ -1,13 +1,12 @@
-// Schema 5: the Slack policy overlay. An entry is stored with its audit event
-// and notification in one transaction, replaced by name ignoring case, kept in
-// the order first saved, retired on request, and readable without writing.
+// Schema 5: the Slack policy overlay as SQLite keeps it: across reopening, in a
+// file readable without writing, and added to older databases. What the overlay
+// does through the port is the store contract's (contract/overlay.ts).
 
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { OverlayVm } from '../../src/domain/policy/overlay.js';
 import type { SystemEvent } from '../../src/domain/types.js';
-import type { Notification } from '../../src/ports/notifier.js';
 import { migrate, schemaVersion } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { readOverlayFile } from '../../src/store/overlay-statements.js';
@@ -37,36 +36,6 @@ describe('policy overlay', () => {
     expect(await s.verifyAuditChain()).toMatchObject({ ok: true, rows: 1 });
     s.close();
     expect(await open().overlayVms()).toEqual([entry('web-3')]);
-  });
-
-  it('save_ofAnEntryWhoseEventCannotBeWritten_storesNeither', async () => {
-    const s = open();
-    // A notification that cannot be serialised fails the last insert of the transaction.
-    const circular: Record<string, unknown> = {};
-    circular.self = circular;
-    const unserialisable = { kind: 'system', event: circular } as unknown as Notification;
-    await expect(s.saveOverlayVm(entry('web-3'), enabled('x'), [unserialisable])).rejects.toThrow();
-    expect(await s.overlayVms()).toEqual([]);
-    expect(await s.systemEvents()).toEqual([]);
-  });
-
-  it('saveAgain_underTheSameNameInAnotherCase_replacesTheEntry_keepingItsPlace', async () => {
-    const s = open();
-    await s.saveOverlayVm(entry('web-3'), enabled('a'), []);
-    await s.saveOverlayVm(entry('db-9'), enabled('b'), []);
-    await s.saveOverlayVm(entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), { ...enabled('c'), name: 'policy.vm_changed' }, []);
-
-    expect(await s.overlayVms()).toEqual([entry('WEB-3', [{ ...PORT, number: 2222 }], 'UOTHER'), entry('db-9')]);
-    expect((await s.systemEvents()).map((e) => e.name)).toEqual(['policy.vm_enabled', 'policy.vm_enabled', 'policy.vm_changed']);
-  });
-
-  it('retire_removesOnlyThatEntry_andSaysWhetherOneWasThere', async () => {
-    const s = open();
-    await s.saveOverlayVm(entry('web-3'), enabled('a'), []);
-    await s.saveOverlayVm(entry('db-9'), enabled('b'), []);
-    expect(await s.retireOverlayVm('Web-3')).toBe(true);
-    expect(await s.retireOverlayVm('web-3')).toBe(false);
-    expect(await s.overlayVms()).toEqual([entry('db-9')]);
   });
 
   it('readOverlayFile_readsWithoutWriting_andAnOlderDatabaseHasNone', async () => {

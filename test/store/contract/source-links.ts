@@ -1,0 +1,19 @@
+// "Use my IP" links: a nonce works once, and the latest address a user's
+// links recorded within the window is the one offered.
+
+import { describe, expect, it } from 'vitest';
+import type { Contract } from './engine.js';
+
+export function sourceLinksContract(c: Contract): void {
+  describe('source links', () => {
+    it('recordSourceLink_worksOncePerNonce_andRecentSourceReturnsTheLatest', async () => {
+      const store = await c.open();
+      expect(await store.recordSourceLink('n1', 'UALICE', '198.51.100.7', 1000)).toBe(true);
+      expect(await store.recordSourceLink('n1', 'UALICE', '203.0.113.9', 1001)).toBe(false);
+      expect(await store.recordSourceLink('n2', 'UALICE', '2001:db8::7', 2000)).toBe(true);
+      expect(await store.recentSource('UALICE', 0)).toBe('2001:db8::7');
+      expect(await store.recentSource('UALICE', 2001)).toBeUndefined();
+      expect(await store.recentSource('UBOB', 0)).toBeUndefined();
+    });
+  });
+}
