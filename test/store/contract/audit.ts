@@ -2,7 +2,8 @@
 // back oldest first in the shapes the audit export and the Slack notices rely on.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccessRequest, SystemEvent } from '../../../src/domain/types.js';
+import { GENESIS, rowHash } from '../../../src/domain/audit-chain.js';
+import type { AccessRequest, AuditEvent, SystemEvent } from '../../../src/domain/types.js';
 import type { Store } from '../../../src/ports/store.js';
 import { createHarness, type Harness } from '../../support/workflow-harness.js';
 import { auditNote, dmNote, makeEvent, makeRequest } from '../fixtures.js';
@@ -45,6 +46,20 @@ export function auditContract(c: Contract): void {
       expect(await store.auditEvents('bbb222')).toEqual([makeEvent(b, 'request.created')]);
       expect((await store.auditEvents('aaa222'))[1]).toStrictEqual({ requestId: 'aaa222', name: 'request.cancelled', actor: 'U0ACTOR', at: a.createdAt });
     });
+
+    it('auditEventsSince_returnsRequestAndSystemEventsFromThatTime_inWriteOrder', async () => {
+      const a = await seed('aaa222');
+      await store.recordSystemEvent(drift, []);
+      await store.transition(a, { ...a, state: 'cancelled' }, [makeEvent(a, 'request.cancelled', { at: drift.at + 1, detail: undefined })], []);
+
+      expect(await store.auditEventsSince(0)).toStrictEqual([
+        { name: 'request.created', actor: 'U0ACTOR', at: a.createdAt, requestId: 'aaa222', detail: 'request.created detail' },
+        { ...drift },
+        { name: 'request.cancelled', actor: 'U0ACTOR', at: drift.at + 1, requestId: 'aaa222' },
+      ]);
+      expect((await store.auditEventsSince(drift.at)).map((e) => e.name)).toEqual(['drift.orphan_closed', 'request.cancelled']);
+      expect(await store.auditEventsSince(drift.at + 2)).toEqual([]);
+    });
   });
 
   describe('system events', () => {
@@ -69,6 +84,16 @@ export function auditContract(c: Contract): void {
       await s.insertRequest(makeRequest({ id: 'def234' }), [makeEvent(makeRequest({ id: 'def234' }), 'request.created')], []);
       expect(await s.verifyAuditChain()).toMatchObject({ ok: true, rows: 3 });
     });
+
+    it('systemEvents_withoutDetail_readAsEmptyDetail', async () => {
+      const s = await open();
+      const { detail, ...bare } = drift;
+      void detail;
+      await s.recordSystemEvent(bare as SystemEvent, []);
+
+      expect(await s.systemEvents()).toStrictEqual([{ ...bare, detail: '' }]);
+      expect(await s.auditEventsSince(0)).toStrictEqual([bare]);
+    });
   });
 
   describe('audit hash chain', () => {
@@ -90,6 +115,31 @@ export function auditContract(c: Contract): void {
       await h.workflow.sweep();
       const verdict = await h.store.verifyAuditChain();
       expect(verdict).toMatchObject({ ok: true, rows: 15 });
+    });
+
+    it('verify_onAnEmptyLog_isIntactAtGenesis', async () => {
+      expect(await (await open()).verifyAuditChain()).toEqual({ ok: true, rows: 0, head: GENESIS });
+    });
+
+    it('verify_headIsTheChainOfEveryEventInWriteOrder_andAFailedWriteLeavesNoGap', async () => {
+      const s = await open();
+      const request = makeRequest();
+      const created = makeEvent(request, 'request.created');
+      const approved = makeEvent(request, 'request.approved', { detail: undefined });
+      await s.insertRequest(request, [created], []);
+      // Refused (its event names no stored request): neither a row nor a seq is used.
+      const orphan = makeEvent(makeRequest({ id: 'zzz999' }), 'request.created');
+      await expect(s.insertRequest(makeRequest({ id: 'def234' }), [orphan], [])).rejects.toThrow();
+      await s.recordSystemEvent(drift, []);
+      await s.transition(request, { ...request, state: 'approved' }, [approved], []);
+
+      const rows: Array<AuditEvent | (SystemEvent & { requestId: null })> = [created, { ...drift, requestId: null }, approved];
+      const head = rows.reduce(
+        (previous, event, index) =>
+          rowHash({ seq: index + 1, requestId: event.requestId, name: event.name, actor: event.actor, at: event.at, detail: event.detail ?? null }, previous),
+        GENESIS,
+      );
+      expect(await s.verifyAuditChain()).toEqual({ ok: true, rows: 3, head });
     });
   });
 }

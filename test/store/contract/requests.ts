@@ -192,6 +192,18 @@ export function requestsContract(c: Contract): void {
 
       expect((await store.dueForClose(0)).map((r) => r.id)).toEqual(['noend2']);
     });
+
+    it('dueForClose_ordersByEndTime_withoutEndTimeFirst_thenById', async () => {
+      const store = await c.open();
+      await seed(store, { id: 'late22', state: 'closing', endAt: 5000 });
+      await seed(store, { id: 'bbb222', state: 'active', endAt: 1000 });
+      await seed(store, { id: 'aaa222', state: 'closing', endAt: 1000 });
+      const { endAt, ...noEnd } = makeRequest({ id: 'zzz222', state: 'active' });
+      void endAt;
+      await store.insertRequest(noEnd, [], []);
+
+      expect((await store.dueForClose(2000)).map((r) => r.id)).toEqual(['zzz222', 'aaa222', 'bbb222', 'late22']);
+    });
   });
 
   describe('listRequests', () => {
@@ -216,6 +228,20 @@ export function requestsContract(c: Contract): void {
       const store = await c.open();
       await seedMany(store);
       expect((await store.listRequests(filter)).map((r) => r.id)).toEqual(ids);
+    });
+
+    it('listRequests_byExtends_returnsThatRequestsExtensions_newestFirst', async () => {
+      const store = await c.open();
+      await seed(store, { id: 'orig22', state: 'active' });
+      await seed(store, { id: 'ext111', extends: 'orig22', createdAt: 1000 });
+      await seed(store, { id: 'ext222', extends: 'orig22', createdAt: 2000 });
+      await seed(store, { id: 'ext333', extends: 'other2', createdAt: 3000 });
+
+      expect((await store.listRequests({ extends: 'orig22' })).map((r) => [r.id, r.kind])).toEqual([
+        ['ext222', 'extension'],
+        ['ext111', 'extension'],
+      ]);
+      expect(await store.listRequests({ extends: 'ext111' })).toEqual([]);
     });
   });
 }
