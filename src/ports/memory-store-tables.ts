@@ -111,7 +111,7 @@ export function text(column: string, value: unknown, nullable: true): string | n
 export function text(column: string, value: unknown, nullable = false): string | null {
   const v = bound(value);
   if (v === null) return nullOr(column, nullable);
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return asStored(v);
   throw new Error(`cannot store ${storageClass(v)} value in TEXT column ${column}`);
 }
 
@@ -146,9 +146,21 @@ export function foreignKeyFailed(): Error {
   return new Error('FOREIGN KEY constraint failed');
 }
 
-/** `column = ?` as SQL compares: NULL equals nothing; numbers compare by value. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A string as SQLite gives it back. Text goes in as UTF-8, where a lone
+ * surrogate has no encoding: it is written as three bytes that are no valid
+ * UTF-8 either, and each reads back as U+FFFD. (JSON text keeps it, escaped.)
+ */
+export function asStored(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD\uFFFD\uFFFD');
+}
+
+/** `column = ?` as SQL compares: NULL equals nothing; numbers compare by value; text as stored. */
 export function sqlEquals(column: unknown, value: unknown): boolean {
   if (column === null || column === undefined || value === null || value === undefined) return false;
+  if (typeof column === 'string' && typeof value === 'string') return asStored(column) === asStored(value);
   if ((typeof column === 'number' || typeof column === 'bigint') && (typeof value === 'number' || typeof value === 'bigint')) {
     // biome-ignore lint/suspicious/noDoubleEquals: a number and a bigint of the same value are equal in SQL.
     return column == value;
@@ -167,9 +179,9 @@ export function compareBinary(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** SQLite's NOCASE collation folds ASCII letters only: `É` and `é` stay two names. */
+/** A name as a NOCASE key compares it: SQLite's NOCASE folds ASCII letters only, so `É` and `é` stay two names. */
 export function foldNoCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+  return asStored(name).replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 }
 
 /** A NULL-first ascending comparison, as SQLite's ORDER BY sorts NULL before every number. */

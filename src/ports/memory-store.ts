@@ -16,6 +16,7 @@ import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js'
 import { systemClock, type Clock } from './clock.js';
 import { OutboxTable } from './memory-store-outbox.js';
 import {
+  asStored,
   bindable,
   compareBinary,
   compareNullsFirst,
@@ -61,7 +62,7 @@ export class MemoryStore implements Store {
   async getRequest(id: string): Promise<AccessRequest | undefined> {
     return this.guard('read request', () => {
       bindable(id);
-      const row = typeof id === 'string' ? this.tables.requests.get(id) : undefined;
+      const row = typeof id === 'string' ? this.tables.requests.get(asStored(id)) : undefined;
       return row === undefined ? undefined : parseRequest(row);
     });
   }
@@ -75,7 +76,7 @@ export class MemoryStore implements Store {
       const columns = requestColumns({ ...next, version: expected.version + 1 });
       bindable(expected.state);
       bindable(expected.version);
-      const current = typeof columns.id === 'string' ? this.tables.requests.get(columns.id) : undefined;
+      const current = typeof columns.id === 'string' ? this.tables.requests.get(asStored(columns.id)) : undefined;
       // Lost the race: nothing is checked or written, as an UPDATE that matches no row checks nothing.
       if (current === undefined || !sqlEquals(current.state, expected.state) || !sqlEquals(current.version, expected.version)) return undefined;
       const row = { ...checkRequest(columns), version: current.version + 1 };
