@@ -9,6 +9,23 @@ import { createHash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * An event's text as the chain hashes and stores it. A lone UTF-16 surrogate
+ * (half of an emoji, cut) has no UTF-8 form, so no database keeps it as text;
+ * it becomes U+FFFD before the row is hashed and written, so what was hashed
+ * is what reads back, and the chain verifies.
+ */
+export function chainText<T>(value: T): T {
+  return (typeof value === 'string' ? value.replace(LONE_SURROGATE, '\uFFFD') : value) as T;
+}
+
+/** The fields of an event that are text, made storable (chainText) before hashing and writing. */
+export function storableEvent<E extends { name: string; actor: string; detail?: string | undefined }>(event: E): E {
+  return { ...event, name: chainText(event.name), actor: chainText(event.actor), ...(event.detail === undefined ? {} : { detail: chainText(event.detail) }) };
+}
+
 export interface ChainRow {
   seq: number;
   /** NULL for an event of the bot itself (drift). */

@@ -5,7 +5,7 @@
 // check that fails throws before apply(), so a failed write leaves nothing
 // behind and consumes no seq or outbox id, like a rolled-back transaction.
 
-import { GENESIS, rowHash, type ChainRow } from '../domain/audit-chain.js';
+import { GENESIS, rowHash, storableEvent, type ChainRow } from '../domain/audit-chain.js';
 import type { Notification } from '../domain/notification.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js';
 import { requestIdOf } from './notifier.js';
@@ -106,7 +106,8 @@ export class StagedWrite {
 
   private logEvent(event: LoggedEvent): void {
     const previous = this.head;
-    const given = { ...event, detail: event.detail ?? null };
+    const storable = storableEvent(event);
+    const given = { ...storable, detail: storable.detail ?? null };
     const values = ['requestId', 'name', 'actor', 'at', 'detail'].map((key) => param(given, key));
     for (const value of values) bindable(value);
     const [requestId, name, actor, at, detail] = values;

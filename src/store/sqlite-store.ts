@@ -16,7 +16,7 @@ import { requestIdOf } from '../ports/notifier.js';
 import type { Clock } from '../ports/clock.js';
 import type { Expected, NewRequest, OutboxRow, RequestFilter, Store } from '../ports/store.js';
 import type { MessageRef, Notification, PostRecord } from '../ports/notifier.js';
-import { GENESIS, rowHash, verifyChain, type ChainVerdict } from '../domain/audit-chain.js';
+import { GENESIS, rowHash, storableEvent, verifyChain, type ChainVerdict } from '../domain/audit-chain.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { prepareOverlayStatements } from './overlay-statements.js';
@@ -264,7 +264,8 @@ export class SqliteStore implements Store {
     for (const event of events) {
       // Chained in the same transaction: writers are serialised (IMMEDIATE), so the chain stays linear.
       const previous = this.sql.chainHead.get()?.hash ?? GENESIS;
-      const row = { ...event, detail: event.detail ?? null };
+      const stored = storableEvent(event);
+      const row = { ...stored, detail: stored.detail ?? null };
       const seq = Number(this.sql.insertEvent.run(row).lastInsertRowid);
       this.sql.sealEvent.run(previous, rowHash({ ...row, seq }, previous), seq);
     }

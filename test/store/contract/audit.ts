@@ -47,6 +47,17 @@ export function auditContract(c: Contract): void {
       expect((await store.auditEvents('aaa222'))[1]).toStrictEqual({ requestId: 'aaa222', name: 'request.cancelled', actor: 'U0ACTOR', at: a.createdAt });
     });
 
+    it('anEventWithHalfAnEmoji_isStoredWellFormed_andTheChainStillVerifies', async () => {
+      const request = await seed('aaa222');
+      // A reason cut in the middle of an emoji: a lone surrogate, which no database stores as text.
+      const cut = '\u{1F525}'.slice(0, 1);
+      const denied = makeEvent(request, 'request.denied', { detail: `not now ${cut}`, actor: `U0${cut}` });
+      await store.transition(request, { ...request, state: 'denied' }, [denied], []);
+
+      expect((await store.auditEvents('aaa222'))[1]).toMatchObject({ detail: 'not now \uFFFD', actor: 'U0\uFFFD' });
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true, rows: 2 });
+    });
+
     it('auditEventsSince_returnsRequestAndSystemEventsFromThatTime_inWriteOrder', async () => {
       const a = await seed('aaa222');
       await store.recordSystemEvent(drift, []);
