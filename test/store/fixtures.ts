@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { AccessRequest, AuditEvent, AuditEventName } from '../../src/domain/types.js';
+import type { OverlayVm } from '../../src/domain/policy/overlay.js';
+import type { AccessRequest, AuditEvent, AuditEventName, SystemEvent } from '../../src/domain/types.js';
+import type { Store } from '../../src/ports/store.js';
 import type { Notification } from '../../src/ports/notifier.js';
 import { type RequestFields, requestOf } from '../support/request-overrides.js';
 
@@ -96,3 +98,31 @@ export function dmNote(request: AccessRequest, event: AuditEventName): Notificat
 export function moved(request: AccessRequest, changes: RequestFields): AccessRequest {
   return requestOf({ ...request, ...changes });
 }
+
+/** A request stored with its creation event and audit post, as the workflow stores a new one. */
+export async function seedRequest(store: Pick<Store, 'insertRequest'>, overrides: RequestFields = {}): Promise<AccessRequest> {
+  const request = makeRequest(overrides);
+  const created = makeEvent(request, 'request.created');
+  return await store.insertRequest(request, [created], [auditNote(request, created)]);
+}
+
+/** What completing the quorum of `request` writes: the next request, its event and its messages. */
+export function approvalOf(request: AccessRequest): { next: AccessRequest; events: AuditEvent[]; notes: Notification[] } {
+  const next = moved(request, { state: 'approved', approvals: ['U0APPROVE1', 'U0APPROVE2'] });
+  const event = makeEvent(request, 'request.approved', { actor: 'U0APPROVE2' });
+  return { next, events: [event], notes: [auditNote(next, event), dmNote(next, 'request.approved')] };
+}
+
+/** An SSH port as Azure's policy JSON writes one. */
+export const SSH_PORT = { number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' };
+
+/** An overlay entry as /jit enable saves one. */
+export const overlayEntry = (name: string, ports: unknown[] = [SSH_PORT], by = 'UADMIN'): OverlayVm => ({
+  name,
+  vm: { id: name, ports },
+  updatedBy: by,
+  updatedAt: 1_800_000_000_000,
+});
+
+/** The audit event of enabling a VM from Slack. */
+export const vmEnabled = (detail: string): SystemEvent => ({ name: 'policy.vm_enabled', actor: 'UADMIN', at: 1_800_000_000_000, detail });

@@ -5,24 +5,14 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { OverlayVm } from '../../src/domain/policy/overlay.js';
-import type { SystemEvent } from '../../src/domain/types.js';
 import { migrate, schemaVersion } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { readOverlayFile } from '../../src/store/overlay-statements.js';
 import { freshStoreFile } from './fixtures.js';
+import { overlayEntry as entry, vmEnabled as enabled } from './fixtures.js';
 
 const tmp = freshStoreFile();
 const open = () => tmp.open();
-
-const PORT = { number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' };
-const entry = (name: string, ports: unknown[] = [PORT], by = 'UADMIN'): OverlayVm => ({
-  name,
-  vm: { id: name, ports },
-  updatedBy: by,
-  updatedAt: 1_800_000_000_000,
-});
-const enabled = (detail: string): SystemEvent => ({ name: 'policy.vm_enabled', actor: 'UADMIN', at: 1_800_000_000_000, detail });
 
 describe('policy overlay', () => {
   it('save_storesTheEntryWithItsAuditEventAndNotification_andSurvivesReopening', async () => {

@@ -3,10 +3,9 @@
 
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccessRequest, AuditEvent } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { Notification } from '../../src/ports/notifier.js';
-import { auditNote, dmNote, makeEvent, makeRequest, makeTempDir, moved, removeDir } from './fixtures.js';
+import { makeRequest, makeTempDir, removeDir } from './fixtures.js';
+import { approvalOf as approve, seedRequest as seed } from './fixtures.js';
 
 let dir: string;
 let file: string;
@@ -28,18 +27,6 @@ afterEach(() => {
   for (const store of stores) store.close();
   removeDir(dir);
 });
-
-async function seed(store: SqliteStore, overrides: Partial<AccessRequest> = {}): Promise<AccessRequest> {
-  const request = makeRequest(overrides);
-  const created = makeEvent(request, 'request.created');
-  return await store.insertRequest(request, [created], [auditNote(request, created)]);
-}
-
-function approve(request: AccessRequest): { next: AccessRequest; events: AuditEvent[]; notes: Notification[] } {
-  const next = moved(request, { state: 'approved', approvals: ['U0APPROVE1', 'U0APPROVE2'] });
-  const event = makeEvent(request, 'request.approved', { actor: 'U0APPROVE2' });
-  return { next, events: [event], notes: [auditNote(next, event), dmNote(next, 'request.approved')] };
-}
 
 describe('insertRequest / getRequest', () => {
   it('insertRequest_thenGetRequest_fromAFreshConnection_returnsEveryFieldUnchanged', async () => {

@@ -3,19 +3,9 @@
 // first saved, and retired on request.
 
 import { describe, expect, it } from 'vitest';
-import type { OverlayVm } from '../../../src/domain/policy/overlay.js';
-import type { SystemEvent } from '../../../src/domain/types.js';
 import type { Notification } from '../../../src/ports/notifier.js';
 import type { Contract } from './engine.js';
-
-const PORT = { number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' };
-const entry = (name: string, ports: unknown[] = [PORT], by = 'UADMIN'): OverlayVm => ({
-  name,
-  vm: { id: name, ports },
-  updatedBy: by,
-  updatedAt: 1_800_000_000_000,
-});
-const enabled = (detail: string): SystemEvent => ({ name: 'policy.vm_enabled', actor: 'UADMIN', at: 1_800_000_000_000, detail });
+import { overlayEntry as entry, SSH_PORT as PORT, vmEnabled as enabled } from '../fixtures.js';
 
 export function overlayContract(c: Contract): void {
   const open = () => c.open();

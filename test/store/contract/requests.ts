@@ -3,23 +3,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { JitError } from '../../../src/domain/errors.js';
-import type { AccessRequest, AuditEvent } from '../../../src/domain/types.js';
+import type { AuditEvent } from '../../../src/domain/types.js';
 import type { Notification } from '../../../src/ports/notifier.js';
 import type { RequestFilter, Store } from '../../../src/ports/store.js';
 import { auditNote, dmNote, makeEvent, makeRequest, moved } from '../fixtures.js';
 import type { Contract } from './engine.js';
-
-async function seed(store: Store, overrides: Partial<AccessRequest> = {}): Promise<AccessRequest> {
-  const request = makeRequest(overrides);
-  const created = makeEvent(request, 'request.created');
-  return await store.insertRequest(request, [created], [auditNote(request, created)]);
-}
-
-function approve(request: AccessRequest): { next: AccessRequest; events: AuditEvent[]; notes: Notification[] } {
-  const next = moved(request, { state: 'approved', approvals: ['U0APPROVE1', 'U0APPROVE2'] });
-  const event = makeEvent(request, 'request.approved', { actor: 'U0APPROVE2' });
-  return { next, events: [event], notes: [auditNote(next, event), dmNote(next, 'request.approved')] };
-}
+import { approvalOf as approve, seedRequest as seed } from '../fixtures.js';
 
 export function requestsContract(c: Contract): void {
   describe('insertRequest / getRequest', () => {
