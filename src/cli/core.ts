@@ -3,6 +3,8 @@
 // change requests get the workflow; read-only commands the database alone.
 
 import type { OverlayVm } from '../domain/policy/overlay.js';
+import type { PolicyResult } from '../domain/policy/parse.js';
+import type { PolicyText } from '../workflow/policy-export.js';
 import type { Store } from '../ports/store.js';
 import type { AccessWorkflow } from '../workflow/access-workflow.js';
 
@@ -19,4 +21,13 @@ export interface CliOpeners {
   store(env: NodeJS.ProcessEnv): Store;
   /** The Slack overlay in the bot's database, read only; none when there is no database yet. */
   overlay(env: NodeJS.ProcessEnv): Promise<OverlayVm[]>;
+  /** Reads a policy file as the bot reads JIT_POLICY (`jit policy check`, `jit policy export`). */
+  policyFile: PolicyFiles;
+}
+
+export interface PolicyFiles {
+  /** Every problem with its path when the file is unreadable or invalid. */
+  load(path: string): PolicyResult;
+  /** The file with its text and form; throws a sentence naming every problem when it is invalid. */
+  readText(path: string): PolicyText;
 }

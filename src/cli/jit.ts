@@ -3,7 +3,7 @@
 // when there is one, and real environment variables win. See run.ts.
 
 import { existsSync } from 'node:fs';
-import { openCliStore, readStoredOverlay } from '../compose/cli-store.js';
+import { CLI_OPENERS } from '../compose/cli.js';
 import { runJit } from './run.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -15,6 +15,5 @@ process.exitCode = await runJit(
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   },
-  // The heavy half of the composition loads only for commands that change requests.
-  { core: async (env) => (await import('../compose/cli-core.js')).openCore(env), store: openCliStore, overlay: async (env) => readStoredOverlay(env.JIT_DB) },
+  CLI_OPENERS,
 );

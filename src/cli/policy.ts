@@ -3,7 +3,6 @@
 // problem with its path, as the bot would report them at startup.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadPolicyFile, readPolicyText } from '../config/policy-file.js';
 import type { OverlayVm } from '../domain/policy/overlay.js';
 import { exportRunningPolicy } from '../workflow/policy-export.js';
 import { formatDuration, toIsoDuration } from '../domain/duration.js';
@@ -14,6 +13,7 @@ import { plural } from '../domain/wording.js';
 import { exactly, readArgs, stringOption } from './args.js';
 import { EXIT, printError, printJson, SetupError, type CliIo, type ExitCode } from './io.js';
 import { table } from './table.js';
+import type { PolicyFiles } from './core.js';
 
 export const USAGE = 'jit policy check <file>';
 export const EXPORT_USAGE = 'jit policy export [--out <file>]';
@@ -22,14 +22,14 @@ export const EXPORT_USAGE = 'jit policy export [--out <file>]';
  * `jit policy export`: the policy the bot runs (JIT_POLICY with the Slack
  * overlay from JIT_DB) in the file's own form, to commit back to git.
  */
-export async function policyExportCommand(argv: string[], io: CliIo, overlay: () => Promise<OverlayVm[]>): Promise<ExitCode> {
+export async function policyExportCommand(argv: string[], io: CliIo, files: PolicyFiles, overlay: () => Promise<OverlayVm[]>): Promise<ExitCode> {
   const args = readArgs(argv, { out: { type: 'string' } }, EXPORT_USAGE);
   exactly(args, 0, EXPORT_USAGE);
   const out = stringOption(args, 'out');
   let text: string;
   let warnings: string[];
   try {
-    ({ text, leftOut: warnings } = exportRunningPolicy(readPolicyText(io.env.JIT_POLICY?.trim() || './policy.yaml'), await overlay()));
+    ({ text, leftOut: warnings } = exportRunningPolicy(files.readText(io.env.JIT_POLICY?.trim() || './policy.yaml'), await overlay()));
   } catch (error) {
     throw new SetupError(`cannot export the policy: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -41,7 +41,7 @@ export async function policyExportCommand(argv: string[], io: CliIo, overlay: ()
   return EXIT.ok;
 }
 
-export function policyCheckCommand(argv: string[], io: CliIo): ExitCode {
+export function policyCheckCommand(argv: string[], io: CliIo, files: PolicyFiles): ExitCode {
   const args = readArgs(argv, {}, USAGE);
   const [file] = exactly(args, 1, USAGE) as [string];
   try {
@@ -49,7 +49,7 @@ export function policyCheckCommand(argv: string[], io: CliIo): ExitCode {
   } catch (error) {
     throw new SetupError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
-  const result = loadPolicyFile(file);
+  const result = files.load(file);
   if (!result.ok) {
     if (args.json) printJson(io, { ok: false, problems: result.problems });
     else io.stdout(`${file} has ${plural(result.problems.length, 'problem')}:\n${formatPolicyProblems(result.problems)}\n`);

@@ -70,8 +70,8 @@ async function dispatch(command: string, rest: string[], io: CliIo, open: CliOpe
       });
     case 'policy':
       return subcommand('policy', rest, {
-        check: (args) => policyCheckCommand(args, io),
-        export: (args) => policyExportCommand(args, io, () => open.overlay(io.env)),
+        check: (args) => policyCheckCommand(args, io, open.policyFile),
+        export: (args) => policyExportCommand(args, io, open.policyFile, () => open.overlay(io.env)),
       });
     case 'help':
     case '--help':

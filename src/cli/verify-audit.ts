@@ -2,7 +2,7 @@
 // checks the audit log's hash chain in JIT_DB and names the first row that was
 // edited, deleted or reordered. Exit codes: 0 intact, 1 broken, 2 could not check.
 
-import { openCliStore, readStoredOverlay } from '../compose/cli-store.js';
+import { CLI_OPENERS } from '../compose/cli.js';
 import { runJit } from './run.js';
 
 process.exitCode = await runJit(
@@ -12,6 +12,5 @@ process.exitCode = await runJit(
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   },
-  // The heavy half of the composition loads only for commands that change requests.
-  { core: async (env) => (await import('../compose/cli-core.js')).openCore(env), store: openCliStore, overlay: async (env) => readStoredOverlay(env.JIT_DB) },
+  CLI_OPENERS,
 );
