@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { createHarness, type Harness } from '../support/workflow-harness.js';
+import { createHarness, type Harness, liveThroughAFewGrants } from '../support/workflow-harness.js';
 
 let h: Harness;
 let dir: string;
@@ -24,14 +24,7 @@ afterEach(() => {
 /** Makes a few requests go through their lifecycle, so the log has rows of every kind. */
 async function history(): Promise<string> {
   h = createHarness();
-  for (let i = 0; i < 3; i++) {
-    const result = await h.workflow.request(h.input({ requester: `UREQ${i}` }));
-    if (!result.ok) throw new Error('request refused');
-    await h.workflow.approve(result.request.id, 'UAPPROVER1');
-    h.clock.advance(1000);
-  }
-  h.clock.advance(3 * 3600_000);
-  await h.workflow.sweep();
+  await liveThroughAFewGrants(h);
   return h.dbFile;
 }
 

@@ -116,3 +116,15 @@ export async function refusal(promise: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected a refusal');
 }
+
+/** Takes a few requests through their whole life (requested, approved, opened, expired, closed), so the audit log has rows of every kind. */
+export async function liveThroughAFewGrants(h: Harness): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const result = await h.workflow.request(h.input({ requester: `UREQ${i}` }));
+    if (!result.ok) throw new Error('request refused');
+    await h.workflow.approve(result.request.id, 'UAPPROVER1');
+    h.clock.advance(1000);
+  }
+  h.clock.advance(3 * 3600_000);
+  await h.workflow.sweep();
+}

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS, rowHash } from '../../../src/domain/audit-chain.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../../../src/domain/types.js';
 import type { Store } from '../../../src/ports/store.js';
-import { createHarness, type Harness } from '../../support/workflow-harness.js';
+import { createHarness, type Harness, liveThroughAFewGrants } from '../../support/workflow-harness.js';
 import { auditNote, dmNote, makeEvent, makeRequest } from '../fixtures.js';
 import type { Contract } from './engine.js';
 
@@ -116,14 +116,7 @@ export function auditContract(c: Contract): void {
 
     it('verify_afterRealUse_isIntact', async () => {
       h = createHarness({ store: await open() });
-      for (let i = 0; i < 3; i++) {
-        const result = await h.workflow.request(h.input({ requester: `UREQ${i}` }));
-        if (!result.ok) throw new Error('request refused');
-        await h.workflow.approve(result.request.id, 'UAPPROVER1');
-        h.clock.advance(1000);
-      }
-      h.clock.advance(3 * 3600_000);
-      await h.workflow.sweep();
+      await liveThroughAFewGrants(h);
       const verdict = await h.store.verifyAuditChain();
       expect(verdict).toMatchObject({ ok: true, rows: 15 });
     });
