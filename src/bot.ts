@@ -3,18 +3,22 @@
 // with process.env; the end-to-end tests run it in-process with their own env.
 
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { LogLevel, CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
 import { openPolicy, openStore, readPolicy, StartupError, workflowSettings } from './compose/startup.js';
 import type { FirewallBackend } from './ports/firewall.js';
 import type { BackendRegistry } from './workflow/backends.js';
 import { healthRoute } from './http/health.js';
+import { readinessRoute } from './http/readiness.js';
 import { MY_IP_PATH, myIpRoute } from './http/my-ip/route.js';
 import { LINK_TTL_MS, linkKey, signLink } from './http/my-ip/token.js';
 import { createLogger, type JitLogger } from './log.js';
 import { OutboxWorker } from './workflow/outbox-worker.js';
 import { SlackNotifier } from './slack/notifier/slack-notifier.js';
 import { ExpiryTimers } from './scheduler/expiry-timers.js';
+import { Leadership } from './scheduler/leadership.js';
+import { OverdueWatch } from './scheduler/overdue-watch.js';
 import { Sweeper } from './scheduler/sweeper.js';
 import { WarningTimers } from './scheduler/warning-timers.js';
 import { createSlackApp, registerListeners, startSlackApp } from './slack/app.js';
@@ -22,7 +26,6 @@ import { SlackDirectory } from './slack/directory.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
 import { AdminWorkflow } from './workflow/admin.js';
-import { KeyedLock } from './workflow/context.js';
 import type { LivePolicy } from './workflow/live-policy.js';
 import { systemClock, type Clock } from './ports/clock.js';
 
@@ -32,6 +35,9 @@ export interface BotOptions {
   /** Backends to use instead of the built-in ones (tests pass a MemoryBackend they can inspect). */
   backends?: FirewallBackend[];
   outboxPollMs?: number;
+  /** The scheduler lease's length and renewal period (tests of takeover shorten them). */
+  leaderTtlMs?: number;
+  leaderRenewMs?: number;
 }
 
 export interface Bot {
@@ -40,6 +46,10 @@ export interface Bot {
   port: number;
   workflow: AccessWorkflow;
   backends: BackendRegistry;
+  /** This replica's id (JIT_REPLICA_ID, or host and pid). */
+  replicaId: string;
+  /** Whether this replica runs the scheduler (sweep, overdue watch) now. */
+  leads(): boolean;
   /** Re-reads JIT_POLICY, merges the Slack overlay and re-protects ports; a bad file keeps the old policy. Resolves with whether it loaded. */
   reloadPolicy(): Promise<boolean>;
   /** Runs one sweep now (tests and the startup sweep use it). */
@@ -58,8 +68,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   logger.addSecret(config.SLACK_SIGNING_SECRET);
 
   const file = readPolicy(config.JIT_POLICY);
-  const store = openStore(config.JIT_DB, clock);
-  const lock = new KeyedLock();
+  const database = await openStore(config, clock);
+  const { store, lock, engine } = database;
+  const replicaId = config.JIT_REPLICA_ID ?? defaultReplicaId(engine);
   // The policy is the file plus the Slack overlay (admins' edits, kept in the store).
   let wake: (() => void) | undefined;
   let opened: Awaited<ReturnType<typeof openPolicy>>;
@@ -77,7 +88,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     });
     await opened.live.reportOverlay();
   } catch (error) {
-    await store.close();
+    await database.close();
     throw error;
   }
   const { live, backends } = opened;
@@ -85,7 +96,11 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
 
   // "Use my IP" links (only when JIT_PUBLIC_URL says where browsers reach the bot).
   const myIp = config.JIT_PUBLIC_URL ? myIpLinks(config.JIT_PUBLIC_URL, linkKey(config.SLACK_SIGNING_SECRET), clock) : undefined;
-  const routes: CustomRoute[] = [healthRoute(store, backends)];
+  let leadership: Leadership | undefined;
+  const routes: CustomRoute[] = [
+    healthRoute(store, backends),
+    readinessRoute({ store, backends, replicaId, clock, leads: () => leadership?.isLeader() ?? false }),
+  ];
   if (myIp) {
     routes.push(
       myIpRoute({
@@ -112,7 +127,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     }),
     clock,
     logger,
-    { pollMs: options.outboxPollMs ?? 1000 },
+    { pollMs: options.outboxPollMs ?? 1000, worker: replicaId },
   );
   let timers: ExpiryTimers | undefined;
   let warnings: WarningTimers | undefined;
@@ -142,6 +157,25 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   timers = new ExpiryTimers((id) => workflow.expire(id), clock, logger);
   warnings = new WarningTimers((id) => workflow.warnExpiry(id), clock, logger, config.JIT_EXPIRY_WARNING);
   const sweeper = new Sweeper(() => workflow.sweep(), config.JIT_SWEEP_SCHEDULE, logger);
+  const watch = new OverdueWatch(() => workflow.watchOverdue(), logger);
+  // Only the replica holding the scheduler lease sweeps and watches; it catches up at once when it takes over.
+  leadership = new Leadership(store, {
+    holder: replicaId,
+    clock,
+    logger,
+    ...(options.leaderTtlMs ? { ttlMs: options.leaderTtlMs } : {}),
+    ...(options.leaderRenewMs ? { renewMs: options.leaderRenewMs } : {}),
+    onLead: () => {
+      void sweeper.runOnce();
+      sweeper.start();
+      void watch.runOnce();
+      watch.start();
+    },
+    onFollow: () => {
+      void sweeper.stop();
+      void watch.stop();
+    },
+  });
   wake = () => outbox.kick();
   const admin = new AdminWorkflow(workflow.ctx, live);
   registerListeners(app, { workflow, admin, policy, clock, logger, ...(myIp ? { myIpUrl: myIp.url } : {}) });
@@ -151,26 +185,29 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   let port: number;
   try {
     await live.protect();
-    await sweeper.runOnce();
+    // The leader sweeps before serving (it closes what expired while it was down); the others leave that to it.
+    await leadership.start();
+    if (leadership.isLeader()) await sweeper.runOnce();
     for (const request of await workflow.active()) {
       timers.schedule(request);
       warnings.schedule(request);
     }
     outbox.start();
-    sweeper.start();
     port = await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
   } catch (error) {
     // Leave nothing running behind a failed start (a Socket Mode connection refused, a port in use).
     await app.stop().catch(() => undefined);
+    await leadership.stop();
     await sweeper.stop();
+    await watch.stop();
     timers.stop();
     warnings.stop();
     await outbox.stop();
-    await store.close();
+    await database.close();
     throw error;
   }
   logger.info(
-    `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}`,
+    `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}, ${engine} database, replica ${replicaId}${leadership.isLeader() ? ' (runs the scheduler)' : ''}`,
   );
 
   let stopping: Promise<void> | undefined;
@@ -179,6 +216,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     port,
     workflow,
     backends,
+    replicaId,
+    leads: () => leadership.isLeader(),
     async reloadPolicy() {
       try {
         const next = await live.reload();
@@ -195,18 +234,30 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       stopping ??= (async () => {
         // Stop taking work, let in-flight use cases finish, deliver what is due, close.
         await app.stop().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
+        // Give the scheduler lease up first, so another replica takes over at once.
+        await leadership.stop();
         await sweeper.stop();
+        await watch.stop();
         timers?.stop();
         warnings?.stop();
         await workflow.idle();
         await outbox.stop();
         await outbox.flush(5000);
-        await store.close();
+        await database.close();
         logger.info('jit bot stopped');
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * One SQLite file has one bot: the host's name, stable across restarts, so a
+ * restarted bot takes its lease and its outbox claims back at once. Replicas
+ * on PostgreSQL may share a host: the process id tells them apart.
+ */
+function defaultReplicaId(engine: 'sqlite' | 'postgres'): string {
+  return engine === 'sqlite' ? hostname() : `${hostname()}-${process.pid}`;
 }
 
 function myIpLinks(publicUrl: string, key: Buffer, clock: Clock) {

@@ -15,13 +15,18 @@ export const USAGE = {
   verify: 'jit audit verify',
 };
 
-export async function auditExportCommand(store: () => AuditLog & Pick<RequestStore, 'getRequest'>, argv: string[], io: CliIo, now: number): Promise<ExitCode> {
+export async function auditExportCommand(
+  store: () => Promise<AuditLog & Pick<RequestStore, 'getRequest'>>,
+  argv: string[],
+  io: CliIo,
+  now: number,
+): Promise<ExitCode> {
   const args = readArgs(argv, { since: { type: 'string' }, vm: { type: 'string' }, out: { type: 'string' } }, USAGE.export);
   exactly(args, 0, USAGE.export);
   const since = stringOption(args, 'since');
   const vm = stringOption(args, 'vm');
   const filter: ExportFilter = { ...(since === undefined ? {} : { since: sinceOf(since, now) }), ...(vm === undefined ? {} : { vm }) };
-  const { rows, csv } = await exportAudit(store(), filter);
+  const { rows, csv } = await exportAudit(await store(), filter);
   const text = args.json ? `${JSON.stringify({ rows }, null, 2)}\n` : csv;
   const out = stringOption(args, 'out');
   if (out === undefined) {
@@ -49,10 +54,10 @@ function sinceOf(text: string, now: number): number {
   throw new UsageError(`--since ${text.slice(0, 40)} is neither a duration such as 7d nor a date such as 2026-01-31`);
 }
 
-export async function auditVerifyCommand(store: () => AuditLog, argv: string[], io: CliIo): Promise<ExitCode> {
+export async function auditVerifyCommand(store: () => Promise<AuditLog>, argv: string[], io: CliIo): Promise<ExitCode> {
   const args = readArgs(argv, {}, USAGE.verify);
   exactly(args, 0, USAGE.verify);
-  const verdict = await store().verifyAuditChain();
+  const verdict = await (await store()).verifyAuditChain();
   if (args.json) printJson(io, verdict);
   else if (verdict.ok) io.stdout(`audit log intact: ${verdict.rows} rows, head ${verdict.head}\n`);
   else {

@@ -1,6 +1,7 @@
 // What a `jit` command needs from the composition root (compose/cli-core.ts,
 // compose/cli-store.ts), opened only when a command needs it: commands that
-// change requests get the workflow; read-only commands the database alone.
+// change requests get the workflow; read-only commands the database alone,
+// SQLite or PostgreSQL as JIT_DB says; `jit db copy` the copier.
 
 import type { OverlayVm } from '../domain/policy/overlay.js';
 import type { PolicyResult } from '../domain/policy/parse.js';
@@ -18,12 +19,27 @@ export interface CliOpeners {
   /** The policy, backends, database and workflow, as the bot builds them (loads the firewall modules). */
   core(env: NodeJS.ProcessEnv): Promise<CliCore>;
   /** The bot's database alone: no policy, no backends. */
-  store(env: NodeJS.ProcessEnv): Store;
+  store(env: NodeJS.ProcessEnv): Promise<Store>;
   /** The Slack overlay in the bot's database, read only; none when there is no database yet. */
   overlay(env: NodeJS.ProcessEnv): Promise<OverlayVm[]>;
+  /** Copies a SQLite database file into an empty PostgreSQL database (`jit db copy`); refusals and problems come back as data. */
+  copyDatabase(from: string, to: string): Promise<DatabaseCopy>;
   /** Reads a policy file as the bot reads JIT_POLICY (`jit policy check`, `jit policy export`). */
   policyFile: PolicyFiles;
 }
+
+/** The tables `jit db copy` copies, and how many rows of each. */
+export type CopiedRows = Record<'requests' | 'audit_events' | 'outbox' | 'outbox_posts' | 'message_refs' | 'source_links' | 'policy_overlay', number>;
+
+/**
+ * What `jit db copy` did: copied (every table's rows, and the audit chain as
+ * PostgreSQL verified it); refused before writing anything (exit 2); or failed
+ * on its first problem (exit 1).
+ */
+export type DatabaseCopy =
+  | { outcome: 'copied'; report: { from: string; to: string; tables: CopiedRows; chain: { rows: number; head: string } } }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'failed'; problem: string };
 
 export interface PolicyFiles {
   /** Every problem with its path when the file is unreadable or invalid. */

@@ -13,21 +13,21 @@ import { exportRunningPolicy } from '../workflow/policy-export.js';
 export interface ExportOptions {
   /** Default: JIT_POLICY, else ./policy.yaml. */
   policyPath?: string;
-  /** Default: JIT_DB, else ./data/jit.db. No file: no overlay. */
+  /** Default: JIT_DB, else ./data/jit.db: a SQLite file (none: no overlay) or a PostgreSQL URL. */
   dbPath?: string;
   /** Told about overlay entries that are left out because they no longer validate. */
   warn?: (message: string) => void;
 }
 
-/** The merged policy document as text; throws a sentence when the policy file is unreadable or invalid. */
-export function exportPolicy(options: ExportOptions = {}): string {
+/** The merged policy document as text; rejects with a sentence when the policy file or the database cannot be read. */
+export async function exportPolicy(options: ExportOptions = {}): Promise<string> {
   const policyPath = options.policyPath ?? (process.env.JIT_POLICY?.trim() || './policy.yaml');
-  const exported = exportRunningPolicy(readPolicyText(policyPath), readStoredOverlay(options.dbPath ?? process.env.JIT_DB));
+  const exported = exportRunningPolicy(readPolicyText(policyPath), await readStoredOverlay(options.dbPath ?? process.env.JIT_DB));
   for (const message of exported.leftOut) options.warn?.(message);
   return exported.text;
 }
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   let out: string | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const next = argv[i + 1];
@@ -41,7 +41,7 @@ function main(argv: readonly string[]): void {
     return;
   }
   try {
-    const text = exportPolicy({ warn: (message) => process.stderr.write(`jit: ${message}\n`) });
+    const text = await exportPolicy({ warn: (message) => process.stderr.write(`jit: ${message}\n`) });
     if (out === undefined) process.stdout.write(text);
     else {
       writeFileSync(out, text);
@@ -55,4 +55,4 @@ function main(argv: readonly string[]): void {
 }
 
 // Run as a script (`node --import tsx src/cli/policy-export.ts`); imported, it only exports.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

@@ -137,11 +137,11 @@ export async function revokeCommand(core: () => Promise<CliCore>, argv: string[]
   return EXIT.ok;
 }
 
-export async function listCommand(store: () => Pick<RequestStore, 'listRequests'>, argv: string[], io: CliIo): Promise<ExitCode> {
+export async function listCommand(store: () => Promise<Pick<RequestStore, 'listRequests'>>, argv: string[], io: CliIo): Promise<ExitCode> {
   const args = readArgs(argv, { all: { type: 'boolean' }, state: { type: 'string' } }, USAGE.list);
   exactly(args, 0, USAGE.list);
   const states = statesOf(args);
-  const requests = await store().listRequests({ states });
+  const requests = await (await store()).listRequests({ states });
   if (args.json) printJson(io, { requests });
   else io.stdout(requests.length === 0 ? `no ${whichRequests(args, states)}requests\n` : requestTable(requests));
   return EXIT.ok;

@@ -5,6 +5,7 @@ import { isJitError } from '../domain/errors.js';
 import type { Store } from '../ports/store.js';
 import { auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
 import type { CliCore, CliOpeners } from './core.js';
+import { COPY_NOTE, dbCopyCommand, USAGE as DB } from './db.js';
 import { EXIT, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
 import { plain } from './render.js';
 import { EXPORT_USAGE as POLICY_EXPORT, policyCheckCommand, policyExportCommand, USAGE as POLICY } from './policy.js';
@@ -24,20 +25,24 @@ export const HELP = `jit: just-in-time VM access from the command line, on the b
   ${POLICY}
   ${POLICY_EXPORT}
   ${SWEEP}
+  ${DB.copy}
 
 Every command takes --json for one JSON document on stdout. --as (or JIT_CLI_USER) is the
 Slack member ID the action is recorded under. Exit codes: 0 done, 1 refused or failed
 (denied, not found, broken audit chain, invalid policy), 2 could not run (usage, environment,
-unreadable policy or database). Errors go to stderr, one line each.
+unreadable policy or database). Errors go to stderr, one line each. JIT_DB may be a SQLite
+file or a postgres:// URL; every command works on either.
+
+${COPY_NOTE}
 `;
 
 /** Runs one command line; never throws. */
 export async function runJit(argv: readonly string[], io: CliIo, open: CliOpeners): Promise<ExitCode> {
   let core: CliCore | undefined;
-  let store: Store | undefined;
+  let store: Promise<Store> | undefined;
   const lazyCore = async () => (core ??= await open.core(io.env));
   // Read-only commands open the database alone: no policy, no backends.
-  const lazyStore = () => core?.store ?? (store ??= open.store(io.env));
+  const lazyStore = () => (core ? Promise.resolve(core.store) : (store ??= open.store(io.env)));
   const [command = 'help', ...rest] = argv;
   try {
     return await dispatch(command, rest, io, open, lazyCore, lazyStore);
@@ -45,11 +50,19 @@ export async function runJit(argv: readonly string[], io: CliIo, open: CliOpener
     return failure(io, error);
   } finally {
     await core?.close();
-    store?.close();
+    // A store that failed to open has nothing to close; its failure was reported above.
+    await (await store?.catch(() => undefined))?.close();
   }
 }
 
-async function dispatch(command: string, rest: string[], io: CliIo, open: CliOpeners, core: () => Promise<CliCore>, store: () => Store): Promise<ExitCode> {
+async function dispatch(
+  command: string,
+  rest: string[],
+  io: CliIo,
+  open: CliOpeners,
+  core: () => Promise<CliCore>,
+  store: () => Promise<Store>,
+): Promise<ExitCode> {
   switch (command) {
     case 'request':
       return requestCommand(core, rest, io);
@@ -68,6 +81,8 @@ async function dispatch(command: string, rest: string[], io: CliIo, open: CliOpe
         export: (args) => auditExportCommand(store, args, io, Date.now()),
         verify: (args) => auditVerifyCommand(store, args, io),
       });
+    case 'db':
+      return subcommand('db', rest, { copy: (args) => dbCopyCommand(open, args, io) });
     case 'policy':
       return subcommand('policy', rest, {
         check: (args) => policyCheckCommand(args, io, open.policyFile),

@@ -1,6 +1,8 @@
 // The CLI's composition: the same configuration, policy loader, backends,
-// store and workflow as the bot (bot.ts), without Slack's app. Messages that CLI
-// actions cause go to the outbox like any other; the running bot delivers them.
+// store, request lock and workflow as the bot (bot.ts), without Slack's app.
+// Messages that CLI actions cause go to the outbox like any other; the running
+// bot delivers them. On PostgreSQL the CLI holds the same cross-process request
+// lock as the bot's replicas, so its approve or revoke never races theirs.
 
 import { randomBytes } from 'node:crypto';
 import { LogLevel, webApi } from '@slack/bolt';
@@ -14,12 +16,11 @@ import { createLogger, type JitLogger } from '../log.js';
 import { SlackDirectory } from '../slack/directory.js';
 import { StaticDirectory } from '../ports/directory.js';
 import { AccessWorkflow } from '../workflow/access-workflow.js';
-import { KeyedLock } from '../workflow/context.js';
 import { systemClock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
 import type { CliCore } from '../cli/core.js';
 import { SetupError } from '../cli/io.js';
-import { cliConfig, openDatabase } from './cli-store.js';
+import { cliConfig, closeLock, openDatabase } from './cli-store.js';
 
 /** Logs go to stderr and only errors by default, so output stays clean; JIT_LOG_LEVEL set explicitly wins. */
 function cliLogger(env: NodeJS.ProcessEnv, config: CliConfig): JitLogger {
@@ -44,13 +45,13 @@ export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
   const config = cliConfig(env);
   const logger = cliLogger(env, config);
   const file = readPolicyFile(config.JIT_POLICY);
-  const store = openDatabase(config);
-  const lock = new KeyedLock();
+  const { store, lock } = await openDatabase(config);
   let opened: Awaited<ReturnType<typeof openPolicy>>;
   try {
     opened = await openPolicy({ config, file, store, logger, clock: systemClock, lock, readFile: () => readPolicyFile(config.JIT_POLICY) });
   } catch (error) {
     await store.close();
+    await closeLock(lock);
     throw asSetupError(error);
   }
   const { live, backends } = opened;
@@ -73,6 +74,7 @@ export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
     async close() {
       await lock.idle();
       await store.close();
+      await closeLock(lock);
     },
   };
 }

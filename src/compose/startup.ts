@@ -3,7 +3,7 @@
 // kind a startup problem becomes (one line for the operator, no stack trace).
 
 import { type BackendConfig, createBackends } from './backends.js';
-import type { Config } from '../config/env.js';
+import { type Config, isPostgresUrl } from '../config/env.js';
 import { readPolicySource } from '../config/policy-file.js';
 import { JitError } from '../domain/errors.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
@@ -12,10 +12,11 @@ import type { Policy } from '../domain/types.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { FirewallBackend } from '../ports/firewall.js';
 import type { Logger } from '../ports/logger.js';
-import type { AuditLog, PolicyOverlayStore } from '../ports/store.js';
+import type { AuditLog, PolicyOverlayStore, Store } from '../ports/store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { BackendRegistry } from '../workflow/backends.js';
-import type { KeyedLock, WorkflowSettings } from '../workflow/context.js';
+import { KeyedLock, type RequestLock } from '../ports/lock.js';
+import type { WorkflowSettings } from '../workflow/context.js';
 import { LivePolicy, type PolicyFile } from '../workflow/live-policy.js';
 
 /** A startup problem: one line for the operator, no stack trace. */
@@ -51,7 +52,7 @@ export async function openPolicy(input: {
   store: PolicyOverlayStore & AuditLog;
   logger: Logger;
   clock: Clock;
-  lock: KeyedLock;
+  lock: RequestLock;
   backends?: FirewallBackend[];
   /** Reads the file again (SIGHUP); throws a sentence when it is invalid. */
   readFile: () => PolicyFile;
@@ -83,11 +84,51 @@ export function checkBackends(policy: Policy, backends: BackendRegistry): void {
   }
 }
 
-export function openStore(path: string, clock: Clock = systemClock): SqliteStore {
+/** The database JIT_DB names, the per-request lock that fits it, and which engine it is. */
+export interface OpenedStore {
+  store: Store;
+  lock: RequestLock;
+  engine: 'sqlite' | 'postgres';
+  /** Closes the lock's connections, then the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * A SQLite file (one bot; the in-process lock is enough) or a PostgreSQL
+ * database shared by replicas (the lock holds across them). The PostgreSQL
+ * client is loaded only when one is named.
+ */
+export async function openStore(config: Pick<Config, 'JIT_DB' | 'JIT_DB_POOL' | 'JIT_REPLICA_ID'>, clock: Clock = systemClock): Promise<OpenedStore> {
+  const target = config.JIT_DB;
   try {
-    return SqliteStore.open(path, { clock });
+    if (!isPostgresUrl(target)) {
+      const store = SqliteStore.open(target, { clock });
+      return { store, lock: new KeyedLock(), engine: 'sqlite', close: () => store.close() };
+    }
+    const { PostgresStore } = await import('../store/postgres/postgres-store.js');
+    const { PgRequestLock } = await import('../store/postgres/lock.js');
+    const applicationName = `jit-access-bot${config.JIT_REPLICA_ID ? ` ${config.JIT_REPLICA_ID}` : ''}`;
+    const store = await PostgresStore.open(target, { clock, poolSize: config.JIT_DB_POOL, applicationName });
+    const lock = new PgRequestLock(target, { applicationName, poolSize: config.JIT_DB_POOL });
+    return {
+      store,
+      lock,
+      engine: 'postgres',
+      close: async () => {
+        await lock.close();
+        await store.close();
+      },
+    };
   } catch (error) {
-    const message = error instanceof JitError ? error.message : `cannot open ${path}: ${(error as Error).message}`;
+    const message = error instanceof JitError ? error.message : `cannot open ${redactUrl(target)}: ${(error as Error).message}`;
     throw new StartupError(`JIT_DB ${message}`);
   }
+}
+
+/** A database URL without its password, for messages and logs. */
+export function redactUrl(target: string): string {
+  if (!isPostgresUrl(target) || !URL.canParse(target)) return target;
+  const url = new URL(target);
+  if (url.password !== '') url.password = '***';
+  return url.toString();
 }

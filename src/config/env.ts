@@ -96,7 +96,29 @@ const schema = z.object({
     }
     return ids;
   }),
-  JIT_DB: z.string().trim().min(1).default('./data/jit.db'),
+  // A file path keeps the embedded SQLite database; a postgres:// URL shares one PostgreSQL database between replicas.
+  JIT_DB: z
+    .string()
+    .trim()
+    .min(1)
+    .default('./data/jit.db')
+    .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || (isPostgresUrl(value) && URL.canParse(value)), {
+      message: 'must be a file path (SQLite) or a postgres://user:password@host:5432/database URL (PostgreSQL)',
+    }),
+  // PostgreSQL only: connections each replica keeps open.
+  JIT_DB_POOL: z.coerce
+    .number({ error: 'must be a whole number of connections, 1 to 100' })
+    .int('must be a whole number of connections, 1 to 100')
+    .min(1, 'must be a whole number of connections, 1 to 100')
+    .max(100, 'must be a whole number of connections, 1 to 100')
+    .default(10),
+  // Names this replica in logs, outbox claims and the scheduler lease; host and process id by default.
+  JIT_REPLICA_ID: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[\w.:@-]{1,64}$/, 'must be 1 to 64 letters, digits or . _ : @ -'),
+  ),
   JIT_AUDIT_CHANNEL: z
     .string({ error: 'is required: set it to the ID of the audit channel (channel details → About, e.g. C0123456789) and invite the bot there' })
     .trim()
@@ -152,6 +174,11 @@ const schema = z.object({
 });
 
 export type Config = z.output<typeof schema>;
+
+/** Whether JIT_DB names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
+}
 
 /** The `jit` CLI answers no Slack request and posts nothing itself (the bot delivers its outbox), so the bot's Slack keys are optional there. */
 const cliSchema = schema.partial({ SLACK_BOT_TOKEN: true, SLACK_SIGNING_SECRET: true, JIT_AUDIT_CHANNEL: true });

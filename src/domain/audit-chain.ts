@@ -9,16 +9,20 @@ import { createHash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** A lone UTF-16 surrogate, or U+0000. */
+const UNSTORABLE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/g;
 
 /**
  * An event's text as the chain hashes and stores it. A lone UTF-16 surrogate
- * (half of an emoji, cut) has no UTF-8 form, so no database keeps it as text;
- * it becomes U+FFFD before the row is hashed and written, so what was hashed
- * is what reads back, and the chain verifies.
+ * (half of an emoji, cut) has no UTF-8 form, and PostgreSQL's text cannot hold
+ * U+0000; each becomes U+FFFD before the row is hashed and written, in every
+ * engine, so what was hashed is what reads back, the chain verifies, and a
+ * database copied from one engine to another hashes the same. (Rows written
+ * before U+0000 was replaced keep it, and still verify: the chain hashes what
+ * is stored.)
  */
 export function chainText<T>(value: T): T {
-  return (typeof value === 'string' ? value.replace(LONE_SURROGATE, '\uFFFD') : value) as T;
+  return (typeof value === 'string' ? value.replace(UNSTORABLE, '\uFFFD') : value) as T;
 }
 
 /** The fields of an event that are text, made storable (chainText) before hashing and writing. */

@@ -19,4 +19,8 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.current += ms;
   }
+
+  set(at: number): void {
+    this.current = at;
+  }
 }

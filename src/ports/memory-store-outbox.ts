@@ -34,6 +34,24 @@ export class OutboxTable {
     return count < 0 ? rows : rows.slice(0, count);
   }
 
+  /** The due, free head of each queue (a request's rows; the bot's own rows), claimed for `worker`, oldest first. */
+  claimHeads(worker: string, now: number, leaseMs: number, limit: number): OutboxRecord[] {
+    for (const value of [worker, now, leaseMs, limit]) bindable(value);
+    const seen = new Set<string | null>();
+    const claimed: OutboxRecord[] = [];
+    for (const row of this.tables.outbox.values()) {
+      if (claimed.length >= limit) break;
+      if (row.deliveredAt !== null || seen.has(row.requestId)) continue;
+      seen.add(row.requestId);
+      const free = row.claimedBy === null || row.claimedBy === worker || (row.claimedUntil ?? 0) <= now;
+      if (row.nextAttemptAt > now || !free) continue;
+      row.claimedBy = text('outbox.claimed_by', worker);
+      row.claimedUntil = integer('outbox.claimed_until', now + leaseMs);
+      claimed.push(row);
+    }
+    return claimed;
+  }
+
   /** Marks the row delivered (a delivered row keeps its first stamp) and upserts the refs, all or nothing. */
   markDelivered(rowId: number, refs: MessageRef[], now: number): void {
     bindable(rowId);
@@ -43,7 +61,7 @@ export class OutboxTable {
     const deliveredAt = pending ? integer('outbox.delivered_at', now, true) : null;
     this.requireRow(rowId, row);
     const checked = refs.map((ref) => this.checkRef(ref));
-    if (pending) row.deliveredAt = deliveredAt;
+    if (pending) Object.assign(row, { deliveredAt, claimedBy: null, claimedUntil: null });
     // Upsert: a message posted again (say, the first was deleted) replaces the old ts, in the same place.
     for (const ref of checked) this.tables.refs.set(JSON.stringify([ref.requestId, ref.role, ref.channel]), ref);
   }
@@ -57,6 +75,8 @@ export class OutboxTable {
       row.attempts += 1;
       row.lastError = checked.lastError;
       row.nextAttemptAt = checked.nextAttemptAt;
+      row.claimedBy = null;
+      row.claimedUntil = null;
     }
     this.requireRow(rowId, row);
   }

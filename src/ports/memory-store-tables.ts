@@ -32,6 +32,9 @@ export interface OutboxRecord {
   nextAttemptAt: number;
   deliveredAt: number | null;
   lastError: string | null;
+  /** The worker delivering it, until when (schema 6); null when nobody is. */
+  claimedBy: string | null;
+  claimedUntil: number | null;
 }
 
 export interface PostRow {
@@ -68,10 +71,21 @@ export interface Tables {
   overlay: Map<string, OverlayRow>;
   /** By nonce. */
   sourceLinks: Map<string, SourceLinkRow>;
+  /** By name. */
+  leases: Map<string, { holder: string; expiresAt: number }>;
 }
 
 export function emptyTables(): Tables {
-  return { requests: new Map(), events: [], outbox: new Map(), refs: new Map(), posts: new Map(), overlay: new Map(), sourceLinks: new Map() };
+  return {
+    requests: new Map(),
+    events: [],
+    outbox: new Map(),
+    refs: new Map(),
+    posts: new Map(),
+    overlay: new Map(),
+    sourceLinks: new Map(),
+    leases: new Map(),
+  };
 }
 
 export const REQUEST_STATES: readonly RequestState[] = ['pending', 'approved', 'active', 'closing', 'closed', 'denied', 'cancelled', 'timed_out', 'failed'];

@@ -138,6 +138,8 @@ export class StagedWrite {
       nextAttemptAt: 0,
       deliveredAt: null,
       lastError: null,
+      claimedBy: null,
+      claimedUntil: null,
     });
   }
 }

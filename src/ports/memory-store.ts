@@ -31,7 +31,8 @@ import {
 import { SourceLinkTable } from './memory-store-source-links.js';
 import { StagedWrite, checkRequest, requestColumns } from './memory-store-write.js';
 import type { MessageRef, Notification, PostRecord } from './notifier.js';
-import type { Expected, NewRequest, OutboxRow, RequestFilter, Store } from './store.js';
+import type { OutboxRecord } from './memory-store-tables.js';
+import type { Expected, Lease, NewRequest, OutboxRow, RequestFilter, Store } from './store.js';
 
 export interface MemoryStoreOptions {
   /** Stamps `delivered_at` and a post recorded without a claim, as in the SQLite adapter; the only clock this store reads. */
@@ -202,16 +203,56 @@ export class MemoryStore implements Store {
   }
 
   async pendingOutbox(limit: number): Promise<OutboxRow[]> {
-    return this.guard('read outbox', () =>
-      this.outbox.pending(limit).map(({ id, requestId, notification, attempts, nextAttemptAt, lastError }) => ({
-        id,
-        attempts,
-        nextAttemptAt,
-        notification: notificationWithKind(JSON.parse(notification) as Notification),
-        ...(requestId === null ? {} : { requestId }),
-        ...(lastError === null ? {} : { lastError }),
-      })),
-    );
+    return this.guard('read outbox', () => this.outbox.pending(limit).map(outboxRowOf));
+  }
+
+  async claimOutbox(worker: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+    return this.guard('claim outbox rows', () => this.outbox.claimHeads(worker, now, leaseMs, limit).map(outboxRowOf));
+  }
+
+  async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<Lease> {
+    return this.guard(`take the ${name} lease`, () => {
+      const current = this.tables.leases.get(name);
+      if (current === undefined || current.holder === holder || current.expiresAt <= now) {
+        this.tables.leases.set(name, { holder: text('leases.holder', holder), expiresAt: integer('leases.expires_at', now + ttlMs) });
+      }
+      return { name, ...this.tables.leases.get(name)! };
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.guard(`release the ${name} lease`, () => {
+      if (this.tables.leases.get(name)?.holder === holder) this.tables.leases.delete(name);
+    });
+  }
+
+  async currentLease(name: string, now: number): Promise<Lease | undefined> {
+    return this.guard(`read the ${name} lease`, () => {
+      const lease = this.tables.leases.get(name);
+      return lease !== undefined && lease.expiresAt > now ? { name, ...lease } : undefined;
+    });
+  }
+
+  async endingBy(at: number): Promise<AccessRequest[]> {
+    return this.guard('read grants ending soon', () => {
+      bindable(at);
+      const ending = [...this.tables.requests.values()].filter((row) => row.state === 'active' && row.endAt !== null && row.endAt <= at);
+      return ending.sort((a, b) => (a.endAt ?? 0) - (b.endAt ?? 0) || compareBinary(a.id, b.id)).map(parseRequest);
+    });
+  }
+
+  async requestTimesSince(requester: string, since: number): Promise<number[]> {
+    return this.guard('count recent requests', () => {
+      bindable(requester);
+      bindable(since);
+      const counted = [...this.tables.requests.values()].filter((row) => {
+        if (!sqlEquals(row.requester, requester) || row.createdAt < since) return false;
+        const data = JSON.parse(row.data) as { extends?: unknown; batchId?: unknown };
+        // A batch counts once (its leader's id is its batchId); extension requests not at all.
+        return data.extends === undefined && (data.batchId === undefined || data.batchId === row.id);
+      });
+      return counted.map((row) => row.createdAt).sort((a, b) => a - b);
+    });
   }
 
   async markDelivered(rowId: number, refs: MessageRef[]): Promise<void> {
@@ -294,4 +335,15 @@ function jsonEach(value: unknown): unknown[] {
 function storeError(what: string, error: unknown): JitError {
   const why = error instanceof Error ? error.message : String(error);
   return new JitError('jit_store_failed', `${what}: ${why}`, { cause: error });
+}
+
+function outboxRowOf({ id, requestId, notification, attempts, nextAttemptAt, lastError }: OutboxRecord): OutboxRow {
+  return {
+    id,
+    attempts,
+    nextAttemptAt,
+    notification: notificationWithKind(JSON.parse(notification) as Notification),
+    ...(requestId === null ? {} : { requestId }),
+    ...(lastError === null ? {} : { lastError }),
+  };
 }

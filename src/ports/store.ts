@@ -56,6 +56,14 @@ export interface RequestStore {
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
   /** Active requests with endAt <= now, and every request in `closing`. */
   dueForClose(now: number): Promise<AccessRequest[]>;
+  /** Active grants with endAt <= at, soonest first: those whose expiry warning may be owed. */
+  endingBy(at: number): Promise<AccessRequest[]>;
+  /**
+   * When `requester` asked for access at or after `since`, oldest first: one
+   * time per grant request, a batch counting once (its leader), extension
+   * requests not at all. The rate limit counts here, where every replica sees it.
+   */
+  requestTimesSince(requester: string, since: number): Promise<number[]>;
 }
 
 /** The hash-chained audit log: request events and the bot's own (system) events. */
@@ -90,7 +98,20 @@ export interface OutboxRow {
 export interface OutboxStore {
   /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
   pendingOutbox(limit: number): Promise<OutboxRow[]>;
+  /**
+   * Claims rows for one worker (one replica) until `now + leaseMs`, so no other
+   * worker delivers them meanwhile. Rows form queues: a request's rows, and the
+   * bot's own rows (no request). Only the oldest undelivered row of a queue can
+   * be claimed, and only when it is due (nextAttemptAt <= now) and unclaimed,
+   * claimed by this worker, or claimed under a lease that has run out (its
+   * worker died). So a queue's rows are delivered one after another, in order,
+   * by one worker at a time. Resolves with the claimed rows, oldest first, at
+   * most `limit`.
+   */
+  claimOutbox(worker: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]>;
+  /** Marks the row delivered and records where its messages are; its claim ends. */
   markDelivered(rowId: number, refs: MessageRef[]): Promise<void>;
+  /** Counts a failed attempt and when to try again; its claim ends. */
   markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void>;
   messageRefs(requestId: string): Promise<MessageRef[]>;
   /** What an outbox row has posted (or was about to post) so far. */
@@ -123,6 +144,31 @@ export interface SourceLinkStore {
   recentSource(user: string, since: number): Promise<string | undefined>;
 }
 
+/** A lease on one of the jobs a single replica must run (the sweep, the overdue watch). */
+export interface Lease {
+  name: string;
+  holder: string;
+  /** Epoch ms; after it, any replica may take the lease. */
+  expiresAt: number;
+}
+
+/** The lease of the replica that runs the scheduler (the sweep, the overdue watch). */
+export const SCHEDULER_LEASE = 'scheduler';
+
+/** Leases: which replica runs the jobs only one may run. */
+export interface LeaseStore {
+  /**
+   * Takes the lease `name` for `holder` until `now + ttlMs` when it is free, has
+   * run out, or is `holder`'s already (a renewal). Resolves with the lease as it
+   * stands after the call: `holder`'s when it won, the other holder's when not.
+   */
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<Lease>;
+  /** Gives the lease up (a clean shutdown) when `holder` holds it, so another replica need not wait for it to run out. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Who holds the lease at `now`, without taking it; undefined when nobody does. */
+  currentLease(name: string, now: number): Promise<Lease | undefined>;
+}
+
 export interface StoreLifecycle {
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<boolean>;
@@ -130,4 +176,4 @@ export interface StoreLifecycle {
 }
 
 /** Every role over one database: what the composition root opens and hands out role by role. */
-export type Store = RequestStore & AuditLog & OutboxStore & PolicyOverlayStore & SourceLinkStore & StoreLifecycle;
+export type Store = RequestStore & AuditLog & OutboxStore & PolicyOverlayStore & SourceLinkStore & LeaseStore & StoreLifecycle;

@@ -14,13 +14,14 @@ import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js'
 import { systemClock } from '../ports/clock.js';
 import { requestIdOf } from '../ports/notifier.js';
 import type { Clock } from '../ports/clock.js';
-import type { Expected, NewRequest, OutboxRow, RequestFilter, Store } from '../ports/store.js';
+import type { Expected, Lease, NewRequest, OutboxRow, RequestFilter, Store } from '../ports/store.js';
 import type { MessageRef, Notification, PostRecord } from '../ports/notifier.js';
 import { GENESIS, rowHash, storableEvent, verifyChain, type ChainVerdict } from '../domain/audit-chain.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { prepareOverlayStatements } from './overlay-statements.js';
-import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
+import { prepareReplicaStatements } from './replica-statements.js';
+import { prepareStatements, type DataRow, type OutboxDbRow, type RequestColumns } from './statements.js';
 
 export interface SqliteStoreOptions {
   /** Stamps `delivered_at`; the only clock this adapter reads. */
@@ -32,6 +33,7 @@ const MAX_ERROR_LENGTH = 500;
 
 export class SqliteStore implements Store {
   private readonly sql;
+  private readonly replicas;
   private readonly listCache = new Map<string, Statement<unknown[], DataRow>>();
   private readonly insertTx;
   private readonly insertManyTx;
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     private readonly clock: Clock,
   ) {
     this.sql = prepareStatements(db);
+    this.replicas = prepareReplicaStatements(db);
     // Every write runs IMMEDIATE: the write lock is taken at BEGIN, so a busy
     // database is waited out by busy_timeout instead of failing on a lock upgrade.
     const insertOne = (request: AccessRequest, events: AuditEvent[], notes: Notification[]): AccessRequest => {
@@ -157,6 +160,14 @@ export class SqliteStore implements Store {
     return this.guard('read requests due for close', () => this.sql.dueForClose.all(now).map(parseRequest));
   }
 
+  async endingBy(at: number): Promise<AccessRequest[]> {
+    return this.guard('read grants ending soon', () => this.replicas.endingBy.all(at).map(parseRequest));
+  }
+
+  async requestTimesSince(requester: string, since: number): Promise<number[]> {
+    return this.guard('count recent requests', () => this.replicas.requestTimesSince.all(requester, since).map(({ at }) => at));
+  }
+
   async auditEvents(requestId?: string): Promise<AuditEvent[]> {
     return this.guard('read audit events', () => {
       const rows = requestId === undefined ? this.sql.allEvents.all() : this.sql.eventsOf.all(requestId);
@@ -198,14 +209,23 @@ export class SqliteStore implements Store {
   }
 
   async pendingOutbox(limit: number): Promise<OutboxRow[]> {
-    return this.guard('read outbox', () =>
-      this.sql.pendingOutbox.all(limit).map(({ notification, lastError, requestId, ...row }) => ({
-        ...row,
-        notification: notificationWithKind(JSON.parse(notification) as Notification),
-        ...(requestId === null ? {} : { requestId }),
-        ...(lastError === null ? {} : { lastError }),
-      })),
-    );
+    return this.guard('read outbox', () => this.sql.pendingOutbox.all(limit).map(parseOutboxRow));
+  }
+
+  async claimOutbox(worker: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+    return this.guard('claim outbox rows', () => this.replicas.claimOutbox(worker, now, leaseMs, limit).map(parseOutboxRow));
+  }
+
+  async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<Lease> {
+    return this.guard(`take the ${name} lease`, () => this.replicas.acquireLease(name, holder, now, ttlMs));
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.guard(`release the ${name} lease`, () => this.replicas.releaseLease(name, holder));
+  }
+
+  async currentLease(name: string, now: number): Promise<Lease | undefined> {
+    return this.guard(`read the ${name} lease`, () => this.replicas.currentLease(name, now));
   }
 
   async markDelivered(rowId: number, refs: MessageRef[]): Promise<void> {
@@ -299,6 +319,15 @@ export class SqliteStore implements Store {
       throw isJitError(error) ? error : storeError(`could not ${what}`, error);
     }
   }
+}
+
+function parseOutboxRow({ notification, lastError, requestId, ...row }: OutboxDbRow): OutboxRow {
+  return {
+    ...row,
+    notification: notificationWithKind(JSON.parse(notification) as Notification),
+    ...(requestId === null ? {} : { requestId }),
+    ...(lastError === null ? {} : { lastError }),
+  };
 }
 
 /** Requests stored before kinds existed read as the kind their fields make them. */

@@ -74,9 +74,12 @@ export function prepareStatements(db: Database) {
               last_error AS lastError
          FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`,
     ),
-    markDelivered: db.prepare<[{ id: number; now: number }]>('UPDATE outbox SET delivered_at = @now WHERE id = @id AND delivered_at IS NULL'),
+    // Both end the row's claim (schema 6): the worker is done with it.
+    markDelivered: db.prepare<[{ id: number; now: number }]>(
+      'UPDATE outbox SET delivered_at = @now, claimed_by = NULL, claimed_until = NULL WHERE id = @id AND delivered_at IS NULL',
+    ),
     markRetry: db.prepare<[{ id: number; error: string; next: number }]>(
-      `UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next
+      `UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next, claimed_by = NULL, claimed_until = NULL
         WHERE id = @id AND delivered_at IS NULL`,
     ),
     outboxExists: db.prepare<[number], { id: number }>('SELECT id FROM outbox WHERE id = ?'),

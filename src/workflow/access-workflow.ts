@@ -4,7 +4,7 @@
 import type { AccessRequest } from '../domain/types.js';
 import { refuse } from '../domain/errors.js';
 import { LIVE_STATES } from '../domain/lifecycle.js';
-import { SlidingWindowLimiter } from '../domain/rate-limit.js';
+import { rateVerdict, windowStart } from '../domain/rate-limit.js';
 import type { WorkflowContext } from './context.js';
 import { checkRequest, createRequest, type CreateResult, type FieldProblem, type RequestInput } from './create-request.js';
 import { load } from './commit.js';
@@ -20,6 +20,7 @@ import { acknowledge, unreviewed } from './acknowledge.js';
 import { explainRequest, type ExplainResult } from './explain.js';
 import { DriftMemory } from './reconcile.js';
 import { sweep, type SweepReport } from './sweep.js';
+import { type OverdueReport, watchOverdue } from './overdue.js';
 import { filterInventory, type Inventory } from '../domain/inventory.js';
 import { homeOf, isAdmin, type HomeData } from './home.js';
 import { readInventory } from './inventory.js';
@@ -30,7 +31,6 @@ import type { ExportFilter } from '../domain/audit-export.js';
 export const REQUEST_RATE_LIMIT = { max: 10, windowMs: 60_000 };
 
 export class AccessWorkflow {
-  private readonly requestLimiter = new SlidingWindowLimiter(REQUEST_RATE_LIMIT);
   private readonly drift = new DriftMemory();
 
   constructor(readonly ctx: WorkflowContext) {}
@@ -57,15 +57,16 @@ export class AccessWorkflow {
   /** `vm` may list several VMs (`web-1,db-1`): then a batch, one request per VM. */
   async request(input: RequestInput): Promise<CreateResult> {
     // Per requester: a runaway script cannot flood approvers or the firewall.
-    // Only requests that were stored count; a typo does not use up the allowance.
+    // Only requests that were stored count (a typo does not use up the
+    // allowance), and they are counted in the store, so the limit holds
+    // however many replicas the requests are spread over.
     const now = this.ctx.clock.now();
-    const allowed = this.requestLimiter.check(input.requester, now);
+    const times = await this.ctx.store.requestTimesSince(input.requester, windowStart(REQUEST_RATE_LIMIT, now));
+    const allowed = rateVerdict(REQUEST_RATE_LIMIT, times, now);
     if (!allowed.ok) {
       throw refuse('rate_limited', { max: REQUEST_RATE_LIMIT.max, retryAfterSeconds: Math.ceil(allowed.retryAfterMs / 1000) });
     }
-    const result = await (isBatchInput(input.vm) ? createBatch(this.ctx, input) : createRequest(this.ctx, input));
-    if (result.ok) this.requestLimiter.record(input.requester, now);
-    return result;
+    return isBatchInput(input.vm) ? createBatch(this.ctx, input) : createRequest(this.ctx, input);
   }
 
   /** On a batch leader's id (the approval message's button): every pending member the user may approve. */
@@ -111,6 +112,11 @@ export class AccessWorkflow {
   /** Called by the precise per-grant timer. */
   expire(id: string): Promise<AccessRequest | undefined> {
     return expire(this.ctx, id);
+  }
+
+  /** Closes grants their timers missed and sends the expiry warnings they missed (the leading replica, every second). */
+  watchOverdue(): Promise<OverdueReport> {
+    return watchOverdue(this.ctx);
   }
 
   sweep(): Promise<SweepReport> {

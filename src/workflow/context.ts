@@ -6,6 +6,7 @@ import type { AccessRequest, Policy } from '../domain/types.js';
 import type { BackendRegistry } from './backends.js';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
+import type { RequestLock } from '../ports/lock.js';
 import type { AuditLog, RequestStore, SourceLinkStore } from '../ports/store.js';
 
 export interface WorkflowListener {
@@ -48,26 +49,6 @@ export interface WorkflowContext {
   logger: Logger;
   settings: WorkflowSettings;
   listener: WorkflowListener;
-  lock: KeyedLock;
-}
-
-/** Serialises work on one request inside this process (a click racing the sweeper). The store's CAS still decides across processes. */
-export class KeyedLock {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const tail = next.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return next;
-  }
-
-  /** Resolves once everything queued so far has finished (graceful shutdown). */
-  async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
-  }
+  /** One use case at a time per request: in this process (KeyedLock), or across replicas (the PostgreSQL lock). */
+  lock: RequestLock;
 }

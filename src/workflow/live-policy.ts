@@ -13,7 +13,7 @@ import { formatPolicyProblems, type PolicyProblem } from '../domain/policy/probl
 import { formatUtc } from '../domain/duration.js';
 import type { Policy, SystemEvent, VmPolicy } from '../domain/types.js';
 import type { BackendRegistry } from './backends.js';
-import type { KeyedLock } from './context.js';
+import type { RequestLock } from '../ports/lock.js';
 import type { Clock } from '../ports/clock.js';
 import type { AuditLog, PolicyOverlayStore } from '../ports/store.js';
 
@@ -28,7 +28,7 @@ export interface LivePolicyDeps {
   backends: BackendRegistry;
   clock: Clock;
   logger: Logger;
-  lock: KeyedLock;
+  lock: RequestLock;
   /**
    * Reads the policy file again; throws a sentence naming every problem when it
    * is invalid or one of its own VMs names a backend that is not running (an

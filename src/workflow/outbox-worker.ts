@@ -3,7 +3,10 @@
 // them. Rows of one request keep their order: a failed row holds back the later
 // rows of the same request (an audit reply cannot precede its thread's root).
 // Each row's posts are journalled (see once-poster.ts), so a retry never posts
-// a message twice.
+// a message twice. Several replicas share one outbox: a worker delivers only
+// the rows it claimed (the store hands each queue's next row to one worker at a
+// time, for a lease), and a dead replica's claims are taken over once their
+// lease runs out.
 
 import type { Logger } from '../ports/logger.js';
 import { crashPoint } from './crash-points.js';
@@ -15,7 +18,14 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
   batchSize?: number;
   maxBackoffMs?: number;
+  /** Who claims the rows: this replica's id. */
+  worker?: string;
+  /** How long a claim keeps other workers off a row; after it, a claim of a dead replica is taken over. */
+  leaseMs?: number;
 }
+
+/** Long enough for a row's posts with Slack's own retries; short enough that a dead replica's rows wait little. */
+export const OUTBOX_LEASE_MS = 30_000;
 
 export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
@@ -24,6 +34,8 @@ export class OutboxWorker {
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly maxBackoffMs: number;
+  private readonly worker: string;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly store: OutboxStore,
@@ -35,6 +47,8 @@ export class OutboxWorker {
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
+    this.worker = options.worker ?? 'local';
+    this.leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
   }
 
   start(): void {
@@ -78,21 +92,21 @@ export class OutboxWorker {
     return pass;
   }
 
-  /** One pass over undelivered rows; resolves with how many were delivered. */
+  /**
+   * Claims the next row of each queue (a request's rows; the bot's own rows)
+   * and delivers them, again while any was delivered: a queue's rows go out
+   * one after another, in order. Resolves with how many were delivered.
+   */
   private async drain(): Promise<number> {
     let delivered = 0;
-    const blocked = new Set<string>();
-    for (const row of await this.store.pendingOutbox(this.batchSize)) {
-      // The bot's own rows (drift) keep their order among themselves.
-      const queue = row.requestId ?? '';
-      if (blocked.has(queue)) continue;
-      if (row.nextAttemptAt > this.clock.now() || !(await this.deliver(row))) {
-        blocked.add(queue);
-        continue;
-      }
-      delivered++;
+    for (;;) {
+      const rows = await this.store.claimOutbox(this.worker, this.clock.now(), this.leaseMs, this.batchSize);
+      let progress = 0;
+      for (const row of rows) if (await this.deliver(row)) progress++;
+      delivered += progress;
+      // Nothing claimed, or every claimed row failed (and waits for its retry): done for now.
+      if (progress === 0) return delivered;
     }
-    return delivered;
   }
 
   async stop(): Promise<void> {

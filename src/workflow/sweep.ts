@@ -52,7 +52,7 @@ export async function sweep(ctx: WorkflowContext, drift: DriftMemory = new Drift
 const CLOSE_CONCURRENCY = 64;
 
 /** Runs `work` on every item, at most `limit` at a time; resolves when all are done. */
-async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) await work(items[next++]!);

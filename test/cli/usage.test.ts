@@ -17,7 +17,7 @@ describe('jit help and usage errors', () => {
       for (const args of [['help'], [], ['--help']]) {
         const run = await world.run(args);
         expect(run).toMatchObject({ code: 0, stderr: '' });
-        for (const command of ['request', 'approve', 'deny', 'revoke', 'list', 'audit export', 'audit verify', 'policy check', 'sweep'])
+        for (const command of ['request', 'approve', 'deny', 'revoke', 'list', 'audit export', 'audit verify', 'policy check', 'sweep', 'db copy'])
           expect(run.stdout).toContain(`jit ${command}`);
         expect(run.stdout).toMatch(/Exit codes: 0 done, 1 refused or failed/);
       }

@@ -1,20 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { SlidingWindowLimiter } from '../../src/domain/rate-limit.js';
+import { rateVerdict, windowStart } from '../../src/domain/rate-limit.js';
 
-describe('SlidingWindowLimiter', () => {
-  it('take_upToTheLimit_isAllowed_thenRefusedWithTheWait', () => {
-    const limiter = new SlidingWindowLimiter({ max: 3, windowMs: 60_000 });
-    expect([0, 1000, 2000].map((at) => limiter.take('U1', at).ok)).toEqual([true, true, true]);
-    expect(limiter.take('U1', 3000)).toEqual({ ok: false, retryAfterMs: 57_000 });
-    expect(limiter.take('U2', 3000).ok).toBe(true);
+describe('rateVerdict', () => {
+  const limit = { max: 3, windowMs: 60_000 };
+
+  it('belowTheLimit_isAllowed', () => {
+    expect(rateVerdict(limit, [], 0)).toEqual({ ok: true });
+    expect(rateVerdict(limit, [0, 1000], 2000)).toEqual({ ok: true });
   });
 
-  it('take_afterTheWindowSlides_isAllowedAgain', () => {
-    const limiter = new SlidingWindowLimiter({ max: 2, windowMs: 10_000 });
-    limiter.take('U1', 0);
-    limiter.take('U1', 5_000);
-    expect(limiter.take('U1', 9_999).ok).toBe(false);
-    expect(limiter.take('U1', 10_001).ok).toBe(true);
-    expect(limiter.take('U1', 10_002).ok).toBe(false);
+  it('atTheLimit_isRefused_withTheWaitUntilTheOldestLeavesTheWindow', () => {
+    expect(rateVerdict(limit, [0, 1000, 2000], 3000)).toEqual({ ok: false, retryAfterMs: 57_000 });
+  });
+
+  it('overTheLimit_waitsForEnoughToLeave', () => {
+    // Five in the window (two replicas counted together): three must leave before one more fits.
+    expect(rateVerdict(limit, [0, 1000, 2000, 3000, 4000], 5000)).toEqual({ ok: false, retryAfterMs: 57_000 });
+  });
+
+  it('afterTheWindowSlides_isAllowedAgain', () => {
+    const two = { max: 2, windowMs: 10_000 };
+    expect(rateVerdict(two, [0, 5000], 9_999).ok).toBe(false);
+    expect(rateVerdict(two, [0, 5000], 10_000)).toEqual({ ok: true });
+    expect(windowStart(two, 10_000)).toBe(1);
   });
 });

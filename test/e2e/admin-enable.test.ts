@@ -109,7 +109,7 @@ describe('/jit enable', () => {
     // The team commits the export: the file now says what the overlay says.
     const policyFile = join(e2e.dir, 'policy.yaml');
     const dbFile = join(e2e.dir, 'data', 'jit.db');
-    writeFileSync(policyFile, exportPolicy({ policyPath: policyFile, dbPath: dbFile }));
+    writeFileSync(policyFile, await exportPolicy({ policyPath: policyFile, dbPath: dbFile }));
     expect(await e2e.bot.reloadPolicy()).toBe(true);
     expect(e2e.logs.join('\n')).toContain('the policy file now says the same as the Slack edit of spare-1; that overlay entry is retired');
     expect(readOverlayFile(dbFile)).toEqual([]);
@@ -127,7 +127,7 @@ describe('/jit enable', () => {
   it('export_whileTheBotRuns_printsTheFilesFormWithTheOverlayVm_thatThePolicyParserAccepts', async () => {
     e2e = await withSpare('windows');
     await e2e.command(ADMIN, 'enable spare-1');
-    const text = exportPolicy({ policyPath: join(e2e.dir, 'policy.yaml'), dbPath: join(e2e.dir, 'data', 'jit.db') });
+    const text = await exportPolicy({ policyPath: join(e2e.dir, 'policy.yaml'), dbPath: join(e2e.dir, 'data', 'jit.db') });
 
     const parsed = parsePolicy(text, 'yaml');
     expect(parsed.ok).toBe(true);

@@ -126,6 +126,23 @@ describe('health and policy reload', () => {
     expect(await down.json()).toMatchObject({ status: 'unavailable', backends: { memory: { ok: false, detail: 'firewall unreachable' } } });
   });
 
+  it('readyz_saysWhichReplicaLeads_thenBackendDown_answers503', async () => {
+    const ready = await fetch(`${e2e.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      replica: e2e.bot.replicaId,
+      leads: true,
+      leader: e2e.bot.replicaId,
+      database: 'ok',
+      backends: { memory: { ok: true } },
+    });
+    e2e.backend.failNext('health', 'firewall unreachable');
+    const down = await fetch(`${e2e.baseUrl}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'not_ready', leads: true, backends: { memory: { ok: false, detail: 'firewall unreachable' } } });
+  });
+
   it('reload_badFile_keepsTheOldPolicy_goodFile_appliesIt', async () => {
     expect(e2e.backend.protectedPorts.map((p) => `${p.vmName}:${p.port}/${p.protocol}@${p.address}`)).toEqual([
       'web-1:22/TCP@10.0.0.4',

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest, Rule } from '../../src/domain/types.js';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
-import { KeyedLock, type WorkflowContext } from '../../src/workflow/context.js';
+import { KeyedLock } from '../../src/ports/lock.js';
+import type { WorkflowContext } from '../../src/workflow/context.js';
 import type { Notification } from '../../src/ports/notifier.js';
 import type { Store } from '../../src/ports/store.js';
 import { sweep } from '../../src/workflow/sweep.js';

@@ -105,3 +105,54 @@ it('aFailedDelivery_holdsBackTheLaterRowsOfItsRequest_butNotOtherRequests', asyn
   expect(notifier.delivered).toEqual([other, opened, closed]);
   expect(await store.pendingOutbox(10)).toEqual([]);
 });
+
+it('severalWorkersOnOneOutbox_deliverEachRowOnce_inEachRequestsOrder', async () => {
+  store = SqliteStore.open(':memory:');
+  const requests = ['a2c4e6', 'b3d5f7', 'c4e6g8'].map((id) => makeRequest({ id }));
+  for (const request of requests) {
+    await store.insertRequest(
+      request,
+      [],
+      (['request.created', 'request.approved', 'grant.opened'] as const).map((event) => ({ kind: 'requester_dm', event, request })),
+    );
+  }
+  const delivered: Array<[worker: string, id: string, event: string]> = [];
+  const notifierOf = (worker: string): Notifier => ({
+    async deliver(notification) {
+      await settle();
+      if (notification.kind === 'requester_dm') delivered.push([worker, notification.request.id, notification.event]);
+      return [];
+    },
+  });
+  const clock = new FakeClock();
+  const logger = createLogger({ write: () => undefined });
+  const workers = ['one', 'two', 'three'].map((name) => new OutboxWorker(store!, notifierOf(name), clock, logger, { worker: name, batchSize: 1 }));
+
+  await Promise.all(workers.map((worker) => worker.flush(5_000)));
+
+  expect(delivered).toHaveLength(9);
+  for (const request of requests) {
+    expect(delivered.filter(([, id]) => id === request.id).map(([, , event]) => event)).toEqual(['request.created', 'request.approved', 'grant.opened']);
+  }
+  // Spread over the workers, not all taken by the first.
+  expect(new Set(delivered.map(([worker]) => worker)).size).toBeGreaterThan(1);
+});
+
+it('aDeadWorkersClaim_isTakenOverOnceItsLeaseRunsOut', async () => {
+  store = SqliteStore.open(':memory:');
+  const request = makeRequest({ id: 'd5f7h9' });
+  const dm: Notification = { kind: 'requester_dm', event: 'grant.opened', request };
+  await store.insertRequest(request, [], [dm]);
+  const clock = new FakeClock();
+  // The dead replica claimed the row and never came back.
+  await store.claimOutbox('dead', clock.now(), 30_000, 10);
+  const notifier = new MemoryNotifier();
+  const survivor = new OutboxWorker(store, notifier, clock, createLogger({ write: () => undefined }), { worker: 'alive', leaseMs: 30_000 });
+
+  await survivor.flush(1_000);
+  expect(notifier.delivered).toEqual([]);
+
+  clock.advance(30_000);
+  await survivor.flush(1_000);
+  expect(notifier.delivered).toEqual([dm]);
+});

@@ -67,6 +67,16 @@ describe('per-requester rate limit', () => {
     expect((await h.workflow.request(h.input())).ok).toBe(true);
     expect(await h.store.listRequests({ requester: 'UREQ' })).toHaveLength(11);
   });
+
+  it('holdsAcrossReplicas_countedInTheSharedStore', async () => {
+    h = createHarness();
+    // A second replica: its own workflow (and its own memory of nothing), over the same database.
+    const other = createHarness({ store: h.store });
+    for (let i = 0; i < 5; i++) expect((await h.workflow.request(h.input())).ok).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await other.workflow.request(other.input())).ok).toBe(true);
+    await expect(h.workflow.request(h.input())).rejects.toThrow(/10 requests in the last minute/);
+    await expect(other.workflow.request(other.input())).rejects.toThrow(/10 requests in the last minute/);
+  });
 });
 
 describe('authorisation against the policy at the moment of the click', () => {

@@ -33,6 +33,11 @@ export interface MyIpDraft {
 
 /** What to tell the user about a failure: a JitError's reason, or a generic sentence (the details go to the log). */
 export function userError(error: unknown, logger: Logger, context: string): Message {
+  // The database's own words (a host, a port, a driver's message) help the admin, not the user.
+  if (isJitError(error, 'jit_store_failed')) {
+    logger.error(`${context}: the database failed:`, error);
+    return ['The bot cannot reach its database right now, so nothing was changed. Try again in a minute; if it keeps failing, tell the bot’s admins.'];
+  }
   if (isJitError(error)) {
     logger.info(`${context}: refused [${error.code}] ${error.message}`);
     return error.reason;

@@ -7,6 +7,7 @@ import { migration0002SourceLinks } from './0002-source-links.js';
 import { migration0003AuditChain } from './0003-audit-chain.js';
 import { migration0004OutboxPostsAndSystemEvents } from './0004-outbox-posts-and-system-events.js';
 import { migration0005PolicyOverlay } from './0005-policy-overlay.js';
+import { migration0006Replicas } from './0006-replicas.js';
 
 export const migrations: readonly Migration[] = Object.freeze([
   migration0001Initial,
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   migration0003AuditChain,
   migration0004OutboxPostsAndSystemEvents,
   migration0005PolicyOverlay,
+  migration0006Replicas,
 ]);

@@ -3,7 +3,9 @@
 
 import path from 'node:path';
 import { MemoryStore } from '../../../src/ports/memory-store.js';
+import { PostgresStore } from '../../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { createSchema, dropSchemas, PG_URL, pgWanted, requirePg } from '../../support/postgres.js';
 import { makeTempDir, removeDir } from '../fixtures.js';
 import type { StoreEngine } from './engine.js';
 
@@ -25,4 +27,22 @@ function sqlite(): StoreEngine {
 
 const memory: StoreEngine = { name: 'memory', open: ({ clock }) => new MemoryStore({ clock }) };
 
-export const ENGINES: readonly StoreEngine[] = [sqlite(), memory];
+/** A fresh schema per store on the test server (test/support/postgres.ts), dropped after the test. */
+function postgres(): StoreEngine {
+  const schemas: string[] = [];
+  return {
+    name: 'postgres',
+    async open({ clock }) {
+      requirePg();
+      const schema = await createSchema();
+      schemas.push(schema);
+      return PostgresStore.open(PG_URL, { clock, schema, poolSize: 3 });
+    },
+    async dispose() {
+      await dropSchemas(schemas.splice(0));
+    },
+  };
+}
+
+// PostgreSQL joins when its server answers, or when CI requires it (then every test fails saying why).
+export const ENGINES: readonly StoreEngine[] = [sqlite(), memory, ...(pgWanted ? [postgres()] : [])];

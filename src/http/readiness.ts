@@ -1,0 +1,44 @@
+// GET /readyz: whether this replica can serve — its database answers and its
+// backends are healthy — and which replica runs the scheduler. A load balancer
+// sends traffic only to ready replicas; /healthz stays the liveness probe.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../ports/clock.js';
+import { type LeaseStore, SCHEDULER_LEASE, type StoreLifecycle } from '../ports/store.js';
+import type { BackendRegistry } from '../workflow/backends.js';
+import { healthReport, type HealthReport } from './health.js';
+
+export interface ReadinessReport extends Omit<HealthReport, 'status'> {
+  status: 'ready' | 'not_ready';
+  replica: string;
+  /** Whether this replica runs the scheduler now. */
+  leads: boolean;
+  /** The replica that runs the scheduler, as the database says; null when none does (or the database cannot say). */
+  leader: string | null;
+}
+
+export interface ReadinessDeps {
+  store: Pick<StoreLifecycle, 'ping'> & Pick<LeaseStore, 'currentLease'>;
+  backends: BackendRegistry;
+  replicaId: string;
+  clock: Clock;
+  leads(): boolean;
+}
+
+export async function readinessReport(deps: ReadinessDeps): Promise<ReadinessReport> {
+  const { status, ...health } = await healthReport(deps.store, deps.backends);
+  const lease = health.database === 'ok' ? await deps.store.currentLease(SCHEDULER_LEASE, deps.clock.now()).catch(() => undefined) : undefined;
+  return { status: status === 'ok' ? 'ready' : 'not_ready', replica: deps.replicaId, leads: deps.leads(), leader: lease?.holder ?? null, ...health };
+}
+
+export function readinessRoute(deps: ReadinessDeps) {
+  return {
+    path: '/readyz',
+    method: ['GET'],
+    handler: async (_req: IncomingMessage, res: ServerResponse) => {
+      const report = await readinessReport(deps);
+      res.writeHead(report.status === 'ready' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(report));
+    },
+  };
+}
