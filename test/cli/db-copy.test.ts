@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GENESIS } from '../../src/domain/audit-chain.js';
+import { GENESIS, rowHash } from '../../src/domain/audit-chain.js';
 import { ALL_STATES } from '../../src/domain/lifecycle.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
@@ -191,9 +191,21 @@ describePg('jit db copy into PostgreSQL', () => {
   it('anAuditRowPostgresCannotStore_exitsOne_beforeCopying', async () => {
     const { h } = await history();
     const url = await freshDatabase();
-    const drift = { name: 'drift.orphan_closed', actor: 'system', at: h.clock.now(), detail: 'rule comment a\u0000b' } as const;
-    await h.store.recordSystemEvent(drift, []);
-    const seq = sqliteValue(h.dbFile, 'SELECT max(seq) FROM audit_events');
+    // A row written before audit text had U+0000 replaced (the bot now stores U+FFFD), chained as it was then.
+    const db = new Database(h.dbFile);
+    const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get()!;
+    const row = { seq: head.seq + 1, requestId: null, name: 'drift.orphan_closed', actor: 'system', at: h.clock.now(), detail: 'rule comment a\u0000b' };
+    db.prepare('INSERT INTO audit_events (seq, request_id, name, actor, at, detail, prev_hash, hash) VALUES (?, NULL, ?, ?, ?, ?, ?, ?)').run(
+      row.seq,
+      row.name,
+      row.actor,
+      row.at,
+      row.detail,
+      head.hash,
+      rowHash(row, head.hash),
+    );
+    db.close();
+    const seq = row.seq;
 
     const run = await jit(['db', 'copy', h.dbFile, url]);
 

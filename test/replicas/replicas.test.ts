@@ -4,6 +4,7 @@
 // Slack, a real nftables ruleset, a private PostgreSQL server.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { jit } from '../cli/db-history.js';
 import type { RecordedCall } from '../support/fake-slack.js';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/pg-server.js';
 import { APPROVERS, type Cluster, requestIdIn, startCluster, until } from './cluster.js';
@@ -74,7 +75,8 @@ describe.skipIf(unavailable !== undefined)('three replicas on one PostgreSQL dat
     expect(thread.replies.filter((text) => /approved/i.test(text))).toHaveLength(1);
     expect(thread.replies.filter((text) => /opened|is open/i.test(text))).toHaveLength(1);
     expect(duplicatePosts(c.fake)).toEqual([]);
-    expect(await withStore(dbUrl, (store) => store.verifyAuditChain())).toMatchObject({ ok: true });
+    // `jit audit verify`, as an operator runs it after the fact.
+    expect(await jit(['audit', 'verify'], { JIT_DB: dbUrl })).toMatchObject({ code: 0 });
   }, 120_000);
 
   it('requestedOnA_approvedOnB_revokedOnC_oneThread_everyEventOnce', async () => {
@@ -195,6 +197,23 @@ describe.skipIf(unavailable !== undefined)('three replicas on one PostgreSQL dat
     await drained(c);
     expect(duplicatePosts(c.fake)).toEqual([]);
     expect(await withStore(dbUrl, (store) => store.verifyAuditChain())).toMatchObject({ ok: true });
+  }, 120_000);
+
+  it('aUseMyIpLink_madeByOneReplica_worksOnAnother_once', async () => {
+    const PUBLIC = 'https://jit.example.test';
+    const c = await startThree({ JIT_PUBLIC_URL: PUBLIC });
+    const reply = await c.command('a', 'UREQ', 'request vm-1 22 me 1h deploy');
+    const link = /<(https:\/\/jit\.example\.test\/jit\/my-ip\/[^|>]+)\|Use my IP>/.exec(reply)?.[1];
+    expect(link).toBeDefined();
+    const on = (id: string) => link!.replace(PUBLIC, c.replicas.get(id)!.baseUrl);
+
+    const confirmed = await fetch(on('b'), { method: 'POST' });
+    expect(confirmed.status).toBe(200);
+    const id = requestIdIn(await confirmed.text());
+    const replay = await fetch(on('c'), { method: 'POST' });
+
+    expect(replay.status).toBe(410);
+    expect(await withStore(dbUrl, (store) => store.listRequests({ requester: 'UREQ' }))).toEqual([expect.objectContaining({ id, source: '127.0.0.1/32' })]);
   }, 120_000);
 
   it('aSlackOutageWhileThreeReplicasRun_everyMessageIsDeliveredOnceAfterwards', async () => {

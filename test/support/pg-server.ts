@@ -5,7 +5,7 @@
 // server as the `postgres` user.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ const BIN = '/usr/lib/postgresql/15/bin';
 export interface PrivatePostgres {
   /** postgres://jit@127.0.0.1:<port>/postgres (trust authentication, loopback only). */
   url: string;
+  /** With `ssl`: the self-signed certificate the server presents (for 127.0.0.1 and localhost), to trust as sslrootcert. */
+  certificate?: string;
   /** Stops the server, ending every connection ("fast" shutdown), and waits until it is down. */
   stopServer(): Promise<void>;
   startServer(): Promise<void>;
@@ -34,7 +36,7 @@ export function privatePostgresUnavailable(): string | undefined {
   return undefined;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(options: { ssl?: boolean } = {}): Promise<PrivatePostgres> {
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
   const dir = mkdtempSync(join(tmpdir(), 'jit-pg-'));
@@ -43,12 +45,21 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const asPostgres = (command: string, args: string[]) => runAs(uid, gid, join(BIN, command), args);
   await asPostgres('initdb', ['-D', data, '-U', 'jit', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const startServer = () => asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+  let serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const certificate = join(dir, 'server.crt');
+  if (options.ssl) {
+    const key = join(dir, 'server.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', certificate], { stdio: 'ignore' });
+    chmodSync(key, 0o600);
+    chownSync(key, uid, gid);
+    serverOptions += ` -c ssl=on -c ssl_cert_file=${certificate} -c ssl_key_file=${key}`;
+  }
+  const startServer = () => asPostgres('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
   const stopServer = () => asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
   await startServer();
   return {
     url: `postgres://jit@127.0.0.1:${port}/postgres`,
+    ...(options.ssl ? { certificate } : {}),
     startServer,
     stopServer,
     async destroy() {
