@@ -35,9 +35,6 @@ export interface BotOptions {
   /** Backends to use instead of the built-in ones (tests pass a MemoryBackend they can inspect). */
   backends?: FirewallBackend[];
   outboxPollMs?: number;
-  /** The scheduler lease's length and renewal period (tests of takeover shorten them). */
-  leaderTtlMs?: number;
-  leaderRenewMs?: number;
 }
 
 export interface Bot {
@@ -46,7 +43,7 @@ export interface Bot {
   port: number;
   workflow: AccessWorkflow;
   backends: BackendRegistry;
-  /** This replica's id (JIT_REPLICA_ID, or host and pid). */
+  /** This replica's id: JIT_REPLICA_ID, or the host's name (and on PostgreSQL the process id). */
   replicaId: string;
   /** Whether this replica runs the scheduler (sweep, overdue watch) now. */
   leads(): boolean;
@@ -163,8 +160,6 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     holder: replicaId,
     clock,
     logger,
-    ...(options.leaderTtlMs ? { ttlMs: options.leaderTtlMs } : {}),
-    ...(options.leaderRenewMs ? { renewMs: options.leaderRenewMs } : {}),
     onLead: () => {
       void sweeper.runOnce();
       sweeper.start();

@@ -25,7 +25,10 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL over TLS', () => {
     const store = await PostgresStore.open(url, { poolSize: 1 });
     try {
       expect(await store.ping()).toBe(true);
-      const [row] = await query<{ encrypted: boolean }>(url, 'SELECT bool_and(ssl) AS encrypted FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE datname IS NOT NULL');
+      const [row] = await query<{ encrypted: boolean }>(
+        url,
+        'SELECT bool_and(ssl) AS encrypted FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE datname IS NOT NULL',
+      );
       expect(row?.encrypted).toBe(true);
     } finally {
       await store.close();
