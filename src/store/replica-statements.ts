@@ -4,7 +4,8 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Lease } from '../ports/store.js';
-import type { DataRow, OutboxDbRow } from './statements.js';
+import type { OutboxDbRow } from './rows.js';
+import type { DataRow } from './statements.js';
 
 export function prepareReplicaStatements(db: Database) {
   // The head of each queue (a request's rows; NULL: the bot's own rows) is its

@@ -9,7 +9,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { JitError, isJitError } from '../domain/errors.js';
 import type { OverlayVm } from '../domain/policy/overlay.js';
-import { notificationWithKind, withKind } from '../domain/request-kind.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js';
 import { systemClock } from '../ports/clock.js';
 import { requestIdOf } from '../ports/notifier.js';
@@ -21,7 +20,8 @@ import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { prepareOverlayStatements } from './overlay-statements.js';
 import { prepareReplicaStatements } from './replica-statements.js';
-import { prepareStatements, type DataRow, type OutboxDbRow, type RequestColumns } from './statements.js';
+import { parseOutboxRow, parseRequestData, truncateError } from './rows.js';
+import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
 
 export interface SqliteStoreOptions {
   /** Stamps `delivered_at`; the only clock this adapter reads. */
@@ -29,7 +29,6 @@ export interface SqliteStoreOptions {
 }
 
 const BUSY_TIMEOUT_MS = 5000;
-const MAX_ERROR_LENGTH = 500;
 
 export class SqliteStore implements Store {
   private readonly sql;
@@ -234,7 +233,7 @@ export class SqliteStore implements Store {
 
   async markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void> {
     this.guard('mark outbox row for retry', () => {
-      const { changes } = this.sql.markRetry.run({ id: rowId, error: truncate(error), next: nextAttemptAt });
+      const { changes } = this.sql.markRetry.run({ id: rowId, error: truncateError(error), next: nextAttemptAt });
       this.requireOutboxRow(rowId, changes);
     });
   }
@@ -321,18 +320,9 @@ export class SqliteStore implements Store {
   }
 }
 
-function parseOutboxRow({ notification, lastError, requestId, ...row }: OutboxDbRow): OutboxRow {
-  return {
-    ...row,
-    notification: notificationWithKind(JSON.parse(notification) as Notification),
-    ...(requestId === null ? {} : { requestId }),
-    ...(lastError === null ? {} : { lastError }),
-  };
-}
-
-/** Requests stored before kinds existed read as the kind their fields make them. */
+/** A request row: its JSON. */
 function parseRequest(row: DataRow): AccessRequest {
-  return withKind(JSON.parse(row.data) as AccessRequest);
+  return parseRequestData(row.data);
 }
 
 function toColumns(request: AccessRequest): RequestColumns {
@@ -346,13 +336,6 @@ function toColumns(request: AccessRequest): RequestColumns {
     end_at: request.endAt ?? null,
     data: JSON.stringify(request),
   };
-}
-
-/** Keeps long error bodies out of the outbox; never splits a surrogate pair. */
-function truncate(text: string): string {
-  if (text.length <= MAX_ERROR_LENGTH) return text;
-  const cut = text.slice(0, MAX_ERROR_LENGTH);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 function storeError(what: string, error: unknown): JitError {

@@ -3,8 +3,8 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditEvent, RequestState, SystemEvent } from '../domain/types.js';
 import type { MessageRef, PostRecord } from '../ports/notifier.js';
-import type { OutboxRow } from '../ports/store.js';
 import type { ChainRow } from '../domain/audit-chain.js';
+import type { OutboxDbRow } from './rows.js';
 
 /** A row of `requests`: `data` is the whole request, the other columns indexed copies of its fields. */
 export interface RequestColumns {
@@ -23,7 +23,6 @@ export type AuditRow = Nullable<AuditEvent, 'detail'>;
 /** What `audit_events` holds: a request's event, or (requestId NULL) one of the bot itself. */
 export type EventRow = { requestId: string | null; name: string; actor: string; at: number; detail: string | null };
 export type SystemRow = Nullable<SystemEvent, 'detail'>;
-export type OutboxDbRow = Nullable<Omit<OutboxRow, 'notification'>, 'lastError' | 'requestId'> & { notification: string };
 export type PostDbRow = Nullable<PostRecord, 'ts'>;
 export type DataRow = { data: string };
 

@@ -26,13 +26,21 @@ function replica(store: LeaseStore, holder: string, clock: ManualClock, monotoni
   return { leadership, log };
 }
 
+/** Two replicas on one store, the lease's clock and their monotonic clock shared and moved by the test. */
+function twoReplicas() {
+  const store = new MemoryStore();
+  const clock = new ManualClock();
+  const mono = { now: 0 };
+  const tick = (ms: number) => {
+    clock.advance(ms);
+    mono.now += ms;
+  };
+  return { store, clock, mono, tick, a: replica(store, 'a', clock, mono), b: replica(store, 'b', clock, mono) };
+}
+
 describe('Leadership', () => {
   it('theFirstReplicaLeads_theOthersFollow_andAllSayWhoLeads', async () => {
-    const store = new MemoryStore();
-    const clock = new ManualClock();
-    const mono = { now: 0 };
-    const a = replica(store, 'a', clock, mono);
-    const b = replica(store, 'b', clock, mono);
+    const { a, b } = twoReplicas();
 
     await a.leadership.tryLead();
     await b.leadership.tryLead();
@@ -43,22 +51,16 @@ describe('Leadership', () => {
   });
 
   it('aLeaderThatStopsRenewing_isReplacedOnceItsLeaseRunsOut', async () => {
-    const store = new MemoryStore();
-    const clock = new ManualClock();
-    const mono = { now: 0 };
-    const a = replica(store, 'a', clock, mono);
-    const b = replica(store, 'b', clock, mono);
+    const { a, b, tick } = twoReplicas();
     await a.leadership.tryLead();
 
     // a dies: b keeps trying every second.
     for (let second = 1; second < 3; second++) {
-      clock.advance(1000);
-      mono.now += 1000;
+      tick(1000);
       await b.leadership.tryLead();
       expect(b.leadership.isLeader()).toBe(false);
     }
-    clock.advance(1000);
-    mono.now += 1000;
+    tick(1000);
     await b.leadership.tryLead();
 
     expect(b.leadership.isLeader()).toBe(true);
@@ -70,16 +72,11 @@ describe('Leadership', () => {
   });
 
   it('aLeaderThatRenews_keepsLeading', async () => {
-    const store = new MemoryStore();
-    const clock = new ManualClock();
-    const mono = { now: 0 };
-    const a = replica(store, 'a', clock, mono);
-    const b = replica(store, 'b', clock, mono);
+    const { a, b, tick } = twoReplicas();
     for (let second = 0; second < 10; second++) {
       await a.leadership.tryLead();
       await b.leadership.tryLead();
-      clock.advance(1000);
-      mono.now += 1000;
+      tick(1000);
     }
     expect([a.leadership.isLeader(), b.leadership.isLeader()]).toEqual([true, false]);
     expect([a.log, b.log]).toEqual([['lead'], []]);
@@ -110,11 +107,7 @@ describe('Leadership', () => {
   });
 
   it('stop_givesTheLeaseUp_soAnotherReplicaTakesItAtOnce', async () => {
-    const store = new MemoryStore();
-    const clock = new ManualClock();
-    const mono = { now: 0 };
-    const a = replica(store, 'a', clock, mono);
-    const b = replica(store, 'b', clock, mono);
+    const { a, b } = twoReplicas();
     await a.leadership.start();
 
     await a.leadership.stop();

@@ -10,6 +10,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { createHarness, type Harness, liveThroughAFewGrants } from '../support/workflow-harness.js';
+import { TAMPER_CASES } from './tamper-cases.js';
 
 let h: Harness;
 let dir: string;
@@ -35,20 +36,7 @@ function tamper(file: string, sql: string): void {
 }
 
 describe('audit hash chain', () => {
-  it.each([
-    ['an edited detail', "UPDATE audit_events SET actor = 'UMALLORY' WHERE seq = 5", { seq: 5, problem: 'edited' }],
-    ['a deleted row', 'DELETE FROM audit_events WHERE seq = 7', { seq: 8, problem: 'deleted_or_reordered_before' }],
-    [
-      'two rows swapped',
-      'UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; UPDATE audit_events SET seq = 4 WHERE seq = -1',
-      { seq: 3, problem: 'deleted_or_reordered_before' },
-    ],
-    [
-      'a row inserted by hand',
-      "INSERT INTO audit_events (seq, request_id, name, actor, at) SELECT 1000, request_id, 'grant.closed', 'UMALLORY', 0 FROM audit_events LIMIT 1",
-      { seq: 1000, problem: 'deleted_or_reordered_before' },
-    ],
-  ])('verify_with%s_namesTheFirstBadRow', async (_name, sql, expected) => {
+  it.each(TAMPER_CASES)('verify_with%s_namesTheFirstBadRow', async (_name, sql, expected) => {
     const file = await history();
     h.store.close();
     tamper(file, sql);

@@ -4,36 +4,12 @@
 // the overlay; both read the SQLite adapter's rules (store/sqlite-store.ts).
 
 import { JitError, isJitError } from '../../domain/errors.js';
-import { notificationWithKind } from '../../domain/request-kind.js';
 import type { Clock } from '../../ports/clock.js';
-import type { MessageRef, Notification, PostRecord } from '../../ports/notifier.js';
+import type { MessageRef, PostRecord } from '../../ports/notifier.js';
 import type { Lease, LeaseStore, OutboxRow, OutboxStore } from '../../ports/store.js';
 import { inTransaction, run, type PgPool, type PoolClient } from './pool.js';
 import { SQL } from './statements.js';
-
-type OutboxDbRow = Omit<OutboxRow, 'notification' | 'requestId' | 'lastError'> & {
-  notification: string;
-  requestId: string | null;
-  lastError: string | null;
-};
-
-const MAX_ERROR_LENGTH = 500;
-
-function parseOutboxRow({ notification, lastError, requestId, ...row }: OutboxDbRow): OutboxRow {
-  return {
-    ...row,
-    notification: notificationWithKind(JSON.parse(notification) as Notification),
-    ...(requestId === null ? {} : { requestId }),
-    ...(lastError === null ? {} : { lastError }),
-  };
-}
-
-/** Keeps long error bodies out of the outbox; never splits a surrogate pair. */
-function truncateError(text: string): string {
-  if (text.length <= MAX_ERROR_LENGTH) return text;
-  const cut = text.slice(0, MAX_ERROR_LENGTH);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
+import { type OutboxDbRow, parseOutboxRow, truncateError } from '../rows.js';
 
 export abstract class PgOutboxStore implements OutboxStore, LeaseStore {
   protected constructor(

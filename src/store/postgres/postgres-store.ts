@@ -7,7 +7,7 @@
 import { JitError, isJitError } from '../../domain/errors.js';
 import type { ChainVerdict } from '../../domain/audit-chain.js';
 import type { OverlayVm } from '../../domain/policy/overlay.js';
-import { withKind } from '../../domain/request-kind.js';
+import { parseRequestData } from '../rows.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../../domain/types.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import type { Notification } from '../../ports/notifier.js';
@@ -71,7 +71,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
   async getRequest(id: string): Promise<AccessRequest | undefined> {
     return this.guard('read request', async () => {
       const [row] = (await run<DataRow>(this.pool, SQL.getRequest, [id])).rows;
-      return row === undefined ? undefined : parseRequest(row.data);
+      return row === undefined ? undefined : parseRequestData(row.data);
     });
   }
 
@@ -86,7 +86,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
         // Lost the race: nothing is written, so nothing is announced twice.
         if ((await run(client, SQL.transition, [...values, expected.state, expected.version])).rowCount !== 1) return undefined;
         await writeSideEffects(client, events, notifications);
-        return parseRequest(values.at(-1) as string);
+        return parseRequestData(values.at(-1) as string);
       }),
     );
   }
@@ -108,7 +108,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
       // A batch lists in the order it was asked for (insertion order), leader first.
       const order = filter.batchId !== undefined ? 'pos' : 'created_at DESC, id COLLATE "C" DESC';
       const sql = `SELECT data FROM requests ${clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`} ORDER BY ${order}`;
-      return (await run<DataRow>(this.pool, sql, values)).rows.map((row) => parseRequest(row.data));
+      return (await run<DataRow>(this.pool, sql, values)).rows.map((row) => parseRequestData(row.data));
     });
   }
 
@@ -202,7 +202,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
   }
 
   private async requests(sql: string, values: unknown[]): Promise<AccessRequest[]> {
-    return (await run<DataRow>(this.pool, sql, values)).rows.map((row) => parseRequest(row.data));
+    return (await run<DataRow>(this.pool, sql, values)).rows.map((row) => parseRequestData(row.data));
   }
 }
 
@@ -212,10 +212,5 @@ async function insertOne(client: PoolClient, { request, events, notifications }:
     throw new JitError('jit_store_failed', 'request id already exists', { cause: 'duplicate_id' });
   }
   await writeSideEffects(client, events, notifications);
-  return parseRequest(values.at(-1) as string);
-}
-
-/** Requests stored before kinds existed read as the kind their fields make them. */
-function parseRequest(data: string): AccessRequest {
-  return withKind(JSON.parse(data) as AccessRequest);
+  return parseRequestData(values.at(-1) as string);
 }
