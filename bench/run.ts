@@ -2,6 +2,7 @@
 //   npm run bench                 full sizes (several minutes), prints the table
 //   npm run bench -- --smoke      tiny sizes (seconds): checks every benchmark still works
 //   npm run bench -- --only ack,rules
+//   npm run bench -- --only replicas   several replicas on a private PostgreSQL server (root, PostgreSQL 15)
 //   npm run bench -- --profile    the apps in child processes write CPU profiles (kept with the run's files)
 //   npm run bench -- --dir /dev/shm   databases and logs on another filesystem (default: the OS temp dir)
 // Exits non-zero when a benchmark throws. Progress goes to stderr, the table to stdout.
@@ -13,15 +14,17 @@ import { ackLatency } from './ack-latency.js';
 import { approveToOpen } from './approve-to-open.js';
 import { expiryPrecision } from './expiry-precision.js';
 import { massExpiry } from './mass-expiry.js';
+import { replicas } from './replicas.js';
 import { ruleEngine } from './rule-engine.js';
 import { storeThroughput } from './store-throughput.js';
 import { killChildren, profileChildren, startSlackProcess } from './support/children.js';
 import type { Benchmark, BenchContext } from './support/context.js';
 import { describeMachine } from './support/machine.js';
 import { removeNamespacesNow } from './support/netns.js';
+import { stopPostgresNow } from './support/postgres.js';
 import { renderTable, type Row } from './support/table.js';
 
-export const BENCHMARKS: Benchmark[] = [ackLatency, approveToOpen, expiryPrecision, massExpiry, ruleEngine, storeThroughput];
+export const BENCHMARKS: Benchmark[] = [ackLatency, approveToOpen, expiryPrecision, massExpiry, ruleEngine, storeThroughput, replicas];
 
 function option(name: string): string | undefined {
   const args = process.argv.slice(2);
@@ -46,6 +49,7 @@ if (profile) profileChildren(join(dir, 'profiles'));
 function cleanUp(): void {
   killChildren();
   removeNamespacesNow();
+  stopPostgresNow();
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -65,7 +69,10 @@ try {
     await slack.reset();
     const at = Date.now();
     try {
-      rows.push(...(await benchmark.run(ctx)));
+      const produced = await benchmark.run(ctx);
+      rows.push(...produced);
+      // A benchmark of several parts reports a failed part as error rows and measures the rest.
+      if (produced.some((row) => row.verdict === 'error')) failed = true;
       log(`${benchmark.name}: done in ${((Date.now() - at) / 1000).toFixed(1)} s`);
     } catch (error) {
       failed = true;

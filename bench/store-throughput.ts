@@ -4,7 +4,8 @@
 // writes beside it (announce() decides which). The reference, in the same run
 // and on the same disk, writes the same rows (same JSON, same schema, same
 // pragmas) with bare prepared statements: no compare-and-swap, no hash chain,
-// no read-back. Rounds alternate between the two.
+// no read-back. Rounds alternate between the two. Rows 7a/7b run the same
+// lifecycles on PostgreSQL (bench/store-postgres.ts).
 
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -24,7 +25,7 @@ const ROW = {
 };
 
 /** One write of a lifecycle: the request as it becomes, why, and what it announces. */
-interface Step {
+export interface Step {
   request: AccessRequest;
   from?: RequestState;
   events: AuditEvent[];
@@ -32,7 +33,7 @@ interface Step {
 }
 
 /** The five writes of one request's life, with the events and messages the workflow writes for each. */
-function lifecycle(id: string, now: number): Step[] {
+export function lifecycle(id: string, now: number): Step[] {
   const pending: AccessRequest = {
     kind: 'grant',
     id,
@@ -93,7 +94,7 @@ function lifecycle(id: string, now: number): Step[] {
   return steps;
 }
 
-function idOf(n: number): string {
+export function idOf(n: number): string {
   return `r${n.toString(36).padStart(8, '0')}`;
 }
 

@@ -155,15 +155,26 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   warnings = new WarningTimers((id) => workflow.warnExpiry(id), clock, logger, config.JIT_EXPIRY_WARNING);
   const sweeper = new Sweeper(() => workflow.sweep(), config.JIT_SWEEP_SCHEDULE, logger);
   const watch = new OverdueWatch(() => workflow.watchOverdue(), logger);
+  // A timer for every grant still open: the leader's, on taking over (a restarted
+  // single bot takes over at once). The other replicas time only what they open.
+  const armTimers = async () => {
+    for (const request of await workflow.active()) {
+      timers?.schedule(request);
+      warnings?.schedule(request);
+    }
+  };
+  let catchUp: Promise<void> | undefined;
   // Only the replica holding the scheduler lease sweeps and watches; it catches up at once when it takes over.
   leadership = new Leadership(store, {
     holder: replicaId,
     clock,
     logger,
     onLead: () => {
-      void sweeper.runOnce();
+      catchUp = (async () => {
+        await sweeper.runOnce();
+        await armTimers();
+      })().catch((error: unknown) => logger.error('catching up on taking the scheduler over:', error));
       sweeper.start();
-      void watch.runOnce();
       watch.start();
     },
     onFollow: () => {
@@ -180,13 +191,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   let port: number;
   try {
     await live.protect();
-    // The leader sweeps before serving (it closes what expired while it was down); the others leave that to it.
+    // The leader sweeps and arms its timers before serving (it closes what expired while it was down); the others leave that to it.
     await leadership.start();
-    if (leadership.isLeader()) await sweeper.runOnce();
-    for (const request of await workflow.active()) {
-      timers.schedule(request);
-      warnings.schedule(request);
-    }
+    await catchUp;
     outbox.start();
     port = await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
   } catch (error) {

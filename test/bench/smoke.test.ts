@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const ROWS = ['1', '2a', '2b', '3a', '3b', '4', '5', '6'];
+const ROWS = ['1', '2a', '2b', '3a', '3b', '4', '5', '6', '7a', '7b', '7c', '7d', '7e'];
 
 function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {

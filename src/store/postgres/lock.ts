@@ -4,7 +4,10 @@
 // the lock's own pool while the work runs. The work itself uses the store's
 // pool: were both one pool, work waiting for a connection that lock holders
 // occupy would deadlock. The store's compare-and-swap still decides whose write
-// lands; the lock keeps two replicas from acting on one request at once.
+// lands; the lock keeps two replicas from acting on one request at once. Work
+// beyond the pool's size (thousands of grants ending in one second) queues
+// here for a connection, however long that takes: only a request another
+// replica holds for too long is an error.
 
 import { JitError } from '../../domain/errors.js';
 import { KeyedLock, type RequestLock } from '../../ports/lock.js';
@@ -26,18 +29,17 @@ const LOCK_NOT_AVAILABLE = '55P03';
 
 export class PgRequestLock implements RequestLock {
   private readonly local = new KeyedLock();
+  private readonly slots: Slots;
   private readonly pool: PgPool;
   private readonly timeoutMs: number;
   private closing: Promise<void> | undefined;
 
   constructor(url: string, options: PgRequestLockOptions = {}) {
     this.timeoutMs = options.lockTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // lock_timeout ends a wait on a stuck holder; waiting for a free connection counts against the same limit.
-    this.pool = createPool(
-      url,
-      { poolSize: options.poolSize ?? 10, applicationName: options.applicationName ?? 'jit-access-bot lock' },
-      { lock_timeout: this.timeoutMs, connectionTimeoutMillis: this.timeoutMs },
-    );
+    const poolSize = options.poolSize ?? 10;
+    this.slots = new Slots(poolSize);
+    // lock_timeout ends a wait on a stuck holder; a wait for a free connection is the slots' (unbounded, in order).
+    this.pool = createPool(url, { poolSize, applicationName: options.applicationName ?? 'jit-access-bot lock' }, { lock_timeout: this.timeoutMs });
   }
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -55,6 +57,15 @@ export class PgRequestLock implements RequestLock {
   }
 
   private async holding<T>(key: string, work: () => Promise<T>): Promise<T> {
+    await this.slots.take();
+    try {
+      return await this.connected(key, work);
+    } finally {
+      this.slots.give();
+    }
+  }
+
+  private async connected<T>(key: string, work: () => Promise<T>): Promise<T> {
     const client = await this.pool.connect().catch((error: unknown) => {
       throw this.failure(key, error);
     });
@@ -98,5 +109,30 @@ async function unlock(client: PoolClient, key: string): Promise<Error | undefine
     return rows[0]?.released === true ? undefined : new Error(`request lock ${key} was not held at unlock`);
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** At most `size` holders at once; the others wait their turn, first come first served. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot to the next in line, or frees it. */
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
   }
 }

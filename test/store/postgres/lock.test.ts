@@ -59,6 +59,26 @@ describePg('PgRequestLock', () => {
     expect(await first).toBe('a');
   });
 
+  it('run_onMoreRequestsThanConnections_queuesTheRest_withoutTimingOut', async () => {
+    // Thousands of grants ending in one second: waiting for a free connection is not another replica holding the request.
+    const a = lock({ poolSize: 2, lockTimeoutMs: 300 });
+    let running = 0;
+    let most = 0;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        a.run(key(), async () => {
+          most = Math.max(most, ++running);
+          await sleep(150);
+          running--;
+          return i;
+        }),
+      ),
+    );
+
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(most).toBe(2);
+  });
+
   it('run_whenTheWorkFails_releasesTheLockAndRejectsAsTheWorkDid', async () => {
     const [a, b, id] = [lock(), lock(), key()];
 
