@@ -1,5 +1,6 @@
 // The second line of defence: a node-cron sweep (every minute by default) that
-// closes whatever a lost timer missed. One sweep at a time.
+// closes whatever a lost timer missed. One sweep at a time, on the replica that
+// holds the scheduler lease (bot.ts starts and stops it with the lease).
 
 import type { Logger } from '../ports/logger.js';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -33,8 +34,10 @@ export class Sweeper {
   }
 
   async stop(): Promise<void> {
-    await this.task?.stop();
+    // Let go of the task first: a start() while it stops (leadership regained at once) schedules a new one.
+    const task = this.task;
     this.task = undefined;
+    await task?.stop();
     await this.running;
   }
 }
