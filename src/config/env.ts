@@ -106,12 +106,15 @@ const schema = z.object({
       message: 'must be a file path (SQLite) or a postgres://user:password@host:5432/database URL (PostgreSQL)',
     }),
   // PostgreSQL only: connections each replica keeps open.
-  JIT_DB_POOL: z.coerce
-    .number({ error: 'must be a whole number of connections, 1 to 100' })
-    .int('must be a whole number of connections, 1 to 100')
-    .min(1, 'must be a whole number of connections, 1 to 100')
-    .max(100, 'must be a whole number of connections, 1 to 100')
-    .default(10),
+  JIT_DB_POOL: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce
+      .number({ error: 'must be a whole number of connections, 1 to 100' })
+      .int('must be a whole number of connections, 1 to 100')
+      .min(1, 'must be a whole number of connections, 1 to 100')
+      .max(100, 'must be a whole number of connections, 1 to 100')
+      .default(10),
+  ),
   // Names this replica in logs, outbox claims and the scheduler lease; host and process id by default.
   JIT_REPLICA_ID: optional(
     z

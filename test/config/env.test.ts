@@ -19,6 +19,18 @@ describe('loadConfig', () => {
     expect(result.ok && [result.config.SLACK_APP_TOKEN, result.config.SLACK_API_URL]).toEqual([undefined, undefined]);
   });
 
+  it('loadConfig_jitDb_aPostgresUrlOrAFilePath_withThePoolAndReplicaId', () => {
+    const postgres = loadConfig({ ...base, JIT_DB: 'postgresql://jit:pw@db.internal:5432/jit?sslmode=verify-full', JIT_DB_POOL: '4', JIT_REPLICA_ID: 'jit-0' });
+    expect(postgres.ok && [postgres.config.JIT_DB, postgres.config.JIT_DB_POOL, postgres.config.JIT_REPLICA_ID]).toEqual([
+      'postgresql://jit:pw@db.internal:5432/jit?sslmode=verify-full',
+      4,
+      'jit-0',
+    ]);
+    // Empty, as .env.example leaves them: the defaults.
+    const file = loadConfig({ ...base, JIT_DB: '/var/lib/jit/jit.db', JIT_DB_POOL: '', JIT_REPLICA_ID: '' });
+    expect(file.ok && [file.config.JIT_DB, file.config.JIT_DB_POOL, file.config.JIT_REPLICA_ID]).toEqual(['/var/lib/jit/jit.db', 10, undefined]);
+  });
+
   it('loadConfig_slackApiUrlWithoutSlash_getsTrailingSlash', () => {
     const result = loadConfig({ ...base, SLACK_API_URL: 'http://127.0.0.1:9/api' });
     expect(result.ok && result.config.SLACK_API_URL).toBe('http://127.0.0.1:9/api/');
@@ -67,6 +79,10 @@ describe('loadConfig', () => {
       /^JIT_TRUSTED_PROXIES must list the CIDRs of your reverse proxies, comma-separated: `10.0.0.0\/33` has an impossible prefix/,
     ],
     [{ JIT_LOG_LEVEL: 'loud' }, /^JIT_LOG_LEVEL must be one of debug, info, warn, error/],
+    [{ JIT_DB: 'mysql://jit:pw@db:3306/jit' }, /^JIT_DB must be a file path \(SQLite\) or a postgres:\/\/user:password@host:5432\/database URL/],
+    [{ JIT_DB_POOL: '0' }, /^JIT_DB_POOL must be a whole number of connections, 1 to 100/],
+    [{ JIT_DB_POOL: 'ten' }, /^JIT_DB_POOL must be a whole number of connections, 1 to 100/],
+    [{ JIT_REPLICA_ID: 'replica one' }, /^JIT_REPLICA_ID must be 1 to 64 letters, digits/],
     [{ JIT_SWEEP_SCHEDULE: 'every minute' }, /^JIT_SWEEP_SCHEDULE must be a cron expression/],
     [
       { JIT_CRASH_AT: 'approved-before-opne' },
