@@ -33,7 +33,7 @@ import { verdictOf, type Row } from './support/table.js';
 
 const TARGET_MS = 5000;
 const TARGET_RSS = 200 * 1024 * 1024;
-const VM_ADDRESS = '10.201.3.2';
+export const VM_ADDRESS = '10.201.3.2';
 const VM_ID = '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web-1';
 
 const ROW: RowSpec = {
@@ -43,7 +43,7 @@ const ROW: RowSpec = {
 };
 
 /** Distinct six-character ids from the bot's alphabet, so nothing else tells them apart. */
-function requestId(i: number): string {
+export function requestId(i: number): string {
   const alphabet = '23456789abcdefghjkmnpqrstuvwxyz';
   let id = '';
   for (let n = i + 31 ** 5, k = 0; k < 6; k++, n = Math.floor(n / 31)) id = alphabet[n % 31] + id;
@@ -51,7 +51,7 @@ function requestId(i: number): string {
 }
 
 /** An approved grant opened a moment ago, as the workflow would have stored it. */
-function openGrant(i: number, startAt: number, endAt: number): NewRequest {
+export function openGrant(i: number, startAt: number, endAt: number): NewRequest {
   const request: AccessRequest = {
     kind: 'grant',
     id: requestId(i),
@@ -95,7 +95,7 @@ async function seedStore(file: string, grants: NewRequest[]): Promise<void> {
 }
 
 /** The kernel as the backend leaves it: protected port, one allow element per grant, its timeout the time left. */
-async function seedKernel(ns: string, grants: NewRequest[]): Promise<void> {
+export async function seedKernel(ns: string, grants: NewRequest[]): Promise<void> {
   const layout = validateLayout(DEFAULT_TABLE, DEFAULT_SLOTS);
   const [key] = protectedKeys([{ vmId: VM_ID, vmName: 'web-1', address: VM_ADDRESS, port: 22, protocol: 'TCP' }]);
   const now = Date.now();

@@ -17,27 +17,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { parseCidr } from '../src/domain/cidr.js';
-import type { AccessRequest, AuditEvent } from '../src/domain/types.js';
 import { NftablesBackend } from '../src/firewall/nftables/backend.js';
-import { protectedKeys } from '../src/firewall/nftables/plan.js';
-import { addElementLine, DEFAULT_SLOTS, DEFAULT_TABLE, protectScript, timeoutSeconds, validateLayout } from '../src/firewall/nftables/ruleset.js';
 import type { NewRequest } from '../src/ports/store.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { run } from '../test/support/netns.js';
 import { type AppProcess, memoryOf } from './support/children.js';
 import { inParallel } from './support/client.js';
 import { Deployment } from './support/cluster.js';
 import { rowOf, type BenchContext, type RowSpec } from './support/context.js';
 import { AUDIT } from './support/inprocess-bot.js';
 import { nftIn, nftUnavailable, withNamespace } from './support/netns.js';
-import { benchSource, singleVmPolicy } from './support/policies.js';
+import { singleVmPolicy } from './support/policies.js';
 import type { BenchPostgres } from './support/postgres.js';
 import { count, mib, ms, requireSane, sleep } from './support/stats.js';
 import type { Row } from './support/table.js';
-
-const VM_ADDRESS = '10.201.3.2';
-const VM_ID = '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web-1';
+import { openGrant, seedKernel, VM_ADDRESS } from './mass-expiry.js';
 
 export const MASS_ROW: RowSpec = {
   id: '7e',
@@ -45,45 +38,6 @@ export const MASS_ROW: RowSpec = {
     'Mass expiry on three replicas: 10,000 grants on nftables ending in the same second, closed by three replicas on PostgreSQL: until the database says all closed; peak RSS per replica',
   target: '— (no target)',
 };
-
-/** Distinct six-character ids from the bot's alphabet (as bench/mass-expiry.ts makes them). */
-function requestId(i: number): string {
-  const alphabet = '23456789abcdefghjkmnpqrstuvwxyz';
-  let id = '';
-  for (let n = i + 31 ** 5, k = 0; k < 6; k++, n = Math.floor(n / 31)) id = alphabet[n % 31] + id;
-  return id;
-}
-
-/** An approved grant opened a moment ago, as the workflow would have stored it (as bench/mass-expiry.ts). */
-function openGrant(i: number, startAt: number, endAt: number): NewRequest {
-  const request: AccessRequest = {
-    kind: 'grant',
-    id: requestId(i),
-    state: 'active',
-    version: 3,
-    createdAt: startAt,
-    requester: `UMASS${i}`,
-    vm: 'web-1',
-    ports: [{ number: 22, protocol: 'TCP' }],
-    source: `${benchSource(i)}/32`,
-    durationSeconds: Math.ceil((endAt - startAt) / 1000),
-    justification: 'benchmark',
-    decision: { effect: 'approve', approvalsNeeded: 0, approvers: [], matchedRule: 'auto', reasons: ['rule auto approves automatically'] },
-    approvals: [],
-    decidedBy: 'system',
-    reason: 'rule auto approves automatically',
-    startAt,
-    endAt,
-    target: { vmId: VM_ID, address: VM_ADDRESS, backend: 'nftables' },
-  };
-  const event = (name: AuditEvent['name'], actor: string): AuditEvent => ({ requestId: request.id, name, actor, at: startAt });
-  const created = event('request.created', request.requester);
-  return {
-    request,
-    events: [created, event('request.approved', 'system'), event('grant.opened', 'system')],
-    notifications: [{ kind: 'audit', event: created, request }],
-  };
-}
 
 /** The database as the replicas leave it once a grant is open: rows written, the audit thread's root posted. */
 async function seedStore(url: string, grants: NewRequest[]): Promise<void> {
@@ -97,20 +51,6 @@ async function seedStore(url: string, grants: NewRequest[]): Promise<void> {
   } finally {
     await store.close();
   }
-}
-
-/** The kernel as the backend leaves it: protected port, one allow element per grant, its timeout the time left. */
-async function seedKernel(ns: string, grants: NewRequest[]): Promise<void> {
-  const layout = validateLayout(DEFAULT_TABLE, DEFAULT_SLOTS);
-  const [key] = protectedKeys([{ vmId: VM_ID, vmName: 'web-1', address: VM_ADDRESS, port: 22, protocol: 'TCP' }]);
-  const now = Date.now();
-  const lines = grants.map(({ request }) => {
-    const source = parseCidr(request.source);
-    if (!source.ok) throw new Error(source.error);
-    const { text, family, start, end } = source.cidr;
-    return addElementLine(layout, { ...key!, slot: 0, source: { text, family, start, end }, comment: request.id }, timeoutSeconds(request.endAt!, now));
-  });
-  await run([...nftIn(ns), '-f', '-'], `${protectScript(layout, [key!])}${lines.join('\n')}\n`);
 }
 
 interface Pass {

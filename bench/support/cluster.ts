@@ -8,11 +8,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { loadApp, type AppProcess } from './children.js';
 import type { BenchContext } from './context.js';
 import { botEnv } from './inprocess-bot.js';
 import { sleep } from './stats.js';
+import { query } from '../../test/replicas/support.js';
 
 export interface Replica {
   id: string;
@@ -134,17 +134,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One query on a short-lived connection. */
-export async function pgQuery<R extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(url);
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+/** One query on a short-lived connection (the replica tests' helper). */
+export const pgQuery = query;
 
 /** A count(*) … AS n as a number. */
 export async function pgCount(url: string, sql: string, values: unknown[] = []): Promise<number> {

@@ -6,12 +6,11 @@
 // the run's directory, on the filesystem `--dir` chose. Each benchmark makes a
 // database of its own on it; the runner stops it, however the suite ends.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { privatePostgresUnavailable } from '../../test/support/pg-server.js';
+import { freePort, privatePostgresUnavailable, runAs } from '../../test/support/pg-server.js';
 import { clockTicks } from './cpu.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -145,25 +144,4 @@ function serverCpuMs(data: string): number {
   } catch {
     return Number.NaN;
   }
-}
-
-function runAs(uid: number, gid: number, command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { uid, gid, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`))));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

@@ -89,7 +89,8 @@ export async function startPrivatePostgres(options: { ssl?: boolean } = {}): Pro
   };
 }
 
-function runAs(uid: number, gid: number, command: string, args: string[]): Promise<void> {
+/** Runs a command as another user (the postgres user: initdb and pg_ctl refuse root). */
+export function runAs(uid: number, gid: number, command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { uid, gid, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -100,7 +101,8 @@ function runAs(uid: number, gid: number, command: string, args: string[]): Promi
   });
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on loopback now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
