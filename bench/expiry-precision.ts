@@ -20,16 +20,18 @@ import { startInProcessBot } from './support/inprocess-bot.js';
 import { nftIn, nftUnavailable, withNamespace } from './support/netns.js';
 import { AUTO_APPROVE, benchSource, singleVmPolicy } from './support/policies.js';
 import { ms, requireSane, summarise, type Summary } from './support/stats.js';
-import { verdictOf, type Row } from './support/table.js';
+import { sizeIn, sizeText, verdictOf, type Row, type Size } from './support/table.js';
 import { TimedBackend } from './support/timed-backend.js';
 
 const TARGET_P99_MS = 1000;
+const GRANTS: Size = { full: 1000, smoke: 20, what: 'staggered grants' };
 const MEMORY: RowSpec = {
   id: '3a',
-  benchmark: 'Expiry precision: end time → backend-confirmed close, 1,000 staggered grants, memory backend',
+  benchmark: `Expiry precision: end time → backend-confirmed close, ${sizeText(GRANTS)}, memory backend`,
   target: 'p99 < 1 s',
+  size: GRANTS,
 };
-const NFT: RowSpec = { id: '3b', benchmark: 'Expiry precision: the same on nftables in a network namespace', target: 'p99 < 1 s' };
+const NFT: RowSpec = { id: '3b', benchmark: 'Expiry precision: the same on nftables in a network namespace', target: 'p99 < 1 s', size: GRANTS };
 
 const MINUTE = 60_000;
 
@@ -38,7 +40,7 @@ function describe(s: Summary): string {
 }
 
 async function measure(ctx: BenchContext, spec: RowSpec, makeBackend: (logger: JitLogger) => FirewallBackend, address: string): Promise<Row> {
-  const n = ctx.smoke ? 20 : 1000;
+  const n = sizeIn(GRANTS, ctx.smoke);
   // Ends spread over `spread` seconds, starting once every grant is open.
   const first = ctx.smoke ? 2 : 15;
   const spread = ctx.smoke ? 1 : 20;

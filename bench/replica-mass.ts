@@ -29,14 +29,15 @@ import { nftIn, nftUnavailable, withNamespace } from './support/netns.js';
 import { singleVmPolicy } from './support/policies.js';
 import type { BenchPostgres } from './support/postgres.js';
 import { count, mib, ms, requireSane, sleep } from './support/stats.js';
-import type { Row } from './support/table.js';
+import { sizeIn, sizeText, type Row, type Size } from './support/table.js';
 import { openGrant, seedKernel, VM_ADDRESS } from './mass-expiry.js';
 
+const GRANTS: Size = { full: 10_000, smoke: 100, what: 'grants' };
 export const MASS_ROW: RowSpec = {
   id: '7e',
-  benchmark:
-    'Mass expiry on three replicas: 10,000 grants on nftables ending in the same second, closed by three replicas on PostgreSQL: until the database says all closed; peak RSS per replica',
+  benchmark: `Mass expiry on three replicas: ${sizeText(GRANTS)} on nftables ending in the same second, closed by three replicas on PostgreSQL: until the database says all closed; peak RSS per replica`,
   target: '— (no target)',
+  size: GRANTS,
 };
 
 /** The database as the replicas leave it once a grant is open: rows written, the audit thread's root posted. */
@@ -157,7 +158,7 @@ async function pass(
 export async function massOnReplicas(ctx: BenchContext, server: BenchPostgres): Promise<Row> {
   const unavailable = await nftUnavailable();
   if (unavailable !== undefined) return rowOf(MASS_ROW, { measured: '—', reference: '—', verdict: 'skipped', note: unavailable });
-  const n = ctx.smoke ? 100 : 10_000;
+  const n = sizeIn(GRANTS, ctx.smoke);
   const trioIds = ['a', 'b', 'c'];
   const [one, three] = await withNamespace('rmass1', (ns1) =>
     withNamespace('rmass3', async (ns3) => {

@@ -3,6 +3,7 @@
 // requests. Counted against the main thread's CPU time, so the figure is what
 // one core gives however busy the machine is; wall-clock rate beside it.
 
+import { plainText } from '../src/domain/message.js';
 import { decide, evaluate, type RuleInput } from '../src/domain/rules.js';
 import { parsePolicyDocument } from '../src/domain/policy/parse.js';
 import type { Policy, RequestDraft } from '../src/domain/types.js';
@@ -180,7 +181,7 @@ export const ruleEngine: Benchmark = {
     const traces = cases.map((input) => evaluate(input, policy).trace);
     const tried = traces.map((trace) => trace.length);
     // decide() skips the rules whose VM conditions (vms, tags) cannot hold for the VM: those that fail on a `VM …` sentence.
-    const indexed = traces.map((trace) => trace.filter((row) => row.matched || !row.failed.some((reason) => reason.startsWith('VM '))).length);
+    const indexed = traces.map((trace) => trace.filter((row) => row.matched || !row.failed.some((reason) => plainText(reason).startsWith('VM '))).length);
     const effects = new Map<string, number>();
     for (const input of cases) {
       const decision = decide(input, policy);

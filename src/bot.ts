@@ -7,21 +7,28 @@ import { hostname } from 'node:os';
 import type { LogLevel, CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
 import { openPolicy, openStore, readPolicy, StartupError, workflowSettings } from './compose/startup.js';
+import { checkSlackAtStart, listen, watchSlackSetup } from './compose/slack-setup.js';
 import type { FirewallBackend } from './ports/firewall.js';
 import type { BackendRegistry } from './workflow/backends.js';
 import { healthRoute } from './http/health.js';
+import { metricsRoute } from './http/metrics.js';
+import { JitMetrics } from './metrics/metrics.js';
+import { countSlackApiErrors } from './metrics/slack-api.js';
+import { logEvent } from './ports/log-event.js';
 import { readinessRoute } from './http/readiness.js';
 import { MY_IP_PATH, myIpRoute } from './http/my-ip/route.js';
 import { LINK_TTL_MS, linkKey, signLink } from './http/my-ip/token.js';
 import { createLogger, type JitLogger } from './log.js';
 import { OutboxWorker } from './workflow/outbox-worker.js';
+import { DeliveryProblems } from './workflow/delivery-problems.js';
+import { destinationNotice } from './slack/notifier/destination-notice.js';
 import { SlackNotifier } from './slack/notifier/slack-notifier.js';
 import { ExpiryTimers } from './scheduler/expiry-timers.js';
 import { Leadership } from './scheduler/leadership.js';
 import { OverdueWatch } from './scheduler/overdue-watch.js';
 import { Sweeper } from './scheduler/sweeper.js';
 import { WarningTimers } from './scheduler/warning-timers.js';
-import { createSlackApp, registerListeners, startSlackApp } from './slack/app.js';
+import { createSlackApp, registerListeners } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
@@ -61,10 +68,14 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   if (!loaded.ok) throw new StartupError(loaded.error);
   const config = loaded.config;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger({ level: config.JIT_LOG_LEVEL as LogLevel });
+  const logger = options.logger ?? createLogger({ level: config.JIT_LOG_LEVEL as LogLevel, format: config.JIT_LOG_FORMAT });
   logger.addSecret(config.SLACK_SIGNING_SECRET);
+  if (config.JIT_METRICS_TOKEN) logger.addSecret(config.JIT_METRICS_TOKEN);
 
   const file = readPolicy(config.JIT_POLICY);
+  // Slack must accept the token and have the bot in its channels before anything is opened; an unreachable Slack is retried (not ready meanwhile).
+  const slack = watchSlackSetup(config, logger);
+  await checkSlackAtStart(slack);
   const database = await openStore(config, clock);
   const { store, lock, engine } = database;
   const replicaId = config.JIT_REPLICA_ID ?? defaultReplicaId(engine);
@@ -85,6 +96,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     });
     await opened.live.reportOverlay();
   } catch (error) {
+    slack.stop();
     await database.close();
     throw error;
   }
@@ -94,9 +106,24 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   // "Use my IP" links (only when JIT_PUBLIC_URL says where browsers reach the bot).
   const myIp = config.JIT_PUBLIC_URL ? myIpLinks(config.JIT_PUBLIC_URL, linkKey(config.SLACK_SIGNING_SECRET), clock) : undefined;
   let leadership: Leadership | undefined;
+  const metrics = new JitMetrics({
+    openGrants: async () => (await store.listRequests({ states: ['active'] })).length,
+    backlog: () => store.outboxStats(clock.now()),
+    now: () => clock.now(),
+    logger,
+  });
   const routes: CustomRoute[] = [
+    metricsRoute({ render: () => metrics.render(), token: config.JIT_METRICS_TOKEN, logger }),
     healthRoute(store, backends),
-    readinessRoute({ store, backends, replicaId, clock, leads: () => leadership?.isLeader() ?? false }),
+    readinessRoute({
+      store,
+      backends,
+      replicaId,
+      clock,
+      leads: () => leadership?.isLeader() ?? false,
+      slack: () => slack.status(),
+      destinations: () => deliveryProblems.problems(),
+    }),
   ];
   if (myIp) {
     routes.push(
@@ -111,7 +138,20 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       }),
     );
   }
-  const app = createSlackApp({ config, logger, routes });
+  const app = createSlackApp({ config, logger, routes, identity: () => slack.identity() });
+  countSlackApiErrors(app, (method, error) => metrics.slackApiFailed(method, error));
+  // Destinations Slack refuses (the bot not in the audit channel): logged once with the fix, told to the approval channel or the admins.
+  const deliveryProblems = new DeliveryProblems({
+    logger,
+    clock,
+    leases: store,
+    holder: replicaId,
+    tell: destinationNotice({
+      client: app.client,
+      approvalChannel: config.JIT_APPROVAL_CHANNEL,
+      admins: () => [...config.JIT_ADMINS, ...(policy().admins ?? [])],
+    }),
+  });
   const outbox = new OutboxWorker(
     store,
     new SlackNotifier({
@@ -124,7 +164,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     }),
     clock,
     logger,
-    { pollMs: options.outboxPollMs ?? 1000, worker: replicaId },
+    { pollMs: options.outboxPollMs ?? 1000, worker: replicaId, problems: deliveryProblems },
   );
   let timers: ExpiryTimers | undefined;
   let warnings: WarningTimers | undefined;
@@ -148,12 +188,21 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       },
       retryClose: (request, delayMs) => timers?.retry(request.id, delayMs),
       notified: () => outbox.kick(),
+      committed: (write) => metrics.committed(write),
     },
     lock,
   });
   timers = new ExpiryTimers((id) => workflow.expire(id), clock, logger);
   warnings = new WarningTimers((id) => workflow.warnExpiry(id), clock, logger, config.JIT_EXPIRY_WARNING);
-  const sweeper = new Sweeper(() => workflow.sweep(), config.JIT_SWEEP_SCHEDULE, logger);
+  const sweeper = new Sweeper(
+    async () => {
+      const report = await workflow.sweep();
+      metrics.swept(report);
+      return report;
+    },
+    config.JIT_SWEEP_SCHEDULE,
+    logger,
+  );
   const watch = new OverdueWatch(() => workflow.watchOverdue(), logger);
   // A timer for every grant still open: the leader's, on taking over (a restarted
   // single bot takes over at once). The other replicas time only what they open.
@@ -195,9 +244,10 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await leadership.start();
     await catchUp;
     outbox.start();
-    port = await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
+    port = await listen(app, config);
   } catch (error) {
     // Leave nothing running behind a failed start (a Socket Mode connection refused, a port in use).
+    slack.stop();
     await app.stop().catch(() => undefined);
     await leadership.stop();
     await sweeper.stop();
@@ -209,6 +259,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     throw error;
   }
   logger.info(
+    logEvent('started', { replica: replicaId }),
     `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}, ${engine} database, replica ${replicaId}${leadership.isLeader() ? ' (runs the scheduler)' : ''}`,
   );
 
@@ -223,10 +274,16 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     async reloadPolicy() {
       try {
         const next = await live.reload();
-        logger.info(`policy reloaded from ${config.JIT_POLICY}: ${next.policy.vms.length} VMs, ${next.policy.rules.length} rules${overlayNote(live)}`);
+        logger.info(
+          logEvent('policy.reloaded'),
+          `policy reloaded from ${config.JIT_POLICY}: ${next.policy.vms.length} VMs, ${next.policy.rules.length} rules${overlayNote(live)}`,
+        );
         return true;
       } catch (error) {
-        logger.error(`policy reload failed, keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`);
+        logger.error(
+          logEvent('policy.reload_failed'),
+          `policy reload failed, keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return false;
       }
     },
@@ -235,6 +292,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     stop() {
       stopping ??= (async () => {
         // Stop taking work, let in-flight use cases finish, deliver what is due, close.
+        slack.stop();
         await app.stop().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
         // Give the scheduler lease up first, so another replica takes over at once.
         await leadership.stop();
@@ -246,7 +304,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
         await outbox.stop();
         await outbox.flush(5000);
         await database.close();
-        logger.info('jit bot stopped');
+        logger.info(logEvent('stopped'), 'jit bot stopped');
       })();
       return stopping;
     },

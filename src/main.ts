@@ -10,11 +10,14 @@ async function main(): Promise<void> {
   try {
     bot = await startBot(process.env);
   } catch (error) {
-    if (error instanceof StartupError || isJitError(error)) {
-      process.stderr.write(`jit: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    // A startup problem is said, not thrown: every line starts with `jit:` (a
+    // bad environment has one line per variable), and no stack trace. A stack
+    // trace means a bug, and is printed only at JIT_LOG_LEVEL=debug.
+    const expected = error instanceof StartupError || isJitError(error);
+    const message = error instanceof Error ? error.message : String(error);
+    for (const line of (expected ? message : `could not start: ${message}`).split('\n')) process.stderr.write(`jit: ${line}\n`);
+    if (!expected && process.env.JIT_LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exit(1);
   }
   process.on('SIGHUP', () => void bot.reloadPolicy());
   // A malformed (but correctly signed) payload can make Bolt reject a promise no

@@ -1,7 +1,7 @@
 // What every benchmark gets from the runner, and what it declares about itself.
 
 import type { SlackProcess } from './children.js';
-import type { Row } from './table.js';
+import type { Row, Size } from './table.js';
 
 export interface BenchContext {
   /** Tiny sizes: checks that the benchmark runs and gives sane numbers, judges nothing. */
@@ -18,6 +18,8 @@ export interface RowSpec {
   id: string;
   benchmark: string;
   target: string;
+  /** The size the label names, when smoke mode runs a smaller one. */
+  size?: Size;
 }
 
 export interface Benchmark {
@@ -29,6 +31,6 @@ export interface Benchmark {
 }
 
 /** A row of `spec` with the measured figures filled in. */
-export function rowOf(spec: RowSpec, fields: Omit<Row, 'id' | 'benchmark' | 'target'>): Row {
-  return { id: spec.id, benchmark: spec.benchmark, target: spec.target, ...fields };
+export function rowOf(spec: RowSpec, fields: Omit<Row, 'id' | 'benchmark' | 'target' | 'size'>): Row {
+  return { id: spec.id, benchmark: spec.benchmark, target: spec.target, ...(spec.size ? { size: spec.size } : {}), ...fields };
 }

@@ -8,10 +8,13 @@ import type { PolicyResult } from '../domain/policy/parse.js';
 import type { PolicyText } from '../workflow/policy-export.js';
 import type { Store } from '../ports/store.js';
 import type { AccessWorkflow } from '../workflow/access-workflow.js';
+import type { CreateResult, RequestInput } from '../workflow/create-request.js';
 
 export interface CliCore {
   store: Store;
   workflow: AccessWorkflow;
+  /** The workflow's request, refused (GroupsUnreadable) when user groups it cannot read would decide it. */
+  request(input: RequestInput): Promise<CreateResult>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,8 @@
 // What every `jit` command shares: where output goes, the exit codes (a
 // contract: README "CLI"), and how a failure becomes one line on stderr.
 
+import type { Names } from './names.js';
+
 export const EXIT = {
   /** Done. */
   ok: 0,
@@ -14,6 +16,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
+  /** People and groups by name in human output; runJit sets it from SLACK_BOT_TOKEN when not given. */
+  names?: Names;
   stdout(text: string): void;
   stderr(text: string): void;
 }

@@ -6,17 +6,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { OverlayVm } from '../domain/policy/overlay.js';
 import { exportRunningPolicy } from '../workflow/policy-export.js';
 import { formatDuration, toIsoDuration } from '../domain/duration.js';
+import { noApproversWarning } from '../domain/policy/checks.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
 import { describeWindow } from '../domain/time-window.js';
 import type { Policy, PortPolicy, Rule } from '../domain/types.js';
 import { plural } from '../domain/wording.js';
 import { exactly, readArgs, stringOption } from './args.js';
 import { EXIT, printError, printJson, SetupError, type CliIo, type ExitCode } from './io.js';
+import { IDS, type Names } from './names.js';
 import { table } from './table.js';
 import type { PolicyFiles } from './core.js';
 
 export const USAGE = 'jit policy check <file>';
 export const EXPORT_USAGE = 'jit policy export [--out <file>]';
+
+/** The summary's tables wrap to this many columns, so they read in a terminal of the usual width. */
+const WIDTH = 100;
 
 /**
  * `jit policy export`: the policy the bot runs (JIT_POLICY with the Slack
@@ -41,7 +46,7 @@ export async function policyExportCommand(argv: string[], io: CliIo, files: Poli
   return EXIT.ok;
 }
 
-export function policyCheckCommand(argv: string[], io: CliIo, files: PolicyFiles): ExitCode {
+export async function policyCheckCommand(argv: string[], io: CliIo, files: PolicyFiles): Promise<ExitCode> {
   const args = readArgs(argv, {}, USAGE);
   const [file] = exactly(args, 1, USAGE) as [string];
   try {
@@ -56,8 +61,14 @@ export function policyCheckCommand(argv: string[], io: CliIo, files: PolicyFiles
     printError(io, `${file} is invalid: fix the ${plural(result.problems.length, 'problem')} listed, then check again`);
     return EXIT.failed;
   }
-  if (args.json) printJson(io, { ok: true, ...summary(result.policy) });
-  else io.stdout(humanSummary(file, result.policy));
+  const warning = noApproversWarning(result.policy, file);
+  if (args.json) printJson(io, { ok: true, ...summary(result.policy), warnings: warning === undefined ? [] : [warning] });
+  else {
+    const names = io.names ?? IDS;
+    await names.learn(principalsOf(result.policy));
+    io.stdout(humanSummary(file, result.policy, names));
+  }
+  if (warning !== undefined) printError(io, `warning: ${warning}`);
   return EXIT.ok;
 }
 
@@ -81,12 +92,18 @@ function summary(policy: Policy) {
         minRequestAccessDuration: toIsoDuration(p.minDurationSeconds),
       })),
     })),
-    rules: policy.rules.map((rule) => ({ name: rule.name, effect: rule.effect, when: conditions(rule), then: consequences(rule) })),
+    rules: policy.rules.map((rule) => ({ name: rule.name, effect: rule.effect, when: conditions(rule), then: consequences(rule, policy.approvers) })),
   };
 }
 
-function humanSummary(file: string, policy: Policy): string {
-  const head = `${file} is valid: ${plural(policy.vms.length, 'VM')}, ${plural(policy.rules.length, 'rule')}; approvers ${policy.approvers.join(', ') || 'none'}; audit readers ${policy.readers?.join(', ') || 'none (JIT_READERS may add some)'}\n`;
+/** Every user and group the policy names, to look up before the summary is shown. */
+function principalsOf(policy: Policy): string[] {
+  return [...policy.approvers, ...(policy.readers ?? []), ...policy.rules.flatMap((rule) => [...(rule.match.requesters ?? []), ...(rule.approvers ?? [])])];
+}
+
+function humanSummary(file: string, policy: Policy, names: Names): string {
+  const named = (ids: readonly string[]) => ids.map((id) => names.of(id)).join(', ');
+  const head = `${file} is valid: ${plural(policy.vms.length, 'VM')}, ${plural(policy.rules.length, 'rule')}; approvers ${named(policy.approvers) || 'none'}; audit readers ${named(policy.readers ?? []) || 'none (JIT_READERS may add some)'}\n`;
   const vms = table(
     ['VM', 'ADDRESS', 'BACKEND', 'PORT', 'SOURCES', 'MAX', 'MIN'],
     policy.vms.flatMap((vm) =>
@@ -100,19 +117,23 @@ function humanSummary(file: string, policy: Policy): string {
         formatDuration(p.minDurationSeconds),
       ]),
     ),
+    { width: WIDTH },
   );
+  // Without approvers, "one approval from the approvers" would promise what never comes.
+  const fallback = policy.approvers.length > 0 ? 'one approval from the approvers' : 'denied, as the policy names no approvers';
   const rules =
     policy.rules.length === 0
-      ? 'No rules: every request needs one approval from the approvers.\n'
-      : `Rules, first match decides (none matching: one approval from the approvers):\n${table(
+      ? `No rules: every request ${policy.approvers.length > 0 ? 'needs one approval from the approvers' : 'is denied, as the policy names no approvers'}.\n`
+      : `Rules, first match decides (none matching: ${fallback}):\n${table(
           ['RULE', 'EFFECT', 'WHEN', 'THEN'],
-          policy.rules.map((r) => [r.name, r.effect, conditions(r).join('; ') || 'always', consequences(r).join('; ')]),
+          policy.rules.map((r) => [r.name, r.effect, conditions(r, names).join('; ') || 'always', consequences(r, policy.approvers, names).join('; ')]),
+          { width: WIDTH },
         )}`;
   return `${head}\n${vms}\n${rules}`;
 }
 
 /** The rule's `match`, one phrase per condition. */
-function conditions(rule: Rule): string[] {
+function conditions(rule: Rule, names: Names = IDS): string[] {
   const m = rule.match;
   const out: string[] = [];
   if (m.vms) out.push(`VM ${m.vms.join(' or ')}`);
@@ -123,7 +144,7 @@ function conditions(rule: Rule): string[] {
         .join(' ')}`,
     );
   if (m.ports) out.push(`ports within ${m.ports.join(',')}`);
-  if (m.requesters) out.push(`requester ${m.requesters.join(' or ')}`);
+  if (m.requesters) out.push(`requester ${m.requesters.map((id) => names.of(id)).join(' or ')}`);
   if (m.maxDurationSeconds !== undefined) out.push(`at most ${formatDuration(m.maxDurationSeconds)}`);
   if (m.sources) out.push(`source within ${m.sources.join(' or ')}`);
   if (m.hours || m.weekdays) out.push(`${describeWindow(m)} ${m.timezone ?? 'UTC'}`);
@@ -131,10 +152,12 @@ function conditions(rule: Rule): string[] {
 }
 
 /** What the rule does once it matches, beyond its effect. */
-function consequences(rule: Rule): string[] {
+function consequences(rule: Rule, approvers: readonly string[], names: Names = IDS): string[] {
   const out: string[] = [];
-  if (rule.effect === 'require_approval') out.push(`${plural(rule.approvals ?? 1, 'approval')} from ${rule.approvers?.join(', ') ?? 'the approvers'}`);
-  if (rule.effect === 'break_glass') out.push(`acknowledged afterwards by ${rule.approvers?.join(', ') ?? 'the approvers'}`);
+  const who = rule.approvers?.map((id) => names.of(id)).join(', ') ?? 'the approvers';
+  if (rule.effect === 'require_approval')
+    out.push(rule.approvers || approvers.length > 0 ? `${plural(rule.approvals ?? 1, 'approval')} from ${who}` : 'denied: no approvers');
+  if (rule.effect === 'break_glass') out.push(`acknowledged afterwards by ${who}`);
   if (rule.pendingTimeoutSeconds !== undefined) out.push(`times out after ${formatDuration(rule.pendingTimeoutSeconds)}`);
   if (rule.denyEndsRequest === false) out.push('a Deny does not end it');
   if (rule.justification?.required || rule.justification?.pattern)

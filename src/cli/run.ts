@@ -1,13 +1,16 @@
 // `jit <command>`: dispatch, open only what the command needs, and turn every
 // failure into one line on stderr and an exit code (io.ts EXIT).
 
+import { readFileSync } from 'node:fs';
 import { isJitError } from '../domain/errors.js';
 import type { Store } from '../ports/store.js';
+import { GroupsUnreadable } from '../ports/unreadable-directory.js';
 import { auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
 import type { CliCore, CliOpeners } from './core.js';
 import { COPY_NOTE, dbCopyCommand, USAGE as DB } from './db.js';
 import { EXIT, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
-import { plain } from './render.js';
+import { namesFor } from './names.js';
+import { plain, principalsIn } from './render.js';
 import { EXPORT_USAGE as POLICY_EXPORT, policyCheckCommand, policyExportCommand, USAGE as POLICY } from './policy.js';
 import { approveCommand, denyCommand, listCommand, requestCommand, revokeCommand, USAGE as REQUESTS } from './requests.js';
 import { sweepCommand, USAGE as SWEEP } from './sweep.js';
@@ -26,11 +29,13 @@ export const HELP = `jit: just-in-time VM access from the command line, on the b
   ${POLICY_EXPORT}
   ${SWEEP}
   ${DB.copy}
+  jit --version
 
 Every command takes --json for one JSON document on stdout. --as (or JIT_CLI_USER) is the
 Slack member ID the action is recorded under. Exit codes: 0 done, 1 refused or failed
 (denied, not found, broken audit chain, invalid policy), 2 could not run (usage, environment,
-unreadable policy or database). Errors go to stderr, one line each. JIT_DB may be a SQLite
+unreadable policy or database, user groups to read without SLACK_BOT_TOKEN). With SLACK_BOT_TOKEN,
+people and groups are shown by name (IDs in --json). Errors go to stderr, one line each. JIT_DB may be a SQLite
 file or a postgres:// URL; every command works on either.
 
 ${COPY_NOTE}
@@ -44,10 +49,11 @@ export async function runJit(argv: readonly string[], io: CliIo, open: CliOpener
   // Read-only commands open the database alone: no policy, no backends.
   const lazyStore = () => (core ? Promise.resolve(core.store) : (store ??= open.store(io.env)));
   const [command = 'help', ...rest] = argv;
+  const named: CliIo = { ...io, names: io.names ?? namesFor(io.env) };
   try {
-    return await dispatch(command, rest, io, open, lazyCore, lazyStore);
+    return await dispatch(command, rest, named, open, lazyCore, lazyStore);
   } catch (error) {
-    return failure(io, error);
+    return await failure(named, error);
   } finally {
     await core?.close();
     // A store that failed to open has nothing to close; its failure was reported above.
@@ -88,6 +94,10 @@ async function dispatch(
         check: (args) => policyCheckCommand(args, io, open.policyFile),
         export: (args) => policyExportCommand(args, io, open.policyFile, () => open.overlay(io.env)),
       });
+    case 'version':
+    case '--version':
+      io.stdout(`${packageVersion()}\n`);
+      return EXIT.ok;
     case 'help':
     case '--help':
     case '-h':
@@ -98,6 +108,12 @@ async function dispatch(
   }
 }
 
+/** The version in the package.json of the checkout or install this runs from. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(manifest.version);
+}
+
 function subcommand(group: string, rest: string[], commands: Record<string, (args: string[]) => ExitCode | Promise<ExitCode>>): ExitCode | Promise<ExitCode> {
   const [name = '', ...args] = rest;
   const run = Object.hasOwn(commands, name) ? commands[name] : undefined;
@@ -105,13 +121,14 @@ function subcommand(group: string, rest: string[], commands: Record<string, (arg
   return run(args);
 }
 
-function failure(io: CliIo, error: unknown): ExitCode {
-  if (error instanceof UsageError || error instanceof SetupError) {
+async function failure(io: CliIo, error: unknown): Promise<ExitCode> {
+  if (error instanceof UsageError || error instanceof SetupError || error instanceof GroupsUnreadable) {
     printError(io, error.message);
     return EXIT.usage;
   }
   if (isJitError(error)) {
-    printError(io, plain(error.reason));
+    await io.names?.learn(principalsIn(error.reason));
+    printError(io, plain(error.reason, io.names));
     return EXIT.failed;
   }
   printError(io, `unexpected error: ${error instanceof Error ? error.message : String(error)}; run \`jit list\` to see where the request stands`);

@@ -14,13 +14,14 @@ import { processLocalBackends } from './backends.js';
 import type { PolicyFile } from '../workflow/live-policy.js';
 import { createLogger, type JitLogger } from '../log.js';
 import { SlackDirectory } from '../slack/directory.js';
-import { StaticDirectory } from '../ports/directory.js';
+import { UnreadableDirectory } from '../ports/unreadable-directory.js';
 import { AccessWorkflow } from '../workflow/access-workflow.js';
 import { systemClock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
 import type { CliCore } from '../cli/core.js';
 import { SetupError } from '../cli/io.js';
 import { cliConfig, closeLock, openDatabase } from './cli-store.js';
+import { requestWithoutGroups } from './cli-groups.js';
 
 /** Logs go to stderr and only errors by default, so output stays clean; JIT_LOG_LEVEL set explicitly wins. */
 function cliLogger(env: NodeJS.ProcessEnv, config: CliConfig): JitLogger {
@@ -55,12 +56,13 @@ export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
     throw asSetupError(error);
   }
   const { live, backends } = opened;
+  const directory = directoryFor(config, logger);
   const workflow = new AccessWorkflow({
     store,
     backends,
     clock: systemClock,
     policy: () => live.policy(),
-    directory: directoryFor(config, logger),
+    directory,
     randomBytes: (size) => randomBytes(size),
     logger,
     // Its own memory firewall is empty whatever the bot's holds: not reconciled here.
@@ -71,6 +73,7 @@ export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
   return {
     store,
     workflow,
+    request: directory instanceof UnreadableDirectory ? requestWithoutGroups(workflow, directory) : (input) => workflow.request(input),
     async close() {
       await lock.idle();
       await store.close();
@@ -81,10 +84,11 @@ export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
 
 /**
  * User groups need Slack: with SLACK_BOT_TOKEN the CLI reads them as the bot
- * does; without it nobody is in any group, so a group-only approver is refused (fail closed).
+ * does; without it a decision that needs a group is refused (exit 2, nothing
+ * stored) rather than decided as if nobody were in any group.
  */
 function directoryFor(config: CliConfig, logger: JitLogger): Directory {
-  if (!config.SLACK_BOT_TOKEN) return new StaticDirectory();
+  if (!config.SLACK_BOT_TOKEN) return new UnreadableDirectory();
   const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
     logger,
     retryConfig: { retries: 1 },

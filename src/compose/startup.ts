@@ -6,6 +6,7 @@ import { type BackendConfig, createBackends } from './backends.js';
 import { type Config, isPostgresUrl } from '../config/env.js';
 import { readPolicySource } from '../config/policy-file.js';
 import { JitError } from '../domain/errors.js';
+import { noApproversWarning } from '../domain/policy/checks.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
 import { DEFAULT_PENDING_TIMEOUT_SECONDS } from '../domain/rules.js';
 import type { Policy } from '../domain/types.js';
@@ -47,7 +48,7 @@ export function readPolicy(path: string): PolicyFile {
  * entries that are not applied itself.
  */
 export async function openPolicy(input: {
-  config: BackendConfig;
+  config: BackendConfig & { JIT_POLICY?: string };
   file: PolicyFile;
   store: PolicyOverlayStore & AuditLog;
   logger: Logger;
@@ -62,9 +63,16 @@ export async function openPolicy(input: {
   const overlay = await store.overlayVms();
   const backends = new BackendRegistry(input.backends ?? createBackends(config, file.policy, logger, overlay), config.JIT_BACKEND);
   checkBackends(file.policy, backends);
+  // Valid, yet denying everything that needs approval: said at start and at each reload.
+  const warnApprovers = (policy: Policy) => {
+    const warning = noApproversWarning(policy, config.JIT_POLICY ?? 'the policy file');
+    if (warning !== undefined) logger.warn(warning);
+  };
+  warnApprovers(file.policy);
   const readFile = () => {
     const next = input.readFile();
     checkBackends(next.policy, backends);
+    warnApprovers(next.policy);
     return next;
   };
   const live = await LivePolicy.load(

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseCidr, type Cidr } from '../domain/cidr.js';
 import { CRASH_POINTS } from '../workflow/crash-points.js';
 import { PRINCIPAL_ID } from '../domain/policy/schema.js';
+import { placeholderProblems } from './placeholders.js';
 
 const channelId = /^[CGD][A-Z0-9]{2,}$/;
 
@@ -166,6 +167,9 @@ const schema = z.object({
     .default('jit')
     .refine((value) => /^[a-z][a-z0-9_]{0,31}$/.test(value), { message: 'must be an nftables table name such as jit (lower case letters, digits, _)' }),
   JIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info'),
+  JIT_LOG_FORMAT: z.enum(['text', 'json'], { error: 'must be text (one readable line each) or json (one JSON object a line)' }).default('text'),
+  // GET /metrics asks for `Authorization: Bearer <token>` when set.
+  JIT_METRICS_TOKEN: optional(z.string().trim().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`), or unset to serve /metrics openly')),
   JIT_EXPIRY_WARNING: durationMs('5m'),
   JIT_SWEEP_SCHEDULE: z
     .string()
@@ -190,9 +194,14 @@ export type CliConfig = z.output<typeof cliSchema>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
 
-/** Parses the environment; on failure returns one line per bad variable (the first is what main prints). */
+/** Parses the environment; on failure returns one line per bad variable (main prints each as a `jit:` line). */
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
-  return parseEnv(schema, env);
+  const parsed = parseEnv(schema, env);
+  // The example values of .env.example pass the format checks; they are refused by name (once the format is right).
+  const bad = parsed.ok ? [] : parsed.error.split('\n');
+  const placeholders = placeholderProblems(env).filter(({ key }) => !bad.some((line) => line.startsWith(`${key} `)));
+  if (placeholders.length === 0) return parsed;
+  return { ok: false, error: [...bad, ...placeholders.map(({ line }) => line)].join('\n') };
 }
 
 export function loadCliConfig(env: NodeJS.ProcessEnv): { ok: true; config: CliConfig } | { ok: false; error: string } {
@@ -200,11 +209,14 @@ export function loadCliConfig(env: NodeJS.ProcessEnv): { ok: true; config: CliCo
 }
 
 function parseEnv<T>(envSchema: z.ZodType<T>, env: NodeJS.ProcessEnv): { ok: true; config: T } | { ok: false; error: string } {
-  const parsed = envSchema.safeParse(env);
+  // An empty value (`JIT_AUDIT_CHANNEL=`, as .env.example leaves the optional ones) counts as unset:
+  // the default applies, and a required variable is told it is required.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value === undefined || value.trim() !== ''));
+  const parsed = envSchema.safeParse(given);
   if (parsed.success) return { ok: true, config: parsed.data };
   const lines = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? 'environment');
-    const message = issue.code === 'invalid_type' && env[key] === undefined ? issue.message.replace(/^Invalid input.*$/, 'is required') : issue.message;
+    const message = issue.code === 'invalid_type' && given[key] === undefined ? issue.message.replace(/^Invalid input.*$/, 'is required') : issue.message;
     return `${key} ${message}`;
   });
   return { ok: false, error: lines.join('\n') };

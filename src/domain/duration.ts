@@ -149,6 +149,15 @@ export function formatDuration(seconds: number): string {
   return parts.length === 0 ? '0s' : parts.join(' ');
 }
 
+/**
+ * For a time left (`1h 4m left`): whole minutes above a minute, so a message
+ * read a few seconds later is not already wrong; seconds only under a minute.
+ */
+export function formatCountdown(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  return formatDuration(whole < MINUTE ? whole : whole - (whole % MINUTE));
+}
+
 /** For Azure: `PT1H30M`, `P1DT2H`, `P1D`. */
 export function toIsoDuration(seconds: number): string {
   const { d, h, m, s } = split(seconds);

@@ -34,3 +34,34 @@ export type Notification =
 export function requestIdOf(notification: Notification): string | undefined {
   return notification.kind === 'system' ? undefined : notification.request.id;
 }
+
+/**
+ * The destination a notification depends on, which orders it: an outbox queue
+ * is one request's notifications of one lane, delivered in order, and a lane
+ * that cannot be delivered (the bot is not in the audit channel) holds back
+ * only its own. `audit`: the audit channel (the thread, alerts, break-glass
+ * alerts and their updates, the bot's own events); `approval`: the approval
+ * messages, their updates and reminders (which edit or reply to them);
+ * `requester`: the requester's DMs.
+ */
+export type OutboxLane = 'audit' | 'approval' | 'requester';
+
+export const OUTBOX_LANES: readonly OutboxLane[] = ['audit', 'approval', 'requester'];
+
+export function laneOf(notification: Notification): OutboxLane {
+  switch (notification.kind) {
+    case 'audit':
+    case 'alert':
+    case 'break_glass':
+    case 'system':
+      return 'audit';
+    case 'approval_update':
+      // A break-glass grant's "approval message" is its alert in the audit channel, posted in the audit lane.
+      return notification.request.decision.effect === 'break_glass' ? 'audit' : 'approval';
+    case 'approval_request':
+    case 'approval_reminder':
+      return 'approval';
+    case 'requester_dm':
+      return 'requester';
+  }
+}

@@ -7,9 +7,10 @@ import { cidrContains, isWholeFamily, parseCidr, type Cidr } from './cidr.js';
 import { formatDuration } from './duration.js';
 import { matchGlob } from './glob.js';
 import { effectiveJustification, justificationProblem, type JustificationPolicy } from './justification.js';
+import { type Message, msg, principals } from './message.js';
 import { timeProblem } from './time-window.js';
 import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from './types.js';
-import { describePrincipals, orList, plural } from './wording.js';
+import { orList, plural } from './wording.js';
 
 export interface RuleInput {
   draft: RequestDraft;
@@ -22,8 +23,12 @@ export interface RuleInput {
 export interface TraceRow {
   rule: string;
   matched: boolean;
-  /** One sentence per condition that did not hold; empty when matched. */
-  failed: string[];
+  /**
+   * One sentence per condition that did not hold; empty when matched. A
+   * Message, so the people and groups a rule names reach each surface as
+   * themselves (a mention in Slack).
+   */
+  failed: Message[];
 }
 
 export interface Evaluation {
@@ -170,11 +175,11 @@ function failClosedWithoutApprovers(decision: Decision): Decision {
 }
 
 /** Says why a condition does not hold; built only when a trace asks for it. */
-type Sentence = () => string;
+type Sentence = () => Message;
 
 const HOLDS: readonly Sentence[] = Object.freeze([]);
 /** What a quick check (`all` false) returns for any failure: nothing allocated, nothing to say. */
-const FAILS: readonly Sentence[] = Object.freeze([() => 'a condition does not hold']);
+const FAILS: readonly Sentence[] = Object.freeze([() => ['a condition does not hold']]);
 
 /**
  * Every condition of `match` that does not hold, cheapest first; absent
@@ -190,7 +195,7 @@ function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): rea
   const vms = match.vms;
   if (vms !== undefined && !anyGlobMatches(vms, vm.name)) {
     if (!all) return FAILS;
-    (failed ??= []).push(() => `VM ${vm.name} does not match ${orList(vms)}`);
+    (failed ??= []).push(() => [`VM ${vm.name} does not match ${orList(vms)}`]);
   }
 
   const tags = match.tags ?? {};
@@ -199,7 +204,7 @@ function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): rea
     const have = Object.hasOwn(vm.tags, key) ? vm.tags[key] : undefined;
     if (have !== undefined && (want === '*' || have === want)) continue;
     if (!all) return FAILS;
-    (failed ??= []).push(() => (have === undefined ? `VM ${vm.name} has no tag ${key}` : `VM ${vm.name} tag ${key} is ${have}, not ${want}`));
+    (failed ??= []).push(() => [have === undefined ? `VM ${vm.name} has no tag ${key}` : `VM ${vm.name} tag ${key} is ${have}, not ${want}`]);
   }
 
   const allowed = match.ports;
@@ -207,20 +212,20 @@ function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): rea
     if (!all) return FAILS;
     (failed ??= []).push(() => {
       const outside = [...new Set(draft.ports.map((port) => port.number))].filter((n) => !allowed.includes(n));
-      return outside.length === 1 ? `port ${outside[0]} is not in [${allowed.join(', ')}]` : `ports ${outside.join(', ')} are not in [${allowed.join(', ')}]`;
+      return [outside.length === 1 ? `port ${outside[0]} is not in [${allowed.join(', ')}]` : `ports ${outside.join(', ')} are not in [${allowed.join(', ')}]`];
     });
   }
 
   const listed = match.requesters;
   if (listed !== undefined && !listed.includes(draft.requester) && !requesterGroups.some((group) => listed.includes(group))) {
     if (!all) return FAILS;
-    (failed ??= []).push(() => `requester is not ${describePrincipals(listed)}`);
+    (failed ??= []).push(() => (listed.length === 0 ? ['the rule lists no requesters'] : msg`requester is not ${principals(listed)}`));
   }
 
   const maxSeconds = match.maxDurationSeconds;
   if (maxSeconds !== undefined && draft.durationSeconds > maxSeconds) {
     if (!all) return FAILS;
-    (failed ??= []).push(() => `duration ${formatDuration(draft.durationSeconds)} is longer than ${formatDuration(maxSeconds)}`);
+    (failed ??= []).push(() => [`duration ${formatDuration(draft.durationSeconds)} is longer than ${formatDuration(maxSeconds)}`]);
   }
 
   const source = match.sources === undefined ? undefined : sourceProblem(draft.source, match.sources);
@@ -232,7 +237,7 @@ function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): rea
   const outside = timeProblem(match, input.now);
   if (outside !== undefined) {
     if (!all) return FAILS;
-    (failed ??= []).push(() => outside);
+    (failed ??= []).push(() => [outside]);
   }
   return failed ?? HOLDS;
 }
@@ -248,13 +253,13 @@ function sourceProblem(source: string, ruleSources: string[]): Sentence | undefi
   if (source === '*') {
     // "Any source" is only inside a rule that itself allows a whole address family.
     if (prefixes().some(isWholeFamily)) return undefined;
-    return () => `source * (any) is not inside ${orList(ruleSources)}: only 0.0.0.0/0 or ::/0 covers any source`;
+    return () => [`source * (any) is not inside ${orList(ruleSources)}: only 0.0.0.0/0 or ::/0 covers any source`];
   }
   const parsed = parseCidr(source);
-  if (!parsed.ok) return () => `source ${source} is not a valid address`;
+  if (!parsed.ok) return () => [`source ${source} is not a valid address`];
   const inner: Cidr = parsed.cidr;
   if (prefixes().some((outer) => cidrContains(outer, inner))) return undefined;
-  return () => `source ${inner.text} is not inside ${orList(ruleSources)}`;
+  return () => [`source ${inner.text} is not inside ${orList(ruleSources)}`];
 }
 
 /** True once enough distinct people approved. */

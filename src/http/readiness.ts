@@ -1,11 +1,13 @@
-// GET /readyz: whether this replica can serve — its database answers and its
-// backends are healthy — and which replica runs the scheduler. A load balancer
-// sends traffic only to ready replicas; /healthz stays the liveness probe.
+// GET /readyz: whether this replica can serve — its database answers, its
+// backends are healthy, Slack accepted its token and channels — and which
+// replica runs the scheduler. A load balancer sends traffic only to ready
+// replicas; /healthz stays the liveness probe.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../ports/clock.js';
 import { type LeaseStore, SCHEDULER_LEASE, type StoreLifecycle } from '../ports/store.js';
 import type { BackendRegistry } from '../workflow/backends.js';
+import type { DestinationProblem } from '../workflow/delivery-problems.js';
 import { healthReport, type HealthReport } from './health.js';
 
 export interface ReadinessReport extends Omit<HealthReport, 'status'> {
@@ -15,6 +17,10 @@ export interface ReadinessReport extends Omit<HealthReport, 'status'> {
   leads: boolean;
   /** The replica that runs the scheduler, as the database says; null when none does (or the database cannot say). */
   leader: string | null;
+  /** `ok` once Slack accepted the token and the channels have the bot; otherwise why not (the bot retries). */
+  slack: string;
+  /** Destinations Slack refuses (the bot not in the audit channel…): their messages wait; the replica still serves. */
+  slack_destinations: Array<Omit<DestinationProblem, 'since'> & { since: string }>;
 }
 
 export interface ReadinessDeps {
@@ -23,12 +29,28 @@ export interface ReadinessDeps {
   replicaId: string;
   clock: Clock;
   leads(): boolean;
+  /** The Slack set-up checks: `ok`, or why this replica cannot serve yet. */
+  slack(): string;
+  /** The destinations this replica's outbox worker found Slack refusing. */
+  destinations?(): DestinationProblem[];
 }
 
 export async function readinessReport(deps: ReadinessDeps): Promise<ReadinessReport> {
   const { status, ...health } = await healthReport(deps.store, deps.backends);
   const lease = health.database === 'ok' ? await deps.store.currentLease(SCHEDULER_LEASE, deps.clock.now()).catch(() => undefined) : undefined;
-  return { status: status === 'ok' ? 'ready' : 'not_ready', replica: deps.replicaId, leads: deps.leads(), leader: lease?.holder ?? null, ...health };
+  const slack = deps.slack();
+  const ready = status === 'ok' && slack === 'ok';
+  // Not a reason to take the replica out: every replica has the same Slack, and approvals, grants and other lanes go on.
+  const slack_destinations = (deps.destinations?.() ?? []).map((problem) => ({ ...problem, since: new Date(problem.since).toISOString() }));
+  return {
+    status: ready ? 'ready' : 'not_ready',
+    replica: deps.replicaId,
+    leads: deps.leads(),
+    leader: lease?.holder ?? null,
+    slack,
+    slack_destinations,
+    ...health,
+  };
 }
 
 export function readinessRoute(deps: ReadinessDeps) {

@@ -2,6 +2,8 @@
 // the real one (redacting secrets, and also serving as Bolt's logger); tests
 // pass the silent twin or one that keeps the lines.
 
+import { LogEvent } from './log-event.js';
+
 export interface Logger {
   debug(...parts: unknown[]): void;
   info(...parts: unknown[]): void;
@@ -30,7 +32,14 @@ export class MemoryLogger implements Logger {
   }
 
   private keep(level: MemoryLogger['lines'][number]['level'], parts: unknown[]): void {
-    this.lines.push({ level, text: parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' ') });
+    // A LogEvent names the line for the JSON format; the text leaves it out.
+    this.lines.push({
+      level,
+      text: parts
+        .filter((part) => !(part instanceof LogEvent))
+        .map((part) => (part instanceof Error ? part.message : String(part)))
+        .join(' '),
+    });
   }
 }
 

@@ -34,15 +34,24 @@ export class OutboxTable {
     return count < 0 ? rows : rows.slice(0, count);
   }
 
-  /** The due, free head of each queue (a request's rows; the bot's own rows), claimed for `worker`, oldest first. */
+  /**
+   * The due, free head of each queue (a request's rows of one lane; the bot's
+   * own rows), claimed for `worker`, oldest first. A row without a lane orders
+   * against every lane of its request, as in the SQLite adapter.
+   */
   claimHeads(worker: string, now: number, leaseMs: number, limit: number): OutboxRecord[] {
     for (const value of [worker, now, leaseMs, limit]) bindable(value);
-    const seen = new Set<string | null>();
+    // Per request: the lanes with an undelivered row so far (null among them: a row without a lane).
+    const seen = new Map<string | null, Set<string | null>>();
     const claimed: OutboxRecord[] = [];
     for (const row of this.tables.outbox.values()) {
       if (claimed.length >= limit) break;
-      if (row.deliveredAt !== null || seen.has(row.requestId)) continue;
-      seen.add(row.requestId);
+      if (row.deliveredAt !== null) continue;
+      let lanes = seen.get(row.requestId);
+      if (lanes === undefined) seen.set(row.requestId, (lanes = new Set()));
+      const behind = lanes.has(row.lane) || lanes.has(null) || (row.lane === null && lanes.size > 0);
+      lanes.add(row.lane);
+      if (behind) continue;
       const free = row.claimedBy === null || row.claimedBy === worker || (row.claimedUntil ?? 0) <= now;
       if (row.nextAttemptAt > now || !free) continue;
       row.claimedBy = text('outbox.claimed_by', worker);
@@ -50,6 +59,18 @@ export class OutboxTable {
       claimed.push(row);
     }
     return claimed;
+  }
+
+  /** Undelivered rows and the oldest one's time, as SQL's count and min count them. */
+  stats(): { pending: number; oldestAt: number | null } {
+    let pending = 0;
+    let oldestAt: number | null = null;
+    for (const row of this.tables.outbox.values()) {
+      if (row.deliveredAt !== null) continue;
+      pending += 1;
+      if (row.createdAt !== null && (oldestAt === null || row.createdAt < oldestAt)) oldestAt = row.createdAt;
+    }
+    return { pending, oldestAt };
   }
 
   /** Marks the row delivered (a delivered row keeps its first stamp) and upserts the refs, all or nothing. */

@@ -27,6 +27,8 @@ export interface RequestRow {
 export interface OutboxRecord {
   id: number;
   requestId: string | null;
+  /** The queue within the request (schema 7): `laneOf(notification)`. */
+  lane: string | null;
   notification: string;
   attempts: number;
   nextAttemptAt: number;
@@ -35,6 +37,8 @@ export interface OutboxRecord {
   /** The worker delivering it, until when (schema 6); null when nobody is. */
   claimedBy: string | null;
   claimedUntil: number | null;
+  /** When it was queued (schema 7), by the store's clock. */
+  createdAt: number | null;
 }
 
 export interface PostRow {

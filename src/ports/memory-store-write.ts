@@ -6,7 +6,7 @@
 // behind and consumes no seq or outbox id, like a rolled-back transaction.
 
 import { GENESIS, rowHash, storableEvent, type ChainRow } from '../domain/audit-chain.js';
-import type { Notification } from '../domain/notification.js';
+import { laneOf, type Notification } from '../domain/notification.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js';
 import { requestIdOf } from './notifier.js';
 import {
@@ -76,7 +76,11 @@ export class StagedWrite {
   private head: string;
   private lastOutboxId: number;
 
-  constructor(private readonly tables: Tables) {
+  /** `now`: the store's clock, stamped on the outbox rows this write queues. */
+  constructor(
+    private readonly tables: Tables,
+    private readonly now: number,
+  ) {
     this.head = tables.events.at(-1)?.hash ?? GENESIS;
     // Ids are 1, 2, 3…: a row is never deleted, and a failed write never reaches the tables.
     this.lastOutboxId = tables.outbox.size;
@@ -129,10 +133,12 @@ export class StagedWrite {
   private queue(notification: Notification): void {
     const requestId = text('outbox.request_id', requestIdOf(notification) ?? null, true);
     const serialised = json('outbox.notification', notification);
+    const createdAt = integer('outbox.created_at', this.now);
     if (requestId !== null && !this.hasRequest(requestId)) throw foreignKeyFailed();
     this.outbox.push({
       id: ++this.lastOutboxId,
       requestId,
+      lane: laneOf(notification),
       notification: serialised,
       attempts: 0,
       nextAttemptAt: 0,
@@ -140,6 +146,7 @@ export class StagedWrite {
       lastError: null,
       claimedBy: null,
       claimedUntil: null,
+      createdAt,
     });
   }
 }

@@ -32,10 +32,10 @@ import { SourceLinkTable } from './memory-store-source-links.js';
 import { StagedWrite, checkRequest, requestColumns } from './memory-store-write.js';
 import type { MessageRef, Notification, PostRecord } from './notifier.js';
 import type { OutboxRecord } from './memory-store-tables.js';
-import type { Expected, Lease, NewRequest, OutboxRow, RequestFilter, Store } from './store.js';
+import { outboxStatsOf, type Expected, type Lease, type NewRequest, type OutboxRow, type OutboxStats, type RequestFilter, type Store } from './store.js';
 
 export interface MemoryStoreOptions {
-  /** Stamps `delivered_at` and a post recorded without a claim, as in the SQLite adapter; the only clock this store reads. */
+  /** Stamps `delivered_at`, a post recorded without a claim and an outbox row's `created_at`, as in the SQLite adapter; the only clock this store reads. */
   clock?: Clock;
 }
 
@@ -81,7 +81,7 @@ export class MemoryStore implements Store {
       // Lost the race: nothing is checked or written, as an UPDATE that matches no row checks nothing.
       if (current === undefined || !sqlEquals(current.state, expected.state) || !sqlEquals(current.version, expected.version)) return undefined;
       const row = { ...checkRequest(columns), version: current.version + 1 };
-      const write = new StagedWrite(this.tables);
+      const write = new StagedWrite(this.tables, this.clock.now());
       write.putRequest(row);
       write.sideEffects(events, notifications);
       write.apply();
@@ -139,7 +139,7 @@ export class MemoryStore implements Store {
 
   async recordSystemEvent(event: SystemEvent, notifications: Notification[]): Promise<void> {
     this.guard('record a system event', () => {
-      const write = new StagedWrite(this.tables);
+      const write = new StagedWrite(this.tables, this.clock.now());
       write.sideEffects([{ ...event, requestId: null }], notifications);
       write.apply();
     });
@@ -181,7 +181,7 @@ export class MemoryStore implements Store {
         updatedBy: text('policy_overlay.updated_by', updatedBy),
         updatedAt: integer('policy_overlay.updated_at', updatedAt),
       };
-      const write = new StagedWrite(this.tables);
+      const write = new StagedWrite(this.tables, this.clock.now());
       write.sideEffects([{ ...event, requestId: null }], notifications);
       write.apply();
       // An edit keeps its entry's place (the upsert keeps the rowid), under the name as last saved.
@@ -208,6 +208,10 @@ export class MemoryStore implements Store {
 
   async claimOutbox(worker: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
     return this.guard('claim outbox rows', () => this.outbox.claimHeads(worker, now, leaseMs, limit).map(outboxRowOf));
+  }
+
+  async outboxStats(now: number): Promise<OutboxStats> {
+    return this.guard('count the outbox', () => outboxStatsOf(this.outbox.stats(), now));
   }
 
   async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<Lease> {
@@ -297,7 +301,7 @@ export class MemoryStore implements Store {
 
   /** Inserts every item or none: all are checked (duplicates among them too) before any is stored. */
   private insertAll(items: NewRequest[]): AccessRequest[] {
-    const write = new StagedWrite(this.tables);
+    const write = new StagedWrite(this.tables, this.clock.now());
     const stored = items.map(({ request, events, notifications }) => {
       const row = checkRequest(requestColumns(request));
       if (write.hasRequest(row.id)) throw new JitError('jit_store_failed', 'request id already exists', { cause: 'duplicate_id' });

@@ -94,21 +94,39 @@ export interface OutboxRow {
   lastError?: string;
 }
 
+/** The outbox's backlog. */
+export interface OutboxStats {
+  /** Undelivered rows, due or not. */
+  pending: number;
+  /** When the oldest undelivered row was queued (epoch ms, never after `now`); undefined when none waits (or none has a time: rows queued before schema 7). */
+  oldestAt: number | undefined;
+}
+
+/** The stats from what an engine counted: `oldestAt` no later than `now` (a replica whose clock runs ahead gives no negative age). */
+export function outboxStatsOf(counted: { pending: number | string; oldestAt: number | string | null }, now: number): OutboxStats {
+  const oldest = counted.oldestAt === null ? undefined : Number(counted.oldestAt);
+  return { pending: Number(counted.pending), oldestAt: oldest === undefined ? undefined : Math.min(oldest, now) };
+}
+
 /** The outbox the worker delivers, the journal of what each row posted, and where the posts live. */
 export interface OutboxStore {
   /** Undelivered outbox rows in id order (due or not: the worker keeps per-request order). */
   pendingOutbox(limit: number): Promise<OutboxRow[]>;
   /**
    * Claims rows for one worker (one replica) until `now + leaseMs`, so no other
-   * worker delivers them meanwhile. Rows form queues: a request's rows, and the
-   * bot's own rows (no request). Only the oldest undelivered row of a queue can
-   * be claimed, and only when it is due (nextAttemptAt <= now) and unclaimed,
-   * claimed by this worker, or claimed under a lease that has run out (its
-   * worker died). So a queue's rows are delivered one after another, in order,
-   * by one worker at a time. Resolves with the claimed rows, oldest first, at
-   * most `limit`.
+   * worker delivers them meanwhile. Rows form queues: a request's rows of one
+   * lane (`laneOf`: audit, approval, requester), and the bot's own rows (no
+   * request). Only the oldest undelivered row of a queue can be claimed, and
+   * only when it is due (nextAttemptAt <= now) and unclaimed, claimed by this
+   * worker, or claimed under a lease that has run out (its worker died). So a
+   * queue's rows are delivered one after another, in order, by one worker at a
+   * time, and a row that keeps failing holds back its own lane only. (A row
+   * without a lane, written by an older build, orders against every lane of its
+   * request.) Resolves with the claimed rows, oldest first, at most `limit`.
    */
   claimOutbox(worker: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]>;
+  /** The backlog: how many rows wait, and since when the oldest (for metrics). */
+  outboxStats(now: number): Promise<OutboxStats>;
   /** Marks the row delivered and records where its messages are; its claim ends. */
   markDelivered(rowId: number, refs: MessageRef[]): Promise<void>;
   /** Counts a failed attempt and when to try again; its claim ends. */

@@ -5,7 +5,7 @@
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, type Logger } from '@slack/bolt';
+import { App, type CustomRoute, type Logger, webApi } from '@slack/bolt';
 import { registerAdmin } from './listeners/admin.js';
 import { registerApprovalButtons } from './listeners/approval.js';
 import { registerCommand } from './listeners/command.js';
@@ -20,20 +20,33 @@ export interface SlackAppOptions {
   config: { SLACK_BOT_TOKEN: string; SLACK_SIGNING_SECRET: string; SLACK_APP_TOKEN?: string | undefined; SLACK_API_URL?: string | undefined; PORT: number };
   logger: Logger;
   routes: CustomRoute[];
+  /** The bot's identity once the start-up checks have read it (auth.test); undefined until then. */
+  identity?: () => { botId: string; botUserId: string } | undefined;
 }
 
 export function createSlackApp(options: SlackAppOptions): App {
   const { config, logger, routes } = options;
+  const token = config.SLACK_BOT_TOKEN;
   const clientOptions = {
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
     // Retries of state-changing messages belong to the outbox; listeners' own calls retry briefly.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
   };
-  const common = { token: config.SLACK_BOT_TOKEN, logger, clientOptions };
-  if (config.SLACK_APP_TOKEN) {
-    return new App({ ...common, customRoutes: routes, appToken: config.SLACK_APP_TOKEN, socketMode: true, installerOptions: { port: config.PORT } });
-  }
-  return new App({ ...common, receiver: createHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, port: config.PORT, routes, logger }) });
+  // Given a token, Bolt calls auth.test once when it is built and keeps the
+  // answer for good: a Slack unreachable at that moment would fail every later
+  // request. The start-up checks read the identity instead (and retry), and
+  // each request is authorised with the token and whatever identity they know.
+  const authorize = async () => {
+    const known = options.identity?.();
+    return { botToken: token, ...(known ? { botId: known.botId, botUserId: known.botUserId } : {}) };
+  };
+  const common = { authorize, logger, clientOptions };
+  const app = config.SLACK_APP_TOKEN
+    ? new App({ ...common, customRoutes: routes, appToken: config.SLACK_APP_TOKEN, socketMode: true, installerOptions: { port: config.PORT } })
+    : new App({ ...common, receiver: createHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, port: config.PORT, routes, logger }) });
+  // Without a token option Bolt's own client has none; the notifier and the directory use app.client with the bot's.
+  app.client = new webApi.WebClient(token, app.webClientOptions);
+  return app;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {

@@ -1,8 +1,9 @@
 // The `/jit` grammar (a contract: DESIGN.md). Pure: text in, command out.
 
 import { normaliseRequestId } from '../domain/ids.js';
+import { closestKey } from '../domain/policy/problems.js';
 import { auditCommand } from './audit-command.js';
-import type { JitCommand } from './jit-command.js';
+import { JIT_VERBS, type JitCommand, type JitVerb } from './jit-command.js';
 
 export const MAX_COMMAND_TEXT = 2000;
 
@@ -22,16 +23,16 @@ export function parseJitCommand(text: string): JitCommand {
   const [verb = 'help', ...args] = words;
   switch (verb.toLowerCase()) {
     case 'help':
-      return { kind: 'help' };
+      return helpCommand(args);
     case 'list':
-      return args.length === 0 ? { kind: 'list' } : { kind: 'invalid', message: '`/jit list` takes no arguments.' };
+      return args.length === 0 ? { kind: 'list' } : { kind: 'invalid', message: '`/jit list` takes no arguments: type `/jit list` alone.' };
     case 'cancel':
     case 'revoke':
       return idCommand(verb.toLowerCase() as 'cancel' | 'revoke', args);
     case 'request':
       return requestCommand(text, args);
     case 'breakglass':
-      return args.length === 0 ? { kind: 'breakglass' } : { kind: 'invalid', message: '`/jit breakglass` takes no arguments.' };
+      return args.length === 0 ? { kind: 'breakglass' } : { kind: 'invalid', message: '`/jit breakglass` takes no arguments: type `/jit breakglass` alone.' };
     case 'explain': {
       if (args.length !== 4) {
         return {
@@ -56,8 +57,45 @@ export function parseJitCommand(text: string): JitCommand {
         ? { kind: 'edit', vm: args[0]! }
         : { kind: 'invalid', message: 'Usage: `/jit edit <vm>`, e.g. `/jit edit web-1`: opens a form with the VM’s ports (admins only).' };
     default:
-      return { kind: 'invalid', message: `\`${verb.slice(0, 40)}\` is not a /jit command. Try \`/jit help\`.` };
+      return { kind: 'invalid', message: notACommand(verb, '') };
   }
+}
+
+/** `/jit help` alone: the short list; `/jit help request` (or `/jit help /jit request`): that command in detail. */
+function helpCommand(args: string[]): JitCommand {
+  const words = args[0]?.replace(/^\//, '').toLowerCase() === 'jit' ? args.slice(1) : args;
+  if (words.length === 0) return { kind: 'help' };
+  const [word = ''] = words;
+  const topic = asVerb(word.replace(/^\//, ''));
+  if (words.length > 1 || topic === undefined) {
+    return { kind: 'invalid', message: words.length > 1 ? 'Usage: `/jit help [command]`, e.g. `/jit help request`.' : notACommand(word, 'help ') };
+  }
+  return { kind: 'help', topic };
+}
+
+function asVerb(word: string): JitVerb | undefined {
+  return JIT_VERBS.find((verb) => verb === word.toLowerCase());
+}
+
+/**
+ * "`reqest` is not a /jit command. Did you mean `/jit request`?": the nearest
+ * command (a typo or a unique start of one), or the way to the list.
+ */
+function notACommand(word: string, prefix: string): string {
+  // A backtick would end the code span the word is shown in.
+  const shown = `\`${word.slice(0, 40).replaceAll('`', "'")}\``;
+  const guess = nearestVerb(word);
+  return guess === undefined
+    ? `${shown} is not a /jit command: \`/jit help\` lists them.`
+    : `${shown} is not a /jit command. Did you mean \`/jit ${prefix}${guess}\`?`;
+}
+
+/** The command a mistyped word most likely meant: one it uniquely starts (`req`), else one a typo away (`reqest`). */
+function nearestVerb(word: string): JitVerb | undefined {
+  const lower = word.toLowerCase();
+  const started = lower.length >= 2 ? JIT_VERBS.filter((verb) => verb.startsWith(lower)) : [];
+  if (started.length === 1) return started[0];
+  return closestKey(lower, JIT_VERBS) as JitVerb | undefined;
 }
 
 function idCommand(kind: 'cancel' | 'revoke', args: string[]): JitCommand {

@@ -1,6 +1,11 @@
 // What one `/jit …` line asks for, once parsed (command.ts parses it; the
 // listeners act on it). The grammar is a contract: DESIGN.md.
 
+/** Every verb `/jit` knows, in the order `/jit help` lists them (and manifest.yml's usage hint). */
+export const JIT_VERBS = ['request', 'list', 'vms', 'cancel', 'revoke', 'extend', 'explain', 'breakglass', 'audit', 'enable', 'edit', 'help'] as const;
+
+export type JitVerb = (typeof JIT_VERBS)[number];
+
 export type JitCommand =
   | { kind: 'request_modal' }
   | { kind: 'request'; vm: string; ports: string; source: string; duration: string; justification: string }
@@ -19,5 +24,6 @@ export type JitCommand =
   | { kind: 'enable'; vm: string; os?: 'linux' | 'windows'; address?: string }
   /** Admins: the edit modal for a configured VM's ports. */
   | { kind: 'edit'; vm: string }
-  | { kind: 'help' }
+  /** `topic`: `/jit help <command>`, that command's grammar and examples; absent: the short list. */
+  | { kind: 'help'; topic?: JitVerb }
   | { kind: 'invalid'; message: string };

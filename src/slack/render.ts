@@ -3,7 +3,7 @@
 // name or a rule's reason that contains `<!channel>` is shown as typed.
 
 import { type Message, type PartRenderer, renderMessage, utcText } from '../domain/message.js';
-import { approverMention, escapeMrkdwn, slackDate, userMention } from './blocks/escape.js';
+import { approverMention, escapeMrkdwn, escapeTruncated, slackDate, userMention } from './blocks/escape.js';
 
 const MRKDWN: PartRenderer = {
   text: escapeMrkdwn,
@@ -15,6 +15,29 @@ const MRKDWN: PartRenderer = {
 
 export function mrkdwn(message: Message): string {
   return renderMessage(message, MRKDWN);
+}
+
+/**
+ * mrkdwn() in at most `max` characters, ending with an ellipsis when cut. The
+ * cut falls inside literal text or between parts, never inside a mention or a
+ * date token, which would show as broken markup.
+ */
+export function mrkdwnWithin(message: Message, max: number): string {
+  const whole = mrkdwn(message);
+  if (whole.length <= max) return whole;
+  const budget = max - 1;
+  let out = '';
+  for (const part of message) {
+    const room = budget - out.length;
+    const piece = typeof part === 'string' ? escapeMrkdwn(part) : renderMessage([part], MRKDWN);
+    if (piece.length <= room) {
+      out += piece;
+      continue;
+    }
+    // escapeTruncated keeps within room + 1 characters, its ellipsis included.
+    return typeof part === 'string' ? out + escapeTruncated(part, room + 1) : `${out}…`;
+  }
+  return `${out}…`;
 }
 
 /**

@@ -49,9 +49,10 @@ const TABLES: Record<CopiedTable, TableCopy> = {
     columns: ['seq', 'request_id', 'name', 'actor', 'at', 'detail', 'prev_hash', 'hash'],
   },
   // Claims are not copied (claimed_by, claimed_until stay NULL): no worker of the new database holds them.
+  // lane and created_at (schema 7) as they are: a NULL created_at stays NULL (the column's default is for writers only).
   outbox: {
-    select: ['id', 'request_id', 'notification', 'attempts', 'next_attempt_at', 'delivered_at', 'last_error'],
-    columns: ['id', 'request_id', 'notification', 'attempts', 'next_attempt_at', 'delivered_at', 'last_error'],
+    select: ['id', 'request_id', 'lane', 'notification', 'attempts', 'next_attempt_at', 'delivered_at', 'last_error', 'created_at'],
+    columns: ['id', 'request_id', 'lane', 'notification', 'attempts', 'next_attempt_at', 'delivered_at', 'last_error', 'created_at'],
     keepIds: true,
   },
   outbox_posts: { select: ['outbox_id', 'step', 'channel', 'claimed_at', 'ts'], columns: ['outbox_id', 'step', 'channel', 'claimed_at', 'ts'] },

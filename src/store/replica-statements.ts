@@ -1,6 +1,6 @@
 // The statements behind schema 6 (several replicas on one database): outbox
-// claims, leases, and the reads the overdue watch and the rate limit make.
-// Prepared once per connection.
+// claims (by lane since schema 7), leases, and the reads the overdue watch and
+// the rate limit make. Prepared once per connection.
 
 import type { Database } from 'better-sqlite3';
 import type { Lease } from '../ports/store.js';
@@ -8,16 +8,22 @@ import type { OutboxDbRow } from './rows.js';
 import type { DataRow } from './statements.js';
 
 export function prepareReplicaStatements(db: Database) {
-  // The head of each queue (a request's rows; NULL: the bot's own rows) is its
-  // lowest undelivered id; only a head that is due and free (unclaimed, this
-  // worker's, or its lease run out) is claimed. IMMEDIATE transactions make the
+  // The head of each queue (a request's rows of one lane; NULL request: the
+  // bot's own rows) is its lowest undelivered id; only a head that is due and
+  // free (unclaimed, this worker's, or its lease run out) is claimed. A row
+  // without a lane (written by a build before schema 7) orders against every
+  // lane of its request: nothing passes it, and it waits for every row before
+  // it. Each test is one probe of an index. IMMEDIATE transactions make the
   // read and the claim one step for every process on the file.
+  const earlier = 'FROM outbox h WHERE h.delivered_at IS NULL AND h.request_id IS o.request_id AND h.id < o.id';
   const heads = db.prepare<[{ worker: string; now: number; limit: number }], { id: number }>(
     `SELECT o.id FROM outbox o
       WHERE o.delivered_at IS NULL
-        AND o.id = (SELECT min(h.id) FROM outbox h WHERE h.delivered_at IS NULL AND h.request_id IS o.request_id)
         AND o.next_attempt_at <= @now
         AND (o.claimed_by IS NULL OR o.claimed_by = @worker OR o.claimed_until <= @now)
+        AND NOT EXISTS (SELECT 1 ${earlier} AND h.lane IS o.lane)
+        AND NOT EXISTS (SELECT 1 ${earlier} AND h.lane IS NULL)
+        AND (o.lane IS NOT NULL OR NOT EXISTS (SELECT 1 ${earlier}))
       ORDER BY o.id LIMIT @limit`,
   );
   const claim = db.prepare<[{ id: number; worker: string; until: number }], OutboxDbRow>(

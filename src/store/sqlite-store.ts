@@ -11,9 +11,10 @@ import { JitError, isJitError } from '../domain/errors.js';
 import type { OverlayVm } from '../domain/policy/overlay.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../domain/types.js';
 import { systemClock } from '../ports/clock.js';
+import { laneOf } from '../domain/notification.js';
 import { requestIdOf } from '../ports/notifier.js';
 import type { Clock } from '../ports/clock.js';
-import type { Expected, Lease, NewRequest, OutboxRow, RequestFilter, Store } from '../ports/store.js';
+import { outboxStatsOf, type Expected, type Lease, type NewRequest, type OutboxRow, type OutboxStats, type RequestFilter, type Store } from '../ports/store.js';
 import type { MessageRef, Notification, PostRecord } from '../ports/notifier.js';
 import { GENESIS, rowHash, storableEvent, verifyChain, type ChainVerdict } from '../domain/audit-chain.js';
 import { migrate } from './migrate.js';
@@ -24,7 +25,7 @@ import { parseOutboxRow, parseRequestData, truncateError } from './rows.js';
 import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
 
 export interface SqliteStoreOptions {
-  /** Stamps `delivered_at`; the only clock this adapter reads. */
+  /** Stamps `delivered_at` and an outbox row's `created_at`; the only clock this adapter reads. */
   clock?: Clock;
 }
 
@@ -215,6 +216,10 @@ export class SqliteStore implements Store {
     return this.guard('claim outbox rows', () => this.replicas.claimOutbox(worker, now, leaseMs, limit).map(parseOutboxRow));
   }
 
+  async outboxStats(now: number): Promise<OutboxStats> {
+    return this.guard('count the outbox', () => outboxStatsOf(this.sql.outboxStats.get()!, now));
+  }
+
   async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<Lease> {
     return this.guard(`take the ${name} lease`, () => this.replicas.acquireLease(name, holder, now, ttlMs));
   }
@@ -289,7 +294,12 @@ export class SqliteStore implements Store {
       this.sql.sealEvent.run(previous, rowHash({ ...row, seq }, previous), seq);
     }
     for (const notification of notifications) {
-      this.sql.insertOutbox.run({ requestId: requestIdOf(notification) ?? null, notification: JSON.stringify(notification) });
+      this.sql.insertOutbox.run({
+        requestId: requestIdOf(notification) ?? null,
+        lane: laneOf(notification),
+        notification: JSON.stringify(notification),
+        createdAt: this.clock.now(),
+      });
     }
   }
 

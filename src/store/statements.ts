@@ -65,8 +65,12 @@ export function prepareStatements(db: Database) {
     eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),
     // Request events and the bot's own (request_id NULL) alike: the export shows both.
     eventsSince: db.prepare<[number], EventRow>(`SELECT ${event} FROM audit_events WHERE at >= ? ORDER BY seq`),
-    insertOutbox: db.prepare<[{ requestId: string | null; notification: string }]>(
-      'INSERT INTO outbox (request_id, notification) VALUES (@requestId, @notification)',
+    // lane and created_at: schema 7 (a queue is a request's rows of one lane).
+    insertOutbox: db.prepare<[{ requestId: string | null; lane: string; notification: string; createdAt: number }]>(
+      'INSERT INTO outbox (request_id, lane, notification, created_at) VALUES (@requestId, @lane, @notification, @createdAt)',
+    ),
+    outboxStats: db.prepare<[], { pending: number; oldestAt: number | null }>(
+      'SELECT count(*) AS pending, min(created_at) AS oldestAt FROM outbox WHERE delivered_at IS NULL',
     ),
     pendingOutbox: db.prepare<[number], OutboxDbRow>(
       `SELECT id, request_id AS requestId, notification, attempts, next_attempt_at AS nextAttemptAt,

@@ -27,6 +27,7 @@ export async function commit<R extends AccessRequest>(ctx: WorkflowContext, curr
   checked(ctx, () => assertChange(current, change.next, change.events));
   const stored = (await ctx.store.transition(expectedOf(current), change.next, change.events, change.notifications)) as R | undefined;
   if (stored === undefined) return undefined;
+  ctx.listener.committed?.({ request: stored, previous: current, events: change.events });
   if (change.notifications.length > 0) ctx.listener.notified?.();
   if (isTerminal(stored.state) && !isTerminal(current.state)) ctx.listener.ended?.(stored);
   else if (stored.state === 'active' && (current.state !== 'active' || current.endAt !== stored.endAt)) ctx.listener.activated?.(stored);
@@ -40,6 +41,8 @@ export async function insert(ctx: WorkflowContext, items: readonly Created[]): P
     items.length === 1
       ? [await ctx.store.insertRequest(items[0]!.request, items[0]!.events, items[0]!.notifications)]
       : await ctx.store.insertRequests([...items]);
+  for (const item of items)
+    ctx.listener.committed?.({ request: stored.find((request) => request.id === item.request.id) ?? item.request, events: item.events });
   ctx.listener.notified?.();
   return stored;
 }

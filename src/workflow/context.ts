@@ -2,7 +2,7 @@
 // the bot, compose/cli-core.ts for the CLI).
 
 import type { Logger } from '../ports/logger.js';
-import type { AccessRequest, Policy } from '../domain/types.js';
+import type { AccessRequest, AuditEvent, Policy } from '../domain/types.js';
 import type { BackendRegistry } from './backends.js';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
@@ -18,6 +18,15 @@ export interface WorkflowListener {
   retryClose?(request: AccessRequest, delayMs: number): void;
   /** Outbox rows were written: wake the delivery worker. */
   notified?(): void;
+  /** A write was stored with its audit events (observers count them: metrics). Must not throw. */
+  committed?(write: Committed): void;
+}
+
+/** One stored write: the request as stored, the one it replaced (absent for a new request), and its audit events. */
+export interface Committed {
+  request: AccessRequest;
+  previous?: AccessRequest;
+  events: readonly AuditEvent[];
 }
 
 export interface WorkflowSettings {

@@ -10,6 +10,7 @@ import type { AccessRequest, Decision, GrantTarget, Policy, RequestDraft, VmPoli
 import { insert } from './commit.js';
 import type { WorkflowContext } from './context.js';
 import { activate } from './grant.js';
+import { GroupsUnreadable } from '../ports/unreadable-directory.js';
 
 export type RequestInput = DraftInput;
 export type FieldProblem = DraftProblem;
@@ -128,6 +129,8 @@ async function expandApprovers(ctx: WorkflowContext, approvers: string[], reques
     try {
       for (const member of await ctx.directory.membersOf(id)) users.add(member);
     } catch (error) {
+      // A directory that cannot read groups at all (the CLI without a token) refuses rather than deny for nobody.
+      if (error instanceof GroupsUnreadable) throw error;
       ctx.logger.warn(`could not list members of user group ${id}:`, error);
     }
   }

@@ -3,12 +3,13 @@
 
 import { validateDraft } from '../domain/draft.js';
 import { explainLines } from '../domain/explain.js';
+import type { Message } from '../domain/message.js';
 import { evaluate } from '../domain/rules.js';
 import type { Decision } from '../domain/types.js';
 import type { WorkflowContext } from './context.js';
 import { type FieldProblem, prepare, type RequestInput, requesterGroupsOf } from './create-request.js';
 
-export type ExplainResult = { ok: true; decision: Decision; lines: string[] } | { ok: false; problems: FieldProblem[] };
+export type ExplainResult = { ok: true; decision: Decision; lines: Message[] } | { ok: false; problems: FieldProblem[] };
 
 export async function explainRequest(ctx: WorkflowContext, input: RequestInput): Promise<ExplainResult> {
   const prepared = await prepare(ctx, input, validateDraft);

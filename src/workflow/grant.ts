@@ -7,6 +7,7 @@ import { type CloseReason, closed, closeFailed, closing, openFailed, opened } fr
 import { JitError } from '../domain/errors.js';
 import type { AccessRequest, GrantRequest } from '../domain/types.js';
 import type { FirewallBackend, GrantSpec } from '../ports/firewall.js';
+import { logEvent } from '../ports/log-event.js';
 import { commit, load } from './commit.js';
 import type { WorkflowContext } from './context.js';
 import { crashPoint } from './crash-points.js';
@@ -69,7 +70,7 @@ export async function closeUnlocked(ctx: WorkflowContext, request: GrantRequest)
   }
   crashPoint('closed-before-commit');
   const stored = await commit(ctx, request, closed(request, ctx.clock.now()));
-  if (stored) ctx.logger.info(`request ${request.id}: grant closed (${request.reason ?? 'closed'})`);
+  if (stored) ctx.logger.info(logEvent('grant.closed', { request: request.id }), `request ${request.id}: grant closed (${request.reason ?? 'closed'})`);
   return stored ?? ctx.store.getRequest(request.id);
 }
 
@@ -94,7 +95,7 @@ async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<Acces
   const stored = await commit(ctx, current, opened(current, startAt, endAt));
   if (stored) {
     crashPoint('active-committed');
-    ctx.logger.info(`request ${id}: grant opened on ${stored.vm} until ${new Date(endAt).toISOString()}`);
+    ctx.logger.info(logEvent('grant.opened', { request: id }), `request ${id}: grant opened on ${stored.vm} until ${new Date(endAt).toISOString()}`);
     return stored;
   }
   // Another writer moved the request while the port was opening (a revoke from
@@ -106,7 +107,7 @@ async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<Acces
 
 async function recordOpenFailure(ctx: WorkflowContext, request: GrantRequest, spec: GrantSpec, error: unknown): Promise<AccessRequest> {
   const message = errorMessage(error);
-  ctx.logger.error(`request ${request.id}: opening the grant failed:`, error);
+  ctx.logger.error(logEvent('grant.open_failed', { request: request.id }), `request ${request.id}: opening the grant failed:`, error);
   const change = openFailed(request, message, ctx.clock.now());
   const stored = await commit(ctx, request, change);
   // A backend may have applied part of the grant before failing: fail closed.
@@ -118,7 +119,11 @@ async function recordOpenFailure(ctx: WorkflowContext, request: GrantRequest, sp
 async function recordCloseFailure(ctx: WorkflowContext, request: GrantRequest, error: unknown): Promise<AccessRequest | undefined> {
   const change = closeFailed(request, errorMessage(error), ctx.clock.now());
   const attempts = change.next.closeAttempts ?? 1;
-  ctx.logger.error(`request ${request.id}: closing the grant failed (attempt ${attempts}), will retry:`, error);
+  ctx.logger.error(
+    logEvent('grant.close_failed', { request: request.id, attempts }),
+    `request ${request.id}: closing the grant failed (attempt ${attempts}), will retry:`,
+    error,
+  );
   const stored = await commit(ctx, request, change);
   // Back off 1 s, 2 s, 4 s … up to a minute; the minute sweep is the backstop.
   if (stored) ctx.listener.retryClose?.(stored, Math.min(CLOSE_RETRY_MAX_MS, 1000 * 2 ** (attempts - 1)));

@@ -1,18 +1,26 @@
-// Delivers outbox rows in order, per request, with backoff. A row leaves the
-// outbox only after Slack accepted it, so an outage delays messages, never drops
-// them. Rows of one request keep their order: a failed row holds back the later
-// rows of the same request (an audit reply cannot precede its thread's root).
-// Each row's posts are journalled (see once-poster.ts), so a retry never posts
-// a message twice. Several replicas share one outbox: a worker delivers only
-// the rows it claimed (the store hands each queue's next row to one worker at a
-// time, for a lease), and a dead replica's claims are taken over once their
-// lease runs out.
+// Delivers outbox rows in order, per request and lane, with backoff. A row
+// leaves the outbox only after Slack accepted it, so an outage delays messages,
+// never drops them. Rows of one request and one lane (the destination they
+// depend on: audit channel, approval messages, requester DMs) keep their order:
+// a failed row holds back the later rows of its lane (an audit reply cannot
+// precede its thread's root), not the other lanes (approvers still get their
+// DMs while the audit channel refuses the bot). A destination Slack refuses
+// until a person acts is reported to DeliveryProblems (logged once, with the
+// fix) and retried at least every `destinationRetryMs`, so its messages go out
+// soon after the fix. Each row's posts are journalled (see once-poster.ts), so
+// a retry never posts a message twice. Several replicas share one outbox: a
+// worker delivers only the rows it claimed (the store hands each queue's next
+// row to one worker at a time, for a lease), and a dead replica's claims are
+// taken over once their lease runs out.
 
 import type { Logger } from '../ports/logger.js';
+import { logEvent } from '../ports/log-event.js';
 import { crashPoint } from './crash-points.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { Notifier, PostJournal } from '../ports/notifier.js';
 import type { OutboxRow, OutboxStore } from '../ports/store.js';
+import { DestinationError } from '../domain/delivery-problem.js';
+import type { DeliveryProblems } from './delivery-problems.js';
 
 export interface OutboxWorkerOptions {
   pollMs?: number;
@@ -22,6 +30,10 @@ export interface OutboxWorkerOptions {
   worker?: string;
   /** How long a claim keeps other workers off a row; after it, a claim of a dead replica is taken over. */
   leaseMs?: number;
+  /** Longest wait between retries of a row whose destination Slack refuses (the bot not in a channel): how soon after the fix it goes out. */
+  destinationRetryMs?: number;
+  /** Where refused destinations are reported; without it they are logged as any failure. */
+  problems?: DeliveryProblems;
 }
 
 /** Long enough for a row's posts with Slack's own retries; short enough that a dead replica's rows wait little. */
@@ -36,6 +48,8 @@ export class OutboxWorker {
   private readonly maxBackoffMs: number;
   private readonly worker: string;
   private readonly leaseMs: number;
+  private readonly destinationRetryMs: number;
+  private readonly problems: DeliveryProblems | undefined;
 
   constructor(
     private readonly store: OutboxStore,
@@ -49,6 +63,8 @@ export class OutboxWorker {
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
     this.worker = options.worker ?? 'local';
     this.leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
+    this.destinationRetryMs = options.destinationRetryMs ?? 60_000;
+    this.problems = options.problems;
   }
 
   start(): void {
@@ -93,7 +109,7 @@ export class OutboxWorker {
   }
 
   /**
-   * Claims the next row of each queue (a request's rows; the bot's own rows)
+   * Claims the next row of each queue (a request's rows of one lane; the bot's own rows)
    * and delivers them, again while any was delivered: a queue's rows go out
    * one after another, in order. Resolves with how many were delivered.
    */
@@ -123,13 +139,24 @@ export class OutboxWorker {
         this.journalOf(row),
       );
       await this.store.markDelivered(row.id, refs);
+      this.problems?.delivered(row.id);
       return true;
     } catch (error) {
+      const refused = error instanceof DestinationError ? error : undefined;
       const retryAfterMs = retryAfterOf(error);
-      const backoff = retryAfterMs ?? Math.min(this.maxBackoffMs, 1000 * 2 ** Math.min(row.attempts, 16));
+      const longest = refused ? Math.min(this.maxBackoffMs, this.destinationRetryMs) : this.maxBackoffMs;
+      const backoff = retryAfterMs ?? Math.min(longest, 1000 * 2 ** Math.min(row.attempts, 16));
       const message = error instanceof Error ? error.message : String(error);
       await this.store.markRetry(row.id, message, this.clock.now() + backoff);
-      this.logger.warn(`outbox row ${row.id} (${row.notification.kind}, request ${row.requestId ?? 'none'}) failed, retry in ${backoff} ms: ${message}`);
+      // A refused destination is logged once, with its fix, by DeliveryProblems; not on every retry.
+      if (refused && this.problems) {
+        this.problems.refused(row.id, refused);
+        return false;
+      }
+      this.logger.warn(
+        logEvent('outbox.retry', { request: row.requestId, attempts: row.attempts + 1, retry_ms: backoff }),
+        `outbox row ${row.id} (${row.notification.kind}, request ${row.requestId ?? 'none'}) failed, retry in ${backoff} ms: ${message}`,
+      );
       return false;
     }
   }

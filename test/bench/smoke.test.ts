@@ -28,6 +28,11 @@ describe('benchmark suite, smoke mode', () => {
     expect(rows.map((line) => line.split('|')[1]!.trim())).toEqual(ROWS);
     // A row is measured, or skipped with its reason (no root, no nft); never an error.
     for (const row of rows) expect(row).not.toMatch(/\*\*error\*\*/);
+    // A label that names a size says the smaller one smoke mode ran.
+    const label = (id: string) => rows.find((line) => line.startsWith(`| ${id} |`))!.split('|')[2]!;
+    expect(label('3a')).toContain('1,000 staggered grants (smoke: 20)');
+    expect(label('4')).toContain('10,000 grants (smoke: 50)');
+    expect(label('7e')).toContain('10,000 grants (smoke: 100)');
     expect(stdout).toMatch(/Node v\d+/);
   }, 240_000);
 });

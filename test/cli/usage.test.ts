@@ -90,7 +90,11 @@ describe('jit help and usage errors', () => {
     'npmRunJit_runsTheSameCommand',
     async () => {
       world = cliWorld();
-      const run = await runJit(['run', '--silent', 'jit', '--', 'list', '--json'], { cwd: ROOT, env: { JIT_DB: world.db }, command: ['npm'] });
+      const run = await runJit(['run', '--silent', 'jit', '--', 'list', '--json'], {
+        cwd: ROOT,
+        env: { JIT_DB: world.db, JIT_POLICY: world.policy },
+        command: ['npm'],
+      });
       expect(run).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(run.stdout)).toEqual({ requests: [] });
     },

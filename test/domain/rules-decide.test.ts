@@ -131,7 +131,7 @@ describe('decide', () => {
       now: Date.UTC(2026, 0, 5, 12),
     };
     expect(evaluate(input, policy).trace).toEqual([
-      { rule: 'narrow', matched: false, failed: ['VM web-1 does not match db-*', 'port 22 is not in [443]', 'duration 1h is longer than 10m'] },
+      { rule: 'narrow', matched: false, failed: [['VM web-1 does not match db-*'], ['port 22 is not in [443]'], ['duration 1h is longer than 10m']] },
     ]);
   });
 });

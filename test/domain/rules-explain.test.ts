@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { explainLines } from '../../src/domain/explain.js';
+import { plainText } from '../../src/domain/message.js';
 import { evaluate, type RuleInput } from '../../src/domain/rules.js';
 import type { Policy, Rule } from '../../src/domain/types.js';
 
@@ -34,7 +35,7 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
     name: 'quorumRule_afterTwoMisses_showsDecisionWaitingAndEachMiss',
     rules: [OFFICE, RDP, { name: 'prod', match: { tags: { env: 'prod' } }, effect: 'require_approval', approvals: 2, approvers: ['S0SRE'] }],
     lines: [
-      'Decision: needs 2 approvals from S0SRE (rule prod)',
+      'Decision: needs 2 approvals from a member of S0SRE (rule prod)',
       'Waits up to 30m for approvals; one Deny ends it.',
       'rule office did not match: Sat 14:05 Europe/Paris is outside mon–fri 09:00–18:00',
       'rule rdp did not match: VM web-1 does not match win-*; port 22 is not in [3389]',
@@ -53,7 +54,7 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
       },
     ],
     lines: [
-      'Decision: needs 1 approval from U9 or S9 (rule prod): Production needs a second pair of eyes.',
+      'Decision: needs 1 approval from U9 or a member of S9 (rule prod): Production needs a second pair of eyes.',
       'Waits up to 2h for approvals; a Deny is recorded but does not end it.',
     ],
   },
@@ -70,7 +71,10 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
   {
     name: 'breakGlassRule_showsWhoAcknowledgesAndTheJustificationRequirement',
     rules: [{ name: 'bg', match: { requesters: ['S0ONCALL'] }, effect: 'break_glass', approvers: ['S0SRE'], reason: 'emergency access' }],
-    lines: ['Decision: break-glass, opens at once and S0SRE must acknowledge it afterwards (rule bg): emergency access', 'Justification: required.'],
+    lines: [
+      'Decision: break-glass, opens at once and a member of S0SRE must acknowledge it afterwards (rule bg): emergency access',
+      'Justification: required.',
+    ],
   },
   {
     name: 'ruleWithTicketPattern_showsPatternAndHint',
@@ -83,7 +87,7 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
       },
     ],
     lines: [
-      'Decision: needs 1 approval from U9 or S9 (rule prod-change)',
+      'Decision: needs 1 approval from U9 or a member of S9 (rule prod-change)',
       'Waits up to 30m for approvals; one Deny ends it.',
       'Justification: required, matching ^[A-Z]+-\\d+ (a ticket ID such as OPS-123).',
     ],
@@ -97,7 +101,7 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
     name: 'noRuleMatched_showsDefaultAndEveryMiss',
     rules: [OFFICE, RDP],
     lines: [
-      'Decision: needs 1 approval from U9 or S9 (no rule matched)',
+      'Decision: needs 1 approval from U9 or a member of S9 (no rule matched)',
       'Waits up to 30m for approvals; one Deny ends it.',
       'rule office did not match: Sat 14:05 Europe/Paris is outside mon–fri 09:00–18:00',
       'rule rdp did not match: VM web-1 does not match win-*; port 22 is not in [3389]',
@@ -114,6 +118,16 @@ const rows: { name: string; rules: Rule[]; approvers?: string[]; lines: string[]
 describe('explainLines', () => {
   it.each(rows)('$name', ({ rules, approvers, lines }) => {
     const policy: Policy = { vms: [], approvers: approvers ?? ['U9', 'S9'], rules };
-    expect(explainLines(evaluate(INPUT, policy))).toEqual(lines);
+    expect(explainLines(evaluate(INPUT, policy)).map(plainText)).toEqual(lines);
+  });
+
+  it('explainLines_approversAndRequesters_areMentionParts', () => {
+    const rules: Rule[] = [
+      { name: 'leads', match: { requesters: ['U0LEAD', 'S0LEADS'] }, effect: 'approve' },
+      { name: 'prod', match: {}, effect: 'require_approval', approvers: ['U0ALICE', 'S0SRE'] },
+    ];
+    const [decision, , miss] = explainLines(evaluate(INPUT, { vms: [], approvers: ['U9'], rules }));
+    expect(decision).toEqual(['Decision: needs 1 approval from ', { user: 'U0ALICE' }, ' or a member of ', { group: 'S0SRE' }, ' (rule prod)']);
+    expect(miss).toEqual(['rule leads did not match: requester is not ', { user: 'U0LEAD' }, ' or a member of ', { group: 'S0LEADS' }]);
   });
 });

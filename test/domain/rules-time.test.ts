@@ -140,14 +140,14 @@ describe('evaluate with time windows', () => {
       expect(trace).toEqual([{ rule: 'r', matched: true, failed: [] }]);
     } else {
       expect(decision.matchedRule).toBeNull();
-      expect(trace).toEqual([{ rule: 'r', matched: false, failed: [fails] }]);
+      expect(trace).toEqual([{ rule: 'r', matched: false, failed: [[fails]] }]);
     }
   });
 
   it('timeWindow_failsAfterTheOtherConditions_inOneSentence', () => {
     const match: RuleMatch = { ports: [3389], ...OFFICE, timezone: 'Europe/Paris' };
     const { trace } = evaluate(input(at('2025-01-04T13:05:00Z')), policy([{ name: 'r', match, effect: 'approve' }]));
-    expect(trace[0]?.failed).toEqual(['port 22 is not in [3389]', 'Sat 14:05 Europe/Paris is outside mon–fri 09:00–18:00']);
+    expect(trace[0]?.failed).toEqual([['port 22 is not in [3389]'], ['Sat 14:05 Europe/Paris is outside mon–fri 09:00–18:00']]);
   });
 
   it('outOfHoursRule_fallsThroughToTheNextRule', () => {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { authorize } from '../../src/domain/authorize.js';
+import type { Message } from '../../src/domain/message.js';
 import { type Refusal, refusal } from '../../src/domain/refusals.js';
 import { approvalComplete, decide, evaluate, type RuleInput, type TraceRow } from '../../src/domain/rules.js';
 import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from '../../src/domain/types.js';
@@ -68,7 +69,12 @@ interface Row {
 }
 
 const pass = (name: string): TraceRow => ({ rule: name, matched: true, failed: [] });
-const fail = (name: string, ...failed: string[]): TraceRow => ({ rule: name, matched: false, failed });
+/** A sentence without people in it is one text part. */
+const fail = (name: string, ...failed: (string | Message)[]): TraceRow => ({
+  rule: name,
+  matched: false,
+  failed: failed.map((sentence) => (typeof sentence === 'string' ? [sentence] : sentence)),
+});
 const one = (match: RuleMatch): Rule[] => [rule('r', match)];
 
 const rows: Row[] = [
@@ -179,7 +185,8 @@ const rows: Row[] = [
     groups: ['S5'],
     draft: { requester: 'U3' },
     decision: DEFAULT_DECISION,
-    trace: [fail('r', 'requester is not U2 or a member of S1')],
+    // People and groups stay parts, so Slack shows them as mentions.
+    trace: [fail('r', ['requester is not ', { user: 'U2' }, ' or a member of ', { group: 'S1' }])],
   },
 
   // maxDurationSeconds
@@ -271,7 +278,7 @@ const rows: Row[] = [
         'VM web-1 does not match prod-*',
         'VM web-1 has no tag env',
         'port 22 is not in [3389]',
-        'requester is not U2',
+        ['requester is not ', { user: 'U2' }],
         'duration 1h is longer than 30m',
         'source 198.51.100.7/32 is not inside 10.0.0.0/8',
       ),

@@ -134,6 +134,8 @@ describe('health and policy reload', () => {
       replica: e2e.bot.replicaId,
       leads: true,
       leader: e2e.bot.replicaId,
+      slack: 'ok',
+      slack_destinations: [],
       database: 'ok',
       backends: { memory: { ok: true } },
     });

@@ -1,19 +1,18 @@
 // The real entry point as a child process: startup errors are one line and exit
 // 1; a good start serves /healthz; SIGHUP reloads; SIGTERM shuts down cleanly.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { type BotProcess, botEnv, STACK_FRAME, startBotProcess, waitForLog } from './child-process.js';
 import { BASIC_POLICY } from './harness.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
 let fake: FakeSlack;
-let child: ChildProcess | undefined;
+let bot: BotProcess | undefined;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'jit-process-'));
@@ -21,46 +20,19 @@ beforeEach(async () => {
   fake = await startFakeSlack();
 });
 afterEach(async () => {
-  child?.kill('SIGKILL');
-  child = undefined;
+  bot?.child.kill('SIGKILL');
+  bot = undefined;
   await fake.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 function env(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const base: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: 'process-signing-secret-42',
-    SLACK_API_URL: fake.apiUrl,
-    PORT: '0',
-    JIT_LISTEN_HOST: '127.0.0.1',
-    JIT_POLICY: join(dir, 'policy.yaml'),
-    JIT_DB: join(dir, 'jit.db'),
-    JIT_AUDIT_CHANNEL: 'CAUDIT',
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(base).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv;
+  return botEnv(dir, fake.apiUrl, overrides);
 }
 
-function start(environment: NodeJS.ProcessEnv): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  proc.stdout!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolveExit) => proc.on('exit', (code) => resolveExit(code)));
-  child = proc;
-  return { child: proc, stderr: () => stderr, exit };
-}
-
-async function waitForLog(read: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = read().match(pattern);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`log never matched ${pattern}:\n${read()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function start(environment: NodeJS.ProcessEnv): { child: BotProcess['child']; stderr: () => string; exit: Promise<number | null> } {
+  bot = startBotProcess(environment);
+  return { child: bot.child, stderr: bot.output, exit: bot.exit };
 }
 
 describe('the bot process', () => {
@@ -76,7 +48,7 @@ describe('the bot process', () => {
     const lines = run.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-    expect(run.stderr()).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    expect(run.stderr()).not.toMatch(STACK_FRAME);
   });
 
   it('badPolicy_exitsNamingEveryProblemWithItsPath', async () => {
@@ -86,7 +58,7 @@ describe('the bot process', () => {
     );
     const run = start(env());
     expect(await run.exit).toBe(1);
-    expect(run.stderr()).toMatch(/^jit: JIT_POLICY \(.*policy\.yaml\) is invalid:\nvirtualMachines\[0\]\.ports\[0\]\.maxRequestAccessDuration: /);
+    expect(run.stderr()).toMatch(/^jit: JIT_POLICY \(.*policy\.yaml\) is invalid:\njit: virtualMachines\[0\]\.ports\[0\]\.maxRequestAccessDuration: /);
   });
 
   it('goodStart_servesHealth_reloadsOnSighup_stopsOnSigterm', async () => {
@@ -95,6 +67,10 @@ describe('the bot process', () => {
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok' });
+    // Ready: Slack accepted the token and the audit channel has the bot (the checks ran before it served).
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, expect.objectContaining({ status: 'ready', slack: 'ok' })]);
+    expect(fake.callsTo('conversations.info').map((c) => c.args.channel)).toEqual(['CAUDIT']);
 
     writeFileSync(join(dir, 'policy.yaml'), 'virtualMachines: 3\n');
     run.child.kill('SIGHUP');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { command, date, group, msg, user } from '../../src/domain/message.js';
 import { REFUSAL_CODES, refusal, refusalMessage } from '../../src/domain/refusals.js';
-import { mrkdwn } from '../../src/slack/render.js';
+import { mrkdwn, mrkdwnWithin } from '../../src/slack/render.js';
 import { HOSTILE, sample } from '../support/refusal-samples.js';
 import { TODAY } from '../support/today-refusals.js';
 
@@ -54,5 +54,22 @@ describe('mrkdwn of the refusal catalogue', () => {
     expect(outsideTokens.replace(/&(amp|lt|gt);/g, '')).not.toContain('&');
     expect(text).not.toContain('<@U666>');
     expect(text).not.toContain('<!channel>');
+  });
+});
+
+describe('mrkdwnWithin', () => {
+  it('mrkdwnWithin_short_isTheWholeMessage', () => {
+    expect(mrkdwnWithin(msg`from ${user('U1')} & ${group('S1')}`, 100)).toBe('from <@U1> &amp; <!subteam^S1>');
+  });
+
+  it('mrkdwnWithin_cutAtAMention_dropsItWhole', () => {
+    const text = mrkdwnWithin(msg`${'x'.repeat(10)}${user('U0123ALICE')} later`, 15);
+    expect(text).toBe(`${'x'.repeat(10)}…`);
+  });
+
+  it('mrkdwnWithin_cutInText_neverSplitsAnEntity', () => {
+    const text = mrkdwnWithin(msg`${user('U1')} ${'<'.repeat(50)}`, 20);
+    expect(text.length).toBeLessThanOrEqual(20);
+    expect(text).toMatch(/^<@U1> (&lt;)+…$/);
   });
 });

@@ -62,8 +62,9 @@ describe('schema 4 migration', () => {
     const after = new BetterSqlite3(tmp.file, { readonly: true });
     try {
       expect(after.prepare('SELECT seq, request_id, name, actor, at, detail, prev_hash, hash FROM audit_events ORDER BY seq').all()).toEqual(before);
-      // Every column the row had, unchanged (schema 6 adds two more, unset).
-      expect(after.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual(
+      // Every column the row had, unchanged (schema 6 adds two more, unset; schema 7's lane and time: outbox-lanes.test.ts).
+      const rows = after.prepare<[], { lane: unknown; created_at: unknown }>('SELECT * FROM outbox ORDER BY id').all();
+      expect(rows.map(({ lane: _lane, created_at: _created, ...row }) => row)).toEqual(
         outboxBefore.map((row) => ({ ...(row as object), claimed_by: null, claimed_until: null })),
       );
     } finally {

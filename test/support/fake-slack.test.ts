@@ -120,6 +120,23 @@ describe('fake Slack Web API', () => {
     expect(await call('nope.method', {})).toMatchObject({ ok: false, error: 'unknown_method' });
   });
 
+  it('conversationsInfo_answersLikeSlack_andFollowsTheChannelsATestSets', async () => {
+    expect(await call('conversations.info', { channel: 'CAUDIT' })).toMatchObject({ ok: true, channel: { id: 'CAUDIT', name: 'caudit', is_member: true } });
+    fake.channels.CGONE = null;
+    fake.channels.COUTSIDE = { name: 'outside', is_member: false };
+    fake.channels.GSECRET = { is_private: true, is_member: false };
+    try {
+      expect(await call('conversations.info', { channel: 'CGONE' })).toMatchObject({ ok: false, error: 'channel_not_found' });
+      expect(await call('conversations.info', { channel: 'COUTSIDE' })).toMatchObject({ ok: true, channel: { name: 'outside', is_member: false } });
+      // A private channel the bot is not in is invisible to it, as on Slack.
+      expect(await call('conversations.info', { channel: 'GSECRET' })).toMatchObject({ ok: false, error: 'channel_not_found' });
+      fake.channels.COUTSIDE = { name: 'outside', is_member: true };
+      expect(await call('conversations.info', { channel: 'COUTSIDE' })).toMatchObject({ channel: { is_member: true } });
+    } finally {
+      for (const id of ['CGONE', 'COUTSIDE', 'GSECRET']) delete fake.channels[id];
+    }
+  });
+
   it('views_openUpdatePublish_keepIdsHashesAndTriggers', async () => {
     const trigger = newTriggerId();
     const opened = await call('views.open', { trigger_id: trigger, view: modal() });

@@ -46,6 +46,15 @@ export interface FakeSlackOptions {
   users?: Record<string, Args>;
   /** Extra or replacement Web API methods for one test. */
   methods?: Record<string, (args: Args) => Reply>;
+  /**
+   * conversations.info answers from here, merged over a public channel named
+   * after its ID with the bot in it (any ID not listed exists so). `null`: the
+   * channel does not exist. A private channel without the bot is, as on Slack,
+   * `channel_not_found`. Mutable later through `fake.channels`.
+   */
+  channels?: Record<string, Args | null>;
+  /** Listen on this port (a test that starts Slack after the bot); default any free one. */
+  port?: number;
 }
 
 export interface WaitOptions {
@@ -84,6 +93,8 @@ export interface FakeSlack {
   responses: readonly RecordedResponse[];
   /** Mutate in place to change group membership mid-test (the handlers hold this object). */
   readonly groups: Record<string, string[]>;
+  /** Mutate in place to create channels or invite the bot mid-test (see FakeSlackOptions.channels). */
+  readonly channels: Record<string, Args | null>;
   callsTo(method: string): RecordedCall[];
   /** Calls the fake refused on its own (bad blocks, bad token, …), not scripted failures. */
   rejected(): RecordedCall[];
@@ -229,7 +240,12 @@ function pageOf(found: PostedMessage[], a: Args): Reply {
   return { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(start + limit) : '' } };
 }
 
-function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<string, string[]>): Record<string, (a: Args) => Reply> {
+function builtInMethods(
+  state: State,
+  options: FakeSlackOptions,
+  groups: Record<string, string[]>,
+  channels: Record<string, Args | null>,
+): Record<string, (a: Args) => Reply> {
   const key = (channel: unknown, ts: unknown) => `${String(channel)}|${String(ts)}`;
   const openView = (a: Args): Reply => {
     if (typeof a.trigger_id !== 'string' || a.trigger_id === '') return fail('invalid_arguments', { errors: ['trigger_id is required'] });
@@ -290,6 +306,15 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
       const errors = validateView(a.view);
       if (errors.length > 0) return blockError('invalid_arguments', errors);
       return { ok: true, view: state.storeView(a.view as Args) };
+    },
+    'conversations.info': (a) => {
+      const id = String(a.channel ?? '');
+      const override = channels[id];
+      if (override === null || !/^[CGD][A-Z0-9]+$/.test(id)) return fail('channel_not_found');
+      const dm = id.startsWith('D');
+      const channel: Args = { id, name: id.toLowerCase(), is_channel: !dm, is_im: dm, is_private: false, is_archived: false, is_member: !dm, ...override };
+      if (channel.is_private === true && channel.is_member === false) return fail('channel_not_found');
+      return { ok: true, channel };
     },
     'conversations.open': (a) => {
       const users = typeof a.users === 'string' ? a.users.split(',') : [];
@@ -367,13 +392,14 @@ function builtInMethods(state: State, options: FakeSlackOptions, groups: Record<
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const expectedToken = options.token ?? 'xoxb-test';
   const groups: Record<string, string[]> = { ...options.groups };
+  const channels: Record<string, Args | null> = { ...options.channels };
   const calls: RecordedCall[] = [];
   const responses: RecordedResponse[] = [];
   let scripted: { method: string; remaining: number; response: ScriptedFailure; when?: (args: Args) => boolean }[] = [];
   let responseCounter = 0;
   const events = new EventEmitter();
   const state = new State();
-  const methods = { ...builtInMethods(state, options, groups), ...options.methods };
+  const methods = { ...builtInMethods(state, options, groups, channels), ...options.methods };
 
   function takeScripted(method: string, args: Args): ScriptedFailure | undefined {
     const entry = scripted.find((s) => (s.method === method || s.method === '*') && s.remaining > 0 && (s.when?.(args) ?? true));
@@ -480,7 +506,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       res.end(String(err));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.baseUrl = url;
 
@@ -514,6 +543,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     calls,
     responses,
     groups,
+    channels,
     callsTo: (method) => calls.filter((c) => c.method === method),
     rejected: () => calls.filter((c) => !c.response.ok && !c.scripted),
     waitFor(match, opts = {}) {

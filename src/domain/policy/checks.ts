@@ -4,6 +4,7 @@
 
 import { parseDuration, formatDuration } from '../duration.js';
 import { formatPath, type Path, type PathSegment } from './problems.js';
+import type { Policy, Rule } from '../types.js';
 import { shortNameOf, VM_NAME, VM_NAME_RULE } from './schema.js';
 
 export interface Located {
@@ -203,4 +204,28 @@ function checkBreakGlass(rule: Record<string, unknown>, path: Path, rootHasAppro
     });
   }
   return problems;
+}
+
+/**
+ * Whether a request can need the policy's own approvers: a require_approval
+ * rule that names none, or no rule matching (the default asks the approvers),
+ * which only a rule without conditions rules out.
+ */
+export function needsPolicyApprovers(policy: Pick<Policy, 'rules'>): boolean {
+  const catchAll = (rule: Rule) => Object.values(rule.match).every((condition) => condition === undefined);
+  const askPolicy = (rule: Rule) => rule.effect === 'require_approval' && (rule.approvers?.length ?? 0) === 0;
+  const first = policy.rules.findIndex(catchAll);
+  const reachable = first === -1 ? policy.rules : policy.rules.slice(0, first + 1);
+  return first === -1 || reachable.some(askPolicy);
+}
+
+/**
+ * A valid policy that still denies everything needing approval: it names no
+ * approvers (an Azure document as Azure writes it has none). Not a problem,
+ * since rules that only approve or deny need none, but said at every load and
+ * by `jit policy check`, with what to add.
+ */
+export function noApproversWarning(policy: Pick<Policy, 'rules' | 'approvers'>, file: string): string | undefined {
+  if (policy.approvers.length > 0 || !needsPolicyApprovers(policy)) return undefined;
+  return `the policy has no approvers, so every request that needs approval is denied: add \`approvers: [U…]\` at the root of ${file} (or rules that approve)`;
 }

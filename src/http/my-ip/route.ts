@@ -5,13 +5,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../ports/logger.js';
 import { callerAddress } from '../../domain/caller-address.js';
+import { formatDuration, parseDuration } from '../../domain/duration.js';
 import { isJitError } from '../../domain/errors.js';
 import type { Cidr } from '../../domain/cidr.js';
 import type { CreateResult, RequestInput } from '../../workflow/create-request.js';
 import type { Clock } from '../../ports/clock.js';
 import type { SourceLinkStore } from '../../ports/store.js';
 import { myIpPage, type PageContent } from './page.js';
-import { verifyLink } from './token.js';
+import { type LinkPayload, verifyLink } from './token.js';
 
 export const MY_IP_PATH = '/jit/my-ip';
 
@@ -54,16 +55,23 @@ async function handle(deps: MyIpDeps, req: Req): Promise<PageContent> {
   const address = callerAddress(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, deps.trustedProxies);
   if (!address) return { status: 400, title: 'Your address could not be told', body: 'Type your address in Slack instead.' };
 
-  if (req.method !== 'POST') {
-    return { status: 200, title: 'Use this address?', body: `The bot sees you connecting from ${address}.`, confirm: address };
-  }
   const { payload } = check;
+  if (req.method !== 'POST') {
+    if (!payload.draft) return { status: 200, title: 'Use this address?', body: `The bot sees you connecting from ${address}.`, confirm: address };
+    return {
+      status: 200,
+      title: 'Request access from this address?',
+      body: `The bot sees you connecting from ${address}. Confirming creates this request:`,
+      details: draftDetails(payload.draft, address),
+      confirm: address,
+    };
+  }
   if (!(await deps.store.recordSourceLink(payload.nonce, payload.user, address, deps.clock.now()))) {
     return { status: 410, title: 'This link was already used', body: 'Each link works once. Ask for a new one in Slack.' };
   }
   deps.logger.info(`use-my-ip: ${payload.user} recorded ${address}`);
   if (!payload.draft) {
-    return { status: 200, title: `Recorded ${address}`, body: 'Go back to Slack and submit the request with the source left empty (or `me`).' };
+    return { status: 200, title: `Recorded ${address}`, body: 'Go back to Slack and submit the request with the source left empty (or me).' };
   }
   let result: CreateResult;
   try {
@@ -80,6 +88,20 @@ async function handle(deps: MyIpDeps, req: Req): Promise<PageContent> {
     title: `Request #${result.request.id}: ${result.request.state.replace('_', ' ')}`,
     body: `Source ${address}. Slack has the details; you can close this page.`,
   };
+}
+
+/** What the link's draft asks for, as the requester typed it, with the address it will use. */
+function draftDetails(draft: NonNullable<LinkPayload['draft']>, address: string): [string, string][] {
+  const vms = draft.vm.split(',').filter(Boolean);
+  const duration = parseDuration(draft.duration);
+  const rows: [string, string][] = [
+    [vms.length === 1 ? 'VM' : 'VMs', vms.join(', ')],
+    ['Ports', draft.ports.split(',').filter(Boolean).join(', ')],
+    ['Duration', duration.ok ? formatDuration(duration.seconds) : draft.duration],
+    ['Source', address],
+  ];
+  if (draft.justification !== '') rows.push(['Justification', draft.justification]);
+  return rows;
 }
 
 function send(res: ServerResponse, page: PageContent): void {

@@ -2,11 +2,12 @@
 // version has no actions block, so a stale client cannot click a button that
 // would only be refused by the compare-and-swap anyway.
 
-import type { ActionsBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { formatDuration } from '../../domain/duration.js';
+import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { AccessRequest } from '../../domain/types.js';
 import { escapeTruncated, mentionList, slackDate, truncate, userMention } from './escape.js';
-import { extensionLine, portsText, requestIdText, summarySection, summaryLine, vmText } from './request-summary.js';
+import { reviewOf } from '../../domain/request-kind.js';
+import { plural } from '../../domain/wording.js';
+import { askSection, detailsContext, requestIdText, summaryLine } from './request-summary.js';
 
 /** Shared with the listeners: the buttons' action IDs and the block holding them. */
 export const APPROVAL_IDS = {
@@ -23,11 +24,14 @@ export interface SlackMessage {
 /** At most this many characters of a deny or failure reason, so a section stays under 3000. */
 const REASON_MAX = 1500;
 
+/**
+ * Short enough to decide on a phone at a glance: what is asked (who, what,
+ * from where, how long, why), the tally, the buttons; the request ID and the
+ * rule once, in small print below.
+ */
 export function approvalMessage(request: AccessRequest): SlackMessage {
   const blocks: KnownBlock[] = [
-    header(request),
     askSection(request),
-    summarySection(request),
     section(tallyText(request)),
     {
       type: 'actions',
@@ -49,8 +53,9 @@ export function approvalMessage(request: AccessRequest): SlackMessage {
         },
       ],
     } satisfies ActionsBlock,
+    detailsContext(request),
   ];
-  return { text: `${request.kind === 'extension' ? 'Extension' : 'Access'} request ${summaryLine(request)}`, blocks };
+  return { text: `${kindText(request)} ${summaryLine(request)}`, blocks };
 }
 
 /**
@@ -60,8 +65,8 @@ export function approvalMessage(request: AccessRequest): SlackMessage {
 export function approvalResolvedMessage(request: AccessRequest, at?: number): SlackMessage {
   const outcome = outcomeText(request);
   const when = at === undefined ? '' : ` · ${slackDate(at)}`;
-  const blocks: KnownBlock[] = [header(request), askSection(request), summarySection(request), section(`${outcome}${when}`)];
-  return { text: `${request.kind === 'extension' ? 'Extension' : 'Access'} request ${requestIdText(request.id)}: ${outcome}`, blocks };
+  const blocks: KnownBlock[] = [askSection(request), section(`${outcome}${when}`), detailsContext(request)];
+  return { text: `${kindText(request)} ${requestIdText(request.id)}: ${outcome}`, blocks };
 }
 
 /** `Approved by <@U1>`, `Denied by <@U2>: reason`, `Timed out`, … for the request's current state. */
@@ -99,9 +104,16 @@ export function outcomeText(request: AccessRequest): string {
 }
 
 function approvedText(request: AccessRequest): string {
+  if (request.decision.effect === 'break_glass') return breakGlassText(request);
   if (request.approvals.length > 0) return `Approved by ${mentionList(request.approvals, 20, userMention)}${deniedSuffix(request)}`;
   const rule = request.decision.matchedRule;
   return rule === null ? 'Approved automatically' : `Approved automatically by rule \`${escapeTruncated(rule, 200)}\``;
+}
+
+/** `Opened by break-glass, review required`: nobody approved it, and an approver has to look at it afterwards. */
+function breakGlassText(request: AccessRequest): string {
+  const review = reviewOf(request);
+  return `Opened by break-glass without approval; ${review ? `reviewed by ${userMention(review.by)}` : 'review required'}`;
 }
 
 /** ` (denied by <@bob>)`: a Deny the request outlived stays on the record. */
@@ -115,29 +127,23 @@ function deniedSuffix(request: AccessRequest): string {
  * appear only where the rule lets a request outlive a Deny.
  */
 function tallyText(request: AccessRequest): string {
+  const who = request.decision.approvers.length > 0 ? `\nApprovers: ${mentionList(request.decision.approvers)}` : '';
+  return `${tallyCount(request)}${who}`;
+}
+
+/** `*1 of 2 approvals*: <@alice> · denied by <@bob>`, without who may approve. */
+export function tallyCount(request: AccessRequest): string {
   const needed = request.decision.approvalsNeeded;
-  const count = `*${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}*`;
+  const count = `*${request.approvals.length} of ${plural(needed, 'approval')}*`;
   const sofar = request.approvals.length > 0 ? `: ${mentionList(request.approvals, 20, userMention)}` : '';
   const denials = request.denials ?? [];
   const denied = denials.length > 0 ? ` · denied by ${mentionList(denials, 20, userMention)}` : '';
-  const who = request.decision.approvers.length > 0 ? `\nApprovers: ${mentionList(request.decision.approvers)}` : '';
-  return `${count}${sofar}${denied}${who}`;
+  return `${count}${sofar}${denied}`;
 }
 
-function header(request: AccessRequest): HeaderBlock {
-  // plain_text: Slack does not parse mentions or links here, so the id needs no escaping.
-  const kind = request.kind === 'extension' ? 'Extension request' : 'Access request';
-  return { type: 'header', text: { type: 'plain_text', text: truncate(`${kind} #${request.id}`, 150) } };
-}
-
-function askSection(request: AccessRequest): SectionBlock {
-  const extension = extensionLine(request);
-  if (extension) {
-    return section(`*${extension}*\n${userMention(request.requester)} asks for longer access to ${portsText(request.ports)} on *${vmText(request.vm)}*.`);
-  }
-  return section(
-    `${userMention(request.requester)} asks for ${portsText(request.ports)} on *${vmText(request.vm)}* for ${formatDuration(request.durationSeconds)}.`,
-  );
+/** `Access request`, or `Extension request` for one that extends a grant. */
+function kindText(request: AccessRequest): string {
+  return request.kind === 'extension' ? 'Extension request' : 'Access request';
 }
 
 function section(text: string): SectionBlock {

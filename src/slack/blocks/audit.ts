@@ -6,33 +6,37 @@ import type { KnownBlock } from '@slack/types';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
-import { portsText, requestIdText, sourceText, summarySection, summaryLine, vmText } from './request-summary.js';
+import { askText, portsText, requestIdText, ruleText, sourceText, summaryLine, vmText } from './request-summary.js';
+import { isBreakGlass } from '../../domain/request-kind.js';
+import { plural } from '../../domain/wording.js';
 
 const DETAIL_MAX = 1500;
 
 export function auditRootMessage(request: AccessRequest): SlackMessage {
+  const title = `*${kindText(request)} ${requestIdText(request.id)}* · ${effectText(request)} · ${slackDate(request.createdAt)}`;
   const blocks: KnownBlock[] = [
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `*${request.kind === 'extension' ? `Extension request (of ${requestIdText(request.extends)})` : 'Access request'} ${requestIdText(request.id)}* from ${userMention(request.requester)} · ${effectText(request)} · ${slackDate(request.createdAt)}`,
-          3000,
-        ),
-      },
-    },
-    summarySection(request),
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${title}\n${askText(request, DETAIL_MAX)}`, 3000) } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(capitalised(ruleText(request.decision)), 3000) }] },
   ];
-  return { text: `Access request ${summaryLine(request)}`, blocks };
+  return { text: truncate(`${kindText(request)} ${summaryLine(request)}`, 3000), blocks };
 }
 
-/** The rule engine's verdict in words; the rule and its reasons are in the summary fields. */
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function kindText(request: AccessRequest): string {
+  if (request.kind === 'extension') return 'Extension request';
+  return isBreakGlass(request) ? 'Break-glass access' : 'Access request';
+}
+
+/** The rule engine's verdict in words; the rule and its reasons are in the context line. */
 function effectText(request: AccessRequest): string {
   const { effect, approvalsNeeded } = request.decision;
   if (effect === 'approve') return 'approved by policy';
   if (effect === 'deny') return 'denied by policy';
-  return `needs ${approvalsNeeded} approval${approvalsNeeded === 1 ? '' : 's'}`;
+  if (effect === 'break_glass') return 'opened without approval, review required';
+  return `needs ${plural(approvalsNeeded, 'approval')}`;
 }
 
 /** One thread reply per audit event; the event time closes every line. */
@@ -53,7 +57,8 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
     case 'request.reminded':
       return `Approvers reminded: ${tally(request)} so far`;
     case 'request.approved':
-      if (request.decision.effect === 'break_glass') return `Break-glass: ${actor(event.actor)} approved their own request${because}`;
+      if (request.decision.effect === 'break_glass')
+        return `Opened by break-glass: ${actor(event.actor)} took access without approval; review required${breakGlassWhy(event)}`;
       if (event.actor === 'system') {
         const rule = request.decision.matchedRule;
         return rule === null ? 'Approved automatically' : `Approved automatically by rule \`${escapeTruncated(rule, 200)}\``;
@@ -143,10 +148,16 @@ function closingWhy(event: AuditEvent, request: AccessRequest): string {
   return `: ${escapeTruncated(why, DETAIL_MAX)}`;
 }
 
+/** `: on-call emergency access`: the rule's reason, without the `break-glass:` the event detail starts with. */
+function breakGlassWhy(event: AuditEvent): string {
+  const why = (event.detail ?? '').replace(/^break-glass:\s*/, '');
+  return why === '' ? '' : ` (${escapeTruncated(why, DETAIL_MAX)})`;
+}
+
 /** `1 of 2 approvals`. */
 function tally(request: AccessRequest): string {
   const needed = request.decision.approvalsNeeded;
-  return `${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}`;
+  return `${request.approvals.length} of ${plural(needed, 'approval')}`;
 }
 
 function actor(id: string): string {

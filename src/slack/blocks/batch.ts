@@ -2,39 +2,35 @@
 // and the requester's summaries. Always rendered from every member's current
 // state, so a message updated in place never shows a stale member.
 
-import type { ActionsBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
+import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import type { AccessRequest } from '../../domain/types.js';
-import { APPROVAL_IDS, outcomeText, type SlackMessage } from './approval.js';
+import { plural } from '../../domain/wording.js';
+import { APPROVAL_IDS, outcomeText, tallyCount, type SlackMessage } from './approval.js';
 import { escapeTruncated, mentionList, slackDate, truncate, userMention } from './escape.js';
-import { decisionText, justificationText, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { fromText, justificationQuote, portsText, requestIdText, ruleText, sourceText, vmText } from './request-summary.js';
 import { batchIdOf } from '../../domain/request-kind.js';
 
 const REASON_MAX = 500;
 
-/** The approval message of a batch: one section per member, one pair of buttons for all (value: the batch id). */
+/**
+ * The approval message of a batch, as short as one VM's: what is asked, one
+ * line per VM (its ports, its tally or outcome), one pair of buttons for all
+ * (value: the batch id), and the request IDs and rules in small print.
+ */
 export function batchApprovalMessage(members: readonly AccessRequest[], at?: number): SlackMessage {
   const leader = members[0];
   if (leader === undefined) throw new Error('a batch has at least one member');
   const batchId = batchIdOf(leader) ?? leader.id;
   const pending = members.filter((member) => member.state === 'pending');
-  const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`Access request #${batchId} · ${members.length} VMs`, 150) } },
-    section(
-      `${userMention(leader.requester)} asks for access to ${members.length} VMs from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}. One click decides every VM still waiting that you may decide.`,
-    ),
-    {
-      type: 'section',
-      fields: [
-        field('Requester', userMention(leader.requester)),
-        field('Request', requestIdText(batchId)),
-        field('Source', sourceText(leader.source)),
-        field('Duration', formatDuration(leader.durationSeconds)),
-        field('Justification', justificationText(leader.justification, 1500)),
-      ],
-    },
-    ...members.map((member) => section(memberText(member))),
+  const approvers = sharedApprovers(members);
+  const ask = [
+    `${userMention(leader.requester)} asks for ${plural(members.length, 'VM')}`,
+    `${fromText(leader.source)} · for ${formatDuration(leader.durationSeconds)}`,
+    justificationQuote(leader.justification, 1000),
+    ...(approvers && pending.length > 0 ? [`Approvers: ${mentionList(approvers)}`] : []),
   ];
+  const blocks: KnownBlock[] = [section(ask.join('\n')), ...members.map((member) => section(memberText(member, approvers === undefined)))];
   if (pending.length > 0) {
     blocks.push({
       type: 'actions',
@@ -44,17 +40,37 @@ export function batchApprovalMessage(members: readonly AccessRequest[], at?: num
         { type: 'button', action_id: APPROVAL_IDS.deny, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: batchId },
       ],
     } satisfies ActionsBlock);
-  } else if (at !== undefined) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Decided · ${slackDate(at)}` }] });
   }
+  const decided = pending.length === 0 && at !== undefined ? ` · decided ${slackDate(at)}` : '';
+  const oneClick = pending.length > 0 ? ' · one click decides every VM still waiting that you may decide' : '';
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`${detailsText(members)}${oneClick}${decided}`, 3000) }] });
   const vms = members.map((member) => vmText(member.vm)).join(', ');
   const state = pending.length > 0 ? `${pending.length} of ${members.length} waiting` : 'decided';
   return { text: truncate(`Access request ${requestIdText(batchId)}: ${userMention(leader.requester)} asks for ${vms} (${state})`, 3000), blocks };
 }
 
-/** `#k7m2qp · *web-1* · 22/TCP`, then its state (the tally while pending) and the rule that decided it. */
-function memberText(member: AccessRequest): string {
-  return `${requestIdText(member.id)} · *${vmText(member.vm)}* · ${portsText(member.ports)}\n${outcomeText(member)}\nRule: ${decisionText(member.decision, REASON_MAX)}`;
+/** `*web-1* · 22/TCP`, then its tally while pending (with its approvers when they differ between VMs) or its outcome. */
+function memberText(member: AccessRequest, ownApprovers: boolean): string {
+  const head = `*${vmText(member.vm)}* · ${portsText(member.ports)}`;
+  if (member.state !== 'pending') return `${head}\n${outcomeText(member)}`;
+  const who = ownApprovers && member.decision.approvers.length > 0 ? ` · approvers: ${mentionList(member.decision.approvers)}` : '';
+  return `${head}\n${tallyCount(member)}${who}`;
+}
+
+/** The approvers every member shares, or undefined when they differ (each member then names its own). */
+function sharedApprovers(members: readonly AccessRequest[]): string[] | undefined {
+  const key = (member: AccessRequest): string => [...member.decision.approvers].sort().join(',');
+  const first = members[0];
+  if (!first || first.decision.approvers.length === 0 || members.some((member) => key(member) !== key(first))) return undefined;
+  return first.decision.approvers;
+}
+
+/** `#k7m2qp web-1, #p3x9rt db-1 · rule `x`: …`: one rule when every member had the same, else one per VM. */
+function detailsText(members: readonly AccessRequest[]): string {
+  const ids = members.map((member) => `${requestIdText(member.id)} ${vmText(member.vm)}`).join(', ');
+  const rules = members.map((member) => ruleText(member.decision, REASON_MAX));
+  if (rules.every((rule) => rule === rules[0])) return `${ids} · ${rules[0] ?? ''}`;
+  return `${ids} · ${members.map((member, i) => `${vmText(member.vm)}: ${rules[i]}`).join('; ')}`;
 }
 
 /** The requester's view of a batch (inline reply and DM): every member, its state, and what to type next. */
@@ -62,7 +78,7 @@ export function batchSummaryText(members: readonly AccessRequest[], intro: 'repl
   const leader = members[0];
   if (leader === undefined) return 'The request has no VMs.';
   const batchId = batchIdOf(leader) ?? leader.id;
-  const head = `${intro === 'dm' ? 'Your request' : 'Request'} ${requestIdText(batchId)} for ${members.length} VMs from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}:`;
+  const head = `${intro === 'dm' ? 'Your request' : 'Request'} ${requestIdText(batchId)} for ${plural(members.length, 'VM')} from ${sourceText(leader.source)} for ${formatDuration(leader.durationSeconds)}:`;
   const lines = members.map((member) => `• ${requestIdText(member.id)} ${portsText(member.ports)} on *${vmText(member.vm)}*: ${stateText(member)}`);
   const hints: string[] = [];
   if (members.some((member) => member.state === 'pending')) {
@@ -108,8 +124,4 @@ export function batchReminderText(members: readonly AccessRequest[], timesOutAt:
 
 function section(text: string): SectionBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } };
-}
-
-function field(label: string, value: string): MrkdwnElement {
-  return { type: 'mrkdwn', text: truncate(`*${label}*\n${value}`, 2000) };
 }

@@ -4,22 +4,22 @@
 import type { KnownBlock } from '@slack/types';
 import type { AccessRequest } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
-import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
-import { portsText, requestIdText, sourceText, summarySection, vmText } from './request-summary.js';
+import { formatDuration } from '../../domain/duration.js';
+import { slackDate, truncate, userMention } from './escape.js';
+import { detailsContext, fromText, justificationQuote, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 import { reviewOf } from '../../domain/request-kind.js';
 
 export const BREAK_GLASS_IDS = { block: 'jit_break_glass', acknowledge: 'jit_ack_break_glass' } as const;
 
 export function breakGlassMessage(request: AccessRequest): SlackMessage {
-  const what = `${portsText(request.ports)} on *${vmText(request.vm)}* for ${sourceText(request.source)}`;
-  const headline = `:rotating_light: *Break-glass* ${requestIdText(request.id)}: ${userMention(request.requester)} opened ${what} without approval`;
   const reviewed = reviewOf(request);
+  const headline = `:rotating_light: *Break-glass*: ${userMention(request.requester)} opened ${portsText(request.ports)} on *${vmText(request.vm)}* without approval`;
+  const asked = `${fromText(request.source)} · for ${formatDuration(request.durationSeconds)}\n${justificationQuote(request.justification, 1000)}`;
   const review = reviewed
-    ? `Reviewed: acknowledged by ${userMention(reviewed.by)}${reviewed.at ? ` · ${slackDate(reviewed.at)}` : ''}`
-    : `Not reviewed yet: an approver must acknowledge it. Justification: ${escapeTruncated(request.justification, 1000)}`;
+    ? `:white_check_mark: Reviewed: acknowledged by ${userMention(reviewed.by)}${reviewed.at ? ` · ${slackDate(reviewed.at)}` : ''}`
+    : '*Review required*: an approver must look at it and click Acknowledge.';
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${reviewed ? '' : '<!here> '}${headline}`, 3000) } },
-    summarySection(request),
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(`${reviewed ? '' : '<!here> '}${headline}\n${asked}`, 3000) } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(review, 3000) } },
   ];
   if (!reviewed) {
@@ -31,6 +31,7 @@ export function breakGlassMessage(request: AccessRequest): SlackMessage {
       ],
     });
   }
+  blocks.push(detailsContext(request));
   const text = `${reviewed ? '' : '<!here> '}Break-glass ${requestIdText(request.id)}: ${userMention(request.requester)} opened ${portsText(request.ports)} on ${vmText(request.vm)} without approval`;
   return { text, blocks };
 }

@@ -4,17 +4,15 @@
 import type { AccessRequest, AuditEventName, RequestedPort, VmPolicy } from '../../domain/types.js';
 import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
-import { extensionLine, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
-import { reviewOf } from '../../domain/request-kind.js';
+import { extensionOfText, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { isBreakGlass, reviewOf } from '../../domain/request-kind.js';
 
 const REASON_MAX = 1500;
 
 export function requesterDmText(event: AuditEventName, request: AccessRequest, connectHint?: string): string {
   const id = requestIdText(request.id);
   const what =
-    request.kind === 'extension'
-      ? `${formatDuration(request.durationSeconds)} more on ${requestIdText(request.extends)} (${portsText(request.ports)} on *${vmText(request.vm)}*)`
-      : `${portsText(request.ports)} on *${vmText(request.vm)}*`;
+    request.kind === 'extension' ? `an ${extensionOfText(request)} on *${vmText(request.vm)}*` : `${portsText(request.ports)} on *${vmText(request.vm)}*`;
   const reason = request.reason ? `: ${escapeTruncated(request.reason, REASON_MAX)}` : '';
   switch (event) {
     case 'request.created':
@@ -31,15 +29,17 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
     case 'request.reminded':
       return `The approvers of your request ${id} for ${what} were reminded: it still needs ${stillNeeds(request)}.`;
     case 'request.approved':
+      if (isBreakGlass(request))
+        return `Your break-glass request ${id} for ${what} needs no approval: opening access now. An approver will review it afterwards.`;
       if (request.kind === 'extension') return `Your request ${id} for ${what} was approved. Extending access now.`;
       return `Your request ${id} for ${what} was approved. Opening access now.`;
     case 'request.denied': {
       const by = request.decidedBy && request.decidedBy !== 'system' ? userMention(request.decidedBy) : 'policy';
-      return `Your request ${id} for ${what} was denied by ${by}${reason}.`;
+      return sentence(`Your request ${id} for ${what} was denied by ${by}${reason}`);
     }
     case 'request.cancelled':
       if (request.decidedBy === undefined || request.decidedBy === request.requester) return `Your request ${id} for ${what} is cancelled.`;
-      if (request.decidedBy === 'system') return `Your request ${id} for ${what} is cancelled${reason}.`;
+      if (request.decidedBy === 'system') return sentence(`Your request ${id} for ${what} is cancelled${reason}`);
       return `Your request ${id} for ${what} was cancelled by ${userMention(request.decidedBy)}.`;
     case 'request.timed_out':
       if (request.kind === 'extension') return `Your request ${id} for ${what} timed out: nobody approved it in time. Click *Extend* again to ask anew.`;
@@ -47,13 +47,13 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
     case 'grant.opened':
       return openedText(request, connectHint);
     case 'grant.open_failed':
-      return `Opening ${what} for ${id} failed${reason}. Nothing was opened; try again or ask an admin.`;
+      return `${sentence(`Opening ${what} for ${id} failed${reason}`)} Nothing was opened; try again or ask an admin.`;
     case 'grant.closing':
-      return `Access ${id} to ${what} is closing${closingWhy(request)}.`;
+      return sentence(`Access ${id} to ${what} is closing${closingWhy(request)}`);
     case 'grant.closed':
-      return `Access ${id} to ${what} is closed${request.reason === 'vanished' ? closingWhy(request) : ''}.`;
+      return sentence(`Access ${id} to ${what} is closed${request.reason === 'vanished' ? closingWhy(request) : ''}`);
     case 'grant.close_failed':
-      return `Closing ${what} for ${id} failed${reason}. The bot keeps retrying until the firewall confirms.`;
+      return `${sentence(`Closing ${what} for ${id} failed${reason}`)} The bot keeps retrying until the firewall confirms.`;
     case 'grant.extended':
       return `Access ${id} to ${what} is extended: open until ${untilText(request)}.`;
     case 'grant.expiry_warning':
@@ -63,7 +63,7 @@ export function requesterDmText(event: AuditEventName, request: AccessRequest, c
     case 'extension.applied':
       return `Your request ${id} for ${what} was approved and applied.`;
     case 'extension.failed':
-      return `Your request ${id} for ${what} was approved but could not be applied${reason}.`;
+      return sentence(`Your request ${id} for ${what} was approved but could not be applied${reason}`);
     case 'grant.vanished':
       return `Access ${id} to ${what} lost its firewall rules before the end (someone changed the firewall); the bot is closing the rest.`;
   }
@@ -76,28 +76,29 @@ function stillNeeds(request: AccessRequest): string {
 }
 
 function createdText(request: AccessRequest, id: string, what: string): string {
-  const extension = extensionLine(request);
-  const asked = extension
-    ? `Your request ${id} (${extension}, ${portsText(request.ports)} on *${vmText(request.vm)}*)`
-    : `Your request ${id} for ${what} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
+  const asked =
+    request.kind === 'extension'
+      ? `Your request ${id} for ${what}`
+      : `Your request ${id} for ${what} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
   const { effect, approvers, approvalsNeeded } = request.decision;
   if (effect === 'deny') {
     const reasons = request.decision.reasons.join('; ');
-    return `${asked} was denied by policy${reasons ? `: ${escapeTruncated(reasons, REASON_MAX)}` : ''}.`;
+    return sentence(`${asked} was denied by policy${reasons ? `: ${escapeTruncated(reasons, REASON_MAX)}` : ''}`);
   }
   if (effect === 'approve') return `${asked} was approved by policy. Opening access now.`;
+  if (effect === 'break_glass') return `${asked} is opening now by break-glass, without approval. An approver will review it afterwards.`;
   const count = approvalsNeeded === 1 ? '' : ` (${approvalsNeeded} approvals needed)`;
   return `${asked} is waiting for approval from ${mentionList(approvers)}${count}.`;
 }
 
-/** `Port 22 on web-1 is open for 198.51.100.7/32 until <!date…>`, then how to connect. */
+/** `Port 22 on web-1 is open for 198.51.100.7/32 until <!date…> (request #k7m2qp).`, then how to connect. */
 function openedText(request: AccessRequest, connectHint?: string): string {
   const plural = request.ports.length > 1;
   const ports = request.ports.map(openedPortText).join(', ');
   const source = request.source === '*' ? 'any source' : sourceText(request.source);
   const until = request.endAt === undefined ? '' : ` until ${slackDate(request.endAt)}`;
-  const line = `${plural ? 'Ports' : 'Port'} ${ports} on *${vmText(request.vm)}* ${plural ? 'are' : 'is'} open for ${source}${until}.`;
-  return connectHint ? `${line}\nConnect: \`${escapeMrkdwn(connectHint)}\`` : line;
+  const line = `${plural ? 'Ports' : 'Port'} ${ports} on *${vmText(request.vm)}* ${plural ? 'are' : 'is'} open for ${source}${until} (request ${requestIdText(request.id)}).`;
+  return connectHint ? `${line}\nConnect: ${connectHint}` : line;
 }
 
 function untilText(request: AccessRequest): string {
@@ -120,24 +121,31 @@ function closingWhy(request: AccessRequest): string {
 }
 
 /**
- * How to reach the opened ports, as plain text (callers escape it): `ssh <address>`
- * for 22, `RDP to <address>:3389` for 3389, `<address>:<port>` otherwise.
+ * How to reach the opened ports, as mrkdwn: each command alone in a code span
+ * (so a tap copies just the command), the words around it outside:
+ * `ssh 10.0.0.4` for 22, RDP to `10.0.0.4:3389` for 3389, `10.0.0.4:8080` otherwise.
  */
 export function connectHint(vm: VmPolicy, ports: readonly RequestedPort[]): string | undefined {
   if (vm.address === undefined || vm.address === '' || ports.length === 0) return undefined;
   const address = vm.address;
   // IPv6 literals need brackets before a `:port` suffix, not after `ssh`.
   const hostPort = (port: number): string => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+  const code = (text: string): string => `\`${escapeMrkdwn(text)}\``;
   const seen = new Set<number>();
   const hints: string[] = [];
   for (const { number } of ports) {
     if (seen.has(number)) continue;
     seen.add(number);
-    if (number === 22) hints.push(`ssh ${address}`);
-    else if (number === 3389) hints.push(`RDP to ${hostPort(3389)}`);
-    else hints.push(hostPort(number));
+    if (number === 22) hints.push(code(`ssh ${address}`));
+    else if (number === 3389) hints.push(`RDP to ${code(hostPort(3389))}`);
+    else hints.push(code(hostPort(number)));
   }
-  return hints.join('; ');
+  return hints.join(' · ');
+}
+
+/** Ends `text` with a full stop unless it already ends a sentence (a reason typed with its own `.`). */
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
 }
 
 function reviewerText(request: AccessRequest): string {

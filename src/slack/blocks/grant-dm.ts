@@ -3,13 +3,13 @@
 // before the end. Each button names the grant and the end its message showed,
 // so a click on a message an extension has made stale changes nothing.
 
-import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import { normaliseRequestId } from '../../domain/ids.js';
 import type { AccessRequest, AuditEventName } from '../../domain/types.js';
 import { requesterDmText } from './dm.js';
 import { mentionList, slackDate, truncate } from './escape.js';
-import { requestIdText } from './request-summary.js';
+import { portsText, requestIdText } from './request-summary.js';
 
 /** Shared with the listeners: the buttons' action IDs and the block holding them. */
 export const GRANT_IDS = {
@@ -30,14 +30,32 @@ export function requesterDmMessage(event: AuditEventName, request: AccessRequest
   const buttons = BUTTONS[event];
   if (!buttons || request.state !== 'active' || request.endAt === undefined) return { text };
   const value = grantButtonValue(request.id, request.endAt);
-  const actions: ActionsBlock = { type: 'actions', block_id: GRANT_IDS.block, elements: buttons.map((which) => button(which, value)) };
+  const actions: ActionsBlock = { type: 'actions', block_id: GRANT_IDS.block, elements: buttons.map((which) => button(which, value, request)) };
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }, actions] };
 }
 
-function button(which: 'extend' | 'revoke', value: string): Button {
-  return which === 'extend'
-    ? { type: 'button', action_id: GRANT_IDS.extend, text: { type: 'plain_text', text: 'Extend' }, style: 'primary', value }
-    : { type: 'button', action_id: GRANT_IDS.revoke, text: { type: 'plain_text', text: 'Revoke now' }, style: 'danger', value };
+function button(which: 'extend' | 'revoke', value: string, request: AccessRequest): Button {
+  if (which === 'extend') return { type: 'button', action_id: GRANT_IDS.extend, text: { type: 'plain_text', text: 'Extend' }, style: 'primary', value };
+  return {
+    type: 'button',
+    action_id: GRANT_IDS.revoke,
+    text: { type: 'plain_text', text: 'Revoke now' },
+    style: 'danger',
+    value,
+    confirm: revokeConfirm(request),
+  };
+}
+
+/** A Revoke closes the port at once: one slip of a thumb must not cut off a session, so Slack asks first. */
+export function revokeConfirm(request: Pick<AccessRequest, 'id' | 'ports' | 'vm'>): ConfirmationDialog {
+  // plain_text shows an entity as typed, so the characters mrkdwn would need escaped are dropped from the name instead.
+  const vm = request.vm.replace(/[<>&]/g, '');
+  return {
+    title: { type: 'plain_text', text: 'Revoke access?' },
+    text: { type: 'plain_text', text: truncate(`Close ${portsText(request.ports)} on ${vm} now (request #${request.id})?`, 300) },
+    confirm: { type: 'plain_text', text: 'Revoke' },
+    deny: { type: 'plain_text', text: 'Keep it open' },
+  };
 }
 
 /** `k7m2qp@1764320400000`: the request and the end the message showed. */

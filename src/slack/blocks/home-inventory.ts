@@ -3,7 +3,7 @@
 // and a "…and N more" line pointing at `/jit vms` for the rest.
 
 import type { Button, KnownBlock, SectionBlock } from '@slack/types';
-import { formatDuration } from '../../domain/duration.js';
+import { formatCountdown, formatDuration } from '../../domain/duration.js';
 import type { ConfiguredVm, Inventory, NotConfiguredVm, UnsupportedVm } from '../../domain/inventory.js';
 import type { PortPolicy } from '../../domain/types.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
@@ -21,7 +21,7 @@ const BUTTON_VALUE_MAX = 2000;
 
 export function inventoryBlocks(inventory: Inventory, isAdmin: boolean, now: number): KnownBlock[] {
   return [
-    ...configuredBlocks(inventory.configured, now, isAdmin),
+    ...configuredBlocks(inventory.configured, now, isAdmin, inventory.notConfigured.length > 0),
     ...notConfiguredBlocks(inventory.notConfigured, isAdmin),
     ...unsupportedBlocks(inventory.unsupported),
   ];
@@ -36,9 +36,10 @@ export function failureBlocks(failures: Inventory['failures']): KnownBlock[] {
   return [section(fitLines(lines, SECTION_MAX).text)];
 }
 
-function configuredBlocks(vms: readonly ConfiguredVm[], now: number, isAdmin: boolean): KnownBlock[] {
+function configuredBlocks(vms: readonly ConfiguredVm[], now: number, isAdmin: boolean, enableBelow: boolean): KnownBlock[] {
   const blocks: KnownBlock[] = [header(`Configured VMs (${vms.length})`)];
-  if (vms.length === 0) return [...blocks, context('No VM is configured yet: admins add VMs to the policy file, or with Enable JIT below.')];
+  if (vms.length === 0)
+    return [...blocks, context(`No VM is configured yet: admins add VMs to the policy file${enableBelow ? ', or with Enable JIT below' : ''}.`)];
   const shown = vms.slice(0, INVENTORY_LIMITS.configured);
   // Admins get Edit beside each VM (the name is at most 64 characters, well within a button value).
   blocks.push(...shown.map((vm) => ({ ...section(configuredText(vm, now)), ...(isAdmin ? { accessory: editButton(vm) } : {}) })));
@@ -51,8 +52,7 @@ export function configuredText(vm: ConfiguredVm, now: number): string {
   lines.push(`${vm.approvedRecently} approved request${vm.approvedRecently === 1 ? '' : 's'} in the last 7 days · ${last}`);
   if (vm.activeGrants.length > 0) {
     const grants = vm.activeGrants.slice(0, INVENTORY_LIMITS.grantsPerVm).map((grant) => {
-      const until =
-        grant.endAt === undefined ? '' : ` until ${slackDate(grant.endAt)} (${formatDuration(Math.max(0, Math.round((grant.endAt - now) / 1000)))} left)`;
+      const until = grant.endAt === undefined ? '' : ` until ${slackDate(grant.endAt)} (${formatCountdown((grant.endAt - now) / 1000)} left)`;
       return `${requestIdText(grant.id)} ${userMention(grant.requester)} ${portsText(grant.ports)}${until}`;
     });
     const rest = vm.activeGrants.length - grants.length;
@@ -68,9 +68,12 @@ function portPolicyText(ports: readonly PortPolicy[]): string {
   return truncate(text, 1500);
 }
 
+// An empty Not configured or Unsupported group is left out (and out of the
+// count line at the top): most backends (memory, nftables) cannot list VMs
+// beyond the policy, so it would only ever be an empty header.
 function notConfiguredBlocks(vms: readonly NotConfiguredVm[], isAdmin: boolean): KnownBlock[] {
+  if (vms.length === 0) return [];
   const blocks: KnownBlock[] = [header(`Not configured (${vms.length})`)];
-  if (vms.length === 0) return [...blocks, context('None: every VM the firewall backends can list is configured.')];
   if (!isAdmin) {
     // No buttons for non-admins, so the names fit into one section.
     const fitted = fitLines(vms.map(seenLine), SECTION_MAX);
@@ -95,8 +98,8 @@ function enableButton(vm: NotConfiguredVm): Button {
 }
 
 function unsupportedBlocks(vms: readonly UnsupportedVm[]): KnownBlock[] {
+  if (vms.length === 0) return [];
   const blocks: KnownBlock[] = [header(`Unsupported (${vms.length})`)];
-  if (vms.length === 0) return [...blocks, context('None.')];
   const fitted = fitLines(
     vms.map((vm) => `${seenLine(vm)}: ${escapeTruncated(vm.reason, 500)}`),
     SECTION_MAX,

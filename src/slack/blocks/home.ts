@@ -5,15 +5,19 @@
 // the rest.
 
 import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
-import { formatDuration } from '../../domain/duration.js';
+import { formatCountdown, formatDuration } from '../../domain/duration.js';
 import type { Inventory } from '../../domain/inventory.js';
 import type { AccessRequest } from '../../domain/types.js';
 import { APPROVAL_IDS } from './approval.js';
-import { escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
-import { GRANT_IDS } from './grant-dm.js';
-import { context, failureBlocks, header, inventoryBlocks, section } from './home-inventory.js';
-import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
-import { batchIdOf } from '../../domain/request-kind.js';
+import { mentionList, slackDate, userMention } from './escape.js';
+import { GRANT_IDS, revokeConfirm } from './grant-dm.js';
+import { context, failureBlocks, fitLines, header, inventoryBlocks, section } from './home-inventory.js';
+import { askText, extensionOfText, fromText, justificationQuote, portsText, requestIdText, vmText } from './request-summary.js';
+import { batchIdOf, isBreakGlass, reviewOf } from '../../domain/request-kind.js';
+import { plural } from '../../domain/wording.js';
+
+/** Slack's limit on a section's text. */
+const SECTION_MAX = 3000;
 
 /** Shared with the listener: withdrawing a pending request from the Home tab. */
 export const CANCEL_ACTION = 'jit_cancel';
@@ -30,7 +34,11 @@ export interface HomeInput {
 
 export function homeView(input: HomeInput): HomeView {
   const { inventory } = input;
-  const counts = `${inventory.configured.length} configured · ${inventory.notConfigured.length} not configured · ${inventory.unsupported.length} unsupported`;
+  const counts = [
+    `${inventory.configured.length} configured`,
+    ...(inventory.notConfigured.length > 0 ? [`${inventory.notConfigured.length} not configured`] : []),
+    ...(inventory.unsupported.length > 0 ? [`${inventory.unsupported.length} unsupported`] : []),
+  ].join(' · ');
   const blocks: KnownBlock[] = [
     header('Just-in-time VM access'),
     context(`${counts} · updated ${slackDate(input.now)}. Ask for access with \`/jit request\`; \`/jit help\` lists every command.`),
@@ -69,23 +77,45 @@ function mineBlocks(mine: readonly AccessRequest[], now: number): KnownBlock[] {
   return blocks;
 }
 
+/**
+ * `*#k7m2qp* · *web-1* · 22/TCP from …` and its state; a waiting batch names
+ * each VM with its own ports and tally; an extension says which grant it extends.
+ */
 function mineText(group: readonly AccessRequest[], now: number): string {
   const first = group[0]!;
-  const id = group.length > 1 ? (batchIdOf(first) ?? first.id) : first.id;
-  const vms = group.map((r) => vmText(r.vm)).join(', ');
-  const head = `*${requestIdText(id)}* · *${escapeTruncated(vms, 1000)}* · ${portsText(first.ports)} from ${sourceText(first.source)}`;
-  return `${head}\n${stateText(first, now)}`;
+  if (group.length > 1) {
+    const id = batchIdOf(first) ?? first.id;
+    const head = `*${requestIdText(id)}* · ${plural(group.length, 'VM')} ${fromText(first.source)} · for ${formatDuration(first.durationSeconds)}`;
+    return fitLines([head, ...group.map((member) => `• ${memberLine(member)}: waiting, ${tallyOf(member)}`)], SECTION_MAX).text;
+  }
+  if (first.kind === 'extension') {
+    return `*${requestIdText(first.id)}* · ${extensionOfText(first)} · *${vmText(first.vm)}* · ${portsText(first.ports)}\n${stateText(first, now)}`;
+  }
+  return `*${requestIdText(first.id)}* · *${vmText(first.vm)}* · ${portsText(first.ports)} ${fromText(first.source)}\n${stateText(first, now)}`;
+}
+
+/** `*web-1* 22/TCP`: one VM of a batch. */
+function memberLine(request: AccessRequest): string {
+  return `*${vmText(request.vm)}* ${portsText(request.ports)}`;
+}
+
+/** `0 of 1 approval`, with who approved so far. */
+function tallyOf(request: AccessRequest): string {
+  const sofar = request.approvals.length > 0 ? ` (${mentionList(request.approvals, 10, userMention)})` : '';
+  return `${request.approvals.length} of ${plural(request.decision.approvalsNeeded, 'approval')}${sofar}`;
 }
 
 function stateText(request: AccessRequest, now: number): string {
   switch (request.state) {
     case 'pending': {
-      const needed = request.decision.approvalsNeeded;
-      return `Waiting: ${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}, for ${formatDuration(request.durationSeconds)}`;
+      const asked = request.kind === 'extension' ? '' : `, for ${formatDuration(request.durationSeconds)}`;
+      return `Waiting: ${tallyOf(request)}${asked}`;
     }
-    case 'active':
-      if (request.endAt === undefined) return 'Open';
-      return `Open until ${slackDate(request.endAt)} (${formatDuration(Math.max(0, Math.round((request.endAt - now) / 1000)))} left)`;
+    case 'active': {
+      const glass = isBreakGlass(request) ? ` · opened by break-glass, ${reviewOf(request) ? 'reviewed' : 'review required'}` : '';
+      if (request.endAt === undefined) return `Open${glass}`;
+      return `Open until ${slackDate(request.endAt)} (${formatCountdown((request.endAt - now) / 1000)} left)${glass}`;
+    }
     case 'approved':
       return 'Approved, opening';
     default:
@@ -107,12 +137,7 @@ function mineButton(group: readonly AccessRequest[]): Button | undefined {
     text: { type: 'plain_text', text: 'Revoke' },
     style: 'danger',
     value: first.id,
-    confirm: {
-      title: { type: 'plain_text', text: 'Revoke access?' },
-      text: { type: 'plain_text', text: `Close ${portsText(first.ports)} on ${first.vm.slice(0, 64)} now.` },
-      confirm: { type: 'plain_text', text: 'Revoke' },
-      deny: { type: 'plain_text', text: 'Keep it open' },
-    },
+    confirm: revokeConfirm(first),
   };
 }
 
@@ -127,18 +152,26 @@ function awaitingBlocks(awaiting: readonly AccessRequest[]): KnownBlock[] {
   return blocks;
 }
 
+/**
+ * What the approver decides on, as in the approval message: who asks for what,
+ * from where, for how long, why. A batch lists every VM with its own ports and
+ * tally, since its Approve decides them all.
+ */
 function awaitingText(group: readonly AccessRequest[]): string {
   const first = group[0]!;
-  const id = group.length > 1 ? (batchIdOf(first) ?? first.id) : first.id;
-  const vms = escapeTruncated(group.map((r) => r.vm).join(', '), 1000);
-  const needed = first.decision.approvalsNeeded;
-  const tally = `${first.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}${first.approvals.length > 0 ? ` (${mentionList(first.approvals, 10, userMention)})` : ''}`;
-  const why = first.justification.trim() === '' ? '_no justification_' : escapeTruncated(first.justification.trim(), 1000);
-  return [
-    `*${requestIdText(id)}* · ${userMention(first.requester)} asks for ${portsText(first.ports)} on *${vms}* from ${sourceText(first.source)} for ${formatDuration(first.durationSeconds)}`,
-    `${tally} · asked ${slackDate(first.createdAt)}`,
-    `> ${why}`,
-  ].join('\n');
+  const asked = `asked ${slackDate(first.createdAt)}`;
+  if (group.length === 1) {
+    const [ask = '', ...rest] = askText(first, 1000).split('\n');
+    return [`*${requestIdText(first.id)}* · ${ask}`, ...rest.slice(0, 1), `${tallyOf(first)} · ${asked}`, ...rest.slice(1)].join('\n');
+  }
+  const id = batchIdOf(first) ?? first.id;
+  const lines = [
+    `*${requestIdText(id)}* · ${userMention(first.requester)} asks for ${plural(group.length, 'VM')}`,
+    `${fromText(first.source)} · for ${formatDuration(first.durationSeconds)} · ${asked}`,
+    justificationQuote(first.justification, 1000),
+    ...group.map((member) => `• ${memberLine(member)}: ${tallyOf(member)}`),
+  ];
+  return fitLines(lines, SECTION_MAX).text;
 }
 
 /** The approval message's own buttons: the same action IDs, so one listener serves both surfaces. */

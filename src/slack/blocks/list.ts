@@ -2,7 +2,7 @@
 // Capped so a user with hundreds of requests still gets a message Slack accepts.
 
 import type { KnownBlock } from '@slack/types';
-import { formatDuration } from '../../domain/duration.js';
+import { formatCountdown, formatDuration } from '../../domain/duration.js';
 import type { AccessRequest } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
 import { slackDate, truncate } from './escape.js';
@@ -50,7 +50,7 @@ function stateText(request: AccessRequest, now: number): string {
     case 'active':
       if (request.endAt === undefined) return 'Active';
       // `now` gives the remaining time, which reads faster than a clock time.
-      return `Active until ${slackDate(request.endAt)} (${formatDuration(Math.max(0, (request.endAt - now) / 1000))} left)`;
+      return `Active until ${slackDate(request.endAt)} (${formatCountdown((request.endAt - now) / 1000)} left)`;
     case 'approved':
       return 'Approved, opening';
     case 'closing':

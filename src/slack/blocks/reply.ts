@@ -3,9 +3,34 @@
 import type { AccessRequest } from '../../domain/types.js';
 import { formatDuration } from '../../domain/duration.js';
 import { escapeTruncated, mentionList, slackDate } from './escape.js';
+import { isWholeFamily, parseCidr } from '../../domain/cidr.js';
 import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 
+/**
+ * A warning for a request that will open (or did open) to every address on
+ * the internet: allowed by the policy, but rarely what someone meant to ask.
+ * Undefined for a denied or failed request, or a source narrower than that.
+ */
+export function anySourceWarning(requests: readonly AccessRequest[]): string | undefined {
+  const open = requests.some((r) => opensToEveryone(r.source) && r.state !== 'denied' && r.state !== 'failed');
+  if (!open) return undefined;
+  return ':warning: *Open to any address*: anyone on the internet can reach these ports while access is open. Prefer your own address, e.g. `203.0.113.7`.';
+}
+
+/** `*`, or a CIDR with prefix 0 (`0.0.0.0/0`, `::/0`). */
+function opensToEveryone(source: string): boolean {
+  if (source === '*') return true;
+  const parsed = parseCidr(source);
+  return parsed.ok && isWholeFamily(parsed.cidr);
+}
+
 export function requestAcceptedText(request: AccessRequest): string {
+  const warning = anySourceWarning([request]);
+  const text = acceptedText(request);
+  return warning === undefined ? text : `${text}\n${warning}`;
+}
+
+function acceptedText(request: AccessRequest): string {
   const id = requestIdText(request.id);
   const what = `${portsText(request.ports)} on *${vmText(request.vm)}* from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
   const reason = request.reason ? escapeTruncated(request.reason, 1000) : '';

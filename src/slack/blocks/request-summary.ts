@@ -1,13 +1,19 @@
 // The facts of one request, rendered the same way in the approval message, the
-// audit thread and the list, so an approver and an auditor read identical text.
+// audit thread, the Home and the list, so an approver and an auditor read
+// identical text. Written for a phone: who, what, from where, how long, why;
+// the request ID and the rule that decided go last, in a context line.
 
-import type { MrkdwnElement, SectionBlock } from '@slack/types';
+import type { ContextBlock, SectionBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
-import type { AccessRequest, Decision, RequestedPort } from '../../domain/types.js';
-import { escapeMrkdwn, escapeTruncated, userMention } from './escape.js';
+import type { AccessRequest, Decision, ExtensionRequest, RequestedPort } from '../../domain/types.js';
+import { isBreakGlass } from '../../domain/request-kind.js';
+import { escapeMrkdwn, escapeTruncated, slackDate, truncate, userMention } from './escape.js';
 
-/** Slack rejects a section field longer than this. */
-export const FIELD_MAX = 2000;
+/** The most a rule's reasons take in one line. */
+const FIELD_MAX = 2000;
+
+/** Slack's limit on a section's text, and the most a context element shows here. */
+const TEXT_MAX = 3000;
 
 /** `22/TCP, 3389/TCP`; Azure's `*` protocol reads as `any`. */
 export function portsText(ports: readonly RequestedPort[]): string {
@@ -24,6 +30,18 @@ export function sourceText(source: string): string {
   return source === '*' ? 'any source' : escapeMrkdwn(source);
 }
 
+/** `*`, `0.0.0.0/0` or `::/0`: a source that lets the whole internet in. */
+function isAnySource(source: string): boolean {
+  return source === '*' || /^(0\.0\.0\.0|::)\/0$/.test(source);
+}
+
+/** `from 198.51.100.7/32`; a source open to everyone gets a warning nobody can miss. */
+export function fromText(source: string): string {
+  if (source === '*') return ':warning: from any address';
+  if (isAnySource(source)) return `:warning: from any address (${escapeMrkdwn(source)})`;
+  return `from ${escapeMrkdwn(source)}`;
+}
+
 /** How people refer to a request in Slack and in `/jit cancel <id>`. */
 export function requestIdText(id: string): string {
   return `#${escapeMrkdwn(id)}`;
@@ -31,6 +49,11 @@ export function requestIdText(id: string): string {
 
 export function vmText(vm: string): string {
   return escapeTruncated(vm, 200);
+}
+
+/** `extension of #k7m2qp (+30m)`: what an extension request asks, in its own words. */
+export function extensionOfText(request: ExtensionRequest): string {
+  return `extension of ${requestIdText(request.extends)} (+${formatDuration(request.durationSeconds)})`;
 }
 
 /** The rule that decided, or `default` when none matched, followed by its reasons. */
@@ -41,49 +64,55 @@ export function decisionText(decision: Decision, max = FIELD_MAX): string {
   return text.length <= max ? text : `${rule}: ${escapeTruncated(decision.reasons.join('; '), max - rule.length - 2)}`;
 }
 
-/** The justification as the requester typed it, inert and short enough for one field. */
-export function justificationText(justification: string, max: number): string {
+/** The justification as a quote (every line of it), or a note that there is none. */
+export function justificationQuote(justification: string, max: number): string {
   const trimmed = justification.trim();
-  return trimmed.length === 0 ? '_none given_' : escapeTruncated(trimmed, max);
+  if (trimmed.length === 0) return '_No justification given._';
+  return `> ${escapeTruncated(trimmed, max).replace(/\n+/g, '\n> ')}`;
 }
 
-function field(label: string, value: string): MrkdwnElement {
-  const prefix = `*${label}*\n`;
-  // Every caller passes values already escaped; the cut is a last guard on the limit.
-  const text = prefix + value;
-  return { type: 'mrkdwn', text: text.length <= FIELD_MAX ? text : `${text.slice(0, FIELD_MAX - 1)}…` };
+/**
+ * What was asked, in three short lines: `<@U> asks for 22/TCP on *web-1*`,
+ * `from 198.51.100.7/32 · for 1h`, then the justification quoted. An extension
+ * says which grant it extends and by how much.
+ */
+export function askText(request: AccessRequest, justificationMax = 1000): string {
+  const who = userMention(request.requester);
+  const what = `${portsText(request.ports)} on *${vmText(request.vm)}*`;
+  const lines =
+    request.kind === 'extension'
+      ? [`${who} asks for an ${extensionOfText(request)}: ${what}`, `${fromText(request.source)} · ${formatDuration(request.extensionTotalSeconds)} in all`]
+      : [`${who} ${verb(request)} ${what}`, `${fromText(request.source)} · for ${formatDuration(request.durationSeconds)}`];
+  return [...lines, justificationQuote(request.justification, justificationMax)].join('\n');
 }
 
-/** Eight fields (Slack allows ten), each within the 2000-character field limit. */
-export function summaryFields(request: AccessRequest): MrkdwnElement[] {
-  return [
-    field('Requester', userMention(request.requester)),
-    field('Request', requestIdText(request.id)),
-    field('VM', vmText(request.vm)),
-    field('Ports', portsText(request.ports)),
-    field('Source', sourceText(request.source)),
-    field('Duration', formatDuration(request.durationSeconds)),
-    field('Justification', justificationText(request.justification, FIELD_MAX - '*Justification*\n'.length)),
-    field('Decided by rule', decisionText(request.decision, FIELD_MAX - '*Decided by rule*\n'.length)),
-  ];
+/** A break-glass grant was not asked for: it was opened at once. */
+function verb(request: AccessRequest): string {
+  return isBreakGlass(request) ? 'opened' : 'asks for';
 }
 
-export function summarySection(request: AccessRequest): SectionBlock {
-  return { type: 'section', fields: summaryFields(request) };
+/** `rule `web-short`: short web access is automatic`, or the default's reasons when no rule matched. */
+export function ruleText(decision: Decision, max = 1500): string {
+  const reasons = decision.reasons.join('; ');
+  // A rule without a `reason` of its own is explained by a sentence that already names it: say it once.
+  const named = decision.matchedRule === null || reasons.startsWith(`rule ${decision.matchedRule} `);
+  if (decision.matchedRule !== null && !named) return `rule ${decisionText(decision, max)}`;
+  return reasons.length > 0 ? escapeTruncated(reasons, max) : 'no rule matched';
+}
+
+/** `#k7m2qp · rule `x`: reasons · asked <date>`: the details an approver rarely needs, in small print. */
+export function detailsContext(request: AccessRequest): ContextBlock {
+  const text = `${requestIdText(request.id)} · ${ruleText(request.decision)} · asked ${slackDate(request.createdAt)}`;
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, TEXT_MAX) }] };
+}
+
+export function askSection(request: AccessRequest): SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(askText(request), TEXT_MAX) } };
 }
 
 /** One plain line for notification fallbacks: only IDs we generate and escaped names. */
-/** `Extension of #k7m2qp: +1h, total 4h from the original start`, for an extension request; undefined otherwise. */
-export function extensionLine(request: AccessRequest): string | undefined {
-  if (request.kind !== 'extension') return undefined;
-  // Extensions stored before the total was kept have none.
-  const total = request.extensionTotalSeconds === undefined ? '' : `, total ${formatDuration(request.extensionTotalSeconds)} from the original start`;
-  return `Extension of ${requestIdText(request.extends)}: +${formatDuration(request.durationSeconds)}${total}`;
-}
-
 export function summaryLine(request: AccessRequest): string {
-  const extension = extensionLine(request);
-  if (extension)
-    return `${requestIdText(request.id)}: ${extension}, asked by ${userMention(request.requester)} for ${portsText(request.ports)} on ${vmText(request.vm)}`;
-  return `${requestIdText(request.id)}: ${userMention(request.requester)} asks for ${portsText(request.ports)} on ${vmText(request.vm)} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
+  const what = `${portsText(request.ports)} on ${vmText(request.vm)}`;
+  if (request.kind === 'extension') return `${requestIdText(request.id)}: ${userMention(request.requester)} asks for an ${extensionOfText(request)}: ${what}`;
+  return `${requestIdText(request.id)}: ${userMention(request.requester)} ${verb(request)} ${what} ${fromText(request.source)} for ${formatDuration(request.durationSeconds)}`;
 }

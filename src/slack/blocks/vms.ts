@@ -2,7 +2,7 @@
 // given a share of a budget well inside Slack's 40,000 characters, the rest
 // counted with a hint to narrow the list.
 
-import { formatDuration } from '../../domain/duration.js';
+import { formatCountdown, formatDuration } from '../../domain/duration.js';
 import type { ConfiguredVm, Inventory } from '../../domain/inventory.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
 import { fitLines } from './home-inventory.js';
@@ -14,10 +14,17 @@ export const VMS_TEXT_BUDGET = { configured: 20_000, notConfigured: 7_000, unsup
 export function vmsText(inventory: Inventory, now: number, filter?: string): string {
   const scope = filter === undefined ? '' : ` matching \`${escapeTruncated(filter, 64)}\``;
   const counts = `${inventory.configured.length} configured · ${inventory.notConfigured.length} not configured · ${inventory.unsupported.length} unsupported`;
-  const parts = [`*VMs${scope}*: ${counts}`];
-  for (const { backend, error } of inventory.failures) {
-    parts.push(`:warning: Could not list the VMs of backend \`${escapeTruncated(backend, 40)}\`: ${escapeTruncated(error, 500)}`);
+  const failures = inventory.failures.map(
+    ({ backend, error }) => `:warning: Could not list the VMs of backend \`${escapeTruncated(backend, 40)}\`: ${escapeTruncated(error, 500)}`,
+  );
+  const none = inventory.configured.length + inventory.notConfigured.length + inventory.unsupported.length === 0;
+  if (filter !== undefined && none) {
+    return [
+      `No VM matches \`${escapeTruncated(filter, 64)}\`. \`/jit vms\` lists every VM; \`*\` matches any characters, as in \`/jit vms web-*\`.`,
+      ...failures,
+    ].join('\n');
   }
+  const parts = [`*VMs${scope}*: ${counts}`, ...failures];
   parts.push(
     group(
       'Configured',
@@ -54,9 +61,7 @@ function configuredLine(vm: ConfiguredVm, now: number): string {
   const open = vm.activeGrants.length;
   if (open > 0) {
     const soonest = vm.activeGrants[0]?.endAt;
-    parts.push(
-      `${open} open${soonest === undefined ? '' : `, the first until ${slackDate(soonest)} (${formatDuration(Math.max(0, Math.round((soonest - now) / 1000)))} left)`}`,
-    );
+    parts.push(`${open} open${soonest === undefined ? '' : `, the first until ${slackDate(soonest)} (${formatCountdown((soonest - now) / 1000)} left)`}`);
   }
   if (vm.problem) parts.push(`:warning: ${escapeTruncated(vm.problem, 300)}`);
   return parts.join(' · ');

@@ -1,20 +1,21 @@
 // `/jit …`: parse, ack at once (Slack allows 3 s), then answer through response_url.
 
 import type { App } from '@slack/bolt';
-import { helpText } from '../blocks/help.js';
+import { commandHelpText, helpText } from '../blocks/help.js';
 import { problemsText } from '../blocks/errors.js';
 import { requestListBlocks } from '../blocks/list.js';
 import { requestModal } from '../blocks/modal.js';
 import { parseJitCommand } from '../command.js';
-import { requestAcceptedText } from '../blocks/reply.js';
+import { anySourceWarning, requestAcceptedText } from '../blocks/reply.js';
 import { batchSummaryText } from '../blocks/batch.js';
 import { extendedReplyText } from '../blocks/grant-dm.js';
-import { explainText, myIpLinkText } from '../blocks/explain.js';
+import { explainText, myIpLinkText, myIpRecordText } from '../blocks/explain.js';
 import { unreviewedText } from '../blocks/break-glass.js';
 import { vmsText } from '../blocks/vms.js';
 import { enableReply, openEditModal } from './admin.js';
 import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 import { sendAuditExport } from './audit-export.js';
+import { isNoRecordedSource, sourceProblems } from './source-link.js';
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
   app.command('/jit', async ({ command, ack, respond, client }) => {
@@ -22,12 +23,14 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
     const user = command.user_id;
     const reply = (text: string) => respond({ response_type: 'ephemeral', text });
     const parsed = parseJitCommand(command.text ?? '');
+    const links = deps.myIpUrl !== undefined;
     try {
       switch (parsed.kind) {
         case 'help':
-          return void (await reply(helpText()));
+          return void (await reply(parsed.topic === undefined ? helpText() : commandHelpText(parsed.topic, { myIpLink: links })));
         case 'invalid':
-          return void (await reply(`${escapeMrkdwn(parsed.message)}\nType \`/jit help\` for every command.`));
+          // Each message says what to do (a usage line, or the nearest command): one answer, not two.
+          return void (await reply(escapeMrkdwn(parsed.message)));
         case 'request_modal':
           return void (await client.views.open({
             trigger_id: command.trigger_id,
@@ -40,8 +43,11 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
             const { source: _source, ...draft } = fields;
             return void (await reply(myIpLinkText(deps.myIpUrl(user, draft))));
           }
-          if (result.ok && result.batch) return void (await reply(batchSummaryText(result.batch, 'reply')));
-          return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(result.problems)));
+          if (result.ok && result.batch) {
+            const warning = anySourceWarning(result.batch);
+            return void (await reply(`${batchSummaryText(result.batch, 'reply')}${warning === undefined ? '' : `\n${warning}`}`));
+          }
+          return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(sourceProblems(result.problems, links))));
         }
         case 'breakglass':
           return void (await reply(unreviewedText(await deps.workflow.unreviewedBreakGlass())));
@@ -51,7 +57,10 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
           const { kind: _kind, ...fields } = parsed;
           const result = await deps.workflow.explain({ requester: user, ...fields, justification: '' });
           const asked = `${fields.vm} ${fields.ports} ${fields.source} ${fields.duration}`;
-          return void (await reply(result.ok ? explainText(asked, result.lines) : problemsText(result.problems)));
+          if (!result.ok && deps.myIpUrl && result.problems.some(isNoRecordedSource)) {
+            return void (await reply(myIpRecordText(deps.myIpUrl(user), `/jit explain ${asked}`)));
+          }
+          return void (await reply(result.ok ? explainText(asked, result.lines) : problemsText(sourceProblems(result.problems, links))));
         }
         case 'vms':
           return void (await reply(vmsText(await deps.workflow.inventory(parsed.filter), deps.clock.now(), parsed.filter)));

@@ -13,6 +13,7 @@ import type {
 import { MODAL_IDS, readModalValues, requestModal, vmOptions, type ModalStateValues } from '../blocks/modal.js';
 import { problemsText } from '../blocks/errors.js';
 import { userMessage, type ListenerDeps } from './deps.js';
+import { sourceProblems } from './source-link.js';
 
 const FIELD_BLOCKS: Record<string, string> = {
   vm: MODAL_IDS.vmBlock,
@@ -55,7 +56,7 @@ export function registerModal(app: App, deps: ListenerDeps): void {
   app.view(MODAL_IDS.callbackId, async ({ ack, body, view, client }) => {
     const user = body.user.id;
     const input = { requester: user, ...readModalValues(view.state?.values as ModalStateValues | undefined) };
-    const problems = await deps.workflow.check(input);
+    const problems = sourceProblems(await deps.workflow.check(input), deps.myIpUrl !== undefined);
     if (problems.length > 0) {
       const errors: Record<string, string> = {};
       for (const problem of problems) {
@@ -69,7 +70,7 @@ export function registerModal(app: App, deps: ListenerDeps): void {
     try {
       const result = await deps.workflow.request(input);
       // Success is announced by the outbox (the requester's DM); only a late refusal needs saying here.
-      if (!result.ok) await client.chat.postMessage({ channel: user, text: problemsText(result.problems) });
+      if (!result.ok) await client.chat.postMessage({ channel: user, text: problemsText(sourceProblems(result.problems, deps.myIpUrl !== undefined)) });
     } catch (error) {
       await client.chat.postMessage({ channel: user, text: userMessage(error, deps.logger, `modal request by ${user}`) });
     }

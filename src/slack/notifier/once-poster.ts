@@ -8,7 +8,9 @@
 //   message metadata every post carries (row id + step), and only when none is
 //   found is it posted again.
 // If that search itself fails (the app lacks a history scope, say), the message
-// is posted again: a duplicate is better than a lost audit line.
+// is posted again: a duplicate is better than a lost audit line. A refusal for
+// the destination itself (the bot is not in the channel) is thrown as `refused`
+// makes it, for the outbox worker to report: the post would fail too.
 
 import type { Logger } from '../../ports/logger.js';
 import type { Block, KnownBlock } from '@slack/types';
@@ -34,11 +36,15 @@ export interface Posted {
   ts: string;
 }
 
+/** What a failed call to `channel` throws: the error itself, or one saying Slack refuses that destination. */
+export type Refusal = (channel: string, error: unknown) => unknown;
+
 export class OncePoster {
   constructor(
     private readonly client: WebClient,
     private readonly journal: PostJournal,
     private readonly logger: Logger,
+    private readonly refused: Refusal = (_channel, error) => error,
   ) {}
 
   async post(step: string, args: PostArgs): Promise<Posted> {
@@ -55,11 +61,20 @@ export class OncePoster {
     }
     await this.journal.claim(step, args.channel);
     const metadata = { event_type: METADATA_EVENT, event_payload: { row: this.journal.rowId, step } };
-    const answer = await this.client.chat.postMessage({ ...args, metadata });
+    const answer = await this.client.chat.postMessage({ ...args, metadata }).catch((error: unknown) => {
+      throw this.refused(args.channel, error);
+    });
     if (!answer.ts) throw new Error('Slack accepted the message but returned no ts');
     const posted = { channel: answer.channel ?? args.channel, ts: answer.ts };
     await this.journal.record(step, posted.channel, posted.ts);
     return posted;
+  }
+
+  /** Edits a message posted earlier (an approval message decided): not journalled, as an edit done twice is done once. */
+  async edit(args: Posted & Pick<PostArgs, 'text' | 'blocks'>): Promise<void> {
+    await this.client.chat.update(args).catch((error: unknown) => {
+      throw this.refused(args.channel, error);
+    });
   }
 
   /** Brings an already posted message up to date; undefined when Slack no longer has it (deleted: post anew). */
@@ -70,7 +85,7 @@ export class OncePoster {
       return message;
     } catch (error) {
       if (slackError(error) === 'message_not_found') return undefined;
-      throw error;
+      throw this.refused(message.channel, error);
     }
   }
 
@@ -91,6 +106,8 @@ export class OncePoster {
       }
       return undefined;
     } catch (error) {
+      const refusal = this.refused(claim.channel, error);
+      if (refusal !== error) throw refusal;
       this.logger.warn(
         `outbox row ${this.journal.rowId} step ${step}: could not look for an interrupted post (${slackError(error) ?? String(error)}); posting again`,
       );
@@ -111,7 +128,8 @@ export class OncePoster {
   }
 }
 
-function slackError(error: unknown): string | undefined {
+/** Slack's error code of a failed Web API call (`not_in_channel`…), as @slack/web-api carries it. */
+export function slackError(error: unknown): string | undefined {
   const data = (error as { data?: { error?: unknown } } | undefined)?.data;
   return typeof data?.error === 'string' ? data.error : undefined;
 }

@@ -1,7 +1,8 @@
 // Renders outbox notifications with the pure builders in slack/blocks/ and
 // sends them through the Slack Web API. Throws on any failure so the outbox
-// worker retries; reports the messages it posted so later rows can thread on
-// them or update them in place.
+// worker retries (a DestinationError when Slack refuses the destination itself,
+// e.g. the bot is not in the audit channel); reports the messages it posted so
+// later rows can thread on them or update them in place.
 
 import type { Logger } from '../../ports/logger.js';
 import type { WebClient } from '@slack/web-api';
@@ -15,7 +16,8 @@ import { approvalReminderText } from '../blocks/reminder.js';
 import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../blocks/batch.js';
 import type { Clock } from '../../ports/clock.js';
 import type { MessageRef, Notification, Notifier, PostJournal } from '../../ports/notifier.js';
-import { OncePoster } from './once-poster.js';
+import { OncePoster, slackError } from './once-poster.js';
+import { DestinationError, type DestinationRole, isDestinationError } from '../../domain/delivery-problem.js';
 import { batchIdOf } from '../../domain/request-kind.js';
 
 export interface SlackNotifierOptions {
@@ -42,14 +44,14 @@ export class SlackNotifier implements Notifier {
   constructor(private readonly options: SlackNotifierOptions) {}
 
   async deliver(notification: Notification, refs: MessageRef[], journal: PostJournal): Promise<MessageRef[]> {
-    const poster = new OncePoster(this.options.client, journal, this.options.logger);
+    const poster = new OncePoster(this.options.client, journal, this.options.logger, (channel, error) => this.refusal(notification, channel, error));
     switch (notification.kind) {
       case 'audit':
         return this.audit(notification, refs, poster);
       case 'approval_request':
         return this.approvalRequest(notification, poster);
       case 'approval_update':
-        await this.approvalUpdate(notification, refs);
+        await this.approvalUpdate(notification, refs, poster);
         return [];
       case 'approval_reminder':
         await this.approvalReminder(notification, refs, poster);
@@ -99,14 +101,14 @@ export class SlackNotifier implements Notifier {
     return [{ requestId: request.id, role: 'approval', ...posted }];
   }
 
-  private async approvalUpdate(notification: Extract<Notification, { kind: 'approval_update' }>, refs: MessageRef[]): Promise<void> {
+  private async approvalUpdate(notification: Extract<Notification, { kind: 'approval_update' }>, refs: MessageRef[], poster: OncePoster): Promise<void> {
     const { request } = notification;
     // A break-glass member keeps its own alert; the rest of a batch shares the leader's messages.
     const members = request.decision.effect === 'break_glass' ? undefined : await this.batchOf(request);
     if (members) {
       const message = batchApprovalMessage(members, this.options.clock.now());
       for (const ref of await this.leaderRefs(members)) {
-        await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+        await poster.edit({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
       }
       return;
     }
@@ -117,7 +119,7 @@ export class SlackNotifier implements Notifier {
           ? approvalMessage(request)
           : approvalResolvedMessage(request, this.options.clock.now());
     for (const ref of refs.filter((candidate) => candidate.role === 'approval')) {
-      await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+      await poster.edit({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
     }
   }
 
@@ -129,6 +131,20 @@ export class SlackNotifier implements Notifier {
     for (const ref of targets) {
       await poster.post(`reminder:${ref.channel}:${ref.ts}`, { channel: ref.channel, thread_ts: ref.ts, text, unfurl_links: false });
     }
+  }
+
+  /** A DestinationError when Slack refuses `channel` itself (a person must act), else `error` as it is. */
+  private refusal(notification: Notification, channel: string, error: unknown): unknown {
+    const code = slackError(error);
+    if (!isDestinationError(code)) return error;
+    return new DestinationError(channel, this.roleOf(notification, channel), code, { cause: error });
+  }
+
+  private roleOf(notification: Notification, channel: string): DestinationRole {
+    if (channel === this.options.auditChannel) return 'audit_channel';
+    if (notification.kind === 'requester_dm') return 'requester_dm';
+    // A user ID, or the DM channel Slack answered with: an approver's DM.
+    return /^[UWD][A-Z0-9]+$/.test(channel) ? 'approver_dm' : 'approval_channel';
   }
 
   /** The batch's members (leader first) when `request` belongs to one, else undefined. */

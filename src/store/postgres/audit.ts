@@ -6,10 +6,11 @@
 
 import { GENESIS, rowHash, storableEvent, type ChainRow, type ChainVerdict } from '../../domain/audit-chain.js';
 import { JitError } from '../../domain/errors.js';
-import type { Notification } from '../../domain/notification.js';
+import { laneOf, type Notification } from '../../domain/notification.js';
 import type { AuditEvent, SystemEvent } from '../../domain/types.js';
 import { requestIdOf } from '../../ports/notifier.js';
 import { inTransaction, run, storableText, type PgPool, type PoolClient } from './pool.js';
+import { SQL } from './statements.js';
 
 /** An event as the log stores it: a request's, or (requestId null) one of the bot itself. */
 export type LoggedEvent = AuditEvent | (SystemEvent & { requestId: null });
@@ -26,7 +27,7 @@ export const CHAIN_COLUMNS = 'seq, request_id AS "requestId", name, actor, at, d
  * their ids follow commit order: a worker never sees a queue's later row
  * before an earlier one commits.
  */
-export async function writeSideEffects(client: PoolClient, events: readonly LoggedEvent[], notifications: readonly Notification[]): Promise<void> {
+export async function writeSideEffects(client: PoolClient, events: readonly LoggedEvent[], notifications: readonly Notification[], now: number): Promise<void> {
   if (events.length > 0 || notifications.length > 0) {
     await run(client, 'SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [CHAIN_LOCK]);
   }
@@ -51,7 +52,7 @@ export async function writeSideEffects(client: PoolClient, events: readonly Logg
     }
   }
   for (const notification of notifications) {
-    await run(client, 'INSERT INTO outbox (request_id, notification) VALUES ($1, $2)', [requestIdOf(notification) ?? null, JSON.stringify(notification)]);
+    await run(client, SQL.insertOutbox, [requestIdOf(notification) ?? null, laneOf(notification), JSON.stringify(notification), now]);
   }
 }
 

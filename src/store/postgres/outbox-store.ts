@@ -6,7 +6,7 @@
 import { JitError, isJitError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { MessageRef, PostRecord } from '../../ports/notifier.js';
-import type { Lease, LeaseStore, OutboxRow, OutboxStore } from '../../ports/store.js';
+import { outboxStatsOf, type Lease, type LeaseStore, type OutboxRow, type OutboxStats, type OutboxStore } from '../../ports/store.js';
 import { inTransaction, run, type PgPool, type PoolClient } from './pool.js';
 import { SQL } from './statements.js';
 import { type OutboxDbRow, parseOutboxRow, truncateError } from '../rows.js';
@@ -27,6 +27,12 @@ export abstract class PgOutboxStore implements OutboxStore, LeaseStore {
       // RETURNING follows no order; the claims are handed out oldest first.
       return rows.sort((a, b) => a.id - b.id).map(parseOutboxRow);
     });
+  }
+
+  async outboxStats(now: number): Promise<OutboxStats> {
+    return this.guard('count the outbox', async () =>
+      outboxStatsOf((await run<{ pending: string; oldestAt: string | null }>(this.pool, SQL.outboxStats)).rows[0]!, now),
+    );
   }
 
   async markDelivered(rowId: number, refs: MessageRef[]): Promise<void> {

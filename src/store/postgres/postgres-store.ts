@@ -20,7 +20,7 @@ import { createPool, describeDatabase, inTransaction, run, type PgPool, type PgP
 import { requestValues, SQL } from './statements.js';
 
 export interface PostgresStoreOptions extends PgPoolOptions {
-  /** Stamps `delivered_at` and a post recorded without a claim; the only clock this adapter reads. */
+  /** Stamps `delivered_at`, a post recorded without a claim and an outbox row's `created_at`; the only clock this adapter reads. */
   clock?: Clock;
 }
 
@@ -54,7 +54,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
   }
 
   async insertRequest(request: AccessRequest, events: AuditEvent[], notifications: Notification[]): Promise<AccessRequest> {
-    return this.guard('insert request', () => inTransaction(this.pool, (client) => insertOne(client, { request, events, notifications })));
+    return this.guard('insert request', () => inTransaction(this.pool, (client) => insertOne(client, { request, events, notifications }, this.clock.now())));
   }
 
   async insertRequests(items: NewRequest[]): Promise<AccessRequest[]> {
@@ -62,7 +62,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
     return this.guard('insert requests', () =>
       inTransaction(this.pool, async (client) => {
         const stored: AccessRequest[] = [];
-        for (const item of items) stored.push(await insertOne(client, item));
+        for (const item of items) stored.push(await insertOne(client, item, this.clock.now()));
         return stored;
       }),
     );
@@ -85,7 +85,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
         const values = requestValues({ ...next, version: expected.version + 1 });
         // Lost the race: nothing is written, so nothing is announced twice.
         if ((await run(client, SQL.transition, [...values, expected.state, expected.version])).rowCount !== 1) return undefined;
-        await writeSideEffects(client, events, notifications);
+        await writeSideEffects(client, events, notifications, this.clock.now());
         return parseRequestData(values.at(-1) as string);
       }),
     );
@@ -135,7 +135,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
 
   async recordSystemEvent(event: SystemEvent, notifications: Notification[]): Promise<void> {
     await this.guard('record a system event', () =>
-      inTransaction(this.pool, (client) => writeSideEffects(client, [{ ...event, requestId: null }], notifications)),
+      inTransaction(this.pool, (client) => writeSideEffects(client, [{ ...event, requestId: null }], notifications, this.clock.now())),
     );
   }
 
@@ -163,7 +163,7 @@ export class PostgresStore extends PgOutboxStore implements Store {
     await this.guard('save a policy overlay entry', () =>
       inTransaction(this.pool, async (client) => {
         await run(client, SQL.saveOverlay, [entry.name, JSON.stringify(entry.vm), entry.updatedBy, entry.updatedAt]);
-        await writeSideEffects(client, [{ ...event, requestId: null }], notifications);
+        await writeSideEffects(client, [{ ...event, requestId: null }], notifications, this.clock.now());
       }),
     );
   }
@@ -206,11 +206,11 @@ export class PostgresStore extends PgOutboxStore implements Store {
   }
 }
 
-async function insertOne(client: PoolClient, { request, events, notifications }: NewRequest): Promise<AccessRequest> {
+async function insertOne(client: PoolClient, { request, events, notifications }: NewRequest, now: number): Promise<AccessRequest> {
   const values = requestValues(request);
   if ((await run(client, SQL.insertRequest, values)).rowCount === 0) {
     throw new JitError('jit_store_failed', 'request id already exists', { cause: 'duplicate_id' });
   }
-  await writeSideEffects(client, events, notifications);
+  await writeSideEffects(client, events, notifications, now);
   return parseRequestData(values.at(-1) as string);
 }

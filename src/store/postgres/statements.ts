@@ -52,14 +52,27 @@ export const SQL = {
   eventsSince: `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE at >= $1 ORDER BY seq`,
 
   pendingOutbox: `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1`,
-  // The head of each queue (a request's rows; NULL: the bot's own, one group) is
-  // its lowest undelivered id, found in one pass over the undelivered rows; only a
-  // head that is due and free (unclaimed, this worker's, or its lease run out) is
-  // claimed. FOR UPDATE SKIP LOCKED leaves a head another worker is claiming to
-  // it, and the UPDATE re-checks the claim on the row as committed, so no row
-  // goes to two workers with overlapping leases.
-  claimOutbox: `WITH heads AS (
-      SELECT min(id) AS id FROM outbox WHERE delivered_at IS NULL GROUP BY request_id),
+  // lane and created_at: schema 7.
+  insertOutbox: 'INSERT INTO outbox (request_id, lane, notification, created_at) VALUES ($1, $2, $3, $4)',
+  outboxStats: 'SELECT count(*)::bigint AS pending, min(created_at) AS "oldestAt" FROM outbox WHERE delivered_at IS NULL',
+  // The head of each queue (a request's rows of one lane; NULL request: the
+  // bot's own, one group) is its lowest undelivered id, found in one pass over
+  // the undelivered rows. A row without a lane (written by a build before schema
+  // 7, one group per request) orders against every lane of its request: a laned
+  // row passes no earlier one (barrier), and it waits for every row before it
+  // (request_head). Only a head that is due and free (unclaimed, this worker's,
+  // or its lease run out) is claimed. FOR UPDATE SKIP LOCKED leaves a head
+  // another worker is claiming to it, and the UPDATE re-checks the claim on the
+  // row as committed, so no row goes to two workers with overlapping leases.
+  claimOutbox: `WITH queues AS (
+      SELECT id, lane,
+             min(id) OVER (PARTITION BY request_id, lane) AS lane_head,
+             min(id) OVER (PARTITION BY request_id) AS request_head,
+             min(id) FILTER (WHERE lane IS NULL) OVER (PARTITION BY request_id) AS barrier
+        FROM outbox WHERE delivered_at IS NULL),
+    heads AS (
+      SELECT id FROM queues
+       WHERE id = lane_head AND (barrier IS NULL OR id <= barrier) AND (lane IS NOT NULL OR id = request_head)),
     free AS (
       SELECT o.id FROM outbox o JOIN heads ON heads.id = o.id
        WHERE o.delivered_at IS NULL AND o.next_attempt_at <= $2

@@ -30,21 +30,40 @@ describe('approvalMessage', () => {
     expect(allText(approvalMessage(request()).blocks)).toContain('0 of 1 approval');
   });
 
-  it('approvalMessage_showsSummaryFields', () => {
-    const text = allText(
-      approvalMessage(
-        request({
-          ports: [
-            { number: 22, protocol: 'TCP' },
-            { number: 3389, protocol: 'TCP' },
-          ],
-          source: '*',
-        }),
-      ).blocks,
+  it('approvalMessage_showsWhoWhatFromWhereHowLongWhy_thenTheIdAndRuleOnceInSmallPrint', () => {
+    const { blocks } = approvalMessage(
+      request({
+        ports: [
+          { number: 22, protocol: 'TCP' },
+          { number: 3389, protocol: 'TCP' },
+        ],
+      }),
     );
-    for (const s of ['<@U0REQ>', 'web-1', '22/TCP, 3389/TCP', 'any source', '1h 30m', '#abc123', 'deploy hotfix', 'prod-needs-approval', 'env=prod']) {
-      expect(text).toContain(s);
-    }
+    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'actions', 'context']);
+    expect((blocks[0] as SectionBlock).text?.text).toBe('<@U0REQ> asks for 22/TCP, 3389/TCP on *web-1*\nfrom 198.51.100.7/32 · for 1h 30m\n> deploy hotfix');
+    const text = allText(blocks);
+    expect(text.match(/#abc123/g)).toHaveLength(1);
+    expect(text.match(/prod-needs-approval/g)).toHaveLength(1);
+    expect(text).toContain('rule `prod-needs-approval`: web-1 is tagged env=prod');
+    expect(blocks.some((b) => b.type === 'section' && 'fields' in b && b.fields !== undefined)).toBe(false);
+  });
+
+  it.each([
+    ['*', ':warning: from any address ·'],
+    ['0.0.0.0/0', ':warning: from any address (0.0.0.0/0) ·'],
+    ['::/0', ':warning: from any address (::/0) ·'],
+  ])('approvalMessage_source%s_isWarnedAbout', (source, warning) => {
+    expect(allText(approvalMessage(request({ source })).blocks)).toContain(warning);
+    expect(allText(approvalMessage(request()).blocks)).not.toContain(':warning:');
+  });
+
+  it('approvalMessage_extension_saysWhichGrantItExtendsAndByHowMuch', () => {
+    const extension = request({ kind: 'extension', extends: 'orig42', durationSeconds: 1800, extensionTotalSeconds: 7200 });
+    const { text, blocks } = approvalMessage(extension);
+    expect((blocks[0] as SectionBlock).text?.text).toMatch(
+      /^<@U0REQ> asks for an extension of #orig42 \(\+30m\): 22\/TCP on \*web-1\*\nfrom 198\.51\.100\.7\/32 · 2h in all/,
+    );
+    expect(text).toMatch(/^Extension request #abc123: <@U0REQ> asks for an extension of #orig42 \(\+30m\)/);
   });
 
   it('approvalMessage_hostileJustification_isInert', () => {
@@ -90,7 +109,8 @@ describe('approvalResolvedMessage', () => {
     expect(msg.text.length).toBeGreaterThan(0);
   });
 
-  const outcome = (msg: { blocks: KnownBlock[] }): string => (msg.blocks.at(-1) as SectionBlock).text?.text ?? '';
+  /** The outcome line: the last section (the context line with the ID and rule comes after it). */
+  const outcome = (msg: { blocks: KnownBlock[] }): string => (msg.blocks.filter((b) => b.type === 'section').at(-1) as SectionBlock).text?.text ?? '';
 
   it('approvalResolvedMessage_approved_namesApprovers', () => {
     expect(outcome(approvalResolvedMessage(request({ state: 'approved', approvals: ['U1'] })))).toBe('Approved by <@U1>');

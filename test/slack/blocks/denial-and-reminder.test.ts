@@ -10,7 +10,8 @@ import { HOSTILE, T0, hostileIsInert, request } from './fixtures.js';
 const quorum = request().decision;
 const twoNeeded = { ...quorum, approvalsNeeded: 2, denyEndsRequest: false };
 const allText = (blocks: KnownBlock[]): string => JSON.stringify(blocks);
-const lastSection = (blocks: KnownBlock[]): string => (blocks.at(-1) as SectionBlock).text?.text ?? '';
+/** The outcome line: the section after what was asked (the context line with the ID and rule comes last). */
+const lastSection = (blocks: KnownBlock[]): string => (blocks.filter((b) => b.type === 'section').at(-1) as SectionBlock).text?.text ?? '';
 
 describe('the approval message with denials that did not end the request', () => {
   it('approvalMessage_withDenial_showsItInTheTally', () => {

@@ -19,7 +19,8 @@ const EVENTS: AuditEventName[] = [
 
 describe('requesterDmText', () => {
   it.each(EVENTS)('requesterDmText_%s_hasInertText', (event) => {
-    const text = requesterDmText(event, request({ reason: HOSTILE, decidedBy: 'U2', endAt: T0, justification: HOSTILE }), 'ssh <!channel>');
+    const hint = connectHint(vm('x', { address: '<!channel>' }), [{ number: 22, protocol: 'TCP' }]);
+    const text = requesterDmText(event, request({ reason: HOSTILE, decidedBy: 'U2', endAt: T0, justification: HOSTILE }), hint);
     expect(text.length).toBeGreaterThan(10);
     expect(text.length).toBeLessThan(3000);
     expect(hostileIsInert(text)).toBe(true);
@@ -29,9 +30,9 @@ describe('requesterDmText', () => {
     expect(requesterDmText('request.created', request())).toContain('waiting for approval from <@U0APP1>, <!subteam^S0OPS>');
   });
   it('requesterDmText_opened_saysWhatIsOpenUntilWhen', () => {
-    const text = requesterDmText('grant.opened', request({ state: 'active', endAt: T0 }), 'ssh 10.0.0.4');
+    const text = requesterDmText('grant.opened', request({ state: 'active', endAt: T0 }), '`ssh 10.0.0.4`');
     expect(text).toBe(
-      `Port 22 on *web-1* is open for 198.51.100.7/32 until <!date^${T0 / 1000}^{date_short_pretty} {time}|2024-01-15T09:00:00Z>.\nConnect: \`ssh 10.0.0.4\``,
+      `Port 22 on *web-1* is open for 198.51.100.7/32 until <!date^${T0 / 1000}^{date_short_pretty} {time}|2024-01-15T09:00:00Z> (request #abc123).\nConnect: \`ssh 10.0.0.4\``,
     );
   });
   it('requesterDmText_openedWithoutHint_hasNoConnectLine', () => {
@@ -50,10 +51,12 @@ describe('requesterDmText', () => {
 
 describe('connectHint', () => {
   const ports = (...numbers: number[]) => numbers.map((number) => ({ number, protocol: 'TCP' as const }));
-  it('connectHint_ssh', () => expect(connectHint(vm('web-1', { address: '10.0.0.4' }), ports(22))).toBe('ssh 10.0.0.4'));
-  it('connectHint_rdp', () => expect(connectHint(vm('win-1', { address: 'win-1.corp' }), ports(3389))).toBe('RDP to win-1.corp:3389'));
-  it('connectHint_other', () => expect(connectHint(vm('x', { address: '10.0.0.5' }), ports(5986))).toBe('10.0.0.5:5986'));
-  it('connectHint_several', () => expect(connectHint(vm('x', { address: '10.0.0.5' }), ports(22, 5985))).toBe('ssh 10.0.0.5; 10.0.0.5:5985'));
-  it('connectHint_ipv6_bracketsHostPort', () => expect(connectHint(vm('x', { address: '2001:db8::1' }), ports(3389))).toBe('RDP to [2001:db8::1]:3389'));
+  // Only the command is in the code span, so a tap copies exactly what to type.
+  it('connectHint_ssh', () => expect(connectHint(vm('web-1', { address: '10.0.0.4' }), ports(22))).toBe('`ssh 10.0.0.4`'));
+  it('connectHint_rdp', () => expect(connectHint(vm('win-1', { address: 'win-1.corp' }), ports(3389))).toBe('RDP to `win-1.corp:3389`'));
+  it('connectHint_other', () => expect(connectHint(vm('x', { address: '10.0.0.5' }), ports(5986))).toBe('`10.0.0.5:5986`'));
+  it('connectHint_several', () => expect(connectHint(vm('x', { address: '10.0.0.5' }), ports(22, 5985))).toBe('`ssh 10.0.0.5` · `10.0.0.5:5985`'));
+  it('connectHint_ipv6_bracketsHostPort', () => expect(connectHint(vm('x', { address: '2001:db8::1' }), ports(3389))).toBe('RDP to `[2001:db8::1]:3389`'));
+  it('connectHint_hostileAddress_isEscaped', () => expect(connectHint(vm('x', { address: '<!here>' }), ports(22))).toBe('`ssh &lt;!here&gt;`'));
   it('connectHint_noAddress_isUndefined', () => expect(connectHint(vm('x'), ports(22))).toBeUndefined());
 });

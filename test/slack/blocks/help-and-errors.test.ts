@@ -1,25 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { problemsText } from '../../../src/slack/blocks/errors.js';
-import { helpText } from '../../../src/slack/blocks/help.js';
+import { commandHelpText, helpText } from '../../../src/slack/blocks/help.js';
+import { JIT_VERBS } from '../../../src/slack/jit-command.js';
 import { HOSTILE, hostileIsInert } from './fixtures.js';
 
 describe('helpText', () => {
-  it('helpText_documentsEveryCommand', () => {
+  it('helpText_namesEveryCommand_oneShortLineEach', () => {
     const text = helpText();
+    for (const verb of JIT_VERBS) expect(text).toContain(`\`/jit ${verb}`);
+    expect(text.split('\n')).toHaveLength(JIT_VERBS.length + 1);
+  });
+
+  it('commandHelpText_request_documentsTheGrammar', () => {
+    const text = commandHelpText('request', { myIpLink: true });
     for (const s of [
       '/jit request`',
       '/jit request <vm> <ports> <source> <duration> [justification…]',
       '/jit request web-1 22 203.0.113.7 2h deploy hotfix',
-      '/jit list',
-      '/jit vms [name or glob]',
-      '/jit cancel <id>',
-      '/jit revoke <id>',
-      '/jit help',
       'PT3H',
       '203.0.113.0/24',
+      '`me`',
     ]) {
       expect(text).toContain(s);
     }
+    expect(text.length).toBeLessThan(3000);
+  });
+
+  it.each(JIT_VERBS.map((verb) => [verb]))('commandHelpText_%s_showsItsForm', (verb) => {
+    const text = commandHelpText(verb, { myIpLink: false });
+    expect(text).toContain(`\`/jit ${verb}`);
     expect(text.length).toBeLessThan(3000);
   });
 });

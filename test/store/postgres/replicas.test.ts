@@ -2,6 +2,7 @@
 // own, as a separate process would, and they race on the same rows.
 
 import { expect, it } from 'vitest';
+import { laneOf } from '../../../src/domain/notification.js';
 import type { SystemEvent } from '../../../src/domain/types.js';
 import { PostgresStore } from '../../../src/store/postgres/postgres-store.js';
 import { describePg, PG_URL, pgScratch } from '../../support/postgres.js';
@@ -71,7 +72,12 @@ describePg('PostgreSQL store shared by replicas', () => {
     for (let i = 0; i < 20; i++) {
       const request = makeRequest({ id: `req${i}x` });
       const created = makeEvent(request, 'request.created');
-      await stores[0]!.insertRequest(request, [created], [auditNote(request, created), dmNote(request, 'request.created')]);
+      const approved = makeEvent(request, 'request.approved');
+      await stores[0]!.insertRequest(
+        request,
+        [created, approved],
+        [auditNote(request, created), dmNote(request, 'request.created'), auditNote(request, approved), dmNote(request, 'request.approved')],
+      );
       const drift: SystemEvent = { name: 'drift.orphan_closed', actor: 'system', at: NOW, detail: `rule ${i}` };
       await stores[0]!.recordSystemEvent(drift, [{ kind: 'system', event: drift }]);
     }
@@ -99,10 +105,11 @@ describePg('PostgreSQL store shared by replicas', () => {
 
     expect(owner.size).toBe(all.length);
     expect(await stores[0]!.pendingOutbox(1000)).toEqual([]);
-    // Each queue (a request's rows; the bot's own) was delivered oldest first.
+    // Each queue (a request's rows of one lane; the bot's own) was delivered oldest first.
+    const queueKey = (row: (typeof all)[number]) => `${row.requestId ?? ''}/${laneOf(row.notification)}`;
     const queues = new Map<string, number[]>();
-    for (const row of all) queues.set(row.requestId ?? '', []);
-    const queueOf = new Map(all.map((row) => [row.id, row.requestId ?? '']));
+    for (const row of all) queues.set(queueKey(row), []);
+    const queueOf = new Map(all.map((row) => [row.id, queueKey(row)]));
     for (const id of delivered) queues.get(queueOf.get(id)!)!.push(id);
     for (const ids of queues.values()) expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });

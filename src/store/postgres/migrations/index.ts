@@ -9,6 +9,7 @@ import { migration0003AuditChain } from './0003-audit-chain.js';
 import { migration0004OutboxPostsAndSystemEvents } from './0004-outbox-posts-and-system-events.js';
 import { migration0005PolicyOverlay } from './0005-policy-overlay.js';
 import { migration0006Replicas } from './0006-replicas.js';
+import { migration0007OutboxLanes } from './0007-outbox-lanes.js';
 
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   migration0001Initial,
@@ -17,4 +18,5 @@ export const pgMigrations: readonly PgMigration[] = Object.freeze([
   migration0004OutboxPostsAndSystemEvents,
   migration0005PolicyOverlay,
   migration0006Replicas,
+  migration0007OutboxLanes,
 ]);
