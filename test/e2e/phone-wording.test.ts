@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../support/fake-clock.js';
 import type { RecordedCall } from '../support/fake-slack.js';
-import { AUDIT, requestIdIn, startE2E, stopChecked, until, type E2E } from './harness.js';
+import { slashCommand, textValue } from '../support/slack-requests.js';
+import { AUDIT, requestIdIn, SECRET, startE2E, stopChecked, until, type E2E } from './harness.js';
 import { homeBlocks, homeText, openHome } from './home-support.js';
 
 let e2e: E2E | undefined;
@@ -164,6 +165,28 @@ describe('the requester’s DMs', () => {
     const denied = dmsTo(e2e, 'UWEEKEND').map((c) => String(c.args.text));
     expect(denied.join('\n')).toMatch(/denied by policy: Not on weekends\.$/m);
     expect(denied.join('\n')).not.toContain('..');
+  });
+
+  it('createdDm_ofAFormRequestOpenToAnyAddress_carriesTheWarning', async () => {
+    // The form has no command reply to warn in: the DM that confirms the request must.
+    e2e = await startE2E({ policy: POLICY });
+    expect((await slashCommand(e2e.baseUrl, SECRET, { text: 'request', userId: 'UREQ', responseUrl: e2e.fake.responseUrl() })).status).toBe(200);
+    await e2e.fake.waitFor('views.open');
+    const single = (value: string) => ({ type: 'multi_static_select', selected_options: [{ text: { type: 'plain_text', text: value }, value }] });
+    const submitted = await e2e.submitModal('UREQ', {
+      vm: { vm_select: single('db-1') },
+      ports: { ports_select: single('5432') },
+      source: { source_input: textValue('0.0.0.0/0') },
+      duration: { duration_input: textValue('30m') },
+      justification: { justification_input: textValue('restore') },
+    });
+    expect(submitted.json ?? {}, JSON.stringify(submitted.json)).not.toHaveProperty('response_action');
+    await until(async () => {
+      await e2e!.bot.flushOutbox();
+      return dmsTo(e2e!, 'UREQ').length > 0;
+    });
+    expect(String(dmsTo(e2e, 'UREQ')[0]!.args.text)).toMatch(/waiting for approval/);
+    expect(String(dmsTo(e2e, 'UREQ')[0]!.args.text)).toContain(':warning: from any address (0.0.0.0/0)');
   });
 
   it('openedDm_namesTheRequest_putsOnlyTheCommandInTheCodeSpan_andItsRevokeAsksFirst', async () => {

@@ -4,7 +4,7 @@
 import type { AccessRequest, AuditEventName, RequestedPort, VmPolicy } from '../../domain/types.js';
 import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
-import { extensionOfText, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
+import { extensionOfText, fromText, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 import { isBreakGlass, reviewOf } from '../../domain/request-kind.js';
 
 const REASON_MAX = 1500;
@@ -79,7 +79,7 @@ function createdText(request: AccessRequest, id: string, what: string): string {
   const asked =
     request.kind === 'extension'
       ? `Your request ${id} for ${what}`
-      : `Your request ${id} for ${what} from ${sourceText(request.source)} for ${formatDuration(request.durationSeconds)}`;
+      : `Your request ${id} for ${what} ${fromText(request.source)} for ${formatDuration(request.durationSeconds)}`;
   const { effect, approvers, approvalsNeeded } = request.decision;
   if (effect === 'deny') {
     const reasons = request.decision.reasons.join('; ');
