@@ -3,9 +3,12 @@
 // transaction with its hash-chained audit row and the outbox rows the workflow
 // writes beside it (announce() decides which). The reference, in the same run
 // and on the same disk, writes the same rows (same JSON, same schema, same
-// pragmas) with bare prepared statements: no compare-and-swap, no hash chain,
-// no read-back. Rounds alternate between the two. Rows 7a/7b run the same
-// lifecycles on PostgreSQL (bench/store-postgres.ts).
+// pragmas, the same outbox lanes and the same audit chain: each row's link and
+// hash) with bare prepared statements, as one writer that alone owns its file
+// would: no compare-and-swap, the chain's head in two variables, no read-back.
+// The two take turns every 100 lifecycles, both open for the whole run, and the
+// ratio is each round's, paired; at the end both files must hold the same
+// rows. Rows 7a/7b run the same lifecycles on PostgreSQL (bench/store-postgres.ts).
 
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -14,6 +17,8 @@ import { migrate } from '../src/store/migrate.js';
 import { migrations } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { announce, auditEvent } from '../src/domain/change.js';
+import { GENESIS, rowHash } from '../src/domain/audit-chain.js';
+import { laneOf } from '../src/domain/notification.js';
 import type { Notification } from '../src/ports/notifier.js';
 import { rowOf, type Benchmark } from './support/context.js';
 import { count, median, ratio, requireSane } from './support/stats.js';
@@ -102,7 +107,7 @@ export function idOf(n: number): string {
 function throughStore(file: string) {
   const store = SqliteStore.open(file);
   return {
-    async write(step: Step) {
+    async write(step: Step): Promise<void> {
       if (step.from === undefined) return void (await store.insertRequest(step.request, step.events, step.notifications));
       const expected = { id: step.request.id, state: step.from, version: step.request.version - 1 };
       if (!(await store.transition(expected, step.request, step.events, step.notifications)))
@@ -112,7 +117,12 @@ function throughStore(file: string) {
   };
 }
 
-/** The floor: the same rows and the same JSON, with bare statements on the same schema and pragmas. */
+/**
+ * The floor: the same rows and the same JSON, with bare statements on the same
+ * schema and pragmas. Every audit row carries its link and hash, as the
+ * store's do; the head is read once when the file is opened, then kept in two
+ * variables (this writer alone owns the file, and the bench never rolls back).
+ */
 function throughBareSqlite(file: string) {
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
@@ -121,17 +131,56 @@ function throughBareSqlite(file: string) {
   migrate(db, migrations);
   const insert = db.prepare('INSERT INTO requests (id, state, version, requester, vm, created_at, end_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const update = db.prepare('UPDATE requests SET state = ?, version = ?, end_at = ?, data = ? WHERE id = ?');
-  const event = db.prepare('INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (?, ?, ?, ?, ?)');
-  const outbox = db.prepare('INSERT INTO outbox (request_id, notification) VALUES (?, ?)');
+  const event = db.prepare('INSERT INTO audit_events (seq, request_id, name, actor, at, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const outbox = db.prepare('INSERT INTO outbox (request_id, lane, notification, created_at) VALUES (?, ?, ?, ?)');
+  const last = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get();
+  let seq = last?.seq ?? 0;
+  let hash = last?.hash ?? GENESIS;
   const write = db.transaction((step: Step) => {
     const r = step.request;
     const data = JSON.stringify(r);
     if (step.from === undefined) insert.run(r.id, r.state, r.version, r.requester, r.vm, r.createdAt, r.endAt ?? null, data);
     else update.run(r.state, r.version, r.endAt ?? null, data, r.id);
-    for (const e of step.events) event.run(e.requestId, e.name, e.actor, e.at, e.detail ?? null);
-    for (const n of step.notifications) outbox.run(r.id, JSON.stringify(n));
+    for (const e of step.events) {
+      const row = { seq: seq + 1, requestId: e.requestId, name: e.name, actor: e.actor, at: e.at, detail: e.detail ?? null };
+      const next = rowHash(row, hash);
+      event.run(row.seq, row.requestId, row.name, row.actor, row.at, row.detail, hash, next);
+      seq = row.seq;
+      hash = next;
+    }
+    for (const n of step.notifications) outbox.run(r.id, laneOf(n), JSON.stringify(n), Date.now());
   }).immediate;
   return { write: (step: Step) => void write(step), close: () => db.close() };
+}
+
+/** Both sides wrote the same requests, the same audit chain (link and hash of every row) and the same outbox rows. */
+function requireSameRows(storeFile: string, bareFile: string): void {
+  const db = new BetterSqlite3(storeFile, { readonly: true });
+  try {
+    db.prepare('ATTACH DATABASE ? AS bare').run(bareFile);
+    const tables = {
+      requests: 'id, state, version, requester, vm, created_at, end_at, data',
+      audit_events: 'seq, request_id, name, actor, at, detail, prev_hash, hash',
+      // created_at is the clock's reading, different on each side.
+      outbox: 'id, request_id, lane, notification, attempts, next_attempt_at, delivered_at, last_error',
+    };
+    for (const [table, columns] of Object.entries(tables)) {
+      const differ = db
+        .prepare<[], { n: number }>(
+          `SELECT (SELECT count(*) FROM (SELECT ${columns} FROM main.${table} EXCEPT SELECT ${columns} FROM bare.${table}))
+                + (SELECT count(*) FROM (SELECT ${columns} FROM bare.${table} EXCEPT SELECT ${columns} FROM main.${table})) AS n`,
+        )
+        .get()!.n;
+      if (differ !== 0) throw new Error(`store and bare wrote different ${table} rows (${differ} differ): the reference no longer writes the same rows`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Milliseconds as whole microseconds: 142 µs. */
+function micros(milliseconds: number): string {
+  return `${count(milliseconds * 1000)} µs`;
 }
 
 export const storeThroughput: Benchmark = {
@@ -140,40 +189,66 @@ export const storeThroughput: Benchmark = {
   async run(ctx) {
     const perRound = ctx.smoke ? 40 : 2000;
     const rounds = ctx.smoke ? 2 : 6;
+    // Both sides stay open for the whole run and take turns every CHUNK
+    // lifecycles, so a burst of load on the (shared) machine falls on both.
+    const CHUNK = ctx.smoke ? 10 : 100;
     const sides = {
-      store: { open: throughStore, file: join(ctx.dir, 'store-bench.db'), rates: [] as number[] },
-      bare: { open: throughBareSqlite, file: join(ctx.dir, 'store-bare.db'), rates: [] as number[] },
+      store: { target: throughStore(join(ctx.dir, 'store-bench.db')), file: join(ctx.dir, 'store-bench.db'), took: 0, cpu: 0, rates: [] as number[] },
+      bare: { target: throughBareSqlite(join(ctx.dir, 'store-bare.db')), file: join(ctx.dir, 'store-bare.db'), took: 0, cpu: 0, rates: [] as number[] },
     };
+    const ratios: number[] = [];
+    // The same by CPU time (user + system) of this process: less swayed by what else runs on the machine.
+    const cpuRatios: number[] = [];
+    const cpuPerWrite = { store: [] as number[], bare: [] as number[] };
     let next = 0;
     let rows = 0;
-    for (let round = -1; round < rounds; round++) {
-      // The same requests for both sides, built before the clock starts.
-      const first = next;
-      next += perRound;
-      const steps = Array.from({ length: perRound }, (_, i) => lifecycle(idOf(first + i), Date.now())).flat();
-      if (round === 0) rows = steps.reduce((sum, s) => sum + 1 + s.events.length + s.notifications.length, 0) / steps.length;
-      const order = round % 2 === 0 ? [sides.store, sides.bare] : [sides.bare, sides.store];
-      for (const side of order) {
-        const target = side.open(side.file);
-        try {
-          const started = performance.now();
-          for (const step of steps) target.write(step);
-          const took = performance.now() - started;
-          // Round -1 warms both up (JIT, page cache) and is not counted.
-          if (round >= 0) side.rates.push((steps.length / took) * 1000);
-        } finally {
-          target.close();
+    try {
+      for (let round = -1; round < rounds; round++) {
+        // The same requests for both sides, built before the clock starts.
+        const chunks = Array.from({ length: perRound / CHUNK }, () => {
+          const first = next;
+          next += CHUNK;
+          return Array.from({ length: CHUNK }, (_, i) => lifecycle(idOf(first + i), Date.now())).flat();
+        });
+        const writes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+        if (round === 0) rows = chunks.flat().reduce((sum, s) => sum + 1 + s.events.length + s.notifications.length, 0) / writes;
+        for (const side of [sides.store, sides.bare]) {
+          side.took = 0;
+          side.cpu = 0;
         }
+        for (const [i, steps] of chunks.entries()) {
+          for (const side of i % 2 === 0 ? [sides.store, sides.bare] : [sides.bare, sides.store]) {
+            const cpu = process.cpuUsage();
+            const started = performance.now();
+            for (const step of steps) await side.target.write(step);
+            side.took += performance.now() - started;
+            const used = process.cpuUsage(cpu);
+            side.cpu += (used.user + used.system) / 1000;
+          }
+        }
+        // Round -1 warms both up (JIT, page cache) and is not counted.
+        if (round < 0) continue;
+        for (const side of [sides.store, sides.bare]) side.rates.push((writes / side.took) * 1000);
+        ratios.push(sides.store.took / sides.bare.took);
+        cpuRatios.push(sides.store.cpu / sides.bare.cpu);
+        cpuPerWrite.store.push(sides.store.cpu / writes);
+        cpuPerWrite.bare.push(sides.bare.cpu / writes);
+        ctx.log(
+          `store: round ${round + 1}/${rounds}: store ${count(sides.store.rates.at(-1)!)}/s, bare ${count(sides.bare.rates.at(-1)!)}/s, ratio ${ratio(ratios.at(-1)!)}; CPU ratio ${ratio(cpuRatios.at(-1)!)}`,
+        );
       }
-      if (round >= 0) ctx.log(`store: round ${round + 1}/${rounds}: store ${count(sides.store.rates.at(-1)!)}/s, bare ${count(sides.bare.rates.at(-1)!)}/s`);
+    } finally {
+      await sides.store.target.close();
+      sides.bare.target.close();
     }
+    requireSameRows(sides.store.file, sides.bare.file);
     const store = median(sides.store.rates);
     const bare = median(sides.bare.rates);
     requireSane('store transitions per second', store, { min: 10 });
     return [
       rowOf(ROW, {
         measured: `${count(store)} transitions/s (median of ${rounds} rounds of ${count(perRound * 5)}; ${rows.toFixed(1)} rows each)`,
-        reference: `bare better-sqlite3, same rows and JSON: ${count(bare)}/s; store costs ${ratio(bare / store)} the bare writes`,
+        reference: `bare better-sqlite3, same rows, JSON and audit chain (checked): ${count(bare)}/s; store costs ${ratio(median(ratios))} the bare writes (median of the rounds' ratios; turns of ${CHUNK} lifecycles); CPU per transition: store ${micros(median(cpuPerWrite.store))}, bare ${micros(median(cpuPerWrite.bare))}, ${ratio(median(cpuRatios))}`,
         verdict: 'info',
       }),
     ];

@@ -20,6 +20,7 @@ import { MY_IP_PATH, myIpRoute } from './http/my-ip/route.js';
 import { LINK_TTL_MS, linkKey, signLink } from './http/my-ip/token.js';
 import { createLogger, type JitLogger } from './log.js';
 import { OutboxWorker } from './workflow/outbox-worker.js';
+import { YieldGate } from './workflow/yield-gate.js';
 import { DeliveryProblems } from './workflow/delivery-problems.js';
 import { destinationNotice } from './slack/notifier/destination-notice.js';
 import { SlackNotifier } from './slack/notifier/slack-notifier.js';
@@ -60,6 +61,8 @@ export interface Bot {
   sweep(): Promise<void>;
   /** Delivers due outbox rows now. */
   flushOutbox(timeoutMs?: number): Promise<void>;
+  /** Resolves once the work Slack requests caused (held back while requests arrived) has run. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,7 +141,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       }),
     );
   }
-  const app = createSlackApp({ config, logger, routes, identity: () => slack.identity() });
+  // Acks first: what requests cause (use cases, replies, outbox posts) waits while requests arrive, 250 ms at most.
+  const gate = new YieldGate();
+  const app = createSlackApp({ config, logger, routes, identity: () => slack.identity(), inbound: gate });
   countSlackApiErrors(app, (method, error) => metrics.slackApiFailed(method, error));
   // Destinations Slack refuses (the bot not in the audit channel): logged once with the fix, told to the approval channel or the admins.
   const deliveryProblems = new DeliveryProblems({
@@ -164,7 +169,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     }),
     clock,
     logger,
-    { pollMs: options.outboxPollMs ?? 1000, worker: replicaId, problems: deliveryProblems },
+    { pollMs: options.outboxPollMs ?? 1000, worker: replicaId, problems: deliveryProblems, gate },
   );
   let timers: ExpiryTimers | undefined;
   let warnings: WarningTimers | undefined;
@@ -192,7 +197,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     },
     lock,
   });
-  timers = new ExpiryTimers((id) => workflow.expire(id), clock, logger);
+  timers = new ExpiryTimers((ids) => workflow.expireMany(ids), clock, logger);
   warnings = new WarningTimers((id) => workflow.warnExpiry(id), clock, logger, config.JIT_EXPIRY_WARNING);
   const sweeper = new Sweeper(
     async () => {
@@ -233,7 +238,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   });
   wake = () => outbox.kick();
   const admin = new AdminWorkflow(workflow.ctx, live);
-  registerListeners(app, { workflow, admin, policy, clock, logger, ...(myIp ? { myIpUrl: myIp.url } : {}) });
+  registerListeners(app, { workflow, admin, policy, clock, logger, gate, ...(myIp ? { myIpUrl: myIp.url } : {}) });
 
   // Startup: close what expired while we were down, resume what a crash left
   // approved, and re-arm a timer for every grant still open.
@@ -254,6 +259,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await watch.stop();
     timers.stop();
     warnings.stop();
+    await gate.open();
     await outbox.stop();
     await database.close();
     throw error;
@@ -289,11 +295,14 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     },
     sweep: () => sweeper.runOnce(),
     flushOutbox: (timeoutMs = 5000) => outbox.flush(timeoutMs),
+    settled: () => gate.settled(),
     stop() {
       stopping ??= (async () => {
         // Stop taking work, let in-flight use cases finish, deliver what is due, close.
         slack.stop();
         await app.stop().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
+        // Nothing held back is lost: the commands and replies waiting for acks run now, and the outbox no longer waits.
+        await gate.open();
         // Give the scheduler lease up first, so another replica takes over at once.
         await leadership.stop();
         await sweeper.stop();

@@ -49,6 +49,8 @@ process.on('message', (message: ToChild) => {
       } else if (message.type === 'idle') {
         // Everything the last round caused (replies, outbox posts) is done before the next round starts.
         if (bot) {
+          // The commands' work held back behind acks (yield gate), then the use cases, then the outbox.
+          await bot.settled();
           await bot.workflow.idle();
           await bot.flushOutbox(120_000);
         }

@@ -45,7 +45,8 @@ export interface ChainRow {
 export function rowHash(row: Omit<ChainRow, 'prevHash' | 'hash'>, prevHash: string): string {
   // A JSON array: unambiguous field boundaries whatever the text contains.
   const content = JSON.stringify([row.seq, row.requestId, row.name, row.actor, row.at, row.detail]);
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+  // One update of the joined text: the same bytes as the link, a newline and the content fed one by one.
+  return createHash('sha256').update(`${prevHash}\n${content}`).digest('hex');
 }
 
 export type ChainVerdict =

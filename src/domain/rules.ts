@@ -8,6 +8,7 @@ import { formatDuration } from './duration.js';
 import { matchGlob } from './glob.js';
 import { effectiveJustification, justificationProblem, type JustificationPolicy } from './justification.js';
 import { type Message, msg, principals } from './message.js';
+import { firstMatchingRule } from './rules-compiled.js';
 import { timeProblem } from './time-window.js';
 import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from './types.js';
 import { orList, plural } from './wording.js';
@@ -46,7 +47,7 @@ export const DEFAULT_PENDING_TIMEOUT_SECONDS = 1_800;
 export function evaluate(input: RuleInput, policy: Policy): Evaluation {
   const trace: TraceRow[] = [];
   for (const rule of policy.rules) {
-    const failed = failedConditions(rule.match, input, true).map((sentence) => sentence());
+    const failed = failedConditions(rule.match, input).map((sentence) => sentence());
     const matched = failed.length === 0;
     trace.push({ rule: rule.name, matched, failed });
     if (matched) return matchedEvaluation(rule, policy, input.draft, trace);
@@ -55,50 +56,70 @@ export function evaluate(input: RuleInput, policy: Policy): Evaluation {
 }
 
 /**
- * The decision `evaluate` gives, without its trace: a rule is left at its first
- * failed condition, so no sentence is built for the others and the costly
- * conditions (time windows) run only when the cheap ones hold
+ * The decision `evaluate` gives, without its trace: the rule list is compiled
+ * once and indexed by VM, port and requester (rules-compiled.ts), so a request
+ * tries only the rules that can hold for it, and builds no sentence
  * (bench/rule-engine.ts).
  */
 export function decide(input: RuleInput, policy: Policy): Decision {
-  for (const rule of rulesThatCanHold(policy.rules, input.vm)) {
-    if (failedConditions(rule.match, input, false).length === 0) return matchedEvaluation(rule, policy, input.draft, []).decision;
-  }
-  return fallbackDecision(policy);
+  return decisionOf(firstMatchingRule(input, policy.rules), policy, input.draft);
 }
+
+/** The decision for `rule` matched by `draft` (undefined: no rule matched, the default applies). */
+export function decisionOf(rule: Rule | undefined, policy: Policy, draft: RequestDraft): Decision {
+  if (rule === undefined) {
+    let fallback = fallbacks.get(policy.approvers);
+    if (fallback === undefined) {
+      fallback = fallbackDecision(policy);
+      fallbacks.set(policy.approvers, fallback);
+    }
+    return copyOf(fallback);
+  }
+  let outcome = outcomes.get(rule);
+  if (outcome?.approvers !== policy.approvers) {
+    const decision = decisionFor(rule, policy);
+    outcome = {
+      approvers: policy.approvers,
+      decision,
+      justification: decision.effect === 'deny' ? undefined : effectiveJustification(rule),
+    };
+    outcomes.set(rule, outcome);
+  }
+  const copy = copyOf(outcome.decision);
+  const error = justificationProblem(rule.name, outcome.justification, draft.justification);
+  if (error !== undefined) copy.justificationError = error;
+  return copy;
+}
+
+// What a matched rule decides depends on the rule and the policy's default
+// approvers alone, so it is worked out once per pair (keyed by identity: a
+// policy is never changed in place) and each decision gets its own copy.
+interface Outcome {
+  approvers: readonly string[];
+  decision: Readonly<Decision>;
+  justification: JustificationPolicy | undefined;
+}
+const outcomes = new WeakMap<Rule, Outcome>();
+const fallbacks = new WeakMap<readonly string[], Readonly<Decision>>();
 
 /**
- * Which rules' VM conditions (`vms`, `tags`) hold for this VM depends on the rule
- * list and the VM alone, so it is worked out once per pair, not per request: a
- * request then tries only those rules, in order. Keyed by identity, which is
- * sound because a policy is never changed in place: the parser freezes what it
- * returns, and every change (a reload, an admin's edit) makes a new Policy.
+ * A decision of its own for the caller: the template's arrays are not shared.
+ * Field by field, not a spread: a spread of templates of several shapes ran
+ * three times slower (bench/rule-engine.ts). A field added to Decision must be
+ * copied here too, or decide() and evaluate() disagree (rules-decide.test.ts).
  */
-const candidates = new WeakMap<readonly Rule[], WeakMap<VmPolicy, readonly Rule[]>>();
-
-function rulesThatCanHold(rules: readonly Rule[], vm: VmPolicy): readonly Rule[] {
-  let byVm = candidates.get(rules);
-  if (byVm === undefined) {
-    byVm = new WeakMap();
-    candidates.set(rules, byVm);
-  }
-  let list = byVm.get(vm);
-  if (list === undefined) {
-    list = rules.filter((rule) => vmConditionsHold(rule.match, vm));
-    byVm.set(vm, list);
-  }
-  return list;
-}
-
-function vmConditionsHold(match: RuleMatch, vm: VmPolicy): boolean {
-  if (match.vms !== undefined && !anyGlobMatches(match.vms, vm.name)) return false;
-  const tags = match.tags ?? {};
-  for (const key of Object.keys(tags)) {
-    const want = tags[key];
-    const have = Object.hasOwn(vm.tags, key) ? vm.tags[key] : undefined;
-    if (have === undefined || (want !== '*' && have !== want)) return false;
-  }
-  return true;
+function copyOf(template: Readonly<Decision>): Decision {
+  const copy: Decision = {
+    effect: template.effect,
+    approvalsNeeded: template.approvalsNeeded,
+    approvers: template.approvers.slice(),
+    matchedRule: template.matchedRule,
+    reasons: template.reasons.slice(),
+  };
+  if (template.justificationError !== undefined) copy.justificationError = template.justificationError;
+  if (template.pendingTimeoutSeconds !== undefined) copy.pendingTimeoutSeconds = template.pendingTimeoutSeconds;
+  if (template.denyEndsRequest !== undefined) copy.denyEndsRequest = template.denyEndsRequest;
+  return copy;
 }
 
 function fallbackDecision(policy: Policy): Decision {
@@ -178,23 +199,19 @@ function failClosedWithoutApprovers(decision: Decision): Decision {
 type Sentence = () => Message;
 
 const HOLDS: readonly Sentence[] = Object.freeze([]);
-/** What a quick check (`all` false) returns for any failure: nothing allocated, nothing to say. */
-const FAILS: readonly Sentence[] = Object.freeze([() => ['a condition does not hold']]);
 
 /**
- * Every condition of `match` that does not hold, cheapest first; absent
- * conditions hold. With `all` false it stops at the first failure and returns
- * FAILS: `decide` only needs to know whether a rule matches, so it builds no
- * sentences, and the costly conditions (time windows) run only when the cheap
- * ones hold (bench/rule-engine.ts).
+ * Every condition of `match` that does not hold, in the order a trace lists
+ * them; absent conditions hold. This is the plain reading of a rule that
+ * `evaluate` explains with; `decide` answers from a compiled form of the same
+ * rules (rules-compiled.ts) and must agree with it.
  */
-function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): readonly Sentence[] {
+function failedConditions(match: RuleMatch, input: RuleInput): readonly Sentence[] {
   const { draft, vm, requesterGroups } = input;
   let failed: Sentence[] | undefined;
 
   const vms = match.vms;
   if (vms !== undefined && !anyGlobMatches(vms, vm.name)) {
-    if (!all) return FAILS;
     (failed ??= []).push(() => [`VM ${vm.name} does not match ${orList(vms)}`]);
   }
 
@@ -203,13 +220,11 @@ function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): rea
     const want = tags[key];
     const have = Object.hasOwn(vm.tags, key) ? vm.tags[key] : undefined;
     if (have !== undefined && (want === '*' || have === want)) continue;
-    if (!all) return FAILS;
     (failed ??= []).push(() => [have === undefined ? `VM ${vm.name} has no tag ${key}` : `VM ${vm.name} tag ${key} is ${have}, not ${want}`]);
   }
 
   const allowed = match.ports;
   if (allowed !== undefined && !draft.ports.every((port) => allowed.includes(port.number))) {
-    if (!all) return FAILS;
     (failed ??= []).push(() => {
       const outside = [...new Set(draft.ports.map((port) => port.number))].filter((n) => !allowed.includes(n));
       return [outside.length === 1 ? `port ${outside[0]} is not in [${allowed.join(', ')}]` : `ports ${outside.join(', ')} are not in [${allowed.join(', ')}]`];
@@ -218,25 +233,21 @@ function failedConditions(match: RuleMatch, input: RuleInput, all: boolean): rea
 
   const listed = match.requesters;
   if (listed !== undefined && !listed.includes(draft.requester) && !requesterGroups.some((group) => listed.includes(group))) {
-    if (!all) return FAILS;
     (failed ??= []).push(() => (listed.length === 0 ? ['the rule lists no requesters'] : msg`requester is not ${principals(listed)}`));
   }
 
   const maxSeconds = match.maxDurationSeconds;
   if (maxSeconds !== undefined && draft.durationSeconds > maxSeconds) {
-    if (!all) return FAILS;
     (failed ??= []).push(() => [`duration ${formatDuration(draft.durationSeconds)} is longer than ${formatDuration(maxSeconds)}`]);
   }
 
   const source = match.sources === undefined ? undefined : sourceProblem(draft.source, match.sources);
   if (source !== undefined) {
-    if (!all) return FAILS;
     (failed ??= []).push(source);
   }
 
   const outside = timeProblem(match, input.now);
   if (outside !== undefined) {
-    if (!all) return FAILS;
     (failed ??= []).push(() => [outside]);
   }
   return failed ?? HOLDS;

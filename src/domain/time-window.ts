@@ -75,31 +75,73 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 }
 
 // Formatting costs microseconds, and every request decided in the same minute
-// reads the same local times (bench/rule-engine.ts): keep the last few. Keyed by
-// the UTC minute, which is also a local minute in every zone since 1972 (all
-// offsets are whole minutes). Bounded, so a stream of odd moments cannot grow it.
-const localTimes = new Map<string, LocalTime>();
-const LOCAL_TIMES_LIMIT = 256;
+// reads the same local time (bench/rule-engine.ts): each zone keeps the local
+// times of its last few minutes. Keyed by the UTC minute, which is also a local
+// minute in every zone since 1972 (all offsets are whole minutes). A fixed
+// table of numbers, so looking up costs no allocation and a stream of odd
+// moments cannot grow it: 128 sets of two slots, chosen by a hash of the minute.
+const SETS = 128;
+
+/** A zone's formatter and its table of recent local times; one per zone, shared. */
+export interface ZoneClock {
+  readonly zone: string;
+  readonly formatter: Intl.DateTimeFormat;
+  /** The UTC minute each slot holds (NaN: empty). */
+  readonly minutes: Float64Array;
+  /** Its local time as a code: weekday index (Monday 0) × 1440 + minutes since local midnight. */
+  readonly codes: Int32Array;
+}
+
+const clocks = new Map<string, ZoneClock>();
+
+/** The clock of `zone`. Throws RangeError for an unknown zone. */
+export function zoneClock(zone: string): ZoneClock {
+  let clock = clocks.get(zone);
+  if (clock === undefined) {
+    const formatter = formatterFor(zone);
+    clock = Object.freeze({ zone, formatter, minutes: new Float64Array(SETS * 2).fill(Number.NaN), codes: new Int32Array(SETS * 2) });
+    clocks.set(zone, clock);
+  }
+  return clock;
+}
+
+/**
+ * The local time of `now` on `clock` as a code: weekday index (WEEKDAYS, Monday 0)
+ * × 1440 + minutes since local midnight. Throws RangeError for a moment Intl cannot
+ * format (NaN, out of range).
+ */
+export function localCode(clock: ZoneClock, now: number): number {
+  const minute = Math.floor(now / 60_000);
+  const slot = (Math.imul(minute | 0, 0x9e3779b1) >>> 25) << 1;
+  const { minutes, codes } = clock;
+  if (minutes[slot] === minute) return codes[slot] as number;
+  if (minutes[slot + 1] === minute) return codes[slot + 1] as number;
+  const code = formatLocalCode(clock.formatter, minute * 60_000);
+  // The newer of the two stays in the first slot; the older one is forgotten.
+  minutes[slot + 1] = minutes[slot] as number;
+  codes[slot + 1] = codes[slot] as number;
+  minutes[slot] = minute;
+  codes[slot] = code;
+  return code;
+}
 
 /** Weekday and time of day of `now` (epoch ms) in `zone`. Throws RangeError for an unknown zone. */
 export function localTime(now: number, zone: string): LocalTime {
-  const key = `${Math.floor(now / 60_000)} ${zone}`;
-  let local = localTimes.get(key);
-  if (local === undefined) {
-    local = Object.freeze(formatLocalTime(now, zone));
-    if (localTimes.size >= LOCAL_TIMES_LIMIT) localTimes.clear();
-    localTimes.set(key, local);
-  }
-  return local;
+  const code = localCode(zoneClock(zone), now);
+  return Object.freeze({ weekday: WEEKDAYS[Math.floor(code / DAY_MINUTES)] as Weekday, minutes: code % DAY_MINUTES });
 }
 
-function formatLocalTime(now: number, zone: string): LocalTime {
-  const parts = formatterFor(zone).formatToParts(new Date(now));
+function formatLocalCode(formatter: Intl.DateTimeFormat, at: number): number {
+  const parts = formatter.formatToParts(new Date(at));
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  const weekday = part('weekday').toLowerCase() as Weekday;
+  const day = WEEKDAYS.indexOf(part('weekday').toLowerCase() as Weekday);
+  // Fail closed on a weekday this code does not know: no window holds then.
+  if (day < 0) throw new RangeError(`unexpected weekday ${part('weekday')}`);
   // Some ICU versions write midnight as 24 even with h23.
   const hour = Number(part('hour')) % 24;
-  return { weekday, minutes: hour * 60 + Number(part('minute')) };
+  const minutes = hour * 60 + Number(part('minute'));
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes >= DAY_MINUTES) throw new RangeError(`unexpected local time ${part('hour')}:${part('minute')}`);
+  return day * DAY_MINUTES + minutes;
 }
 
 export function inWindow(minutes: number, window: HoursWindow): boolean {

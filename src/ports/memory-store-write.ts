@@ -91,6 +91,11 @@ export class StagedWrite {
     return this.requests.has(id) || this.tables.requests.has(id);
   }
 
+  /** The request row as this write sees it: staged by it, or in the tables. */
+  request(id: string): RequestRow | undefined {
+    return this.requests.get(id) ?? this.tables.requests.get(id);
+  }
+
   /** Inserts a request, or replaces it in place (its position, SQLite's rowid, stays). */
   putRequest(row: RequestRow): void {
     this.requests.set(row.id, row);

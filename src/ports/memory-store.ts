@@ -32,7 +32,17 @@ import { SourceLinkTable } from './memory-store-source-links.js';
 import { StagedWrite, checkRequest, requestColumns } from './memory-store-write.js';
 import type { MessageRef, Notification, PostRecord } from './notifier.js';
 import type { OutboxRecord } from './memory-store-tables.js';
-import { outboxStatsOf, type Expected, type Lease, type NewRequest, type OutboxRow, type OutboxStats, type RequestFilter, type Store } from './store.js';
+import {
+  outboxStatsOf,
+  type Expected,
+  type Lease,
+  type NewRequest,
+  type OutboxRow,
+  type OutboxStats,
+  type RequestFilter,
+  type Store,
+  type TransitionItem,
+} from './store.js';
 
 export interface MemoryStoreOptions {
   /** Stamps `delivered_at`, a post recorded without a claim and an outbox row's `created_at`, as in the SQLite adapter; the only clock this store reads. */
@@ -69,24 +79,13 @@ export class MemoryStore implements Store {
   }
 
   async transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): Promise<AccessRequest | undefined> {
-    if (next.id !== expected.id) {
-      throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
-    }
-    return this.guard('change request', () => {
-      // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
-      const columns = requestColumns({ ...next, version: expected.version + 1 });
-      bindable(expected.state);
-      bindable(expected.version);
-      const current = typeof columns.id === 'string' ? this.tables.requests.get(asStored(columns.id)) : undefined;
-      // Lost the race: nothing is checked or written, as an UPDATE that matches no row checks nothing.
-      if (current === undefined || !sqlEquals(current.state, expected.state) || !sqlEquals(current.version, expected.version)) return undefined;
-      const row = { ...checkRequest(columns), version: current.version + 1 };
-      const write = new StagedWrite(this.tables, this.clock.now());
-      write.putRequest(row);
-      write.sideEffects(events, notifications);
-      write.apply();
-      return parseRequest(row);
-    });
+    requireSameId(expected, next);
+    return this.guard('change request', () => this.transitionAll([{ expected, next, events, notifications }])[0]);
+  }
+
+  async transitions(items: TransitionItem[]): Promise<Array<AccessRequest | undefined>> {
+    for (const { expected, next } of items) requireSameId(expected, next);
+    return this.guard('change requests', () => this.transitionAll(items));
   }
 
   async listRequests(filter: RequestFilter): Promise<AccessRequest[]> {
@@ -299,6 +298,29 @@ export class MemoryStore implements Store {
     this.closed = true;
   }
 
+  /**
+   * Every compare-and-swap in one staged write, in order (a later item sees an
+   * earlier one's row), stored all at once or, when a check throws, not at all.
+   */
+  private transitionAll(items: TransitionItem[]): Array<AccessRequest | undefined> {
+    const write = new StagedWrite(this.tables, this.clock.now());
+    const stored = items.map(({ expected, next, events, notifications }) => {
+      // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
+      const columns = requestColumns({ ...next, version: expected.version + 1 });
+      bindable(expected.state);
+      bindable(expected.version);
+      const current = typeof columns.id === 'string' ? write.request(asStored(columns.id)) : undefined;
+      // Lost the race: nothing is checked or written, as an UPDATE that matches no row checks nothing.
+      if (current === undefined || !sqlEquals(current.state, expected.state) || !sqlEquals(current.version, expected.version)) return undefined;
+      const row = { ...checkRequest(columns), version: current.version + 1 };
+      write.putRequest(row);
+      write.sideEffects(events, notifications);
+      return row;
+    });
+    write.apply();
+    return stored.map((row) => (row === undefined ? undefined : parseRequest(row)));
+  }
+
   /** Inserts every item or none: all are checked (duplicates among them too) before any is stored. */
   private insertAll(items: NewRequest[]): AccessRequest[] {
     const write = new StagedWrite(this.tables, this.clock.now());
@@ -334,6 +356,10 @@ function parseRequest(row: RequestRow): AccessRequest {
 function jsonEach(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   return value !== null && typeof value === 'object' ? Object.values(value) : [value];
+}
+
+function requireSameId(expected: Expected, next: AccessRequest): void {
+  if (next.id !== expected.id) throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
 }
 
 function storeError(what: string, error: unknown): JitError {

@@ -35,6 +35,14 @@ export interface NewRequest {
   notifications: Notification[];
 }
 
+/** One compare-and-swap of a batch (`RequestStore.transitions`): what `transition` takes, as one value. */
+export interface TransitionItem {
+  expected: Expected;
+  next: AccessRequest;
+  events: AuditEvent[];
+  notifications: Notification[];
+}
+
 /** Requests and their state changes; every write carries its audit events and outbox rows. */
 export interface RequestStore {
   /** Inserts a new request with its first audit event and notifications, in one transaction. Throws JitError jit_store_failed with cause `duplicate_id` when the id exists. */
@@ -53,6 +61,14 @@ export interface RequestStore {
    * writer got there first (nothing is written then).
    */
   transition(expected: Expected, next: AccessRequest, events: AuditEvent[], notifications: Notification[]): Promise<AccessRequest | undefined>;
+  /**
+   * Several transitions in ONE transaction (grants that end together): each is
+   * its own compare-and-swap, exactly as `transition` would write it, in the
+   * order given, and resolves in its slot with the stored request or undefined
+   * when its row had moved on (that one writes nothing; the others still
+   * land). All or nothing: when any write fails, none is stored and it throws.
+   */
+  transitions(items: TransitionItem[]): Promise<Array<AccessRequest | undefined>>;
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
   /** Active requests with endAt <= now, and every request in `closing`. */
   dueForClose(now: number): Promise<AccessRequest[]>;

@@ -1,4 +1,4 @@
-// One timer per active grant that fires `warningMs` before its end and asks the
+// A timer per active grant that fires `warningMs` before its end and asks the
 // workflow to warn the requester. The workflow decides whether the warning is
 // still owed (the request carries the end it last warned about), so a timer
 // armed twice, or re-armed after a restart, never warns twice for one end.
@@ -7,7 +7,7 @@ import type { Logger } from '../ports/logger.js';
 import { expiryWarningAt } from '../domain/extension.js';
 import type { GrantRequest } from '../domain/types.js';
 import type { Clock } from '../ports/clock.js';
-import { TimerTable } from './timer-table.js';
+import { TimerTable, type TimerFunctions } from './timer-table.js';
 
 /** What arming needs to know of a grant (an extension request has no end of its own, so never gets here). */
 export type Warnable = Pick<GrantRequest, 'id' | 'state' | 'startAt' | 'endAt' | 'expiryWarnedFor'>;
@@ -18,16 +18,21 @@ export class WarningTimers extends TimerTable {
     clock: Clock,
     private readonly logger: Logger,
     private readonly warningMs: number,
+    timers?: TimerFunctions,
   ) {
-    super(clock);
+    super(clock, timers);
   }
 
   /** Arms (or re-arms, after an extension) the warning for the request's current end; no-op when none is owed. */
   schedule(request: Warnable): void {
     const at = expiryWarningAt(request, this.warningMs);
     if (at === undefined) return this.cancel(request.id);
-    this.at(request.id, at, () => {
-      this.warn(request.id).catch((error: unknown) => this.logger.warn(`expiry warning for request ${request.id} failed:`, error));
-    });
+    this.at(request.id, at);
+  }
+
+  protected due(ids: string[]): void {
+    for (const id of ids) {
+      this.warn(id).catch((error: unknown) => this.logger.warn(`expiry warning for request ${id} failed:`, error));
+    }
   }
 }

@@ -14,6 +14,8 @@ import type { ListenerDeps } from './listeners/deps.js';
 import { registerHome } from './listeners/home.js';
 import { registerModal } from './listeners/modal.js';
 import { createHttpReceiver } from './receiver.js';
+import { slackFetch } from './http-fetch.js';
+import type { InboundPressure } from '../workflow/yield-gate.js';
 
 export interface SlackAppOptions {
   /** The Slack settings of the environment (SLACK_*, PORT), as the composition root read them. */
@@ -22,6 +24,8 @@ export interface SlackAppOptions {
   routes: CustomRoute[];
   /** The bot's identity once the start-up checks have read it (auth.test); undefined until then. */
   identity?: () => { botId: string; botUserId: string } | undefined;
+  /** HTTP mode: told when each request begins and is answered (acks first, workflow/yield-gate.ts). */
+  inbound?: InboundPressure;
 }
 
 export function createSlackApp(options: SlackAppOptions): App {
@@ -31,6 +35,8 @@ export function createSlackApp(options: SlackAppOptions): App {
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
     // Retries of state-changing messages belong to the outbox; listeners' own calls retry briefly.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    // Web API calls and response_url replies over keep-alive node:http, cheaper than the global fetch (http-fetch.ts).
+    fetch: slackFetch,
   };
   // Given a token, Bolt calls auth.test once when it is built and keeps the
   // answer for good: a Slack unreachable at that moment would fail every later
@@ -41,9 +47,10 @@ export function createSlackApp(options: SlackAppOptions): App {
     return { botToken: token, ...(known ? { botId: known.botId, botUserId: known.botUserId } : {}) };
   };
   const common = { authorize, logger, clientOptions };
+  const inbound = options.inbound ? { inbound: options.inbound } : {};
   const app = config.SLACK_APP_TOKEN
     ? new App({ ...common, customRoutes: routes, appToken: config.SLACK_APP_TOKEN, socketMode: true, installerOptions: { port: config.PORT } })
-    : new App({ ...common, receiver: createHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, port: config.PORT, routes, logger }) });
+    : new App({ ...common, receiver: createHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, port: config.PORT, routes, logger, ...inbound }) });
   // Without a token option Bolt's own client has none; the notifier and the directory use app.client with the bot's.
   app.client = new webApi.WebClient(token, app.webClientOptions);
   return app;

@@ -5,26 +5,46 @@
 // handler answers 500 as if the bot had failed. It is the payload that is
 // malformed: it gets a 400 that says so and a warning in the log, and nothing
 // runs, so nothing changes.
+// It also tells the bot's yield gate (workflow/yield-gate.ts) when a request
+// begins and when its answer is sent, so the work commands cause waits while
+// acks are due.
 
 import { HTTPModuleFunctions, HTTPReceiver, type CustomRoute, type Logger, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
+import type { InboundPressure } from '../workflow/yield-gate.js';
 
 export interface HttpReceiverOptions {
   signingSecret: string;
   port: number;
   routes: CustomRoute[];
   logger: Logger;
+  /** Told of every request from its start to its answer (acks first). */
+  inbound?: InboundPressure;
 }
 
 export const UNREADABLE_PAYLOAD_ANSWER = 'jit: this Slack request was signed but its payload could not be read (no user, team or view); nothing was done.\n';
 
 export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
-  return new HTTPReceiver({
+  const receiver = new HTTPReceiver({
     signingSecret: options.signingSecret,
     port: options.port,
     customRoutes: options.routes,
     logger: options.logger,
     processEventErrorHandler: refuseUnreadablePayload,
+    // The ack is written when a listener calls ack(), not once the listener has finished (acks first).
+    processBeforeResponse: false,
   });
+  const { inbound } = options;
+  if (inbound) {
+    const listener = receiver.requestListener;
+    receiver.requestListener = (request, response) => {
+      const answered = inbound.arrived();
+      // 'finish' once the answer is handed to the socket; 'close' too if the client went away first (answered() runs once).
+      response.once('finish', answered);
+      response.once('close', answered);
+      return listener(request, response);
+    };
+  }
+  return receiver;
 }
 
 /**

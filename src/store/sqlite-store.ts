@@ -14,14 +14,25 @@ import { systemClock } from '../ports/clock.js';
 import { laneOf } from '../domain/notification.js';
 import { requestIdOf } from '../ports/notifier.js';
 import type { Clock } from '../ports/clock.js';
-import { outboxStatsOf, type Expected, type Lease, type NewRequest, type OutboxRow, type OutboxStats, type RequestFilter, type Store } from '../ports/store.js';
+import {
+  outboxStatsOf,
+  type Expected,
+  type Lease,
+  type NewRequest,
+  type OutboxRow,
+  type OutboxStats,
+  type RequestFilter,
+  type Store,
+  type TransitionItem,
+} from '../ports/store.js';
 import type { MessageRef, Notification, PostRecord } from '../ports/notifier.js';
 import { GENESIS, rowHash, storableEvent, verifyChain, type ChainVerdict } from '../domain/audit-chain.js';
+import { batchTransitions, checkBatch } from './batch-commit.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { prepareOverlayStatements } from './overlay-statements.js';
 import { prepareReplicaStatements } from './replica-statements.js';
-import { parseOutboxRow, parseRequestData, truncateError } from './rows.js';
+import { parseOutboxRow, parseRequestData, readBackOf, truncateError } from './rows.js';
 import { prepareStatements, type DataRow, type RequestColumns } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -31,6 +42,13 @@ export interface SqliteStoreOptions {
 
 const BUSY_TIMEOUT_MS = 5000;
 
+/** The audit chain's last row as this connection knows it, and `PRAGMA data_version` when it knew it. */
+interface ChainLink {
+  seq: number;
+  hash: string;
+  version: number;
+}
+
 export class SqliteStore implements Store {
   private readonly sql;
   private readonly replicas;
@@ -38,10 +56,25 @@ export class SqliteStore implements Store {
   private readonly insertTx;
   private readonly insertManyTx;
   private readonly transitionTx;
+  private readonly transitionsTx;
   private readonly deliveredTx;
   private readonly systemEventTx;
   private readonly overlay;
   private readonly overlayTx;
+  /**
+   * The chain's head as of this connection's last commit, so a write need not
+   * read it back; undefined: read it from the file. Trusted only while
+   * `PRAGMA data_version` says no other connection (the CLI beside the bot) has
+   * committed since: see `chainStart`.
+   */
+  private chainHead: ChainLink | undefined;
+  /** The head after the events of the outermost write under way; it becomes `chainHead` when that write commits. */
+  private pendingHead: ChainLink | undefined;
+  /** Inside an outermost write of `ownWrite`, and how many of its writes are nested in it (savepoints). */
+  private outermost = false;
+  private nested = 0;
+  /** A nested write (or one inside a transaction this store did not begin) chained events: the head is read again after. */
+  private headUnsure = false;
 
   /** Opens (creating file and directory when missing) and migrates; `':memory:'` for a throwaway one. */
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -79,36 +112,49 @@ export class SqliteStore implements Store {
     // Every write runs IMMEDIATE: the write lock is taken at BEGIN, so a busy
     // database is waited out by busy_timeout instead of failing on a lock upgrade.
     const insertOne = (request: AccessRequest, events: AuditEvent[], notes: Notification[]): AccessRequest => {
-      const row = toColumns(request);
-      if (this.sql.insertRequest.run(row).changes === 0) {
+      // A copy: what is returned is not the caller's object (its nested values are shared: requests are never mutated).
+      const written = { ...request };
+      const row = toColumns(written);
+      if (this.sql.insertRequest.run(row.id, row.state, row.version, row.requester, row.vm, row.created_at, row.end_at, row.data).changes === 0) {
         throw new JitError('jit_store_failed', 'request id already exists', { cause: 'duplicate_id' });
       }
       this.writeSideEffects(events, notes);
-      return parseRequest(row);
+      return readBackOf(written, row.data);
     };
-    this.insertTx = db.transaction(insertOne).immediate;
+    this.insertTx = this.ownWrite(db.transaction(insertOne).immediate);
     // A throw from any member rolls back every member before it: a batch is stored whole or not at all.
-    this.insertManyTx = db.transaction((items: NewRequest[]) =>
-      items.map(({ request, events, notifications }) => insertOne(request, events, notifications)),
-    ).immediate;
-    this.transitionTx = db.transaction((expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
-      // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
-      const row = toColumns({ ...next, version: expected.version + 1 });
-      const swap = { ...row, expected_state: expected.state, expected_version: expected.version };
-      // Lost the race: return before writing anything, so nothing is announced twice.
-      if (this.sql.transition.run(swap).changes !== 1) return undefined;
-      this.writeSideEffects(events, notes);
-      return parseRequest(row);
-    }).immediate;
-    this.systemEventTx = db.transaction((event: SystemEvent, notes: Notification[]) => {
-      this.writeSideEffects([{ ...event, requestId: null }], notes);
-    }).immediate;
+    this.insertManyTx = this.ownWrite(
+      db.transaction((items: NewRequest[]) => items.map(({ request, events, notifications }) => insertOne(request, events, notifications))).immediate,
+    );
+    this.transitionTx = this.ownWrite(
+      db.transaction((expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
+        // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
+        const written = { ...next, version: expected.version + 1 };
+        const row = toColumns(written);
+        const swapped =
+          this.sql.transition.run(row.state, row.end_at, row.data, row.id, expected.state, expected.version, row.requester, row.vm, row.created_at).changes ===
+            1 || this.sql.transitionRewriting.run({ ...row, expected_state: expected.state, expected_version: expected.version }).changes === 1;
+        // Lost the race: return before writing anything, so nothing is announced twice.
+        if (!swapped) return undefined;
+        this.writeSideEffects(events, notes);
+        return readBackOf(written, row.data);
+      }).immediate,
+    );
+    // A batch nests each item's own transition (a savepoint): one commit for grants that end together.
+    this.transitionsTx = this.ownWrite(batchTransitions(db, (item) => this.transitionTx(item.expected, item.next, item.events, item.notifications)));
+    this.systemEventTx = this.ownWrite(
+      db.transaction((event: SystemEvent, notes: Notification[]) => {
+        this.writeSideEffects([{ ...event, requestId: null }], notes);
+      }).immediate,
+    );
     this.overlay = prepareOverlayStatements(db);
     // A policy edit and its audit event are stored together or not at all.
-    this.overlayTx = db.transaction((entry: OverlayVm, event: SystemEvent, notes: Notification[]) => {
-      this.overlay.save(entry);
-      this.writeSideEffects([{ ...event, requestId: null }], notes);
-    }).immediate;
+    this.overlayTx = this.ownWrite(
+      db.transaction((entry: OverlayVm, event: SystemEvent, notes: Notification[]) => {
+        this.overlay.save(entry);
+        this.writeSideEffects([{ ...event, requestId: null }], notes);
+      }).immediate,
+    );
     this.deliveredTx = db.transaction((rowId: number, refs: MessageRef[], now: number) => {
       this.requireOutboxRow(rowId, this.sql.markDelivered.run({ id: rowId, now }).changes);
       for (const ref of refs) this.sql.upsertRef.run(ref);
@@ -135,6 +181,11 @@ export class SqliteStore implements Store {
       throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
     }
     return this.guard('change request', () => this.transitionTx(expected, next, events, notifications));
+  }
+
+  async transitions(items: TransitionItem[]): Promise<Array<AccessRequest | undefined>> {
+    checkBatch(items);
+    return this.guard('change requests', () => this.transitionsTx(items));
   }
 
   async listRequests(filter: RequestFilter): Promise<AccessRequest[]> {
@@ -285,22 +336,82 @@ export class SqliteStore implements Store {
   }
 
   private writeSideEffects(events: Array<AuditEvent | (SystemEvent & { requestId: null })>, notifications: Notification[]): void {
-    for (const event of events) {
+    if (events.length > 0) {
       // Chained in the same transaction: writers are serialised (IMMEDIATE), so the chain stays linear.
-      const previous = this.sql.chainHead.get()?.hash ?? GENESIS;
-      const stored = storableEvent(event);
-      const row = { ...stored, detail: stored.detail ?? null };
-      const seq = Number(this.sql.insertEvent.run(row).lastInsertRowid);
-      this.sql.sealEvent.run(previous, rowHash({ ...row, seq }, previous), seq);
+      const known = this.outermost && this.nested === 0;
+      let link = known ? this.chainStart() : this.readChainHead(-1);
+      for (const event of events) {
+        const stored = storableEvent(event);
+        const row = { seq: link.seq + 1, requestId: stored.requestId, name: stored.name, actor: stored.actor, at: stored.at, detail: stored.detail ?? null };
+        const hash = rowHash(row, link.hash);
+        this.sql.insertEvent.run(row.seq, row.requestId, row.name, row.actor, row.at, row.detail, link.hash, hash);
+        link = { seq: row.seq, hash, version: link.version };
+      }
+      if (known) this.pendingHead = link;
+      else {
+        // Nested in a write whose outcome is decided outside it: what the head will be is known only after,
+        // and the outer write's own next event reads it again from the file.
+        this.chainHead = undefined;
+        this.pendingHead = undefined;
+        this.headUnsure = true;
+      }
     }
     for (const notification of notifications) {
-      this.sql.insertOutbox.run({
-        requestId: requestIdOf(notification) ?? null,
-        lane: laneOf(notification),
-        notification: JSON.stringify(notification),
-        createdAt: this.clock.now(),
-      });
+      this.sql.insertOutbox.run(requestIdOf(notification) ?? null, laneOf(notification), JSON.stringify(notification), this.clock.now());
     }
+  }
+
+  /**
+   * The head to chain the outermost write's next event to: the one its own
+   * earlier events left, else the one this connection last committed when no
+   * other connection has committed since (data_version unchanged), else the
+   * one in the file. Read inside the IMMEDIATE transaction, so no other writer
+   * can move it before this write commits.
+   */
+  private chainStart(): ChainLink {
+    if (this.pendingHead !== undefined) return this.pendingHead;
+    const version = this.sql.dataVersion.get()!;
+    if (this.chainHead?.version === version) return this.chainHead;
+    return this.readChainHead(version);
+  }
+
+  private readChainHead(version: number): ChainLink {
+    const head = this.sql.chainHead.get()!;
+    return { seq: head.seq, hash: head.hash ?? GENESIS, version };
+  }
+
+  /**
+   * A write as one transaction that keeps `chainHead`: it takes the head its
+   * events left once it commits, and forgets it when it throws (rolled back)
+   * or when a nested write chained events. Nested in another transaction (a
+   * batch's savepoint), it runs as it is and leaves the head to the outer one.
+   */
+  private ownWrite<A extends unknown[], R>(write: (...args: A) => R): (...args: A) => R {
+    return (...args: A): R => {
+      if (this.db.inTransaction) {
+        this.nested++;
+        try {
+          return write(...args);
+        } finally {
+          this.nested--;
+        }
+      }
+      this.outermost = true;
+      this.pendingHead = undefined;
+      this.headUnsure = false;
+      try {
+        const result = write(...args);
+        // Committed: better-sqlite3 has run COMMIT before it returns.
+        this.chainHead = this.headUnsure ? undefined : (this.pendingHead ?? this.chainHead);
+        return result;
+      } catch (error) {
+        this.chainHead = undefined;
+        throw error;
+      } finally {
+        this.outermost = false;
+        this.pendingHead = undefined;
+      }
+    };
   }
 
   /** Both outbox updates skip delivered rows (a late duplicate worker); only an unknown id is an error. */

@@ -18,6 +18,9 @@ export interface RequestColumns {
   data: string;
 }
 
+/** A compare-and-swap of a request row: the columns it becomes, and the state and version it must still have. */
+export type SwapColumns = RequestColumns & { expected_state: RequestState; expected_version: number };
+
 type Nullable<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> | null };
 export type AuditRow = Nullable<AuditEvent, 'detail'>;
 /** What `audit_events` holds: a request's event, or (requestId NULL) one of the bot itself. */
@@ -26,18 +29,65 @@ export type SystemRow = Nullable<SystemEvent, 'detail'>;
 export type PostDbRow = Nullable<PostRecord, 'ts'>;
 export type DataRow = { data: string };
 
+/**
+ * The statements every write runs take their values by position (each of
+ * them binds several times a transition; a named parameter costs a property
+ * lookup by name each time): the tuple types say what goes where.
+ */
+export type InsertRequestArgs = [
+  id: string,
+  state: RequestState,
+  version: number,
+  requester: string,
+  vm: string,
+  createdAt: number,
+  endAt: number | null,
+  data: string,
+];
+export type SwapArgs = [
+  state: RequestState,
+  endAt: number | null,
+  data: string,
+  id: string,
+  expectedState: RequestState,
+  expectedVersion: number,
+  requester: string,
+  vm: string,
+  createdAt: number,
+];
+export type InsertEventArgs = [
+  seq: number,
+  requestId: string | null,
+  name: string,
+  actor: string,
+  at: number,
+  detail: string | null,
+  prevHash: string,
+  hash: string,
+];
+export type InsertOutboxArgs = [requestId: string | null, lane: string, notification: string, createdAt: number];
+
 export function prepareStatements(db: Database) {
   const event = 'request_id AS requestId, name, actor, at, detail';
   return {
     // DO NOTHING rather than catching the constraint error: a duplicate id is an
     // expected outcome (random ids collide), not an exception from SQLite.
-    insertRequest: db.prepare<[RequestColumns]>(
+    insertRequest: db.prepare<InsertRequestArgs>(
       `INSERT INTO requests (id, state, version, requester, vm, created_at, end_at, data)
-       VALUES (@id, @state, @version, @requester, @vm, @created_at, @end_at, @data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO NOTHING`,
     ),
+    // The compare-and-swap when `next` keeps the row's requester, vm and
+    // created_at (every transition the workflow makes): those columns, and the
+    // index on two of them, are left as they are, so the commit writes fewer
+    // pages. No change: the row moved on, or one of them differs (then
+    // `transitionRewriting`, in the same transaction, tells which).
+    transition: db.prepare<SwapArgs>(
+      `UPDATE requests SET state = ?, version = version + 1, end_at = ?, data = ?
+        WHERE id = ? AND state = ? AND version = ? AND requester = ? AND vm = ? AND created_at = ?`,
+    ),
     // Every indexed copy is rewritten from `next`, so no column can disagree with `data`.
-    transition: db.prepare<[RequestColumns & { expected_state: RequestState; expected_version: number }]>(
+    transitionRewriting: db.prepare<[SwapColumns]>(
       `UPDATE requests
           SET state = @state, version = version + 1, requester = @requester, vm = @vm,
               created_at = @created_at, end_at = @end_at, data = @data
@@ -52,11 +102,22 @@ export function prepareStatements(db: Database) {
        SELECT data, end_at, id FROM requests WHERE state = 'closing'
        ORDER BY end_at, id`,
     ),
-    // requestId NULL: an event of the bot itself (drift).
-    insertEvent: db.prepare<[EventRow]>('INSERT INTO audit_events (request_id, name, actor, at, detail) VALUES (@requestId, @name, @actor, @at, @detail)'),
-    // The chain: the last row's hash, and sealing a new row with its link and hash.
-    chainHead: db.prepare<[], { hash: string | null }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
-    sealEvent: db.prepare<[string, string, number | bigint]>('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?'),
+    // requestId NULL: an event of the bot itself (drift). Written whole, link and
+    // hash included, at the seq the chain's head says comes next.
+    insertEvent: db.prepare<InsertEventArgs>(
+      'INSERT INTO audit_events (seq, request_id, name, actor, at, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    // The chain's head: the seq AUTOINCREMENT would give next, less one (the
+    // highest ever used, so a deleted last row's seq is not used again), and the
+    // last row's hash (NULL when there is no row, or it predates the chain).
+    chainHead: db.prepare<[], { seq: number; hash: string | null }>(
+      `SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'), 0),
+                  ifnull((SELECT max(seq) FROM audit_events), 0)) AS seq,
+              (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS hash`,
+    ),
+    // Changes whenever another connection (another process: the CLI beside the
+    // bot) has committed since this one last looked; its own commits leave it.
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     chainRows: db.prepare<[], ChainRow>(
       'SELECT seq, request_id AS requestId, name, actor, at, detail, prev_hash AS prevHash, hash FROM audit_events ORDER BY seq',
     ),
@@ -66,9 +127,7 @@ export function prepareStatements(db: Database) {
     // Request events and the bot's own (request_id NULL) alike: the export shows both.
     eventsSince: db.prepare<[number], EventRow>(`SELECT ${event} FROM audit_events WHERE at >= ? ORDER BY seq`),
     // lane and created_at: schema 7 (a queue is a request's rows of one lane).
-    insertOutbox: db.prepare<[{ requestId: string | null; lane: string; notification: string; createdAt: number }]>(
-      'INSERT INTO outbox (request_id, lane, notification, created_at) VALUES (@requestId, @lane, @notification, @createdAt)',
-    ),
+    insertOutbox: db.prepare<InsertOutboxArgs>('INSERT INTO outbox (request_id, lane, notification, created_at) VALUES (?, ?, ?, ?)'),
     outboxStats: db.prepare<[], { pending: number; oldestAt: number | null }>(
       'SELECT count(*) AS pending, min(created_at) AS oldestAt FROM outbox WHERE delivered_at IS NULL',
     ),

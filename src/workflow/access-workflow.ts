@@ -15,7 +15,7 @@ import { approveBatch, batchMembers, cancelBatch, denyBatch, isBatchLeader } fro
 import { cancel, revoke } from './end-request.js';
 import { warnExpiry } from './expiry-warning.js';
 import { extend, type ExtendOptions, type ExtendResult } from './extend.js';
-import { expire } from './grant.js';
+import { expire, expireMany } from './grant.js';
 import { acknowledge, unreviewed } from './acknowledge.js';
 import { explainRequest, type ExplainResult } from './explain.js';
 import { DriftMemory } from './reconcile.js';
@@ -112,6 +112,11 @@ export class AccessWorkflow {
   /** Called by the precise per-grant timer. */
   expire(id: string): Promise<AccessRequest | undefined> {
     return expire(this.ctx, id);
+  }
+
+  /** Called by the expiry timers with every grant due in one tick: closed side by side, their commits and closes batched. */
+  expireMany(ids: readonly string[]): Promise<PromiseSettledResult<AccessRequest | undefined>[]> {
+    return expireMany(this.ctx, ids);
   }
 
   /** Closes grants their timers missed and sends the expiry warnings they missed (the leading replica, every second). */

@@ -16,16 +16,43 @@ import { refuse } from '../domain/errors.js';
 import { assertChange, assertCreation, isTerminal } from '../domain/lifecycle.js';
 import type { AccessRequest } from '../domain/types.js';
 import type { Expected } from '../ports/store.js';
+import { TransitionBatcher } from './transition-batcher.js';
 import type { WorkflowContext } from './context.js';
+
+export interface CommitOptions {
+  /**
+   * Join the other commits made in this tick in one store transaction (grants
+   * that end together): the same compare-and-swap and the same outcome for
+   * this request, one commit for all of them.
+   */
+  batch?: boolean;
+}
+
+/** One batcher per store, so every caller over one database shares it. */
+const batchers = new WeakMap<object, TransitionBatcher>();
+
+function batcherOf(store: WorkflowContext['store']): TransitionBatcher {
+  let batcher = batchers.get(store);
+  if (batcher === undefined) batchers.set(store, (batcher = new TransitionBatcher(store)));
+  return batcher;
+}
 
 /**
  * Writes `change` of `current`, only if the stored request is still `current`.
  * Resolves with the request as stored, or undefined when another writer
  * changed it first (nothing was written then).
  */
-export async function commit<R extends AccessRequest>(ctx: WorkflowContext, current: AccessRequest, change: Change<R>): Promise<R | undefined> {
+export async function commit<R extends AccessRequest>(
+  ctx: WorkflowContext,
+  current: AccessRequest,
+  change: Change<R>,
+  options: CommitOptions = {},
+): Promise<R | undefined> {
   checked(ctx, () => assertChange(current, change.next, change.events));
-  const stored = (await ctx.store.transition(expectedOf(current), change.next, change.events, change.notifications)) as R | undefined;
+  const item = { expected: expectedOf(current), next: change.next, events: change.events, notifications: change.notifications };
+  const stored = (await (options.batch ? batcherOf(ctx.store).write(item) : ctx.store.transition(item.expected, item.next, item.events, item.notifications))) as
+    | R
+    | undefined;
   if (stored === undefined) return undefined;
   ctx.listener.committed?.({ request: stored, previous: current, events: change.events });
   if (change.notifications.length > 0) ctx.listener.notified?.();

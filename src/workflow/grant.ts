@@ -14,6 +14,7 @@ import { crashPoint } from './crash-points.js';
 import { cancelPendingExtensions } from './pending-extensions.js';
 
 const CLOSE_RETRY_MAX_MS = 60_000;
+const BATCHED = { batch: true } as const;
 
 export function activate(ctx: WorkflowContext, request: AccessRequest): Promise<AccessRequest> {
   return ctx.lock.run(request.id, () => activateUnlocked(ctx, request.id));
@@ -31,6 +32,16 @@ export function expire(ctx: WorkflowContext, id: string): Promise<AccessRequest 
     if (current.state === 'closing') return closeUnlocked(ctx, current);
     return current;
   });
+}
+
+/**
+ * Closes the grants of `ids` that are due (the timers' batch): each under its
+ * own lock, as `expire` does, all side by side, so their store commits join
+ * one transaction per step (closing, then closed) and the backend gets their
+ * closes together (nftables: one transaction). Resolves with each outcome, in order.
+ */
+export function expireMany(ctx: WorkflowContext, ids: readonly string[]): Promise<PromiseSettledResult<AccessRequest | undefined>[]> {
+  return Promise.allSettled(ids.map((id) => expire(ctx, id)));
 }
 
 /** Re-opens a request left `approved` by a crash between approval and open. */
@@ -51,7 +62,8 @@ export async function beginClose(
   drift?: string,
 ): Promise<GrantRequest | undefined> {
   if (request.state !== 'active' && request.state !== 'approved') return undefined;
-  const stored = await commit(ctx, request, closing(request, actor, why, ctx.clock.now(), drift));
+  // Every close joins the closes of the same tick in one store transaction (grants that end together).
+  const stored = await commit(ctx, request, closing(request, actor, why, ctx.clock.now(), drift), BATCHED);
   // A closing grant can no longer be extended: an extension waiting for approval ends here.
   if (stored?.kind === 'grant') {
     await cancelPendingExtensions(ctx, stored, why === 'vanished' ? 'closed (its firewall rules vanished)' : why);
@@ -69,7 +81,7 @@ export async function closeUnlocked(ctx: WorkflowContext, request: GrantRequest)
     return recordCloseFailure(ctx, request, error);
   }
   crashPoint('closed-before-commit');
-  const stored = await commit(ctx, request, closed(request, ctx.clock.now()));
+  const stored = await commit(ctx, request, closed(request, ctx.clock.now()), BATCHED);
   if (stored) ctx.logger.info(logEvent('grant.closed', { request: request.id }), `request ${request.id}: grant closed (${request.reason ?? 'closed'})`);
   return stored ?? ctx.store.getRequest(request.id);
 }
@@ -124,7 +136,7 @@ async function recordCloseFailure(ctx: WorkflowContext, request: GrantRequest, e
     `request ${request.id}: closing the grant failed (attempt ${attempts}), will retry:`,
     error,
   );
-  const stored = await commit(ctx, request, change);
+  const stored = await commit(ctx, request, change, BATCHED);
   // Back off 1 s, 2 s, 4 s … up to a minute; the minute sweep is the backstop.
   if (stored) ctx.listener.retryClose?.(stored, Math.min(CLOSE_RETRY_MAX_MS, 1000 * 2 ** (attempts - 1)));
   return stored ?? ctx.store.getRequest(request.id);

@@ -21,6 +21,7 @@ import type { Notifier, PostJournal } from '../ports/notifier.js';
 import type { OutboxRow, OutboxStore } from '../ports/store.js';
 import { DestinationError } from '../domain/delivery-problem.js';
 import type { DeliveryProblems } from './delivery-problems.js';
+import { BACKGROUND_STREAM, type Yielding } from './yield-gate.js';
 
 export interface OutboxWorkerOptions {
   pollMs?: number;
@@ -34,6 +35,8 @@ export interface OutboxWorkerOptions {
   destinationRetryMs?: number;
   /** Where refused destinations are reported; without it they are logged as any failure. */
   problems?: DeliveryProblems;
+  /** Acks first: while Slack requests arrive, each row waits its turn (bounded: a pass waits at most the gate's delay in all). */
+  gate?: Yielding;
 }
 
 /** Long enough for a row's posts with Slack's own retries; short enough that a dead replica's rows wait little. */
@@ -50,6 +53,7 @@ export class OutboxWorker {
   private readonly leaseMs: number;
   private readonly destinationRetryMs: number;
   private readonly problems: DeliveryProblems | undefined;
+  private readonly gate: Yielding | undefined;
 
   constructor(
     private readonly store: OutboxStore,
@@ -65,6 +69,7 @@ export class OutboxWorker {
     this.leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
     this.destinationRetryMs = options.destinationRetryMs ?? 60_000;
     this.problems = options.problems;
+    this.gate = options.gate;
   }
 
   start(): void {
@@ -115,10 +120,16 @@ export class OutboxWorker {
    */
   private async drain(): Promise<number> {
     let delivered = 0;
+    // One deadline for the whole pass: a stream of commands delays it by the gate's bound, not by that bound per row.
+    const deadline = this.gate?.deadline();
     for (;;) {
       const rows = await this.store.claimOutbox(this.worker, this.clock.now(), this.leaseMs, this.batchSize);
       let progress = 0;
-      for (const row of rows) if (await this.deliver(row)) progress++;
+      for (const row of rows) {
+        // Claimed rows are leased: a wait here (at most until the pass's deadline, then one turn of the event loop) is far inside the lease.
+        await this.gate?.wait(deadline, BACKGROUND_STREAM);
+        if (await this.deliver(row)) progress++;
+      }
       delivered += progress;
       // Nothing claimed, or every claimed row failed (and waits for its retry): done for now.
       if (progress === 0) return delivered;

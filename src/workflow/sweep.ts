@@ -48,8 +48,8 @@ export async function sweep(ctx: WorkflowContext, drift: DriftMemory = new Drift
   return { ...report, ...(await reconcile(ctx, drift)) };
 }
 
-/** Due grants the sweep closes at the same time. */
-const CLOSE_CONCURRENCY = 64;
+/** Due grants the sweep closes at the same time: their store commits and backend closes are batched (commit.ts, the backend). */
+const CLOSE_CONCURRENCY = 256;
 
 /** Runs `work` on every item, at most `limit` at a time; resolves when all are done. */
 export async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

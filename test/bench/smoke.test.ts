@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const ROWS = ['1', '2a', '2b', '3a', '3b', '4', '5', '6', '7a', '7b', '7c', '7d', '7e'];
+const ROWS = ['1a', '1b', '2a', '2b', '3a', '3b', '4', '5', '5b', '5c', '5d', '6', '7a', '7b', '7c', '7d', '7e'];
 
 function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -33,6 +33,7 @@ describe('benchmark suite, smoke mode', () => {
     expect(label('3a')).toContain('1,000 staggered grants (smoke: 20)');
     expect(label('4')).toContain('10,000 grants (smoke: 50)');
     expect(label('7e')).toContain('10,000 grants (smoke: 100)');
+    expect(label('5d')).toContain('10,000 VMs and 500 rules (smoke: 400 VMs and 40 rules)');
     expect(stdout).toMatch(/Node v\d+/);
   }, 240_000);
 });

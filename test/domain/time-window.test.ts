@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { canonicalTimeZone, describeWeekdays, localTime, parseHours, type Weekday } from '../../src/domain/time-window.js';
+import { canonicalTimeZone, describeWeekdays, localCode, localTime, parseHours, type Weekday, WEEKDAYS, zoneClock } from '../../src/domain/time-window.js';
 
 describe('parseHours', () => {
   const accepted: [text: string, from: number, to: number][] = [
@@ -52,5 +52,41 @@ describe('localTime', () => {
   it('springForwardGap_jumpsFrom0159To0300InParis', () => {
     expect(localTime(Date.parse('2025-03-30T00:59:00Z'), 'Europe/Paris')).toEqual({ weekday: 'sun', minutes: 119 });
     expect(localTime(Date.parse('2025-03-30T01:00:00Z'), 'Europe/Paris')).toEqual({ weekday: 'sun', minutes: 180 });
+  });
+});
+
+describe('localCode', () => {
+  // What Intl says, read afresh: the table of recent minutes must never answer otherwise.
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  const fresh = (now: number, zone: string): number => {
+    if (!formats.has(zone))
+      formats.set(zone, new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', weekday: 'short', hour: '2-digit', minute: '2-digit' }));
+    const parts = formats.get(zone)!.formatToParts(new Date(now));
+    const part = (type: string) => parts.find((p) => p.type === type)!.value;
+    return WEEKDAYS.indexOf(part('weekday').toLowerCase() as Weekday) * 1440 + (Number(part('hour')) % 24) * 60 + Number(part('minute'));
+  };
+
+  it('localCode_manyMoreMinutesThanTheTableHolds_everyAnswerStillRight', () => {
+    const zones = ['UTC', 'Europe/Paris', 'Asia/Kolkata', 'America/St_Johns'];
+    const start = Date.UTC(2026, 2, 28, 22);
+    // Three passes over 700 minutes (the table holds 256 a zone), crossing Paris's change to summer time.
+    for (let pass = 0; pass < 3; pass++) {
+      for (let i = 0; i < 700; i++) {
+        const now = start + i * 60_000 + 59_999;
+        for (const zone of zones) expect(localCode(zoneClock(zone), now), `${zone} ${new Date(now).toISOString()}`).toBe(fresh(now, zone));
+      }
+    }
+  });
+
+  it('localCode_minutesThatShareASlot_bothAnsweredRight', () => {
+    const clock = zoneClock('Asia/Tokyo');
+    const moments = Array.from({ length: 2000 }, (_, i) => Date.UTC(2025, 0, 1) + i * 7_919 * 60_000);
+    for (const now of [...moments, ...moments.reverse()]) expect(localCode(clock, now)).toBe(fresh(now, 'Asia/Tokyo'));
+  });
+
+  it('localCode_unknownZoneOrMoment_throwsSoTheRuleFailsClosed', () => {
+    expect(() => zoneClock('Mars/Olympus')).toThrow(RangeError);
+    expect(() => localCode(zoneClock('UTC'), Number.NaN)).toThrow(RangeError);
+    expect(localTime(Date.UTC(2026, 0, 5, 0, 0), 'UTC')).toEqual({ weekday: 'mon', minutes: 0 });
   });
 });

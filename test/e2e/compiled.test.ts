@@ -5,18 +5,16 @@
 // line with JIT_LOG_FORMAT=json, and stops on SIGTERM.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { slashCommand } from '../support/slack-requests.js';
+import { type CompiledBuild, compiledBuild, mtime, ROOT } from '../support/compiled-build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const SECRET = 'compiled-signing-secret-42';
 const METRICS_TOKEN = 'compiled-metrics-token-0123456789';
-/** Node resolves the build's imports (prom-client, @slack/bolt) from the repository's node_modules, so a build made here lives inside it. */
-const CACHE = join(ROOT, 'node_modules', '.cache');
 
 const POLICY = `
 approvers: [UAPPROVER1]
@@ -31,13 +29,15 @@ rules:
     effect: approve
 `;
 
-let built: { dir: string; own: boolean };
+/** Where builds made by the tests live: inside node_modules, so Node resolves their imports. */
+const CACHE = join(ROOT, 'node_modules', '.cache');
+let built: CompiledBuild;
 let work: string | undefined;
 let fake: FakeSlack | undefined;
 let child: ChildProcess | undefined;
 
 beforeAll(() => {
-  built = compiled();
+  built = compiledBuild();
 }, 180_000);
 afterAll(() => {
   if (built.own) rmSync(built.dir, { recursive: true, force: true });
@@ -50,35 +50,6 @@ afterEach(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
   work = undefined;
 });
-
-/** dist/ when `npm ci` or `npm run build` made it from the source as it is (CI); else a fresh build of the source, as `npm run build` makes it. */
-function compiled(): { dir: string; own: boolean } {
-  const dist = join(ROOT, 'dist');
-  if (mtime(join(dist, 'main.js')) > newest(join(ROOT, 'src'))) return { dir: dist, own: false };
-  mkdirSync(CACHE, { recursive: true });
-  const dir = mkdtempSync(join(CACHE, 'jit-compiled-'));
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', dir], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (tsc.status !== 0) throw new Error(`the build failed:\n${tsc.stdout}${tsc.stderr}`);
-  return { dir, own: true };
-}
-
-function mtime(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-function newest(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce(
-    (latest, entry) => Math.max(latest, entry.isDirectory() ? newest(join(dir, entry.name)) : mtime(join(dir, entry.name))),
-    mtime(dir),
-  );
-}
 
 async function waitFor<T>(find: () => T | undefined, what: () => string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

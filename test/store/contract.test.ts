@@ -3,6 +3,7 @@
 
 import { auditContract } from './contract/audit.js';
 import { batchContract } from './contract/batch.js';
+import { batchTransitionsContract } from './contract/batch-transitions.js';
 import { claimsContract } from './contract/claims.js';
 import { copiesContract } from './contract/copies.js';
 import { describeContract } from './contract/engine.js';
@@ -19,6 +20,7 @@ import { sourceLinksContract } from './contract/source-links.js';
 const SUITES = [
   requestsContract,
   batchContract,
+  batchTransitionsContract,
   integrityContract,
   copiesContract,
   auditContract,

@@ -1,7 +1,16 @@
 // Reading ARM failures: which ones mean "someone else wrote first, read again
 // and retry", and a one-line description for logs and for the requester.
 
-import { isRestError } from '@azure/core-rest-pipeline';
+// RestError recognised by its name, as the SDK's own isRestError does for errors
+// from another copy of the package: importing @azure/core-rest-pipeline for
+// this alone would load it (2.5 MB) into every bot, Azure or not.
+interface RestErrorLike extends Error {
+  statusCode?: number;
+}
+
+function isRestError(error: unknown): error is RestErrorLike {
+  return error instanceof Error && error.name === 'RestError';
+}
 
 export function armStatus(error: unknown): number | undefined {
   return isRestError(error) ? error.statusCode : undefined;

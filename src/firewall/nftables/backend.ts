@@ -12,7 +12,7 @@ import { type Clock, systemClock } from '../../ports/clock.js';
 import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../../ports/firewall.js';
 import { type Logger, silentLogger } from '../../ports/logger.js';
 import { parseTable, type LiveTable } from './parse.js';
-import { openTarget, planClose, planExtend, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
+import { openTarget, planClose, planCloses, planExtend, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
 import {
   DEFAULT_SLOTS,
   DEFAULT_TABLE,
@@ -170,12 +170,19 @@ export class NftablesBackend implements FirewallBackend {
           const now = this.clock.now();
           const lines: string[] = [];
           const next: Job[] = [];
-          for (const job of planned) {
-            try {
-              lines.push(...this.plan(job, live.allow, now));
-              next.push(job);
-            } catch (error) {
-              job.reject(error);
+          if (planned.every((job) => job.kind === 'close')) {
+            // Only closes (grants ending together): one pass over the table for all of them.
+            const ids = new Set(planned.map((job) => (job as Job & { kind: 'close' }).requestId));
+            lines.push(...planCloses(live.allow, ids, this.layout));
+            next.push(...planned);
+          } else {
+            for (const job of planned) {
+              try {
+                lines.push(...this.plan(job, live.allow, now));
+                next.push(job);
+              } catch (error) {
+                job.reject(error);
+              }
             }
           }
           planned = next;

@@ -86,10 +86,38 @@ function parseSource(value: Json, family: Family): SourceRange | undefined {
 }
 
 function fromCidr(text: string, family: Family): SourceRange | undefined {
+  if (family === 4) {
+    const fast = ipv4Range(text);
+    if (fast !== undefined) return fast;
+  }
   const parsed = parseCidr(text);
   if (!parsed.ok || parsed.cidr.family !== family) return undefined;
   const { text: normalised, start, end } = parsed.cidr;
   return { text: normalised, family, start, end };
+}
+
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}(?:/(3[0-2]|[12]?\\d))?$`);
+
+/**
+ * A dotted IPv4 address or prefix in canonical form, as parseCidr would give it
+ * (host bits cleared), without its general parser: reading a table of 10,000
+ * grants parses 10,000 distinct sources, tens of microseconds each through
+ * ip-cidr, and a mass expiry reads the table once per batch. Anything else
+ * (IPv6, leading zeros, odd shapes) is left to parseCidr.
+ */
+export function ipv4Range(text: string): SourceRange | undefined {
+  const match = IPV4.exec(text);
+  if (match === null) return undefined;
+  const value = Number(match[1]) * 2 ** 24 + Number(match[2]) * 2 ** 16 + Number(match[3]) * 2 ** 8 + Number(match[4]);
+  const prefix = match[5] === undefined ? 32 : Number(match[5]);
+  const size = 2 ** (32 - prefix);
+  const start = Math.floor(value / size) * size;
+  return { text: `${dotted(start)}/${prefix}`, family: 4, start: BigInt(start), end: BigInt(start + size - 1) };
+}
+
+function dotted(value: number): string {
+  return `${Math.floor(value / 2 ** 24)}.${Math.floor(value / 2 ** 16) % 256}.${Math.floor(value / 2 ** 8) % 256}.${value % 256}`;
 }
 
 function parseHost(text: string, family: Family): string | undefined {

@@ -172,3 +172,19 @@ export function planClose(elements: AllowElement[], requestId: string, layout: L
   }
   return lines.reverse();
 }
+
+/**
+ * planClose for many requests at once: one pass over the elements, where a
+ * close each would scan them all (10,000 grants ending together: 10^8 steps).
+ */
+export function planCloses(elements: AllowElement[], requestIds: ReadonlySet<string>, layout: Layout): string[] {
+  const lines: string[] = [];
+  const kept: AllowElement[] = [];
+  for (const element of elements) {
+    if (element.comment !== undefined && requestIds.has(element.comment)) lines.push(deleteElementLine(layout, element));
+    else kept.push(element);
+  }
+  elements.length = 0;
+  for (const element of kept) elements.push(element);
+  return lines;
+}

@@ -5,7 +5,7 @@
 
 import type { App, BlockAction, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { type ListenerDeps, userMessage } from './deps.js';
+import { afterAcks, type ListenerDeps, userMessage } from './deps.js';
 import { publishHome } from './publish-home.js';
 
 export interface ClickReply {
@@ -20,7 +20,8 @@ export function clickReply(body: BlockAction, respond: RespondFn | undefined, cl
   const onHome = body.container?.type === 'view' && body.view?.type === 'home';
   return {
     async whisper(text) {
-      if (respond) return respond({ response_type: 'ephemeral', replace_original: false, text });
+      // Acks first: the reply waits while other requests arrive (bounded, deps.gate).
+      if (respond) return afterAcks(deps, () => respond({ response_type: 'ephemeral', replace_original: false, text }));
       if (typeof user === 'string') return client.chat.postMessage({ channel: user, text });
       return undefined;
     },

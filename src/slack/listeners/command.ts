@@ -1,6 +1,8 @@
-// `/jit …`: parse, ack at once (Slack allows 3 s), then answer through response_url.
+// `/jit …`: ack at once (Slack allows 3 s), then parse, run and answer through
+// response_url, after the acks of requests arriving meanwhile (deps.gate).
 
-import type { App } from '@slack/bolt';
+import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { commandHelpText, helpText } from '../blocks/help.js';
 import { problemsText } from '../blocks/errors.js';
 import { requestListBlocks } from '../blocks/list.js';
@@ -13,94 +15,102 @@ import { explainText, myIpLinkText, myIpRecordText } from '../blocks/explain.js'
 import { unreviewedText } from '../blocks/break-glass.js';
 import { vmsText } from '../blocks/vms.js';
 import { enableReply, openEditModal } from './admin.js';
-import { escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
+import { afterAcks, escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 import { sendAuditExport } from './audit-export.js';
 import { isNoRecordedSource, sourceProblems } from './source-link.js';
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
-  app.command('/jit', async ({ command, ack, respond, client }) => {
+  app.command('/jit', async ({ command, ack, respond: respondNow, client }) => {
     await ack();
-    const user = command.user_id;
-    const reply = (text: string) => respond({ response_type: 'ephemeral', text });
-    const parsed = parseJitCommand(command.text ?? '');
-    const links = deps.myIpUrl !== undefined;
-    try {
-      switch (parsed.kind) {
-        case 'help':
-          return void (await reply(parsed.topic === undefined ? helpText() : commandHelpText(parsed.topic, { myIpLink: links })));
-        case 'invalid':
-          // Each message says what to do (a usage line, or the nearest command): one answer, not two.
-          return void (await reply(escapeMrkdwn(parsed.message)));
-        case 'request_modal':
-          return void (await client.views.open({
-            trigger_id: command.trigger_id,
-            view: requestModal({ vms: deps.policy().vms, ...(deps.myIpUrl ? { myIpUrl: deps.myIpUrl(user) } : {}) }),
-          }));
-        case 'request': {
-          const { kind: _kind, ...fields } = parsed;
-          const result = await deps.workflow.request({ requester: user, ...fields });
-          if (!result.ok && result.needsSourceLink && deps.myIpUrl) {
-            const { source: _source, ...draft } = fields;
-            return void (await reply(myIpLinkText(deps.myIpUrl(user, draft))));
-          }
-          if (result.ok && result.batch) {
-            const warning = anySourceWarning(result.batch);
-            return void (await reply(`${batchSummaryText(result.batch, 'reply')}${warning === undefined ? '' : `\n${warning}`}`));
-          }
-          return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(sourceProblems(result.problems, links))));
+    // Acks first: the ack is written; what the command causes (its use case, its
+    // reply) waits while other requests are arriving, 250 ms from here at most.
+    const deadline = deps.gate?.deadline();
+    const respond: typeof respondNow = (message) => afterAcks(deps, () => respondNow(message), deadline);
+    await afterAcks(deps, () => handle(command, respond, client, deps), deadline);
+  });
+}
+
+async function handle(command: SlashCommand, respond: RespondFn, client: WebClient, deps: ListenerDeps): Promise<void> {
+  const user = command.user_id;
+  const reply = (text: string) => respond({ response_type: 'ephemeral', text });
+  const parsed = parseJitCommand(command.text ?? '');
+  const links = deps.myIpUrl !== undefined;
+  try {
+    switch (parsed.kind) {
+      case 'help':
+        return void (await reply(parsed.topic === undefined ? helpText() : commandHelpText(parsed.topic, { myIpLink: links })));
+      case 'invalid':
+        // Each message says what to do (a usage line, or the nearest command): one answer, not two.
+        return void (await reply(escapeMrkdwn(parsed.message)));
+      case 'request_modal':
+        return void (await client.views.open({
+          trigger_id: command.trigger_id,
+          view: requestModal({ vms: deps.policy().vms, ...(deps.myIpUrl ? { myIpUrl: deps.myIpUrl(user) } : {}) }),
+        }));
+      case 'request': {
+        const { kind: _kind, ...fields } = parsed;
+        const result = await deps.workflow.request({ requester: user, ...fields });
+        if (!result.ok && result.needsSourceLink && deps.myIpUrl) {
+          const { source: _source, ...draft } = fields;
+          return void (await reply(myIpLinkText(deps.myIpUrl(user, draft))));
         }
-        case 'breakglass':
-          return void (await reply(unreviewedText(await deps.workflow.unreviewedBreakGlass())));
-        case 'audit':
-          return void (await reply(await sendAuditExport(deps, client, user, parsed)));
-        case 'explain': {
-          const { kind: _kind, ...fields } = parsed;
-          const result = await deps.workflow.explain({ requester: user, ...fields, justification: '' });
-          const asked = `${fields.vm} ${fields.ports} ${fields.source} ${fields.duration}`;
-          if (!result.ok && deps.myIpUrl && result.problems.some(isNoRecordedSource)) {
-            return void (await reply(myIpRecordText(deps.myIpUrl(user), `/jit explain ${asked}`)));
-          }
-          return void (await reply(result.ok ? explainText(asked, result.lines) : problemsText(sourceProblems(result.problems, links))));
+        if (result.ok && result.batch) {
+          const warning = anySourceWarning(result.batch);
+          return void (await reply(`${batchSummaryText(result.batch, 'reply')}${warning === undefined ? '' : `\n${warning}`}`));
         }
-        case 'vms':
-          return void (await reply(vmsText(await deps.workflow.inventory(parsed.filter), deps.clock.now(), parsed.filter)));
-        case 'enable':
-          return void (await reply(await enableReply(deps, user, parsed)));
-        case 'edit': {
-          const refusal = await openEditModal(deps, client, command.trigger_id, user, parsed.vm);
-          return void (refusal === undefined ? undefined : await reply(refusal));
+        return void (await reply(result.ok ? requestAcceptedText(result.request) : problemsText(sourceProblems(result.problems, links))));
+      }
+      case 'breakglass':
+        return void (await reply(unreviewedText(await deps.workflow.unreviewedBreakGlass())));
+      case 'audit':
+        return void (await reply(await sendAuditExport(deps, client, user, parsed)));
+      case 'explain': {
+        const { kind: _kind, ...fields } = parsed;
+        const result = await deps.workflow.explain({ requester: user, ...fields, justification: '' });
+        const asked = `${fields.vm} ${fields.ports} ${fields.source} ${fields.duration}`;
+        if (!result.ok && deps.myIpUrl && result.problems.some(isNoRecordedSource)) {
+          return void (await reply(myIpRecordText(deps.myIpUrl(user), `/jit explain ${asked}`)));
         }
-        case 'list': {
-          const message = requestListBlocks(await deps.workflow.openRequestsOf(user), deps.clock.now());
-          return void (await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks }));
-        }
-        case 'cancel': {
-          // A batch leader's id withdraws every member still waiting.
-          const cancelled = await deps.workflow.cancelAll(parsed.id, user);
-          if (cancelled.length === 1 && cancelled[0]?.id === parsed.id) return void (await reply(`Request #${parsed.id} is cancelled.`));
-          return void (await reply(`Cancelled ${cancelled.map((r) => `#${r.id} (${escapeMrkdwn(r.vm)})`).join(', ')} of request #${parsed.id}.`));
-        }
-        case 'revoke': {
-          const request = await deps.workflow.revoke(parsed.id, user);
-          return void (await reply(
-            request.state === 'closed'
-              ? `Request #${parsed.id} is revoked: access is closed.`
-              : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`,
-          ));
-        }
-        case 'extend': {
-          try {
-            const result = await deps.workflow.extend(parsed.id, user, parsed.duration === undefined ? {} : { duration: parsed.duration });
-            return void (await reply(extendedReplyText(result)));
-          } catch (error) {
-            // A refusal may quote a rule's reason from the policy: shown inert.
-            return void (await reply(userMessage(error, deps.logger, `/jit extend by ${user}`)));
-          }
+        return void (await reply(result.ok ? explainText(asked, result.lines) : problemsText(sourceProblems(result.problems, links))));
+      }
+      case 'vms':
+        return void (await reply(vmsText(await deps.workflow.inventory(parsed.filter), deps.clock.now(), parsed.filter)));
+      case 'enable':
+        return void (await reply(await enableReply(deps, user, parsed)));
+      case 'edit': {
+        const refusal = await openEditModal(deps, client, command.trigger_id, user, parsed.vm);
+        return void (refusal === undefined ? undefined : await reply(refusal));
+      }
+      case 'list': {
+        const message = requestListBlocks(await deps.workflow.openRequestsOf(user), deps.clock.now());
+        return void (await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks }));
+      }
+      case 'cancel': {
+        // A batch leader's id withdraws every member still waiting.
+        const cancelled = await deps.workflow.cancelAll(parsed.id, user);
+        if (cancelled.length === 1 && cancelled[0]?.id === parsed.id) return void (await reply(`Request #${parsed.id} is cancelled.`));
+        return void (await reply(`Cancelled ${cancelled.map((r) => `#${r.id} (${escapeMrkdwn(r.vm)})`).join(', ')} of request #${parsed.id}.`));
+      }
+      case 'revoke': {
+        const request = await deps.workflow.revoke(parsed.id, user);
+        return void (await reply(
+          request.state === 'closed'
+            ? `Request #${parsed.id} is revoked: access is closed.`
+            : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`,
+        ));
+      }
+      case 'extend': {
+        try {
+          const result = await deps.workflow.extend(parsed.id, user, parsed.duration === undefined ? {} : { duration: parsed.duration });
+          return void (await reply(extendedReplyText(result)));
+        } catch (error) {
+          // A refusal may quote a rule's reason from the policy: shown inert.
+          return void (await reply(userMessage(error, deps.logger, `/jit extend by ${user}`)));
         }
       }
-    } catch (error) {
-      // JitError messages are built from validated IDs and states only, never raw user text.
-      await reply(userMessage(error, deps.logger, `/jit ${parsed.kind} by ${user}`));
     }
-  });
+  } catch (error) {
+    // JitError messages are built from validated IDs and states only, never raw user text.
+    await reply(userMessage(error, deps.logger, `/jit ${parsed.kind} by ${user}`));
+  }
 }

@@ -7,6 +7,7 @@ import type { AccessWorkflow } from '../../workflow/access-workflow.js';
 import type { AdminWorkflow } from '../../workflow/admin.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Message } from '../../domain/message.js';
+import type { Yielding } from '../../workflow/yield-gate.js';
 import { escapeMrkdwn } from '../blocks/escape.js';
 import { mrkdwn } from '../render.js';
 
@@ -22,6 +23,16 @@ export interface ListenerDeps {
   myIpUrl?: (user: string, draft?: MyIpDraft) => string;
   /** Enabling and editing VMs from Slack (admins); unset: those commands say they are not set up. */
   admin?: AdminWorkflow;
+  /** Acks first: the work a request causes and its response_url reply wait while other requests arrive (bounded). Unset: nothing waits. */
+  gate?: Yielding;
+}
+
+/**
+ * Runs `work` through the gate, by `deadline` at the latest (default: the
+ * gate's bound from now); at once without a gate.
+ */
+export function afterAcks<T>(deps: Pick<ListenerDeps, 'gate'>, work: () => Promise<T>, deadline?: number): Promise<T> {
+  return deps.gate ? deps.gate.run(work, deadline) : work();
 }
 
 export interface MyIpDraft {

@@ -11,7 +11,7 @@ import { parseRequestData } from '../rows.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../../domain/types.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import type { Notification } from '../../ports/notifier.js';
-import type { Expected, NewRequest, RequestFilter, Store } from '../../ports/store.js';
+import type { Expected, NewRequest, RequestFilter, Store, TransitionItem } from '../../ports/store.js';
 import { verifyChainPaged, writeSideEffects } from './audit.js';
 import { migratePg } from './migrate.js';
 import { pgMigrations } from './migrations/index.js';
@@ -87,6 +87,42 @@ export class PostgresStore extends PgOutboxStore implements Store {
         if ((await run(client, SQL.transition, [...values, expected.state, expected.version])).rowCount !== 1) return undefined;
         await writeSideEffects(client, events, notifications, this.clock.now());
         return parseRequestData(values.at(-1) as string);
+      }),
+    );
+  }
+
+  /**
+   * Every CAS first, then the winners' audit events and outbox rows in one
+   * append: the chain's advisory lock is taken once and its head read once for
+   * the whole batch, not once per grant. Rows are updated in id order, so two
+   * batches over the same rows cannot deadlock on each other.
+   */
+  async transitions(items: TransitionItem[]): Promise<Array<AccessRequest | undefined>> {
+    for (const { expected, next } of items) {
+      if (next.id !== expected.id) throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
+    }
+    return this.guard('change requests', () =>
+      inTransaction(this.pool, async (client) => {
+        const stored: Array<AccessRequest | undefined> = items.map(() => undefined);
+        const events: AuditEvent[] = [];
+        const notifications: Notification[] = [];
+        const order = items.map((_, i) => i).sort((a, b) => compareIds(items[a]!.expected.id, items[b]!.expected.id) || a - b);
+        const won = new Set<number>();
+        for (const i of order) {
+          const { expected, next } = items[i]!;
+          const values = requestValues({ ...next, version: expected.version + 1 });
+          if ((await run(client, SQL.transition, [...values, expected.state, expected.version])).rowCount !== 1) continue;
+          stored[i] = parseRequestData(values.at(-1) as string);
+          won.add(i);
+        }
+        // Chained in the order given, as separate transitions in that order would be.
+        for (const [i, item] of items.entries()) {
+          if (!won.has(i)) continue;
+          events.push(...item.events);
+          notifications.push(...item.notifications);
+        }
+        await writeSideEffects(client, events, notifications, this.clock.now());
+        return stored;
       }),
     );
   }
@@ -204,6 +240,10 @@ export class PostgresStore extends PgOutboxStore implements Store {
   private async requests(sql: string, values: unknown[]): Promise<AccessRequest[]> {
     return (await run<DataRow>(this.pool, sql, values)).rows.map((row) => parseRequestData(row.data));
   }
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function insertOne(client: PoolClient, { request, events, notifications }: NewRequest, now: number): Promise<AccessRequest> {

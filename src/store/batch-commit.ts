@@ -1,0 +1,26 @@
+// Several compare-and-swap transitions in one SQLite transaction: the grants
+// that end together are marked closing (and later closed) with one commit,
+// one fsync, instead of one each. Each item runs the store's own single
+// transition (nested, so as a savepoint), so it is exactly the write
+// `transition` makes: its CAS, its audit events chained in order, its outbox
+// rows; a lost CAS writes nothing and yields undefined in its slot. A throw
+// from any item rolls the whole batch back.
+
+import type { Database } from 'better-sqlite3';
+import { JitError } from '../domain/errors.js';
+import type { AccessRequest } from '../domain/types.js';
+import type { TransitionItem } from '../ports/store.js';
+
+type TransitionOne = (item: TransitionItem) => AccessRequest | undefined;
+
+/** The batch as one IMMEDIATE transaction around `one`, the store's single transition. */
+export function batchTransitions(db: Database, one: TransitionOne): (items: TransitionItem[]) => Array<AccessRequest | undefined> {
+  return db.transaction((items: TransitionItem[]) => items.map(one)).immediate;
+}
+
+/** The same guard `transition` applies, for every item, before anything is written. */
+export function checkBatch(items: readonly TransitionItem[]): void {
+  for (const { expected, next } of items) {
+    if (next.id !== expected.id) throw new JitError('jit_store_failed', `transition of request ${expected.id} was given request ${next.id}`);
+  }
+}
