@@ -1,6 +1,6 @@
 // Who is in which user group, as far as authorisation needs it. The Slack
 // adapter reads user groups from Slack (slack/directory.ts); the twin below
-// has fixed groups, for tests and for a CLI without a Slack token.
+// has fixed groups, for tests (a CLI without a Slack token uses ports/unreadable-directory.ts: it refuses a decision that needs groups).
 
 export interface Directory {
   /** Which of `groups` (user-group IDs) the user belongs to. */
