@@ -16,7 +16,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { slashCommandFields } from '../test/support/slack-requests.js';
-import { cpuMsOf, loadApp, type AppProcess } from './support/children.js';
+import { cpuMsOf, type AppProcess } from './support/children.js';
+import { loadCompiledApp } from './support/compiled-app.js';
 import { SignedClient, inParallel } from './support/client.js';
 import { rowOf, type Benchmark } from './support/context.js';
 import { botEnv, SECRET } from './support/inprocess-bot.js';
@@ -62,7 +63,7 @@ export const ackLatency: Benchmark = {
     const env = botEnv(dir, ctx.slack, { JIT_BACKEND: 'memory' });
 
     ctx.log('ack: starting the bot and the bare Bolt reference');
-    const [bot, bare] = await Promise.all([loadApp(join(dir, 'bot.log')), loadApp(join(dir, 'bare.log'))]);
+    const [bot, bare] = await Promise.all([loadCompiledApp(join(dir, 'bot.log'), { asStarted: true }), loadCompiledApp(join(dir, 'bare.log'))]);
     const client = new SignedClient(SECRET, CONCURRENCY);
     // An open-loop client never waits for a socket: as many as the commands in flight.
     const openClient = new SignedClient(SECRET, 1000);

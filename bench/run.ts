@@ -18,6 +18,7 @@ import { replicas } from './replicas.js';
 import { ruleEngine } from './rule-engine.js';
 import { storeThroughput } from './store-throughput.js';
 import { killChildren, profileChildren, startSlackProcess } from './support/children.js';
+import { removeBuild } from './support/compiled-bot.js';
 import type { Benchmark, BenchContext } from './support/context.js';
 import { describeMachine } from './support/machine.js';
 import { removeNamespacesNow } from './support/netns.js';
@@ -83,6 +84,8 @@ try {
   }
 } finally {
   cleanUp();
+  // The compiled bot a benchmark built (ack, replicas) is removed; mass expiry removes its own.
+  await removeBuild();
 }
 
 const mode = smoke ? 'smoke (tiny sizes: shows the benchmarks work, judges no target)' : 'full';

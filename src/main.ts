@@ -1,11 +1,14 @@
 // Process entry: start the bot with the environment, wire signals, and turn a
 // startup problem into one line on stderr (no stack trace) and exit code 1.
 
-import { startBot, type Bot } from './bot.js';
-import { StartupError } from './compose/startup.js';
+import type { Bot } from './bot.js';
+import { deferBoltExtras } from './compose/deferred-packages.js';
 import { isJitError } from './domain/errors.js';
 
 async function main(): Promise<void> {
+  // Before Bolt loads: its Socket Mode and Express parts load only if used (deferred-packages.ts).
+  deferBoltExtras();
+  const [{ startBot }, { StartupError }] = await Promise.all([import('./bot.js'), import('./compose/startup.js')]);
   let bot: Bot;
   try {
     bot = await startBot(process.env);

@@ -1,7 +1,10 @@
 // A Slack app under test, in a process of its own so that its event loop and its
 // memory are its own: either the real bot (startBot, the composition root that
-// `npm start` runs) or the bare Bolt reference that only acks `/jit`. The parent
-// drives it over IPC:
+// `npm start` runs) or the bare Bolt reference that only acks `/jit`. As
+// production runs it: compiled JavaScript under plain node (compiled-app.ts
+// compiles this file and points JIT_BENCH_BOT_MODULE at the compiled bot's
+// bot.js); without that variable (run through tsx) it imports src/bot.ts. The
+// parent drives it over IPC:
 //   child → {type:'loaded'}                 modules are loaded (the slow part of a start)
 //   parent → {type:'start', mode, env}      child → {type:'ready', port}
 //   parent → {type:'idle', seq}             child → {type:'idle', seq} once the bot's outbox is delivered
@@ -10,7 +13,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
-import { startBot, type Bot } from '../../src/bot.js';
+import type { Bot } from '../../src/bot.js';
+
+type BotModule = typeof import('../../src/bot.js');
+const botModule = process.env.JIT_BENCH_BOT_MODULE ?? '../../src/bot.js';
+const { startBot } = (await import(botModule)) as BotModule;
 
 export type AppMode = 'bot' | 'bare';
 

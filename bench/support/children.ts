@@ -34,9 +34,18 @@ export function profileChildren(dir: string): void {
   profileDir = dir;
 }
 
-function forkTs<In, Out>(script: string, logFile: string, env: NodeJS.ProcessEnv = process.env): Channel<In, Out> {
+/** How a child runs: TypeScript through tsx (the default), or `script` is JavaScript for plain node (`tsx: false`). */
+interface ForkOptions {
+  env?: NodeJS.ProcessEnv;
+  tsx?: boolean;
+  /** Node flags for the child (the bot's, as `npm start` gives them). */
+  flags?: string[];
+}
+
+function forkTs<In, Out>(script: string, logFile: string, options: ForkOptions = {}): Channel<In, Out> {
+  const { env = process.env, tsx = true, flags = [] } = options;
   const log = openSync(logFile, 'a');
-  const execArgv = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const execArgv = [...flags, ...(tsx ? ['--import', 'tsx'] : []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const child = fork(resolve(ROOT, script), [], { cwd: ROOT, env, execArgv, stdio: ['ignore', log, log, 'ipc'] });
   closeSync(log);
   live.add(child);
@@ -93,9 +102,13 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-/** Forks an app process and waits until its modules are loaded; `start` is cheap after that. */
-export async function loadApp(logFile: string): Promise<AppProcess> {
-  const channel = forkTs<ToChild, FromChild>('bench/support/app-process.ts', logFile);
+/**
+ * Forks an app process and waits until its modules are loaded; `start` is cheap
+ * after that. By default app-process.ts through tsx; `options.script` names
+ * another build of it (compiled-app.ts: JavaScript for plain node, as production runs).
+ */
+export async function loadApp(logFile: string, options: ForkOptions & { script?: string } = {}): Promise<AppProcess> {
+  const channel = forkTs<ToChild, FromChild>(options.script ?? 'bench/support/app-process.ts', logFile, options);
   let seq = 0;
   await channel.next((m) => m.type === 'loaded', 'module load');
   return {

@@ -8,7 +8,8 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadApp, type AppProcess } from './children.js';
+import type { AppProcess } from './children.js';
+import { loadCompiledApp } from './compiled-app.js';
 import type { BenchContext } from './context.js';
 import { botEnv } from './inprocess-bot.js';
 import { sleep } from './stats.js';
@@ -50,7 +51,7 @@ export class Deployment {
   /** A child process with the bot's modules loaded (the slow part of a start), logging to `<id>-<n>.log`. */
   async load(id: string): Promise<AppProcess> {
     const log = join(this.dir, `${id}-${++this.loads}.log`);
-    const app = await loadApp(log);
+    const app = await loadCompiledApp(log, { asStarted: true });
     this.logs.set(app, log);
     return app;
   }

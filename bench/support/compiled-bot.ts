@@ -52,7 +52,7 @@ export async function startCompiledBot(
   const { dir } = await compiledBot();
   const port = await freePort();
   const log = openSync(logFile, 'a');
-  const execArgv = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const execArgv = [...startFlags(), ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [])];
   const child = spawn(process.execPath, [...execArgv, join(dir, 'main.js')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
@@ -85,6 +85,19 @@ export async function startCompiledBot(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The node flags `npm start` runs the bot with (package.json's start script, the
+ * one place they are set), but `--env-file…`: the benchmark gives the bot its
+ * whole environment itself.
+ */
+export function startFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = scripts.start.split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js')
+    throw new Error(`package.json's start script is not \`node <flags> dist/main.js\`: ${scripts.start}`);
+  return words.slice(1, -1).filter((flag) => !flag.startsWith('--env-file'));
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -18,7 +18,7 @@ import {
   type PostRow,
   type Tables,
 } from './memory-store-tables.js';
-import type { MessageRef, PostRecord } from './notifier.js';
+import type { MessageRef, PostedStep, PostRecord } from './notifier.js';
 
 const MAX_ERROR_LENGTH = 500;
 
@@ -74,14 +74,17 @@ export class OutboxTable {
   }
 
   /** Marks the row delivered (a delivered row keeps its first stamp) and upserts the refs, all or nothing. */
-  markDelivered(rowId: number, refs: MessageRef[], now: number): void {
+  /** The posts' records, the delivery and the refs, all or nothing: everything is checked before anything changes. */
+  markDelivered(rowId: number, refs: MessageRef[], now: number, posts: PostedStep[] = []): void {
     bindable(rowId);
     bindable(now);
     const row = this.row(rowId);
     const pending = row !== undefined && row.deliveredAt === null;
     const deliveredAt = pending ? integer('outbox.delivered_at', now, true) : null;
+    const records = posts.map(({ step, channel, ts }) => this.checkPost(rowId, step, channel, now, ts));
     this.requireRow(rowId, row);
     const checked = refs.map((ref) => this.checkRef(ref));
+    for (const post of records) this.recordChecked(post);
     if (pending) Object.assign(row, { deliveredAt, claimedBy: null, claimedUntil: null });
     // Upsert: a message posted again (say, the first was deleted) replaces the old ts, in the same place.
     for (const ref of checked) this.tables.refs.set(JSON.stringify([ref.requestId, ref.role, ref.channel]), ref);
@@ -123,7 +126,10 @@ export class OutboxTable {
 
   /** A record always wins: channel and ts replace what was claimed or recorded; `now` is the claim time of a post never claimed. */
   record(rowId: number, step: string, channel: string, ts: string, now: number): void {
-    const post = this.checkPost(rowId, step, channel, now, ts);
+    this.recordChecked(this.checkPost(rowId, step, channel, now, ts));
+  }
+
+  private recordChecked(post: PostRow & { outboxId: number }): void {
     const existing = this.tables.posts.get(post.outboxId)?.get(post.step);
     if (existing === undefined) {
       this.insertPost(post);

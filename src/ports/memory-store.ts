@@ -30,7 +30,7 @@ import {
 } from './memory-store-tables.js';
 import { SourceLinkTable } from './memory-store-source-links.js';
 import { StagedWrite, checkRequest, requestColumns } from './memory-store-write.js';
-import type { MessageRef, Notification, PostRecord } from './notifier.js';
+import type { MessageRef, Notification, PostedStep, PostRecord } from './notifier.js';
 import type { OutboxRecord } from './memory-store-tables.js';
 import {
   outboxStatsOf,
@@ -258,8 +258,8 @@ export class MemoryStore implements Store {
     });
   }
 
-  async markDelivered(rowId: number, refs: MessageRef[]): Promise<void> {
-    this.guard('mark outbox row delivered', () => this.outbox.markDelivered(rowId, refs, this.clock.now()));
+  async markDelivered(rowId: number, refs: MessageRef[], posts: PostedStep[] = []): Promise<void> {
+    this.guard('mark outbox row delivered', () => this.outbox.markDelivered(rowId, refs, this.clock.now(), posts));
   }
 
   async markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void> {

@@ -26,6 +26,13 @@ export interface PostRecord {
   ts?: string;
 }
 
+/** A post Slack accepted: where it went. What `record` was told, for the store to write with the row's delivery. */
+export interface PostedStep {
+  step: string;
+  channel: string;
+  ts: string;
+}
+
 /**
  * What one outbox row has posted so far, kept in the store so a retry (after a
  * failure or a crash) updates those messages instead of posting them again.
@@ -36,7 +43,11 @@ export interface PostJournal {
   posts(): Promise<PostRecord[]>;
   /** Before posting: the step is about to be posted to `channel`. */
   claim(step: string, channel: string): Promise<void>;
-  /** After posting: where Slack put it. */
+  /**
+   * After posting: where Slack put it. The outbox worker's journal holds it
+   * and writes it with the row's delivery (one transaction); a crash before
+   * that leaves the claim alone, and the retry looks the post up by metadata.
+   */
   record(step: string, channel: string, ts: string): Promise<void>;
 }
 

@@ -9,7 +9,7 @@ import type { ChainVerdict } from '../domain/audit-chain.js';
 import type { Notification } from '../domain/notification.js';
 import type { OverlayVm } from '../domain/policy/overlay.js';
 import type { AccessRequest, AuditEvent, RequestState, SystemEvent } from '../domain/types.js';
-import type { MessageRef, PostRecord } from './notifier.js';
+import type { MessageRef, PostedStep, PostRecord } from './notifier.js';
 
 export interface RequestFilter {
   requester?: string;
@@ -143,8 +143,12 @@ export interface OutboxStore {
   claimOutbox(worker: string, now: number, leaseMs: number, limit: number): Promise<OutboxRow[]>;
   /** The backlog: how many rows wait, and since when the oldest (for metrics). */
   outboxStats(now: number): Promise<OutboxStats>;
-  /** Marks the row delivered and records where its messages are; its claim ends. */
-  markDelivered(rowId: number, refs: MessageRef[]): Promise<void>;
+  /**
+   * Marks the row delivered and records where its messages are; its claim
+   * ends. `posts`: the ts of posts the delivery made, recorded (as
+   * `recordPost` does) in the same transaction.
+   */
+  markDelivered(rowId: number, refs: MessageRef[], posts?: PostedStep[]): Promise<void>;
   /** Counts a failed attempt and when to try again; its claim ends. */
   markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void>;
   messageRefs(requestId: string): Promise<MessageRef[]>;

@@ -46,7 +46,9 @@ export function createSlackApp(options: SlackAppOptions): App {
     const known = options.identity?.();
     return { botToken: token, ...(known ? { botId: known.botId, botUserId: known.botUserId } : {}) };
   };
-  const common = { authorize, logger, clientOptions };
+  // No listener keeps conversation state: without Bolt's default in-memory store, no
+  // middleware looks each request's conversation up (and builds an Error for every miss).
+  const common = { authorize, logger, clientOptions, convoStore: false as const };
   const inbound = options.inbound ? { inbound: options.inbound } : {};
   const app = config.SLACK_APP_TOKEN
     ? new App({ ...common, customRoutes: routes, appToken: config.SLACK_APP_TOKEN, socketMode: true, installerOptions: { port: config.PORT } })

@@ -8,6 +8,7 @@
 import { LogLevel, type Logger as BoltLogger, webApi } from '@slack/bolt';
 import type { WebAPICallError, WebClient } from '@slack/web-api';
 import type { Logger } from '../ports/logger.js';
+import { slackFetch } from './http-fetch.js';
 
 /** Who the token speaks as: Bolt's authorisation and the `/invite @name` hint use it. */
 export interface SlackIdentity {
@@ -41,6 +42,8 @@ export function preflightClient(token: string, apiUrl: string | undefined, logge
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: PER_CALL_TIMEOUT_MS,
+    // node:http, as the app's client: the global fetch would compile undici's WebAssembly parser at start (~30 MB of peak memory) for these calls alone.
+    fetch: slackFetch,
     // The client's own "http request failed" warnings would repeat what the check says in one line.
     logger: quiet(logger),
   });

@@ -25,9 +25,10 @@ import {
   type Store,
   type TransitionItem,
 } from '../ports/store.js';
-import type { MessageRef, Notification, PostRecord } from '../ports/notifier.js';
+import type { MessageRef, Notification, PostedStep, PostRecord } from '../ports/notifier.js';
 import { GENESIS, rowHash, storableEvent, verifyChain, type ChainVerdict } from '../domain/audit-chain.js';
 import { batchTransitions, checkBatch } from './batch-commit.js';
+import { type CheckpointOptions, Checkpointer } from './checkpoint.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { prepareOverlayStatements } from './overlay-statements.js';
@@ -38,6 +39,8 @@ import { prepareStatements, type DataRow, type RequestColumns } from './statemen
 export interface SqliteStoreOptions {
   /** Stamps `delivered_at` and an outbox row's `created_at`; the only clock this adapter reads. */
   clock?: Clock;
+  /** A file's WAL checkpoints, off the main thread (checkpoint.ts); `false`: SQLite's own, in the commits. */
+  checkpoints?: CheckpointOptions | false;
 }
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -75,6 +78,8 @@ export class SqliteStore implements Store {
   private nested = 0;
   /** A nested write (or one inside a transaction this store did not begin) chained events: the head is read again after. */
   private headUnsure = false;
+  /** Runs this file's WAL checkpoints beside the writes; undefined for `:memory:` or when SQLite's own were asked for. */
+  private checkpointer: Checkpointer | undefined;
 
   /** Opens (creating file and directory when missing) and migrates; `':memory:'` for a throwaway one. */
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -96,7 +101,11 @@ export class SqliteStore implements Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       migrate(db, migrations);
-      return new SqliteStore(db, options.clock ?? systemClock);
+      const store = new SqliteStore(db, options.clock ?? systemClock);
+      if (!memory && options.checkpoints !== false) {
+        store.checkpointer = new Checkpointer(db, path.resolve(file), options.checkpoints);
+      }
+      return store;
     } catch (error) {
       db.close();
       throw isJitError(error) ? error : storeError(`could not open ${file}`, error);
@@ -126,22 +135,21 @@ export class SqliteStore implements Store {
     this.insertManyTx = this.ownWrite(
       db.transaction((items: NewRequest[]) => items.map(({ request, events, notifications }) => insertOne(request, events, notifications))).immediate,
     );
-    this.transitionTx = this.ownWrite(
-      db.transaction((expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]) => {
-        // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
-        const written = { ...next, version: expected.version + 1 };
-        const row = toColumns(written);
-        const swapped =
-          this.sql.transition.run(row.state, row.end_at, row.data, row.id, expected.state, expected.version, row.requester, row.vm, row.created_at).changes ===
-            1 || this.sql.transitionRewriting.run({ ...row, expected_state: expected.state, expected_version: expected.version }).changes === 1;
-        // Lost the race: return before writing anything, so nothing is announced twice.
-        if (!swapped) return undefined;
-        this.writeSideEffects(events, notes);
-        return readBackOf(written, row.data);
-      }).immediate,
-    );
-    // A batch nests each item's own transition (a savepoint): one commit for grants that end together.
-    this.transitionsTx = this.ownWrite(batchTransitions(db, (item) => this.transitionTx(item.expected, item.next, item.events, item.notifications)));
+    const transitionOne = (expected: Expected, next: AccessRequest, events: AuditEvent[], notes: Notification[]): AccessRequest | undefined => {
+      // The stored snapshot carries the bumped version, so the caller's next CAS can use it.
+      const written = { ...next, version: expected.version + 1 };
+      const row = toColumns(written);
+      const swapped =
+        this.sql.transition.run(row.state, row.end_at, row.data, row.id, expected.state, expected.version, row.requester, row.vm, row.created_at).changes ===
+          1 || this.sql.transitionRewriting.run({ ...row, expected_state: expected.state, expected_version: expected.version }).changes === 1;
+      // Lost the race: return before writing anything, so nothing is announced twice.
+      if (!swapped) return undefined;
+      this.writeSideEffects(events, notes);
+      return readBackOf(written, row.data);
+    };
+    this.transitionTx = this.ownWrite(db.transaction(transitionOne).immediate);
+    // A batch runs each item's transition in one transaction, no savepoint (batch-commit.ts): one commit for grants that end together.
+    this.transitionsTx = this.ownWrite(batchTransitions(db, (item) => transitionOne(item.expected, item.next, item.events, item.notifications)));
     this.systemEventTx = this.ownWrite(
       db.transaction((event: SystemEvent, notes: Notification[]) => {
         this.writeSideEffects([{ ...event, requestId: null }], notes);
@@ -155,7 +163,9 @@ export class SqliteStore implements Store {
         this.writeSideEffects([{ ...event, requestId: null }], notes);
       }).immediate,
     );
-    this.deliveredTx = db.transaction((rowId: number, refs: MessageRef[], now: number) => {
+    // The posts' records, the delivery and the refs in one commit: the outbox worker holds the records back for it.
+    this.deliveredTx = db.transaction((rowId: number, refs: MessageRef[], posts: PostedStep[], now: number) => {
+      for (const { step, channel, ts } of posts) this.sql.recordPost.run({ id: rowId, step, channel, ts, at: now });
       this.requireOutboxRow(rowId, this.sql.markDelivered.run({ id: rowId, now }).changes);
       for (const ref of refs) this.sql.upsertRef.run(ref);
     }).immediate;
@@ -283,8 +293,8 @@ export class SqliteStore implements Store {
     return this.guard(`read the ${name} lease`, () => this.replicas.currentLease(name, now));
   }
 
-  async markDelivered(rowId: number, refs: MessageRef[]): Promise<void> {
-    this.guard('mark outbox row delivered', () => this.deliveredTx(rowId, refs, this.clock.now()));
+  async markDelivered(rowId: number, refs: MessageRef[], posts: PostedStep[] = []): Promise<void> {
+    this.guard('mark outbox row delivered', () => this.deliveredTx(rowId, refs, posts, this.clock.now()));
   }
 
   async markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void> {
@@ -332,6 +342,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // The worker's connection first: the store's is then the last, and SQLite checkpoints and removes the WAL as it closes.
+    const stopping = this.checkpointer?.stop();
+    if (stopping) await stopping;
     if (this.db.open) this.db.close();
   }
 
@@ -433,6 +446,7 @@ export class SqliteStore implements Store {
 
   /** Callers see one error code for every storage failure; the SQLite error stays as `cause`. */
   private guard<T>(what: string, work: () => T): T {
+    this.checkpointer?.used();
     try {
       return work();
     } catch (error) {

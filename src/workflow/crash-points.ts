@@ -23,6 +23,8 @@ export const CRASH_POINTS = [
   'closed-before-commit',
   /** Slack accepted a post of the outbox; its ts is not recorded (the post must not be repeated). */
   'outbox-posted-before-recorded',
+  /** A row's posts are all accepted; its delivery (with their ts, held back for it) is not committed. */
+  'outbox-delivered-before-committed',
 ] as const;
 
 export type CrashPointName = (typeof CRASH_POINTS)[number];

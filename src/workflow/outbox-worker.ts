@@ -8,7 +8,9 @@
 // until a person acts is reported to DeliveryProblems (logged once, with the
 // fix) and retried at least every `destinationRetryMs`, so its messages go out
 // soon after the fix. Each row's posts are journalled (see once-poster.ts), so
-// a retry never posts a message twice. Several replicas share one outbox: a
+// a retry never posts a message twice; the journal (outbox-journal.ts) writes
+// a row's post records with its delivery, in one transaction, and says what
+// must be durable before what. Several replicas share one outbox: a
 // worker delivers only the rows it claimed (the store hands each queue's next
 // row to one worker at a time, for a lease), and a dead replica's claims are
 // taken over once their lease runs out.
@@ -16,8 +18,9 @@
 import type { Logger } from '../ports/logger.js';
 import { logEvent } from '../ports/log-event.js';
 import { crashPoint } from './crash-points.js';
+import { OutboxJournal } from './outbox-journal.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { Notifier, PostJournal } from '../ports/notifier.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { OutboxRow, OutboxStore } from '../ports/store.js';
 import { DestinationError } from '../domain/delivery-problem.js';
 import type { DeliveryProblems } from './delivery-problems.js';
@@ -143,13 +146,11 @@ export class OutboxWorker {
   }
 
   private async deliver(row: OutboxRow): Promise<boolean> {
+    const journal = new OutboxJournal(this.store, row.id);
     try {
-      const refs = await this.notifier.deliver(
-        row.notification,
-        row.requestId === undefined ? [] : await this.store.messageRefs(row.requestId),
-        this.journalOf(row),
-      );
-      await this.store.markDelivered(row.id, refs);
+      const refs = await this.notifier.deliver(row.notification, row.requestId === undefined ? [] : await this.store.messageRefs(row.requestId), journal);
+      crashPoint('outbox-delivered-before-committed');
+      await this.store.markDelivered(row.id, refs, journal.heldPosts());
       this.problems?.delivered(row.id);
       return true;
     } catch (error) {
@@ -158,6 +159,8 @@ export class OutboxWorker {
       const longest = refused ? Math.min(this.maxBackoffMs, this.destinationRetryMs) : this.maxBackoffMs;
       const backoff = retryAfterMs ?? Math.min(longest, 1000 * 2 ** Math.min(row.attempts, 16));
       const message = error instanceof Error ? error.message : String(error);
+      // What was posted before the failure is recorded first: the retry updates those posts, no lookup needed.
+      await journal.flush();
       await this.store.markRetry(row.id, message, this.clock.now() + backoff);
       // A refused destination is logged once, with its fix, by DeliveryProblems; not on every retry.
       if (refused && this.problems) {
@@ -170,20 +173,6 @@ export class OutboxWorker {
       );
       return false;
     }
-  }
-
-  private journalOf(row: OutboxRow): PostJournal {
-    const { store } = this;
-    return {
-      rowId: row.id,
-      posts: () => store.outboxPosts(row.id),
-      // Wall-clock time, not the workflow clock: a lookup compares it with Slack's ts.
-      claim: (step, channel) => store.claimPost(row.id, step, channel, systemClock.now()),
-      record: (step, channel, ts) => {
-        crashPoint('outbox-posted-before-recorded');
-        return store.recordPost(row.id, step, channel, ts);
-      },
-    };
   }
 }
 

@@ -59,6 +59,7 @@ const CASES: CrashCase[] = [
   { point: 'closing-before-close', stateAtCrash: 'closing', ruleAtCrash: true },
   { point: 'closed-before-commit', stateAtCrash: 'closing', ruleAtCrash: false },
   { point: 'outbox-posted-before-recorded', stateAtCrash: 'pending', ruleAtCrash: false },
+  { point: 'outbox-delivered-before-committed', stateAtCrash: 'pending', ruleAtCrash: false },
 ];
 
 const LIFECYCLE: AuditEventName[] = ['request.created', 'request.approved', 'grant.opened', 'grant.closing', 'grant.closed'];

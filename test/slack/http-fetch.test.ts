@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebClient } from '@slack/web-api';
-import { slackFetch } from '../../src/slack/http-fetch.js';
+import { BufferedResponse, slackFetch } from '../../src/slack/http-fetch.js';
 
 interface Seen {
   method: string;
@@ -88,18 +88,43 @@ describe('slackFetch', () => {
     await expect(slackFetch(`http://127.0.0.1:${port}/x`, { method: 'POST', body: 'x' })).rejects.toThrow();
   });
 
-  it('formDataOrASignal_goToTheGlobalFetch', async () => {
+  it('formData_goesToTheGlobalFetch_aSignalDoesNot', async () => {
     const global = vi.spyOn(globalThis, 'fetch');
     try {
       const form = new FormData();
       form.set('file', 'content');
       await slackFetch(`${base}/upload`, { method: 'POST', body: form });
-      await slackFetch(`${base}/signal`, { method: 'POST', body: 'x', signal: AbortSignal.timeout(5000) });
-      expect(global).toHaveBeenCalledTimes(2);
+      expect(global).toHaveBeenCalledTimes(1);
+      // The Web API client's per-call timeout (the preflight's): node:http aborts on it, no undici parser compiled for it.
+      const answer = await slackFetch(`${base}/signal`, { method: 'POST', body: 'x', signal: AbortSignal.timeout(5000) });
+      expect(answer.status).toBe(200);
       await slackFetch(`${base}/plain`, { method: 'POST', body: 'x' });
-      expect(global).toHaveBeenCalledTimes(2);
+      expect(global).toHaveBeenCalledTimes(1);
     } finally {
       global.mockRestore();
+    }
+  });
+
+  it('signal_abortsAnUnansweredRequest_andClosesItsConnection', async () => {
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    const silent = createServer((request) => request.socket.once('close', () => closed()));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const started = Date.now();
+      await expect(slackFetch(`http://127.0.0.1:${port}/x`, { method: 'POST', body: 'x', signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+      await connectionClosed;
+      // Aborted before it is sent: rejected at once.
+      await expect(slackFetch(`http://127.0.0.1:${port}/x`, { method: 'POST', body: 'x', signal: AbortSignal.abort() })).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 
@@ -109,5 +134,54 @@ describe('slackFetch', () => {
     expect(result.ok).toBe(true);
     expect((result as { path?: unknown }).path).toBe('/api/chat.postMessage');
     expect(seen.at(-1)!.headers.authorization).toBe('Bearer xoxb-test');
+  });
+});
+
+// The answer's body is kept in memory and read without a web stream, and still
+// behaves as a standard Response's: once, whichever way it is read.
+describe('BufferedResponse', () => {
+  const answer = () =>
+    new BufferedResponse(Buffer.from('{"ok":true,"text":"hé"}'), { status: 200, statusText: 'OK', headers: { 'content-type': 'application/json' } });
+
+  it('isAStandardResponse_withItsStatusAndHeaders', () => {
+    const response = answer();
+    expect(response).toBeInstanceOf(Response);
+    expect([response.ok, response.status, response.statusText, response.headers.get('content-type')]).toEqual([true, 200, 'OK', 'application/json']);
+    expect(response.bodyUsed).toBe(false);
+  });
+
+  it('text_readsTheBytes_once', async () => {
+    const response = answer();
+    expect(await response.text()).toBe('{"ok":true,"text":"hé"}');
+    expect(response.bodyUsed).toBe(true);
+    await expect(response.text()).rejects.toThrow(TypeError);
+    await expect(response.json()).rejects.toThrow(TypeError);
+    await expect(response.arrayBuffer()).rejects.toThrow(TypeError);
+    expect(() => response.clone()).toThrow(TypeError);
+  });
+
+  it('jsonAndArrayBuffer_readTheSameBytes', async () => {
+    expect(await answer().json()).toEqual({ ok: true, text: 'hé' });
+    expect(Buffer.from(await answer().arrayBuffer()).toString()).toBe('{"ok":true,"text":"hé"}');
+  });
+
+  it('theBodyStream_blobAndClone_areAStandardResponsesOverTheSameBytes', async () => {
+    const streamed = answer();
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of streamed.body!) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString()).toBe('{"ok":true,"text":"hé"}');
+    expect(streamed.bodyUsed).toBe(true);
+    await expect(streamed.text()).rejects.toThrow(TypeError);
+
+    expect(await (await answer().blob()).text()).toBe('{"ok":true,"text":"hé"}');
+    const original = answer();
+    const copy = original.clone();
+    expect(await copy.json()).toEqual({ ok: true, text: 'hé' });
+    expect(await original.text()).toBe('{"ok":true,"text":"hé"}');
+  });
+
+  it('slackFetch_answersWithIt_andWithAPlainResponseWhenThereIsNoBody', async () => {
+    expect(await slackFetch(`${base}/respond`, { method: 'POST', body: 'x' })).toBeInstanceOf(BufferedResponse);
+    expect(await slackFetch(`${base}/empty`, { method: 'POST', body: 'x' })).not.toBeInstanceOf(BufferedResponse);
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { OutboxWorker } from '../../src/workflow/outbox-worker.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { MemoryNotifier, type Notification, type Notifier } from '../../src/ports/notifier.js';
+import { MemoryNotifier, type Notification, type Notifier, type PostedStep, type PostJournal } from '../../src/ports/notifier.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { makeRequest } from '../store/fixtures.js';
 
@@ -155,4 +155,71 @@ it('aDeadWorkersClaim_isTakenOverOnceItsLeaseRunsOut', async () => {
   clock.advance(30_000);
   await survivor.flush(1_000);
   expect(notifier.delivered).toEqual([dm]);
+});
+
+/** A notifier that posts each step through the journal as the Slack notifier does (claim, post, record), failing when told. */
+class JournallingNotifier implements Notifier {
+  failAfter: string | undefined;
+
+  async deliver(_notification: Notification, _refs: unknown, journal: PostJournal): Promise<[]> {
+    for (const step of ['audit', 'reply']) {
+      if ((await journal.posts()).some((post) => post.step === step && post.ts !== undefined)) continue;
+      await journal.claim(step, 'CAUDIT');
+      await journal.record(step, 'CAUDIT', `1.${step.length}`);
+      if (this.failAfter === step) throw new Error('Slack went away');
+    }
+    return [];
+  }
+}
+
+/** The store's outbox writes, in order, by name (spied on the real SQLite store). */
+function writesOf(spied: SqliteStore): string[] {
+  const writes: string[] = [];
+  for (const name of ['claimPost', 'recordPost', 'markDelivered', 'markRetry'] as const) {
+    const real = spied[name].bind(spied) as (...args: unknown[]) => Promise<void>;
+    (spied as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      writes.push(name === 'markDelivered' ? `markDelivered(${(args[2] as PostedStep[]).map((post) => post.step).join(',')})` : name);
+      return real(...args);
+    };
+  }
+  return writes;
+}
+
+it('aDeliveredRow_recordsItsPostsWithTheDelivery_inOneWrite', async () => {
+  store = SqliteStore.open(':memory:');
+  const request = makeRequest({ id: 'k7m2qp' });
+  await store.insertRequest(request, [], [{ kind: 'requester_dm', event: 'grant.opened', request }]);
+  const writes = writesOf(store);
+  const worker = new OutboxWorker(store, new JournallingNotifier(), new FakeClock(), createLogger({ write: () => undefined }));
+
+  await worker.flush(5_000);
+
+  // Each claim committed before its post; the ts of both posts ride on the delivery's transaction.
+  expect(writes).toEqual(['claimPost', 'claimPost', 'markDelivered(audit,reply)']);
+  expect((await store.outboxPosts(1)).map((post) => [post.step, post.ts])).toEqual([
+    ['audit', '1.5'],
+    ['reply', '1.5'],
+  ]);
+  expect(await store.pendingOutbox(10)).toEqual([]);
+});
+
+it('aFailedDelivery_recordsWhatItPosted_beforeItsRetry_andTheRetryPostsNothingAgain', async () => {
+  store = SqliteStore.open(':memory:');
+  const request = makeRequest({ id: 'k7m2qp' });
+  await store.insertRequest(request, [], [{ kind: 'requester_dm', event: 'grant.opened', request }]);
+  const writes = writesOf(store);
+  const notifier = new JournallingNotifier();
+  notifier.failAfter = 'reply';
+  const clock = new FakeClock();
+  const worker = new OutboxWorker(store, notifier, clock, createLogger({ write: () => undefined }));
+
+  await worker.flush(5_000);
+  expect(writes).toEqual(['claimPost', 'claimPost', 'recordPost', 'recordPost', 'markRetry']);
+  expect((await store.outboxPosts(1)).every((post) => post.ts !== undefined)).toBe(true);
+
+  notifier.failAfter = undefined;
+  clock.advance(60_000);
+  await worker.flush(5_000);
+  // Both steps have their ts: the retry claims and posts nothing again.
+  expect(writes.slice(5)).toEqual(['markDelivered()']);
 });

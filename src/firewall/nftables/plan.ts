@@ -174,15 +174,33 @@ export function planClose(elements: AllowElement[], requestId: string, layout: L
 }
 
 /**
+ * An element whose kernel timeout is this close when we read it may expire
+ * before our `delete element` runs (nft reports whole seconds; a read and a
+ * write of a large table take a second or more on a busy host).
+ */
+export const EXPIRY_RACE_MS = 60_000;
+
+/**
  * planClose for many requests at once: one pass over the elements, where a
  * close each would scan them all (10,000 grants ending together: 10^8 steps).
+ *
+ * Grants ending together are closed as the kernel expires them: an element
+ * that expired between our read and our write would fail the whole
+ * transaction (`delete element` of a missing element is ENOENT; nft 1.0.6 has
+ * no `destroy`), and every retry races the next ones to expire. So an element
+ * near its timeout is first added back (a no-op when it is still there; with
+ * a 1 s timeout when it had expired) and then deleted, in the same
+ * transaction: the kernel applies a transaction atomically, so the element is
+ * absent after it either way and was never visible in between.
  */
 export function planCloses(elements: AllowElement[], requestIds: ReadonlySet<string>, layout: Layout): string[] {
   const lines: string[] = [];
   const kept: AllowElement[] = [];
   for (const element of elements) {
-    if (element.comment !== undefined && requestIds.has(element.comment)) lines.push(deleteElementLine(layout, element));
-    else kept.push(element);
+    if (element.comment !== undefined && requestIds.has(element.comment)) {
+      if (element.expiresMs !== undefined && element.expiresMs <= EXPIRY_RACE_MS) lines.push(addElementLine(layout, element, 1));
+      lines.push(deleteElementLine(layout, element));
+    } else kept.push(element);
   }
   elements.length = 0;
   for (const element of kept) elements.push(element);

@@ -5,7 +5,7 @@
 
 import { JitError, isJitError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
-import type { MessageRef, PostRecord } from '../../ports/notifier.js';
+import type { MessageRef, PostedStep, PostRecord } from '../../ports/notifier.js';
 import { outboxStatsOf, type Lease, type LeaseStore, type OutboxRow, type OutboxStats, type OutboxStore } from '../../ports/store.js';
 import { inTransaction, run, type PgPool, type PoolClient } from './pool.js';
 import { SQL } from './statements.js';
@@ -35,10 +35,13 @@ export abstract class PgOutboxStore implements OutboxStore, LeaseStore {
     );
   }
 
-  async markDelivered(rowId: number, refs: MessageRef[]): Promise<void> {
+  async markDelivered(rowId: number, refs: MessageRef[], posts: PostedStep[] = []): Promise<void> {
     await this.guard('mark outbox row delivered', () =>
       inTransaction(this.pool, async (client) => {
-        await requireOutboxRow(client, rowId, await run(client, SQL.markDelivered, [rowId, this.clock.now()]));
+        const now = this.clock.now();
+        // The posts' records with the delivery, in one commit: the outbox worker holds them back for it.
+        for (const { step, channel, ts } of posts) await run(client, SQL.recordPost, [rowId, step, channel, ts, now]);
+        await requireOutboxRow(client, rowId, await run(client, SQL.markDelivered, [rowId, now]));
         for (const ref of refs) await run(client, SQL.upsertRef, [ref.requestId, ref.role, ref.channel, ref.ts]);
       }),
     );

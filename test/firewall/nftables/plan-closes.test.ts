@@ -3,13 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import type { GrantSpec } from '../../../src/ports/firewall.js';
-import { openTarget, planClose, planCloses, planOpen } from '../../../src/firewall/nftables/plan.js';
+import { EXPIRY_RACE_MS, openTarget, planClose, planCloses, planOpen } from '../../../src/firewall/nftables/plan.js';
 import type { AllowElement } from '../../../src/firewall/nftables/ruleset.js';
 
 const LAYOUT = { table: 'jit', slots: 2 };
 const NOW = 1_000_000;
 
-function table(): AllowElement[] {
+function table(endAt = NOW + 10 * 60_000): AllowElement[] {
   const elements: AllowElement[] = [];
   for (let i = 0; i < 40; i++) {
     const grant: GrantSpec = {
@@ -19,7 +19,7 @@ function table(): AllowElement[] {
       address: '10.1.0.2',
       ports: [{ number: 22, protocol: i % 3 === 0 ? '*' : 'TCP' }],
       source: `198.51.${i % 2}.${i}/32`,
-      endAt: NOW + 60_000,
+      endAt,
     };
     planOpen(elements, openTarget(grant), LAYOUT, NOW);
   }
@@ -39,4 +39,27 @@ describe('planCloses', () => {
     expect(many).toEqual(one);
     expect(planCloses(many, new Set(ids), LAYOUT)).toEqual([]);
   });
+
+  it('planCloses_ofElementsNearTheirTimeout_addsEachBackThenDeletesIt_soOneThatExpiredMeanwhileCannotFailTheTransaction', () => {
+    const near = table(NOW + EXPIRY_RACE_MS);
+    const far = table();
+    const ids = new Set(['req001', 'req017']);
+    const deletes = planCloses(far, ids, LAYOUT);
+
+    const lines = planCloses(near, ids, LAYOUT);
+
+    // Each delete is preceded by the add of the same element (1 s timeout, same comment), nothing else.
+    expect(lines.filter((line) => line.startsWith('delete element'))).toEqual(deletes);
+    expect(lines).toHaveLength(2 * deletes.length);
+    for (let i = 0; i < lines.length; i += 2) {
+      const key = lines[i + 1]!.replace(/^delete element (\S+ \S+ \S+) \{ (.*) \}$/, '$1 { $2');
+      expect(lines[i]).toMatch(/^add element /);
+      expect(lines[i]!.replace(/^add element /, '')).toMatch(new RegExp(`^${escapeRegExp(key)} timeout 1s comment "req0(01|17)" }$`));
+    }
+    expect(near.map((e) => e.comment)).toEqual(far.map((e) => e.comment));
+  });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

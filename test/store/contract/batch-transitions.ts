@@ -97,6 +97,31 @@ export function batchTransitionsContract(c: Contract): void {
       expect(await store.verifyAuditChain()).toMatchObject({ ok: true, rows: 9 });
     });
 
+    it('transitions_withTheSameRequestTwice_storesTheFirstAndLosesTheSecond_likeTwoWritersWould', async () => {
+      // No savepoint per item: the second CAS sees the first's write in the same transaction and loses, writing nothing.
+      const first = closingOf(active[0]!);
+      const second = { ...closingOf(active[0]!), next: moved(active[0]!, { state: 'closing', reason: 'revoked' }) };
+      const before = (await store.auditEvents()).length;
+
+      const stored = await store.transitions([first, closingOf(active[1]!), second]);
+
+      expect(stored.map((r) => r?.id)).toEqual(['aaa222', 'bbb333', undefined]);
+      expect((await store.getRequest('aaa222'))?.version).toBe(2);
+      expect((await store.auditEvents()).slice(before).map((e) => e.requestId)).toEqual(['aaa222', 'bbb333']);
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true, rows: 5 });
+    });
+
+    it('transitions_thenSingleWrites_chainOnTheBatchsLastEvent', async () => {
+      await store.transition(active[1]!, moved(active[1]!, { state: 'closing' }), [], []);
+      const stored = await store.transitions(active.map(closingOf));
+      const [closing] = stored as AccessRequest[];
+      // A write after the batch links to the batch's last event, whichever items won.
+      await store.transition(closing!, moved(closing!, { state: 'closed' }), [makeEvent(moved(closing!, { state: 'closed' }), 'grant.closed')], []);
+      await store.transitions([closedOf(stored[2]!)]);
+
+      expect(await store.verifyAuditChain()).toMatchObject({ ok: true, rows: 7 });
+    });
+
     it('transitions_ofNothing_writesNothing', async () => {
       expect(await store.transitions([])).toEqual([]);
       expect((await store.auditEvents()).length).toBe(3);

@@ -155,6 +155,47 @@ export function outboxContract(c: Contract): void {
       expect(await s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000, ts: '1800000000.000100' }]);
     });
 
+    it('markDelivered_withPosts_recordsTheirTs_withTheDelivery', async () => {
+      const s = await c.open({ clock: { now: () => 7000 } });
+      const request = makeRequest();
+      const created = makeEvent(request, 'request.created');
+      await s.insertRequest(request, [created], [auditNote(request, created)]);
+      const [row] = await s.pendingOutbox(10);
+      await s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
+
+      await s.markDelivered(
+        row!.id,
+        [ref('abc234', 'audit', 'CAUDIT', '1.1')],
+        [
+          { step: 'audit', channel: 'CAUDIT', ts: '1.1' },
+          // Never claimed (a post found by its metadata after a lost claim): the delivery's time is its claim time.
+          { step: 'reply', channel: 'CAUDIT', ts: '1.2' },
+        ],
+      );
+
+      expect(await s.pendingOutbox(10)).toEqual([]);
+      expect(await s.outboxPosts(row!.id)).toEqual([
+        { step: 'audit', channel: 'CAUDIT', claimedAt: 1000, ts: '1.1' },
+        { step: 'reply', channel: 'CAUDIT', claimedAt: 7000, ts: '1.2' },
+      ]);
+    });
+
+    it('markDelivered_withPosts_whenARefIsInvalid_recordsNothing', async () => {
+      const s = await c.open();
+      const request = makeRequest();
+      const created = makeEvent(request, 'request.created');
+      await s.insertRequest(request, [created], [auditNote(request, created)]);
+      const [row] = await s.pendingOutbox(10);
+      await s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
+      const bad = { ...ref('abc234', 'audit', 'CAUDIT', '1.1'), role: 'banner' } as unknown as MessageRef;
+
+      await expect(s.markDelivered(row!.id, [bad], [{ step: 'audit', channel: 'CAUDIT', ts: '1.1' }])).rejects.toThrow(JitError);
+
+      // One transaction: the claim is as it was, the row still pending.
+      expect(await s.outboxPosts(row!.id)).toEqual([{ step: 'audit', channel: 'CAUDIT', claimedAt: 1000 }]);
+      expect((await s.pendingOutbox(10)).map((pending) => pending.id)).toEqual([row!.id]);
+    });
+
     it('posts_areKeptPerRowAndStep_inTheOrderTheyWereClaimed', async () => {
       const s = await c.open();
       const request = makeRequest();
