@@ -61,7 +61,10 @@ export interface CheckpointResult {
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 /** The worker's connection never waits for a lock (PASSIVE does not); a short timeout for its open. */
 const WORKER_BUSY_MS = 100;
-const DEFAULTS = { everyMs: 250, boundBytes: 64 * 1024 * 1024, idleMs: 30_000, lookAfter: 256 };
+// The bound is small on purpose: under a steady stream of commits the PASSIVE rarely finishes, so the
+// WAL grows until the bound; a 64 MB bound made each TRUNCATE a stall of tens of ms on the ack thread
+// (bench row 1b p99 56-66 ms against 17-24 ms with 4 MB, BENCHMARKS.md section 1).
+const DEFAULTS = { everyMs: 250, boundBytes: 4 * 1024 * 1024, idleMs: 30_000, lookAfter: 256 };
 /** What the WAL file is cut back to when SQLite starts it over (it keeps its size otherwise). */
 const KEPT_WAL_BYTES = 4 * 1024 * 1024;
 

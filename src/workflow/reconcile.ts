@@ -61,20 +61,31 @@ export class DriftMemory {
 export async function reconcile(ctx: WorkflowContext, memory: DriftMemory): Promise<ReconcileReport> {
   const report: ReconcileReport = { orphansClosed: 0, vanished: 0, unresolved: 0, unlisted: 0 };
   const seen = new Set<string>();
+  const listed: Array<[FirewallBackend, OpenRule[]]> = [];
   for (const backend of ctx.backends.all()) {
     if (ctx.settings.unreconciled?.includes(backend.name)) continue;
-    let rules: OpenRule[];
     try {
-      rules = await backend.list();
+      listed.push([backend, await backend.list()]);
     } catch (error) {
       report.unlisted++;
       ctx.logger.warn(`reconcile: backend ${backend.name} could not be listed, skipped this sweep: ${messageOf(error)}`);
-      continue;
     }
-    await reconcileBackend(ctx, memory, backend, rules, report, seen);
+  }
+  if (listed.length > 0) {
+    // Every backend is listed before the store is read (see the top); one read of
+    // the open requests serves them all, instead of a read per rule holder.
+    const open = await openRequests(ctx);
+    for (const [backend, rules] of listed) await reconcileBackend(ctx, memory, backend, rules, open, report, seen);
   }
   memory.keepOnly(seen);
   return report;
+}
+
+/** The requests whose rules are expected on a backend, by id. */
+async function openRequests(ctx: WorkflowContext): Promise<Map<string, AccessRequest>> {
+  const open = new Map<string, AccessRequest>();
+  for (const request of await ctx.store.listRequests({ states: OPEN_STATES })) open.set(request.id, request);
+  return open;
 }
 
 async function reconcileBackend(
@@ -82,6 +93,7 @@ async function reconcileBackend(
   memory: DriftMemory,
   backend: FirewallBackend,
   rules: OpenRule[],
+  open: ReadonlyMap<string, AccessRequest>,
   report: ReconcileReport,
   seen: Set<string>,
 ): Promise<void> {
@@ -100,8 +112,7 @@ async function reconcileBackend(
   }
   for (const [requestId, held] of byRequest) {
     if (requestId === '') continue;
-    const request = await ctx.store.getRequest(requestId);
-    if (request && EXPLAINED.has(request.state)) continue;
+    if (open.has(requestId)) continue;
     const key = `${backend.name}|${requestId}`;
     const outcome = await closeOrphan(ctx, backend, requestId, held, () => memory.first(key));
     if (outcome === 'closed') report.orphansClosed++;
@@ -111,8 +122,8 @@ async function reconcileBackend(
     }
   }
   const now = ctx.clock.now();
-  for (const request of await ctx.store.listRequests({ states: ['active'] })) {
-    if (request.target?.backend !== backend.name || request.endAt === undefined || request.endAt <= now + VANISH_GRACE_MS) continue;
+  for (const request of open.values()) {
+    if (request.state !== 'active' || request.target?.backend !== backend.name || request.endAt === undefined || request.endAt <= now + VANISH_GRACE_MS) continue;
     if (missingPorts(request, byRequest.get(request.id) ?? []).length === 0) continue;
     if (await closeVanished(ctx, backend, request.id)) report.vanished++;
   }
