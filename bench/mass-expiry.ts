@@ -4,7 +4,7 @@
 // with nft inside a network namespace. The grants are laid down before it
 // starts, as a restart finds them: the store rows through SqliteStore (with the
 // audit thread each grant's later messages reply in), the kernel elements as
-// the nftables backend renders them (ruleset.ts) in one `nft -f`, so both are
+// the nftables backend renders them (ruleset.ts), 200 per `nft -f`, so both are
 // exactly what the bot writes. (The backend's own open() plans a batch of 10,000
 // in quadratic time: fine for the few grants that open together in practice,
 // too slow to lay down this many at once.) The bot times every grant at startup;
@@ -22,7 +22,7 @@ import type { AccessRequest, AuditEvent } from '../src/domain/types.js';
 import { parseCidr } from '../src/domain/cidr.js';
 import { NftablesBackend } from '../src/firewall/nftables/backend.js';
 import { protectedKeys } from '../src/firewall/nftables/plan.js';
-import { addElementLine, DEFAULT_SLOTS, DEFAULT_TABLE, protectScript, timeoutSeconds, validateLayout } from '../src/firewall/nftables/ruleset.js';
+import { addElementLine, DEFAULT_SLOTS, DEFAULT_TABLE, protectScript, timeoutMs, validateLayout } from '../src/firewall/nftables/ruleset.js';
 import { run } from '../test/support/netns.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { NewRequest } from '../src/ports/store.js';
@@ -104,18 +104,33 @@ async function seedStore(file: string, grants: NewRequest[]): Promise<void> {
   }
 }
 
-/** The kernel as the backend leaves it: protected port, one allow element per grant, its timeout the time left. */
+/** Grants per `nft -f` when seeding: about what the bot opens in one transaction. */
+const SEED_BATCH = 200;
+
+/**
+ * The kernel as the backend leaves it: protected port, one allow element per
+ * grant, its timeout the time left plus the kernel's margin (timeoutMs). The
+ * kernel starts a timeout when it applies the `add element`, after nft parsed
+ * the whole script: one script of 10,000 elements (about 1 s) would leave each
+ * timeout running that much past its grant, which the bot never does (it opens
+ * a few grants per transaction), so the elements go in a few hundred at a time,
+ * each batch timed just before it runs.
+ */
 export async function seedKernel(ns: string, grants: NewRequest[]): Promise<void> {
   const layout = validateLayout(DEFAULT_TABLE, DEFAULT_SLOTS);
   const [key] = protectedKeys([{ vmId: VM_ID, vmName: 'web-1', address: VM_ADDRESS, port: 22, protocol: 'TCP' }]);
-  const now = Date.now();
-  const lines = grants.map(({ request }) => {
+  const elements = grants.map(({ request }) => {
     const source = parseCidr(request.source);
     if (!source.ok) throw new Error(source.error);
     const { text, family, start, end } = source.cidr;
-    return addElementLine(layout, { ...key!, slot: 0, source: { text, family, start, end }, comment: request.id }, timeoutSeconds(request.endAt!, now));
+    return { element: { ...key!, slot: 0, source: { text, family, start, end }, comment: request.id }, endAt: request.endAt! };
   });
-  await run([...nftIn(ns), '-f', '-'], `${protectScript(layout, [key!])}${lines.join('\n')}\n`);
+  await run([...nftIn(ns), '-f', '-'], protectScript(layout, [key!]));
+  for (let i = 0; i < elements.length; i += SEED_BATCH) {
+    const now = Date.now();
+    const lines = elements.slice(i, i + SEED_BATCH).map(({ element, endAt }) => addElementLine(layout, element, timeoutMs(endAt, now)));
+    await run([...nftIn(ns), '-f', '-'], `${lines.join('\n')}\n`);
+  }
 }
 
 /** The reference: the same bot with no grant at all (its own database and table), to show what 10,000 add. */

@@ -212,7 +212,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   // A timer for every grant still open: the leader's, on taking over (a restarted
   // single bot takes over at once). The other replicas time only what they open.
   const armTimers = async () => {
-    for (const request of await workflow.active()) {
+    for (const request of await workflow.activeEnds()) {
       timers?.schedule(request);
       warnings?.schedule(request);
     }

@@ -33,6 +33,8 @@ import { StagedWrite, checkRequest, requestColumns } from './memory-store-write.
 import type { MessageRef, Notification, PostedStep, PostRecord } from './notifier.js';
 import type { OutboxRecord } from './memory-store-tables.js';
 import {
+  type ActiveEnd,
+  activeEndOf,
   outboxStatsOf,
   type Expected,
   type Lease,
@@ -241,6 +243,28 @@ export class MemoryStore implements Store {
       bindable(at);
       const ending = [...this.tables.requests.values()].filter((row) => row.state === 'active' && row.endAt !== null && row.endAt <= at);
       return ending.sort((a, b) => (a.endAt ?? 0) - (b.endAt ?? 0) || compareBinary(a.id, b.id)).map(parseRequest);
+    });
+  }
+
+  async activeEnds(at: number): Promise<ActiveEnd[]> {
+    return this.guard('read the ends of active requests', () => {
+      bindable(at);
+      return [...this.tables.requests.values()]
+        .filter((row) => row.state === 'active' && row.endAt !== null && row.endAt <= at)
+        .sort((a, b) => (a.endAt ?? 0) - (b.endAt ?? 0) || compareBinary(a.id, b.id))
+        .map((row) => {
+          const data = JSON.parse(row.data) as { kind?: string; extends?: string; startAt?: number; expiryWarnedFor?: number };
+          const { startAt, expiryWarnedFor } = data;
+          return activeEndOf({
+            id: row.id,
+            kind: data.kind ?? null,
+            extends: data.extends ?? null,
+            state: row.state,
+            endAt: row.endAt!,
+            startAt,
+            expiryWarnedFor,
+          });
+        });
     });
   }
 

@@ -43,6 +43,41 @@ export interface TransitionItem {
   notifications: Notification[];
 }
 
+/**
+ * What the timers and the overdue watch need of an active request: its times,
+ * not the whole request. Ten thousand open grants read this way cost a few
+ * fields each instead of a parsed request each.
+ */
+export interface ActiveEnd {
+  id: string;
+  kind: AccessRequest['kind'];
+  state: RequestState;
+  endAt: number;
+  startAt?: number;
+  expiryWarnedFor?: number;
+}
+
+/** An `ActiveEnd` as an engine reads it: numbers may come as text (PostgreSQL), absent fields as NULL. */
+export interface ActiveEndRow {
+  id: string;
+  /** NULL in a row stored before requests had kinds: then `extends` tells, as `withKind` reads it. */
+  kind: string | null;
+  extends: string | null;
+  state: string;
+  endAt: number | string;
+  startAt?: number | string | null;
+  expiryWarnedFor?: number | string | null;
+}
+
+/** An `ActiveEnd` from a row's columns: SQL NULL (or a missing JSON field) is an absent field. */
+export function activeEndOf(row: ActiveEndRow): ActiveEnd {
+  const kind = (row.kind ?? (row.extends === null ? 'grant' : 'extension')) as ActiveEnd['kind'];
+  const end: ActiveEnd = { id: row.id, kind, state: row.state as RequestState, endAt: Number(row.endAt) };
+  if (row.startAt !== null && row.startAt !== undefined) end.startAt = Number(row.startAt);
+  if (row.expiryWarnedFor !== null && row.expiryWarnedFor !== undefined) end.expiryWarnedFor = Number(row.expiryWarnedFor);
+  return end;
+}
+
 /** Requests and their state changes; every write carries its audit events and outbox rows. */
 export interface RequestStore {
   /** Inserts a new request with its first audit event and notifications, in one transaction. Throws JitError jit_store_failed with cause `duplicate_id` when the id exists. */
@@ -74,6 +109,8 @@ export interface RequestStore {
   dueForClose(now: number): Promise<AccessRequest[]>;
   /** Active grants with endAt <= at, soonest first: those whose expiry warning may be owed. */
   endingBy(at: number): Promise<AccessRequest[]>;
+  /** Active requests with endAt <= at, soonest first (then by id), as their times only: what arming timers and the overdue watch read. */
+  activeEnds(at: number): Promise<ActiveEnd[]>;
   /**
    * When `requester` asked for access at or after `since`, oldest first: one
    * time per grant request, a batch counting once (its leader), extension

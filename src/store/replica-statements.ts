@@ -3,7 +3,7 @@
 // the rate limit make. Prepared once per connection.
 
 import type { Database } from 'better-sqlite3';
-import type { Lease } from '../ports/store.js';
+import type { ActiveEndRow, Lease } from '../ports/store.js';
 import type { OutboxDbRow } from './rows.js';
 import type { DataRow } from './statements.js';
 
@@ -55,6 +55,11 @@ export function prepareReplicaStatements(db: Database) {
       return lease !== undefined && lease.expiresAt > now ? lease : undefined;
     },
     endingBy: db.prepare<[number], DataRow>(`SELECT data FROM requests WHERE state = 'active' AND end_at <= ? ORDER BY end_at, id`),
+    activeEnds: db.prepare<[number], ActiveEndRow>(
+      `SELECT id, state, end_at AS endAt, json_extract(data, '$.kind') AS kind, json_extract(data, '$.extends') AS extends, json_extract(data, '$.startAt') AS startAt,
+              json_extract(data, '$.expiryWarnedFor') AS expiryWarnedFor
+       FROM requests WHERE state = 'active' AND end_at <= ? ORDER BY end_at, id`,
+    ),
     // A batch counts once (its leader's id is its batchId); extension requests not at all.
     requestTimesSince: db.prepare<[string, number], { at: number }>(
       `SELECT created_at AS at FROM requests

@@ -15,6 +15,8 @@ import { laneOf } from '../domain/notification.js';
 import { requestIdOf } from '../ports/notifier.js';
 import type { Clock } from '../ports/clock.js';
 import {
+  type ActiveEnd,
+  activeEndOf,
   outboxStatsOf,
   type Expected,
   type Lease,
@@ -223,6 +225,10 @@ export class SqliteStore implements Store {
 
   async endingBy(at: number): Promise<AccessRequest[]> {
     return this.guard('read grants ending soon', () => this.replicas.endingBy.all(at).map(parseRequest));
+  }
+
+  async activeEnds(at: number): Promise<ActiveEnd[]> {
+    return this.guard('read the ends of active requests', () => this.replicas.activeEnds.all(at).map(activeEndOf));
   }
 
   async requestTimesSince(requester: string, since: number): Promise<number[]> {

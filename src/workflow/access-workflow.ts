@@ -2,6 +2,7 @@
 // scheduler call. Each method is a whole use case; none holds Slack or SQL.
 
 import type { AccessRequest } from '../domain/types.js';
+import type { ActiveEnd } from '../ports/store.js';
 import { refuse } from '../domain/errors.js';
 import { LIVE_STATES } from '../domain/lifecycle.js';
 import { rateVerdict, windowStart } from '../domain/rate-limit.js';
@@ -163,8 +164,9 @@ export class AccessWorkflow {
     return isAdmin(this.ctx, user);
   }
 
-  async active(): Promise<AccessRequest[]> {
-    return await this.ctx.store.listRequests({ states: ['active'] });
+  /** Every active request with an end, by its times only (what arming timers needs), soonest first. */
+  activeEnds(): Promise<ActiveEnd[]> {
+    return this.ctx.store.activeEnds(Number.MAX_SAFE_INTEGER);
   }
 
   /** Waits for every in-flight use case (graceful shutdown). */

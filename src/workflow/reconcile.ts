@@ -123,7 +123,8 @@ async function reconcileBackend(
   }
   const now = ctx.clock.now();
   for (const request of open.values()) {
-    if (request.state !== 'active' || request.target?.backend !== backend.name || request.endAt === undefined || request.endAt <= now + VANISH_GRACE_MS) continue;
+    if (request.state !== 'active' || request.target?.backend !== backend.name || request.endAt === undefined || request.endAt <= now + VANISH_GRACE_MS)
+      continue;
     if (missingPorts(request, byRequest.get(request.id) ?? []).length === 0) continue;
     if (await closeVanished(ctx, backend, request.id)) report.vanished++;
   }

@@ -2,13 +2,13 @@
 // the store. Drift is created behind the bot's back by calling the memory
 // backend directly, as a person with firewall access would.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AccessRequest } from '../../src/domain/types.js';
 import type { FirewallBackend, GrantSpec, OpenRule } from '../../src/ports/firewall.js';
 import type { MemoryBackend } from '../../src/ports/memory-firewall.js';
 import { BackendRegistry } from '../../src/workflow/backends.js';
 import { grantSpec } from '../../src/workflow/grant.js';
-import { VANISH_GRACE_MS } from '../../src/workflow/reconcile.js';
+import { DriftMemory, reconcile, VANISH_GRACE_MS } from '../../src/workflow/reconcile.js';
 import { createHarness, policyOf, port, vm, type Harness } from '../support/workflow-harness.js';
 
 let h: Harness;
@@ -206,5 +206,23 @@ describe('a backend that cannot be listed', () => {
 
     expect(await h.workflow.sweep()).toMatchObject({ unlisted: 1, vanished: 0, orphansClosed: 0 });
     expect((await h.store.getRequest(grant.id))?.state).toBe('active');
+  });
+});
+
+describe('the store is read once per reconcile', () => {
+  it('manyGrantsHeldByTheBackend_areExplainedByOneReadOfTheOpenRequests_notARequestEach', async () => {
+    harness();
+    const grants = [await activeGrant(), await activeGrant(), await activeGrant()];
+    await h.backend.open(strayRule('zzz234'));
+    const getRequest = vi.spyOn(h.store, 'getRequest');
+    const listRequests = vi.spyOn(h.store, 'listRequests');
+
+    const report = await reconcile(h.ctx, new DriftMemory());
+
+    expect(report).toMatchObject({ orphansClosed: 1, vanished: 0, unresolved: 0 });
+    // The one orphan is checked again under its lock; the grants the backend holds cost no read of their own.
+    expect(getRequest.mock.calls).toEqual([['zzz234']]);
+    expect(listRequests).toHaveBeenCalledTimes(1);
+    for (const grant of grants) expect(h.backend.isOpen(grant.id)).toBe(true);
   });
 });

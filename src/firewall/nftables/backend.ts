@@ -6,13 +6,16 @@
 // tick share one transaction; if it fails, each call is retried on its own so
 // every caller learns its own outcome. Transactions never overlap: each plans
 // against the state it has just read back, so re-reading is always truthful.
+// A close at a grant's end deletes nothing the kernel is about to time out
+// itself (its timeout ends KERNEL_MARGIN_MS after the grant): it waits for that
+// instant outside the queue, reads again, and deletes only what is still there.
 
 import { JitError } from '../../domain/errors.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../../ports/firewall.js';
 import { type Logger, silentLogger } from '../../ports/logger.js';
 import { parseTable, type LiveTable } from './parse.js';
-import { openTarget, planClose, planCloses, planExtend, planOpen, protectedKeys, requireRequestId, type OpenTarget } from './plan.js';
+import { openTarget, planClose, planCloses, planExtend, planOpen, protectedKeys, requireRequestId, selfExpiryWaits, type OpenTarget } from './plan.js';
 import {
   DEFAULT_SLOTS,
   DEFAULT_TABLE,
@@ -43,7 +46,11 @@ export interface NftablesBackendOptions {
   timeoutMs?: number;
 }
 
-type Change = { kind: 'open'; target: OpenTarget } | { kind: 'extend'; target: OpenTarget } | { kind: 'close'; requestId: string };
+/** A close with `waited` set has had its wait for the kernel's own expiry (selfExpiryWaits): it deletes what is left. */
+type Change =
+  | { kind: 'open'; target: OpenTarget }
+  | { kind: 'extend'; target: OpenTarget }
+  | { kind: 'close'; requestId: string; endAt: number; waited?: boolean };
 type Job = Change & { resolve: () => void; reject: (error: unknown) => void };
 
 /** How often one grant is re-planned when the kernel changed between our read and our write. */
@@ -105,7 +112,7 @@ export class NftablesBackend implements FirewallBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue({ kind: 'close', requestId });
+    return this.enqueue({ kind: 'close', requestId, endAt: grant.endAt });
   }
 
   async list(): Promise<OpenRule[]> {
@@ -147,16 +154,54 @@ export class NftablesBackend implements FirewallBackend {
   private enqueue(change: Change): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ ...change, resolve, reject });
-      if (this.flushQueued) return;
-      this.flushQueued = true;
-      // Calls made in this tick (and any made while earlier work runs) join one transaction.
-      setImmediate(() => {
-        void this.exclusive(async () => {
-          this.flushQueued = false;
-          await this.flush(this.pending.splice(0));
-        });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // Calls made in this tick (and any made while earlier work runs) join one transaction.
+    setImmediate(() => {
+      void this.exclusive(async () => {
+        this.flushQueued = false;
+        await this.flush(this.pending.splice(0));
       });
     });
+  }
+
+  /**
+   * Takes out of `jobs` the closes whose elements the kernel is about to remove
+   * by itself (selfExpiryWaits): 10,000 grants ending together would otherwise
+   * cost nft seconds of `delete element`. They rejoin the queue once the
+   * longest of their waits has passed, marked `waited`, and are then planned as
+   * any close: confirmed by the elements' absence, or deleting what is left.
+   * The wait runs outside `exclusive`: other changes go on meanwhile.
+   */
+  private deferSelfExpiring(jobs: Job[], elements: AllowElement[], now: number): Job[] {
+    const closes = new Map<string, number>();
+    for (const job of jobs) if (job.kind === 'close' && !job.waited) closes.set(job.requestId, job.endAt);
+    if (closes.size === 0) return jobs;
+    const waits = selfExpiryWaits(elements, closes, now);
+    if (waits.size === 0) return jobs;
+    const kept: Job[] = [];
+    const deferred: Job[] = [];
+    let longest = 0;
+    for (const job of jobs) {
+      const wait = job.kind === 'close' && !job.waited ? waits.get(job.requestId) : undefined;
+      if (job.kind !== 'close' || wait === undefined) {
+        kept.push(job);
+        continue;
+      }
+      deferred.push({ ...job, waited: true });
+      longest = Math.max(longest, wait);
+    }
+    this.logger.debug(`nftables: ${deferred.length} close(s) left to the kernel's timeouts, confirming in ${longest} ms`);
+    setTimeout(() => {
+      this.pending.push(...deferred);
+      this.schedule();
+    }, longest);
+    return kept;
   }
 
   /** Settles every job; never throws. */
@@ -168,6 +213,10 @@ export class NftablesBackend implements FirewallBackend {
         for (let attempt = 1; ; attempt++) {
           const live = await this.read();
           const now = this.clock.now();
+          if (attempt === 1) {
+            planned = this.deferSelfExpiring(planned, live.allow, now);
+            if (planned.length === 0) return;
+          }
           const lines: string[] = [];
           const next: Job[] = [];
           if (planned.every((job) => job.kind === 'close')) {
@@ -205,22 +254,24 @@ export class NftablesBackend implements FirewallBackend {
     }
     for (const job of alone) {
       try {
-        await this.applyAlone(job);
-        job.resolve();
+        if (await this.applyAlone(job)) job.resolve();
       } catch (error) {
         job.reject(error);
       }
     }
   }
 
-  private async applyAlone(job: Job): Promise<void> {
+  /** True once applied; false when the job was deferred (deferSelfExpiring), which settles it later. */
+  private async applyAlone(job: Job): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const live = await this.read();
-      const lines = this.plan(job, live.allow, this.clock.now());
-      if (lines.length === 0) return;
+      const now = this.clock.now();
+      if (attempt === 1 && this.deferSelfExpiring([job], live.allow, now).length === 0) return false;
+      const lines = this.plan(job, live.allow, now);
+      if (lines.length === 0) return true;
       try {
         await this.apply(this.script(lines), describe(job));
-        return;
+        return true;
       } catch (error) {
         // An element that expired after our read makes `delete element` fail
         // with ENOENT (nft 1.0.6 has no `destroy`): read again, retry what is left.

@@ -13,7 +13,8 @@ import {
   isPort,
   isRequestId,
   protocolsOf,
-  timeoutSeconds,
+  KERNEL_MARGIN_MS,
+  timeoutMs,
   type AllowElement,
   type Family,
   type L4,
@@ -93,7 +94,7 @@ function overlaps(a: SourceRange, b: SourceRange): boolean {
  * the grant is shortened to it: never lengthened.
  */
 export function planOpen(elements: AllowElement[], target: OpenTarget, layout: Layout, now: number): string[] {
-  const timeout = timeoutSeconds(target.endAt, now);
+  const timeout = timeoutMs(target.endAt, now);
   const lines: string[] = [];
   const added: AllowElement[] = [];
   const shortened: AllowElement[] = [];
@@ -103,7 +104,7 @@ export function planOpen(elements: AllowElement[], target: OpenTarget, layout: L
       (e) => e.comment === target.requestId && sameKey(e, wanted) && e.source.start === target.source.start && e.source.end === target.source.end,
     );
     if (held) {
-      if (held.expiresMs === undefined || held.expiresMs > timeout * 1000) {
+      if (held.expiresMs === undefined || held.expiresMs > timeout) {
         lines.push(deleteElementLine(layout, held), addElementLine(layout, held, timeout));
         shortened.push(held);
       }
@@ -116,12 +117,12 @@ export function planOpen(elements: AllowElement[], target: OpenTarget, layout: L
         `${layout.slots} grants overlapping ${target.source.text} on ${target.address} ${protocol}/${port} are already open; the nftables backend holds at most ${layout.slots} (option \`slots\`)`,
       );
     }
-    const element: AllowElement = { ...wanted, slot, source: target.source, comment: target.requestId, expiresMs: timeout * 1000 };
+    const element: AllowElement = { ...wanted, slot, source: target.source, comment: target.requestId, expiresMs: timeout };
     added.push(element);
     lines.push(addElementLine(layout, element, timeout));
   }
   // Only a grant planned in full changes the picture the next grant in the batch sees.
-  for (const element of shortened) element.expiresMs = timeout * 1000;
+  for (const element of shortened) element.expiresMs = timeout;
   elements.push(...added);
   return lines;
 }
@@ -134,7 +135,7 @@ export function planOpen(elements: AllowElement[], target: OpenTarget, layout: L
  * when an element is missing: extending never opens what expired or closed.
  */
 export function planExtend(elements: AllowElement[], target: OpenTarget, layout: Layout, now: number): string[] {
-  const timeout = timeoutSeconds(target.endAt, now);
+  const timeout = timeoutMs(target.endAt, now);
   const held: AllowElement[] = [];
   for (const { protocol, port } of target.keys) {
     const wanted = { family: target.family, address: target.address, protocol, port };
@@ -150,7 +151,7 @@ export function planExtend(elements: AllowElement[], target: OpenTarget, layout:
     held.push(element);
   }
   const lines = held.flatMap((element) => [deleteElementLine(layout, element), addElementLine(layout, element, timeout)]);
-  for (const element of held) element.expiresMs = timeout * 1000;
+  for (const element of held) element.expiresMs = timeout;
   return lines;
 }
 
@@ -198,11 +199,53 @@ export function planCloses(elements: AllowElement[], requestIds: ReadonlySet<str
   const kept: AllowElement[] = [];
   for (const element of elements) {
     if (element.comment !== undefined && requestIds.has(element.comment)) {
-      if (element.expiresMs !== undefined && element.expiresMs <= EXPIRY_RACE_MS) lines.push(addElementLine(layout, element, 1));
+      if (element.expiresMs !== undefined && element.expiresMs <= EXPIRY_RACE_MS) lines.push(addElementLine(layout, element, 1000));
       lines.push(deleteElementLine(layout, element));
     } else kept.push(element);
   }
   elements.length = 0;
   for (const element of kept) elements.push(element);
   return lines;
+}
+
+/**
+ * An element nft -j reports with less than this left (it reports whole
+ * seconds, truncated: `expires 0`) is gone within it without our delete.
+ */
+export const SELF_EXPIRY_MS = 1000;
+
+/**
+ * How far past its expected expiry a close waits before it looks again: the
+ * kernel starts an element's timeout when it applies the `add element`, a few
+ * ms after the planner read the clock, and checks it at jiffy resolution.
+ */
+export const SELF_EXPIRY_SLACK_MS = 40;
+
+/**
+ * Closes whose elements the kernel is about to remove by itself: for each such
+ * request (`closes` maps request ids to their grants' ends), how many ms from
+ * `now` (the time of the read that reported `elements`) its close should wait
+ * before reading again; a request left out is deleted now. Only a request whose
+ * every element reports `expires 0` waits: the kernel removes each within a
+ * second of the read, and by KERNEL_MARGIN_MS after `endAt` when the bot set its
+ * timeout (an older or hand-made timeout may run longer: the close deletes
+ * whatever is still there after the wait, so the wait never decides a close).
+ * A request with no element left is not waited for: it is confirmed closed.
+ * One pass over the elements, however many closes (see planCloses).
+ */
+export function selfExpiryWaits(elements: AllowElement[], closes: ReadonlyMap<string, number>, now: number): Map<string, number> {
+  const expiring = new Set<string>();
+  const refused = new Set<string>();
+  for (const element of elements) {
+    const id = element.comment;
+    if (id === undefined || !closes.has(id)) continue;
+    if (element.expiresMs === undefined || element.expiresMs >= SELF_EXPIRY_MS) refused.add(id);
+    else expiring.add(id);
+  }
+  const waits = new Map<string, number>();
+  for (const id of expiring) {
+    if (refused.has(id)) continue;
+    waits.set(id, Math.min(SELF_EXPIRY_MS, Math.max(0, closes.get(id)! + KERNEL_MARGIN_MS - now)) + SELF_EXPIRY_SLACK_MS);
+  }
+  return waits;
 }

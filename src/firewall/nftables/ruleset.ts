@@ -105,11 +105,20 @@ export function protectedSetName(family: Family): string {
 }
 
 /**
- * Kernel timeout for a grant: its remaining time rounded up to whole seconds,
- * so the kernel never closes before the bot would, and at least one second.
+ * How long the kernel keeps an element past its grant's end: a few jiffies (4 ms
+ * at HZ=250, 10 ms at HZ=100), because it rounds a timeout to jiffies and may
+ * expire an element a few ms early. The kernel closes the grant itself this
+ * soon after the end, so a close at the end mostly waits instead of deleting.
  */
-export function timeoutSeconds(endAt: number, now: number): number {
-  return Math.max(1, Math.ceil((endAt - now) / 1000));
+export const KERNEL_MARGIN_MS = 10;
+const TIMEOUT_STEP_MS = 10;
+
+/**
+ * Kernel timeout for a grant, in ms: its remaining time plus KERNEL_MARGIN_MS,
+ * rounded up to 10 ms, so the kernel never closes before the bot would.
+ */
+export function timeoutMs(endAt: number, now: number): number {
+  return Math.max(TIMEOUT_STEP_MS, Math.ceil((endAt - now + KERNEL_MARGIN_MS) / TIMEOUT_STEP_MS) * TIMEOUT_STEP_MS);
 }
 
 const FAMILIES: Family[] = [4, 6];
@@ -178,14 +187,15 @@ function assertRenderable(element: AllowElement, layout: Layout): void {
   }
 }
 
+/** `timeout` is in ms (timeoutMs). */
 export function addElementLine(layout: Layout, element: AllowElement, timeout: number): string {
   assertRenderable(element, layout);
-  if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`invalid timeout ${timeout}`);
+  if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`invalid timeout ${timeout} ms`);
   if (element.comment !== undefined && !isRequestId(element.comment)) {
     throw new Error(`refusing to render comment ${JSON.stringify(element.comment.slice(0, 80))}`);
   }
   const comment = element.comment === undefined ? '' : ` comment "${element.comment}"`;
-  return `add element inet ${layout.table} ${allowSetName(element.family, element.slot)} { ${elementKey(element)} timeout ${timeout}s${comment} }`;
+  return `add element inet ${layout.table} ${allowSetName(element.family, element.slot)} { ${elementKey(element)} timeout ${timeout}ms${comment} }`;
 }
 
 export function deleteElementLine(layout: Layout, element: AllowElement): string {

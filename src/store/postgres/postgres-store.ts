@@ -11,7 +11,16 @@ import { parseRequestData } from '../rows.js';
 import type { AccessRequest, AuditEvent, SystemEvent } from '../../domain/types.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import type { Notification } from '../../ports/notifier.js';
-import type { Expected, NewRequest, RequestFilter, Store, TransitionItem } from '../../ports/store.js';
+import {
+  type ActiveEnd,
+  type ActiveEndRow,
+  activeEndOf,
+  type Expected,
+  type NewRequest,
+  type RequestFilter,
+  type Store,
+  type TransitionItem,
+} from '../../ports/store.js';
 import { verifyChainPaged, writeSideEffects } from './audit.js';
 import { migratePg } from './migrate.js';
 import { pgMigrations } from './migrations/index.js';
@@ -154,6 +163,10 @@ export class PostgresStore extends PgOutboxStore implements Store {
 
   async endingBy(at: number): Promise<AccessRequest[]> {
     return this.guard('read grants ending soon', () => this.requests(SQL.endingBy, [at]));
+  }
+
+  async activeEnds(at: number): Promise<ActiveEnd[]> {
+    return this.guard('read the ends of active requests', async () => (await run<ActiveEndRow>(this.pool, SQL.activeEnds, [at])).rows.map(activeEndOf));
   }
 
   async requestTimesSince(requester: string, since: number): Promise<number[]> {

@@ -41,6 +41,10 @@ export const SQL = {
     WHERE (state = 'active' AND (end_at <= $1 OR end_at IS NULL)) OR state = 'closing'
     ORDER BY end_at NULLS FIRST, id COLLATE "C"`,
   endingBy: `SELECT data FROM requests WHERE state = 'active' AND end_at <= $1 ORDER BY end_at, id COLLATE "C"`,
+  activeEnds: `SELECT id, state, end_at AS "endAt", data::json->>'kind' AS kind, extends_id AS extends,
+      data::json->>'startAt' AS "startAt",
+      data::json->>'expiryWarnedFor' AS "expiryWarnedFor"
+    FROM requests WHERE state = 'active' AND end_at <= $1 ORDER BY end_at, id COLLATE "C"`,
   // A batch counts once (its leader's id is its batchId); extension requests not at all.
   requestTimesSince: `SELECT created_at AS at FROM requests
     WHERE requester = $1 AND created_at >= $2 AND extends_id IS NULL AND coalesce(batch_id, id) = id

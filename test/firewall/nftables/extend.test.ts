@@ -23,7 +23,7 @@ function setup() {
     endAt: clock.now() + 60_000,
     ...overrides,
   });
-  const timeouts = () => [...nft.elements.values()].map((e) => `${e.comment} ${e.key} ${e.timeout}s`).sort();
+  const timeouts = () => [...nft.elements.values()].map((e) => `${e.comment} ${e.key} ${e.timeout}ms`).sort();
   return { nft, clock, backend, grant, timeouts };
 }
 
@@ -37,21 +37,21 @@ describe('NftablesBackend.extend', () => {
       ],
     });
     await backend.open(spec);
-    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 60s', 'aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 60s']);
+    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 60010ms', 'aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 60010ms']);
     clock.advance(20_000);
 
     await backend.extend({ ...spec, endAt: spec.endAt + 300_000 });
 
-    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 340s', 'aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 340s']);
+    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 340010ms', 'aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 340010ms']);
     expect(nft.transactions).toHaveLength(2);
     const lines = nft.transactions[1]!.trim()
       .split('\n')
       .filter((line) => line.includes(' element '));
     expect(lines).toEqual([
       'delete element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 }',
-      'add element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 timeout 340s comment "aaaaaa" }',
+      'add element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 timeout 340010ms comment "aaaaaa" }',
       'delete element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 }',
-      'add element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 timeout 340s comment "aaaaaa" }',
+      'add element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 3389 timeout 340010ms comment "aaaaaa" }',
     ]);
     expect((await backend.list()).map((rule) => rule.endAt)).toEqual([clock.now() + 340_000, clock.now() + 340_000]);
   });
@@ -61,7 +61,7 @@ describe('NftablesBackend.extend', () => {
     await Promise.all([backend.open(grant('aaaaaa')), backend.open(grant('bbbbbb', { source: '198.51.100.8/32' }))]);
     clock.advance(10_000);
     await backend.extend(grant('aaaaaa', { endAt: clock.now() + 120_000 }));
-    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 120s', 'bbbbbb 198.51.100.8/32 . 10.1.0.2 . tcp . 22 60s']);
+    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 120010ms', 'bbbbbb 198.51.100.8/32 . 10.1.0.2 . tcp . 22 60010ms']);
   });
 
   it('extend_grantNotOpen_rejectsAndOpensNothing', async () => {
@@ -99,6 +99,6 @@ describe('NftablesBackend.extend', () => {
     const spec = grant('aaaaaa', { endAt: grant('x').endAt + 600_000 });
     await backend.open(spec);
     await backend.extend({ ...spec, endAt: spec.endAt - 600_000 });
-    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 60s']);
+    expect(timeouts()).toEqual(['aaaaaa 198.51.100.7/32 . 10.1.0.2 . tcp . 22 60010ms']);
   });
 });

@@ -9,11 +9,12 @@ import { NftCommandError, type NftRunner } from '../../../src/firewall/nftables/
 interface FakeElement {
   set: string;
   key: string;
+  /** ms, as the backend writes it. */
   timeout?: number;
   comment?: string;
 }
 
-const ELEMENT_LINE = /^(add|delete) element inet (\w+) (allow[46]_\d+) \{ (.+?)(?: timeout (\d+)s)?(?: comment "([^"]*)")? \}$/;
+const ELEMENT_LINE = /^(add|delete) element inet (\w+) (allow[46]_\d+) \{ (.+?)(?: timeout (\d+)ms)?(?: comment "([^"]*)")? \}$/;
 
 export class FakeNft implements NftRunner {
   readonly calls: { args: string[]; input?: string }[] = [];
@@ -67,7 +68,8 @@ export class FakeNft implements NftRunner {
       const [addr, len] = src.split('/') as [string, string];
       const val = { concat: [{ prefix: { addr, len: Number(len) } }, dst, proto, Number(port)] };
       const extra = {
-        ...(element.timeout ? { timeout: element.timeout, expires: element.timeout } : {}),
+        // nft -j reports whole seconds, truncated (nft 1.0.6).
+        ...(element.timeout ? { timeout: Math.floor(element.timeout / 1000), expires: Math.floor(element.timeout / 1000) } : {}),
         ...(element.comment ? { comment: element.comment } : {}),
       };
       sets.set(element.set, [...(sets.get(element.set) ?? []), { elem: { val, ...extra } }]);

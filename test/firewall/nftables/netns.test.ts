@@ -26,7 +26,7 @@ const unavailable = await netnsUnavailable();
 if (unavailable) console.warn(`nftables netns suite skipped: ${unavailable}`);
 
 const sleepUntil = (at: number): Promise<void> => new Promise((done) => setTimeout(done, Math.max(0, at - Date.now())));
-/** The kernel timeout is the remaining time rounded up to whole seconds; allow for it and for scheduling. */
+/** The kernel timeout ends KERNEL_MARGIN_MS (10 ms) after the grant; allow for that and for scheduling. */
 const AFTER_END_MS = 700;
 
 function vmPort(address: string, protocol: ProtectedPort['protocol'] = 'TCP'): ProtectedPort {

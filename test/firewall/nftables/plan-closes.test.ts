@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { GrantSpec } from '../../../src/ports/firewall.js';
+import { KERNEL_MARGIN_MS } from '../../../src/firewall/nftables/ruleset.js';
 import { EXPIRY_RACE_MS, openTarget, planClose, planCloses, planOpen } from '../../../src/firewall/nftables/plan.js';
 import type { AllowElement } from '../../../src/firewall/nftables/ruleset.js';
 
@@ -41,7 +42,8 @@ describe('planCloses', () => {
   });
 
   it('planCloses_ofElementsNearTheirTimeout_addsEachBackThenDeletesIt_soOneThatExpiredMeanwhileCannotFailTheTransaction', () => {
-    const near = table(NOW + EXPIRY_RACE_MS);
+    // Its kernel timeout is EXPIRY_RACE_MS: the grant's time left plus the kernel's margin.
+    const near = table(NOW + EXPIRY_RACE_MS - KERNEL_MARGIN_MS);
     const far = table();
     const ids = new Set(['req001', 'req017']);
     const deletes = planCloses(far, ids, LAYOUT);
@@ -54,7 +56,7 @@ describe('planCloses', () => {
     for (let i = 0; i < lines.length; i += 2) {
       const key = lines[i + 1]!.replace(/^delete element (\S+ \S+ \S+) \{ (.*) \}$/, '$1 { $2');
       expect(lines[i]).toMatch(/^add element /);
-      expect(lines[i]!.replace(/^add element /, '')).toMatch(new RegExp(`^${escapeRegExp(key)} timeout 1s comment "req0(01|17)" }$`));
+      expect(lines[i]!.replace(/^add element /, '')).toMatch(new RegExp(`^${escapeRegExp(key)} timeout 1000ms comment "req0(01|17)" }$`));
     }
     expect(near.map((e) => e.comment)).toEqual(far.map((e) => e.comment));
   });

@@ -71,8 +71,8 @@ describe('planOpen / planClose', () => {
       ...planOpen(elements, openTarget(spec({ requestId: 'one' })), LAYOUT, NOW),
     ];
     expect(lines).toEqual([
-      'add element inet jit allow4_0 { 0.0.0.0/0 . 10.1.0.2 . tcp . 22 timeout 60s comment "any" }',
-      'add element inet jit allow4_1 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 timeout 60s comment "one" }',
+      'add element inet jit allow4_0 { 0.0.0.0/0 . 10.1.0.2 . tcp . 22 timeout 60010ms comment "any" }',
+      'add element inet jit allow4_1 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 timeout 60010ms comment "one" }',
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('planOpen / planClose', () => {
     elements[0]!.expiresMs = expiresMs;
     const lines = planOpen(elements, openTarget(spec()), LAYOUT, NOW);
     expect(lines.map((line) => line.split(' ')[0])).toEqual(verbs);
-    if (verbs.length > 0) expect(lines[1]).toContain('timeout 60s');
+    if (verbs.length > 0) expect(lines[1]).toContain('timeout 60010ms');
   });
 
   it('planClose_deletesEveryElementOfTheRequestAndNothingElse', () => {

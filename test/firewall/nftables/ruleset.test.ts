@@ -7,7 +7,7 @@ import {
   protectScript,
   protocolsOf,
   skeletonScript,
-  timeoutSeconds,
+  timeoutMs,
   validateLayout,
   type AllowElement,
   type ProtectedKey,
@@ -116,13 +116,14 @@ describe('validation', () => {
   });
 
   it.each([
-    [10_000, 0, 10],
-    [10_001, 0, 11],
-    [9_999, 0, 10],
-    [500, 0, 1],
-    [0, 5_000, 1],
-  ])('timeoutSeconds(end %i, now %i) is %i: rounded up, at least 1', (endAt, now, expected) => {
-    expect(timeoutSeconds(endAt, now)).toBe(expected);
+    [10_000, 0, 10_010],
+    [10_001, 0, 10_020],
+    [9_999, 0, 10_010],
+    [9_991, 0, 10_010],
+    [500, 0, 510],
+    [0, 5_000, 10],
+  ])('timeoutMs(end %i, now %i) is %i: the end plus 10 ms, rounded up to 10 ms, at least 10', (endAt, now, expected) => {
+    expect(timeoutMs(endAt, now)).toBe(expected);
   });
 
   it.each(['Jit', '1jit', 'jit-table', 'a'.repeat(33), '', 'jit table'])('validateLayout_refusesTableName_%j', (table) => {
@@ -139,17 +140,17 @@ describe('element lines', () => {
   it.each([
     [
       { ...base, family: 4 as const, address: '10.1.0.2', source: source('198.51.100.7'), comment: 'ab23cd' },
-      'add element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 timeout 90s comment "ab23cd" }',
+      'add element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 timeout 90000ms comment "ab23cd" }',
       'delete element inet jit allow4_0 { 198.51.100.7/32 . 10.1.0.2 . tcp . 22 }',
     ],
     [
       { ...base, slot: 2, family: 6 as const, address: 'fd00::2', source: source('::/0'), protocol: 'udp' as const, port: 53, comment: 'x-1' },
-      'add element inet jit allow6_2 { ::/0 . fd00::2 . udp . 53 timeout 90s comment "x-1" }',
+      'add element inet jit allow6_2 { ::/0 . fd00::2 . udp . 53 timeout 90000ms comment "x-1" }',
       'delete element inet jit allow6_2 { ::/0 . fd00::2 . udp . 53 }',
     ],
   ])('renders add and delete for %#', (element, add, del) => {
     const layout = { table: 'jit', slots: 3 };
-    expect(addElementLine(layout, element, 90)).toBe(add);
+    expect(addElementLine(layout, element, 90_000)).toBe(add);
     expect(deleteElementLine(layout, element)).toBe(del);
   });
 

@@ -1,6 +1,7 @@
-// Two reads the replicas' jobs make: grants ending soon (the overdue watch's
-// expiry warnings) and a requester's recent requests (the rate limit, counted
-// in the database so it holds across replicas).
+// Reads the replicas' jobs make: grants ending soon (the overdue watch's
+// expiry warnings; by their times only, as arming the timers reads them too)
+// and a requester's recent requests (the rate limit, counted in the database
+// so it holds across replicas).
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/ports/store.js';
@@ -24,6 +25,24 @@ export function recentContract(c: Contract): void {
 
       expect((await store.endingBy(3000)).map((r) => r.id)).toEqual(['soon01', 'late01']);
       expect(await store.endingBy(999)).toEqual([]);
+    });
+
+    it('activeEnds_returnsActiveRequestsEndingByThen_asTheirTimesOnly_soonestFirst', async () => {
+      await seedRequest(store, { id: 'late01', state: 'active', startAt: 100, endAt: 3000, expiryWarnedFor: 3000 });
+      await seedRequest(store, { id: 'soon02', state: 'active', startAt: 200, endAt: 1000 });
+      await seedRequest(store, { id: 'soon01', state: 'active', startAt: undefined, endAt: 1000 });
+      await seedRequest(store, { id: 'gone01', state: 'closed', endAt: 500 });
+      await seedRequest(store, { id: 'wait01', state: 'pending', endAt: 500 });
+      await seedRequest(store, { id: 'over01', state: 'active', endAt: 9000 });
+      await seedRequest(store, { id: 'none01', state: 'active', endAt: undefined });
+
+      expect(await store.activeEnds(3000)).toEqual([
+        { id: 'soon01', kind: 'grant', state: 'active', endAt: 1000 },
+        { id: 'soon02', kind: 'grant', state: 'active', startAt: 200, endAt: 1000 },
+        { id: 'late01', kind: 'grant', state: 'active', startAt: 100, endAt: 3000, expiryWarnedFor: 3000 },
+      ]);
+      expect((await store.activeEnds(Number.MAX_SAFE_INTEGER)).map((end) => end.id)).toEqual(['soon01', 'soon02', 'late01', 'over01']);
+      expect(await store.activeEnds(999)).toEqual([]);
     });
 
     it('requestTimesSince_countsEachRequestOnce_aBatchOnce_andNoExtension', async () => {
