@@ -238,14 +238,6 @@ export class MemoryStore implements Store {
     });
   }
 
-  async endingBy(at: number): Promise<AccessRequest[]> {
-    return this.guard('read grants ending soon', () => {
-      bindable(at);
-      const ending = [...this.tables.requests.values()].filter((row) => row.state === 'active' && row.endAt !== null && row.endAt <= at);
-      return ending.sort((a, b) => (a.endAt ?? 0) - (b.endAt ?? 0) || compareBinary(a.id, b.id)).map(parseRequest);
-    });
-  }
-
   async activeEnds(at: number): Promise<ActiveEnd[]> {
     return this.guard('read the ends of active requests', () => {
       bindable(at);

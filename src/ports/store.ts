@@ -107,8 +107,6 @@ export interface RequestStore {
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
   /** Active requests with endAt <= now, and every request in `closing`. */
   dueForClose(now: number): Promise<AccessRequest[]>;
-  /** Active grants with endAt <= at, soonest first: those whose expiry warning may be owed. */
-  endingBy(at: number): Promise<AccessRequest[]>;
   /** Active requests with endAt <= at, soonest first (then by id), as their times only: what arming timers and the overdue watch read. */
   activeEnds(at: number): Promise<ActiveEnd[]>;
   /**

@@ -5,7 +5,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ActiveEndRow, Lease } from '../ports/store.js';
 import type { OutboxDbRow } from './rows.js';
-import type { DataRow } from './statements.js';
 
 export function prepareReplicaStatements(db: Database) {
   // The head of each queue (a request's rows of one lane; NULL request: the
@@ -54,7 +53,6 @@ export function prepareReplicaStatements(db: Database) {
       const lease = readLease.get(name);
       return lease !== undefined && lease.expiresAt > now ? lease : undefined;
     },
-    endingBy: db.prepare<[number], DataRow>(`SELECT data FROM requests WHERE state = 'active' AND end_at <= ? ORDER BY end_at, id`),
     activeEnds: db.prepare<[number], ActiveEndRow>(
       `SELECT id, state, end_at AS endAt, json_extract(data, '$.kind') AS kind, json_extract(data, '$.extends') AS extends, json_extract(data, '$.startAt') AS startAt,
               json_extract(data, '$.expiryWarnedFor') AS expiryWarnedFor

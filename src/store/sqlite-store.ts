@@ -223,10 +223,6 @@ export class SqliteStore implements Store {
     return this.guard('read requests due for close', () => this.sql.dueForClose.all(now).map(parseRequest));
   }
 
-  async endingBy(at: number): Promise<AccessRequest[]> {
-    return this.guard('read grants ending soon', () => this.replicas.endingBy.all(at).map(parseRequest));
-  }
-
   async activeEnds(at: number): Promise<ActiveEnd[]> {
     return this.guard('read the ends of active requests', () => this.replicas.activeEnds.all(at).map(activeEndOf));
   }

@@ -161,10 +161,6 @@ export class PostgresStore extends PgOutboxStore implements Store {
     return this.guard('read requests due for close', () => this.requests(SQL.dueForClose, [now]));
   }
 
-  async endingBy(at: number): Promise<AccessRequest[]> {
-    return this.guard('read grants ending soon', () => this.requests(SQL.endingBy, [at]));
-  }
-
   async activeEnds(at: number): Promise<ActiveEnd[]> {
     return this.guard('read the ends of active requests', async () => (await run<ActiveEndRow>(this.pool, SQL.activeEnds, [at])).rows.map(activeEndOf));
   }

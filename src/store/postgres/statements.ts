@@ -40,7 +40,6 @@ export const SQL = {
   dueForClose: `SELECT data FROM requests
     WHERE (state = 'active' AND (end_at <= $1 OR end_at IS NULL)) OR state = 'closing'
     ORDER BY end_at NULLS FIRST, id COLLATE "C"`,
-  endingBy: `SELECT data FROM requests WHERE state = 'active' AND end_at <= $1 ORDER BY end_at, id COLLATE "C"`,
   activeEnds: `SELECT id, state, end_at AS "endAt", data::json->>'kind' AS kind, extends_id AS extends,
       data::json->>'startAt' AS "startAt",
       data::json->>'expiryWarnedFor' AS "expiryWarnedFor"

@@ -16,17 +16,6 @@ export function recentContract(c: Contract): void {
       store = await c.open();
     });
 
-    it('endingBy_returnsActiveGrantsEndingByThen_soonestFirst', async () => {
-      await seedRequest(store, { id: 'late01', state: 'active', endAt: 3000 });
-      await seedRequest(store, { id: 'soon01', state: 'active', endAt: 1000 });
-      await seedRequest(store, { id: 'gone01', state: 'closed', endAt: 500 });
-      await seedRequest(store, { id: 'wait01', state: 'pending', endAt: 500 });
-      await seedRequest(store, { id: 'over01', state: 'active', endAt: 9000 });
-
-      expect((await store.endingBy(3000)).map((r) => r.id)).toEqual(['soon01', 'late01']);
-      expect(await store.endingBy(999)).toEqual([]);
-    });
-
     it('activeEnds_returnsActiveRequestsEndingByThen_asTheirTimesOnly_soonestFirst', async () => {
       await seedRequest(store, { id: 'late01', state: 'active', startAt: 100, endAt: 3000, expiryWarnedFor: 3000 });
       await seedRequest(store, { id: 'soon02', state: 'active', startAt: 200, endAt: 1000 });
