@@ -13,6 +13,7 @@ import { registerGrantButtons } from './listeners/grant-buttons.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerHome } from './listeners/home.js';
 import { registerModal } from './listeners/modal.js';
+import { ListenerRouter } from './listeners/router.js';
 import { createHttpReceiver } from './receiver.js';
 import { slackFetch } from './http-fetch.js';
 import type { InboundPressure } from '../workflow/yield-gate.js';
@@ -58,13 +59,16 @@ export function createSlackApp(options: SlackAppOptions): App {
   return app;
 }
 
+/** The bot's handlers, behind one Bolt listener per kind (listeners/router.ts): Bolt's routing cost stays flat. */
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  registerCommand(app, deps);
-  registerApprovalButtons(app, deps);
-  registerGrantButtons(app, deps);
-  registerModal(app, deps);
-  registerHome(app, deps);
-  registerAdmin(app, deps);
+  const router = new ListenerRouter();
+  registerCommand(router, deps);
+  registerApprovalButtons(router, deps);
+  registerGrantButtons(router, deps);
+  registerModal(router, deps);
+  registerHome(router, deps);
+  registerAdmin(router, deps);
+  router.install(app);
   app.error(async (error) => {
     deps.logger.error('unhandled error in a Slack listener:', error);
   });

@@ -2,7 +2,7 @@
 // Enable JIT and Edit buttons. Authorisation and validation live in
 // workflow/admin.ts; this file only translates payloads and answers.
 
-import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { JitCommand } from '../command.js';
 import { enabledText, modalErrorText, savedText } from '../blocks/admin.js';
@@ -13,6 +13,7 @@ import { clickReply, onButton } from './click-reply.js';
 import { type ListenerDeps, userError, userMessage } from './deps.js';
 import type { Message } from '../../domain/message.js';
 import { mrkdwn } from '../render.js';
+import type { Listeners } from './router.js';
 
 const NO_ADMIN = 'Admin commands are not set up in this bot.';
 /** A VM id or name from a button value: long enough for an Azure resource id, never a whole essay. */
@@ -34,7 +35,7 @@ export async function openEditModal(deps: ListenerDeps, client: WebClient, trigg
   return undefined;
 }
 
-export function registerAdmin(app: App, deps: ListenerDeps): void {
+export function registerAdmin(app: Listeners, deps: ListenerDeps): void {
   app.view(EDIT_IDS.callbackId, async ({ ack, body, view, client }) => {
     const user = body.user.id;
     const vm = editedVmOf(view.private_metadata);

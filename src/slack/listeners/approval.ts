@@ -1,16 +1,16 @@
 // Approve and Deny buttons on approval messages and the App Home, and Acknowledge on break-glass alerts. The
 // click's own user is authorised by the workflow; a refusal is an ephemeral reply (a DM from the Home) that changes nothing.
 
-import type { App } from '@slack/bolt';
 import { normaliseRequestId } from '../../domain/ids.js';
 import { APPROVAL_IDS } from '../blocks/approval.js';
 import { BREAK_GLASS_IDS } from '../blocks/break-glass.js';
 import { onButton } from './click-reply.js';
 import type { ListenerDeps } from './deps.js';
+import type { Listeners } from './router.js';
 
 type Decide = (id: string, user: string, whisper: (text: string) => Promise<unknown>) => Promise<unknown>;
 
-export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
+export function registerApprovalButtons(app: Listeners, deps: ListenerDeps): void {
   onRequestButton(app, deps, APPROVAL_IDS.approve, async (id, user, whisper) => {
     const result = await deps.workflow.approve(id, user);
     // A completed decision shows in the message itself (updated in place); a partial one needs saying.
@@ -41,7 +41,7 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
 }
 
 /** A button whose value is a request ID. */
-export function onRequestButton(app: App, deps: ListenerDeps, actionId: string, decide: Decide): void {
+export function onRequestButton(app: Listeners, deps: ListenerDeps, actionId: string, decide: Decide): void {
   onButton(app, deps, actionId, {
     read: (value) => normaliseRequestId(value) || undefined,
     invalid: 'That click does not carry a valid request ID or user; nothing was changed.',

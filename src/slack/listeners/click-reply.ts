@@ -3,10 +3,11 @@
 // Home carries none: the answer is a DM, and the Home is published again so
 // it shows the request's new state.
 
-import type { App, BlockAction, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { BlockAction, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { afterAcks, type ListenerDeps, userMessage } from './deps.js';
 import { publishHome } from './publish-home.js';
+import type { Listeners } from './router.js';
 
 export interface ClickReply {
   whisper(text: string): Promise<unknown>;
@@ -39,7 +40,7 @@ export function clickReply(body: BlockAction, respond: RespondFn | undefined, cl
  * a refusal is answered privately; a click on the App Home republishes it.
  */
 export function onButton<T>(
-  app: App,
+  app: Listeners,
   deps: ListenerDeps,
   actionId: string,
   button: {

@@ -1,7 +1,7 @@
 // `/jit …`: ack at once (Slack allows 3 s), then parse, run and answer through
 // response_url, after the acks of requests arriving meanwhile (deps.gate).
 
-import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import type { RespondFn, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { commandHelpText, helpText } from '../blocks/help.js';
 import { problemsText } from '../blocks/errors.js';
@@ -18,8 +18,9 @@ import { enableReply, openEditModal } from './admin.js';
 import { afterAcks, escapeMrkdwn, userMessage, type ListenerDeps } from './deps.js';
 import { sendAuditExport } from './audit-export.js';
 import { isNoRecordedSource, sourceProblems } from './source-link.js';
+import type { Listeners } from './router.js';
 
-export function registerCommand(app: App, deps: ListenerDeps): void {
+export function registerCommand(app: Listeners, deps: ListenerDeps): void {
   app.command('/jit', async ({ command, ack, respond: respondNow, client }) => {
     await ack();
     // Acks first: the ack is written; what the command causes (its use case, its

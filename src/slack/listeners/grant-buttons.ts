@@ -3,19 +3,19 @@
 // success shows up as the next DM from the outbox, a refusal as an ephemeral
 // reply (a DM from the Home) that changed nothing.
 
-import type { App } from '@slack/bolt';
 import { GRANT_IDS, parseGrantButtonValue } from '../blocks/grant-dm.js';
 import { onButton } from './click-reply.js';
 import type { ListenerDeps } from './deps.js';
+import type { Listeners } from './router.js';
 
 type Act = (button: { id: string; endAt?: number }, user: string) => Promise<unknown>;
 
-export function registerGrantButtons(app: App, deps: ListenerDeps): void {
+export function registerGrantButtons(app: Listeners, deps: ListenerDeps): void {
   onGrantButton(app, deps, GRANT_IDS.extend, ({ id, endAt }, user) => deps.workflow.extend(id, user, endAt === undefined ? {} : { expectedEndAt: endAt }));
   onGrantButton(app, deps, GRANT_IDS.revoke, ({ id }, user) => deps.workflow.revoke(id, user));
 }
 
-function onGrantButton(app: App, deps: ListenerDeps, actionId: string, act: Act): void {
+function onGrantButton(app: Listeners, deps: ListenerDeps, actionId: string, act: Act): void {
   onButton(app, deps, actionId, {
     read: parseGrantButtonValue,
     invalid: 'That button does not carry a valid request ID; nothing was changed.',

@@ -3,13 +3,13 @@
 // (admins) are answered in admin.ts; Revoke, Approve and Deny reuse the action
 // IDs of the DMs and approval messages, whose listeners answer Home clicks too.
 
-import type { App } from '@slack/bolt';
 import { CANCEL_ACTION } from '../blocks/home.js';
 import { onRequestButton } from './approval.js';
 import type { ListenerDeps } from './deps.js';
 import { publishHome } from './publish-home.js';
+import type { Listeners } from './router.js';
 
-export function registerHome(app: App, deps: ListenerDeps): void {
+export function registerHome(app: Listeners, deps: ListenerDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     await publishHome(client, event.user, deps);

@@ -1,19 +1,12 @@
 // The request modal: choosing a VM refreshes the ports list; submitting
 // validates with inline errors per field, then creates the request.
 
-import type {
-  App,
-  BlockAction,
-  BlockSuggestion,
-  ExternalSelectAction,
-  MultiExternalSelectAction,
-  MultiStaticSelectAction,
-  StaticSelectAction,
-} from '@slack/bolt';
+import type { BlockAction, BlockSuggestion, ExternalSelectAction, MultiExternalSelectAction, MultiStaticSelectAction, StaticSelectAction } from '@slack/bolt';
 import { MODAL_IDS, readModalValues, requestModal, vmOptions, type ModalStateValues } from '../blocks/modal.js';
 import { problemsText } from '../blocks/errors.js';
 import { userMessage, type ListenerDeps } from './deps.js';
 import { sourceProblems } from './source-link.js';
+import type { Listeners } from './router.js';
 
 const FIELD_BLOCKS: Record<string, string> = {
   vm: MODAL_IDS.vmBlock,
@@ -23,7 +16,7 @@ const FIELD_BLOCKS: Record<string, string> = {
   justification: MODAL_IDS.justificationBlock,
 };
 
-export function registerModal(app: App, deps: ListenerDeps): void {
+export function registerModal(app: Listeners, deps: ListenerDeps): void {
   app.action<BlockAction<StaticSelectAction | MultiStaticSelectAction | ExternalSelectAction | MultiExternalSelectAction>>(
     { action_id: MODAL_IDS.vmAction, type: 'block_actions' },
     async ({ ack, body, action, client }) => {
