@@ -8,13 +8,20 @@
 //     for, nor blocks, the store's writers);
 //   - when the WAL file has grown past `boundBytes` anyway (a steady stream of
 //     commits can keep a PASSIVE from ever catching up, so SQLite never
-//     starts the WAL over), the worker says so and the store's connection
-//     runs a TRUNCATE itself, between two of its commits: it copies the few
-//     frames the PASSIVE left and empties the file, so the WAL stays bounded.
-//     Not in the worker: a TRUNCATE (or RESTART) from another connection
-//     resets the WAL under the store's connection, whose next write then
-//     fails at once with SQLITE_BUSY, busy_timeout or not (seen here under a
-//     profiler's timing); a failed write is a failed command;
+//     starts the WAL over), the worker says so, the store holds its next
+//     operations back (they wait, asynchronously: acks and everything else on
+//     the thread go on) and the worker runs a TRUNCATE: it copies the frames
+//     the PASSIVE left, fsyncs and empties the file, so the WAL stays bounded.
+//     The store's operations then run, in the order they came. The TRUNCATE
+//     used to run on the store's connection: 5-20 ms of copying and fsyncs on
+//     the ack thread every 4 MB of WAL, most of bench row 1b's p99. It never
+//     overlaps a store operation: a TRUNCATE (or RESTART) from another
+//     connection while the store's connection is in a transaction makes that
+//     connection's write fail at once with SQLITE_BUSY, busy_timeout or not
+//     (seen here under a profiler's timing); a failed write is a failed
+//     command. The hold is bounded: the worker does not wait for a lock (a
+//     reader in another process makes the TRUNCATE give up until the next
+//     bound), and its exit, or `HOLD_LIMIT_MS` without an answer, ends it;
 //   - nothing when the WAL has not changed; after `idleMs` of that it exits,
 //     so an idle bot does not carry the worker's ~10 MB (a V8 isolate). Every
 //     `lookAfter` store operations while no worker runs, the main thread looks
@@ -49,7 +56,7 @@ export interface CheckpointOptions {
 }
 
 export interface CheckpointResult {
-  /** PASSIVE: the worker's; TRUNCATE: the store's connection's, past the bound. */
+  /** PASSIVE: the worker's, a few times a second; TRUNCATE: the worker's too, past the bound, while the store holds its operations back. */
   mode: 'PASSIVE' | 'TRUNCATE';
   /** SQLite's answer: busy, frames in the WAL, frames checkpointed. */
   busy: number;
@@ -62,11 +69,14 @@ const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 /** The worker's connection never waits for a lock (PASSIVE does not); a short timeout for its open. */
 const WORKER_BUSY_MS = 100;
 // The bound is small on purpose: under a steady stream of commits the PASSIVE rarely finishes, so the
-// WAL grows until the bound; a 64 MB bound made each TRUNCATE a stall of tens of ms on the ack thread
-// (bench row 1b p99 56-66 ms against 17-24 ms with 4 MB, BENCHMARKS.md section 1).
+// WAL grows until the bound, and the store's operations wait for each TRUNCATE: the larger the bound,
+// the longer (when the TRUNCATE ran on the ack thread, a 64 MB bound gave bench row 1b a p99 of 56-66 ms
+// against 17-24 ms with 4 MB, BENCHMARKS.md section 1).
 const DEFAULTS = { everyMs: 250, boundBytes: 4 * 1024 * 1024, idleMs: 30_000, lookAfter: 256 };
 /** What the WAL file is cut back to when SQLite starts it over (it keeps its size otherwise). */
 const KEPT_WAL_BYTES = 4 * 1024 * 1024;
+/** The longest the store's operations wait for a TRUNCATE the worker does not answer (it runs in milliseconds). */
+const HOLD_LIMIT_MS = 2000;
 
 // CommonJS, run with `eval`: the same code from src/ under tsx and from dist/.
 const WORKER_SOURCE = `
@@ -83,7 +93,7 @@ let closed = false;
 const markOf = () => { try { const s = fs.statSync(wal); return [s.mtimeMs + ':' + s.size, s.size]; } catch { return ['', 0]; } };
 const stop = () => { closed = true; clearInterval(timer); db.close(); parentPort.close(); };
 const tick = () => {
-  // Past the bound the store's connection truncates; no checkpoint here meanwhile (SQLite lets one run at a time).
+  // Past the bound: no PASSIVE until the store has held its operations back and says 'truncate'.
   if (yielded || closed) return;
   const [mark, size] = markOf();
   if (mark === seen && chase === 0) {
@@ -107,9 +117,25 @@ const tick = () => {
   else chase = 0;
 };
 const timer = setInterval(tick, workerData.everyMs);
+// The store holds its operations back meanwhile: no waiting for a lock here (a reader in another
+// process makes it give up at once; the next look past the bound tries again).
+const truncate = () => {
+  let result;
+  db.pragma('busy_timeout = 0');
+  try {
+    [result] = db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (error) {
+    result = { busy: 1, log: -1, checkpointed: -1 };
+  } finally {
+    db.pragma('busy_timeout = ' + workerData.busyMs);
+  }
+  yielded = false;
+  seen = markOf()[0];
+  parentPort.postMessage({ mode: 'TRUNCATE', ...result, over: false });
+};
 parentPort.on('message', (message) => {
   if (message === 'stop') stop();
-  else if (message === 'resume') yielded = false;
+  else if (message === 'truncate') { if (!closed) truncate(); }
   else tick();
 });
 tick();
@@ -117,6 +143,8 @@ tick();
 
 export class Checkpointer {
   private worker: Worker | undefined;
+  /** While the worker truncates: the store's operations wait for it (see `held`). */
+  private hold: { done: Promise<void>; release: () => void } | undefined;
   private exited: Promise<void> | undefined;
   private seen = '';
   private stopped = false;
@@ -134,6 +162,15 @@ export class Checkpointer {
     db.pragma('wal_autocheckpoint = 0');
     // Once SQLite starts the WAL over, the file is cut back at the next commit.
     db.pragma(`journal_size_limit = ${Math.min(KEPT_WAL_BYTES, this.options.boundBytes)}`);
+  }
+
+  /**
+   * While the worker truncates the WAL: a promise the store's next operation
+   * waits for before it touches the database (none may overlap the TRUNCATE);
+   * undefined the rest of the time, when operations run at once.
+   */
+  held(): Promise<void> | undefined {
+    return this.hold?.done;
   }
 
   /** Called by the store on each of its operations: a counter, and every `lookAfter` of them a look at the WAL while no worker runs. */
@@ -197,14 +234,13 @@ export class Checkpointer {
     this.worker = worker;
     worker.on('message', ({ over, ...result }: CheckpointResult & { over: boolean }) => {
       this.options.onCheckpoint?.(result);
-      if (over) {
-        this.truncate();
-        worker.postMessage('resume');
-      }
+      if (result.mode === 'TRUNCATE') this.endHold();
+      if (over) this.truncate(worker);
     });
     worker.on('error', () => this.fallBack());
     this.exited = new Promise((resolve) =>
       worker.once('exit', () => {
+        this.endHold();
         if (this.worker === worker) this.worker = undefined;
         // What the worker last saw is checkpointed: a look starts it again only for a later change.
         this.seen = walMark(this.file);
@@ -214,20 +250,33 @@ export class Checkpointer {
     );
   }
 
-  /** Past the bound: the store's own connection empties the WAL (see the header: not the worker's). */
-  private truncate(): void {
-    if (this.stopped || !this.db.open || this.db.inTransaction) return;
-    // No waiting on this thread: a reader in another process (the CLI exporting) would hold every ack back for the busy timeout.
-    const busyMs = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<Omit<CheckpointResult, 'mode'>>;
-      this.options.onCheckpoint?.({ mode: 'TRUNCATE', ...result! });
-    } catch {
-      // Busy (another process reads): the next look past the bound tries again; the WAL holds every commit meanwhile.
-    } finally {
-      this.db.pragma(`busy_timeout = ${busyMs}`);
-    }
+  /**
+   * Past the bound: the store's operations wait from now on (none runs now:
+   * this is the thread's turn), and the worker truncates; its answer, its
+   * exit or the limit ends the wait.
+   */
+  private truncate(worker: Worker): void {
+    if (this.stopped || this.hold) return;
+    let release: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const limit = setTimeout(() => this.endHold(), HOLD_LIMIT_MS);
+    limit.unref();
+    this.hold = {
+      done,
+      release: () => {
+        clearTimeout(limit);
+        release();
+      },
+    };
+    worker.postMessage('truncate');
+  }
+
+  private endHold(): void {
+    const hold = this.hold;
+    this.hold = undefined;
+    hold?.release();
   }
 
   /** The worker could not run: SQLite's own checkpoints again, on this thread. */

@@ -239,7 +239,7 @@ export class SqliteStore implements Store {
   }
 
   async recordSystemEvent(event: SystemEvent, notifications: Notification[]): Promise<void> {
-    this.guard('record a system event', () => this.systemEventTx(event, notifications));
+    await this.guard('record a system event', () => this.systemEventTx(event, notifications));
   }
 
   async systemEvents(): Promise<SystemEvent[]> {
@@ -260,7 +260,7 @@ export class SqliteStore implements Store {
   }
 
   async saveOverlayVm(entry: OverlayVm, event: SystemEvent, notifications: Notification[]): Promise<void> {
-    this.guard('save a policy overlay entry', () => this.overlayTx(entry, event, notifications));
+    await this.guard('save a policy overlay entry', () => this.overlayTx(entry, event, notifications));
   }
 
   async overlayVms(): Promise<OverlayVm[]> {
@@ -288,7 +288,7 @@ export class SqliteStore implements Store {
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    this.guard(`release the ${name} lease`, () => this.replicas.releaseLease(name, holder));
+    await this.guard(`release the ${name} lease`, () => this.replicas.releaseLease(name, holder));
   }
 
   async currentLease(name: string, now: number): Promise<Lease | undefined> {
@@ -296,11 +296,11 @@ export class SqliteStore implements Store {
   }
 
   async markDelivered(rowId: number, refs: MessageRef[], posts: PostedStep[] = []): Promise<void> {
-    this.guard('mark outbox row delivered', () => this.deliveredTx(rowId, refs, posts, this.clock.now()));
+    await this.guard('mark outbox row delivered', () => this.deliveredTx(rowId, refs, posts, this.clock.now()));
   }
 
   async markRetry(rowId: number, error: string, nextAttemptAt: number): Promise<void> {
-    this.guard('mark outbox row for retry', () => {
+    await this.guard('mark outbox row for retry', () => {
       const { changes } = this.sql.markRetry.run({ id: rowId, error: truncateError(error), next: nextAttemptAt });
       this.requireOutboxRow(rowId, changes);
     });
@@ -315,11 +315,11 @@ export class SqliteStore implements Store {
   }
 
   async claimPost(rowId: number, step: string, channel: string, at: number): Promise<void> {
-    this.guard('claim an outbox post', () => this.sql.claimPost.run({ id: rowId, step, channel, at }));
+    await this.guard('claim an outbox post', () => this.sql.claimPost.run({ id: rowId, step, channel, at }));
   }
 
   async recordPost(rowId: number, step: string, channel: string, ts: string): Promise<void> {
-    this.guard('record an outbox post', () => this.sql.recordPost.run({ id: rowId, step, channel, ts, at: this.clock.now() }));
+    await this.guard('record an outbox post', () => this.sql.recordPost.run({ id: rowId, step, channel, ts, at: this.clock.now() }));
   }
 
   async recordSourceLink(nonce: string, user: string, address: string, at: number): Promise<boolean> {
@@ -336,6 +336,8 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<boolean> {
+    // Not beside the worker's TRUNCATE either: it would answer "down" for a database that is only busy.
+    await this.checkpointer?.held();
     try {
       return this.sql.ping.get() !== undefined;
     } catch {
@@ -446,8 +448,14 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  /** Callers see one error code for every storage failure; the SQLite error stays as `cause`. */
-  private guard<T>(what: string, work: () => T): T {
+  /**
+   * Callers see one error code for every storage failure; the SQLite error
+   * stays as `cause`. While the checkpoint worker truncates the WAL, the work
+   * waits for it (checkpoint.ts), in the order it came; otherwise it runs now.
+   */
+  private guard<T>(what: string, work: () => T): T | Promise<T> {
+    const held = this.checkpointer?.held();
+    if (held !== undefined) return held.then(() => this.guard(what, work));
     this.checkpointer?.used();
     try {
       return work();

@@ -72,6 +72,56 @@ it('walFile_underAStreamOfCommits_staysBelowTheBound', async () => {
   expect(fs.existsSync(`${file}-wal`)).toBe(false);
 });
 
+it('truncate_pastTheBound_runsInTheWorker_whileTheStoresOperationsWaitForIt', async () => {
+  const events: string[] = [];
+  const store = SqliteStore.open(file, {
+    checkpoints: { everyMs: 2, boundBytes: 64 * 1024, onCheckpoint: (result) => void (result.mode === 'TRUNCATE' && events.push('truncated')) },
+  });
+  const checkpointer = (store as unknown as { checkpointer: { held(): Promise<void> | undefined } }).checkpointer;
+  let i = 0;
+  // Commits until the store holds its operations back for a TRUNCATE (the worker asked for one past the bound).
+  while (checkpointer.held() === undefined) {
+    await seedRequest(store, { id: `fill-${i++}`, justification: 'x'.repeat(500) });
+    if (i % 5 === 0) await sleep(1);
+    if (i > 5000) throw new Error('the store never held its operations back for a TRUNCATE');
+  }
+  // Issued during the hold: both wait for the worker's TRUNCATE, then run in the order they came.
+  const write = seedRequest(store, { id: 'during' }).then(() => events.push('written'));
+  const read = store.getRequest('during').then((found) => events.push(found ? 'read: found' : 'read: missing'));
+  await Promise.all([write, read]);
+  // The TRUNCATE came first; the read found the write, issued before it (their promises settle in either order).
+  expect(events.slice(-3)[0]).toBe('truncated');
+  expect(events.slice(-2).sort()).toEqual(['read: found', 'written']);
+  expect(checkpointer.held()).toBeUndefined();
+  expect(await store.ping()).toBe(true);
+  await store.close();
+});
+
+it('truncates_underManyOperationsInFlight_loseNoneAndFailNone', async () => {
+  const results: CheckpointResult[] = [];
+  const truncates = () => results.filter((result) => result.mode === 'TRUNCATE');
+  const store = SqliteStore.open(file, { checkpoints: { everyMs: 2, boundBytes: 32 * 1024, onCheckpoint: (result) => results.push(result) } });
+  let written = 0;
+  // Twenty writers at once, each reading back what it wrote, as the bot's use cases and outbox do beside
+  // each other, until the worker has truncated three times (each with operations held back).
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, writer) => {
+      for (let i = 0; truncates().length < 3; i++) {
+        if (i > 2000) throw new Error(`only ${truncates().length} TRUNCATEs after ${written} commits`);
+        const id = `w${writer}-${i}`;
+        await seedRequest(store, { id, justification: 'y'.repeat(300) });
+        written++;
+        expect((await store.getRequest(id))?.id).toBe(id);
+        // Gaps between bursts (the worker's messages are handled in them), as between the bot's commands.
+        if (i % 10 === 0) await sleep(1);
+      }
+    }),
+  );
+  expect(truncates().every((result) => result.busy === 0)).toBe(true);
+  expect((await store.listRequests({})).length).toBe(written);
+  await store.close();
+});
+
 it('worker_whenTheWalIsQuiet_leaves_andComesBackOnlyForNewWrites', async () => {
   const results: CheckpointResult[] = [];
   const store = SqliteStore.open(file, { checkpoints: { everyMs: 5, idleMs: 50, lookAfter: 4, onCheckpoint: (result) => results.push(result) } });
