@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { JitError } from '../../../src/domain/errors.js';
 import type { AccessRequest } from '../../../src/domain/types.js';
 import type { MessageRef } from '../../../src/ports/notifier.js';
-import type { Store } from '../../../src/ports/store.js';
+import type { OutboxRow, Store } from '../../../src/ports/store.js';
 import { auditNote, dmNote, makeEvent, makeRequest } from '../fixtures.js';
 import type { Contract } from './engine.js';
 
@@ -138,12 +138,18 @@ export function outboxContract(c: Contract): void {
   });
 
   describe('post journal', () => {
-    it('claimThenRecord_keepsTheFirstClaimTime_andRecordWins', async () => {
-      const s = await c.open();
+    /** A new request's audit row: the outbox row whose posts these tests journal. */
+    async function auditRowIn(s: Store): Promise<OutboxRow | undefined> {
       const request = makeRequest();
       const created = makeEvent(request, 'request.created');
       await s.insertRequest(request, [created], [auditNote(request, created)]);
       const [row] = await s.pendingOutbox(10);
+      return row;
+    }
+
+    it('claimThenRecord_keepsTheFirstClaimTime_andRecordWins', async () => {
+      const s = await c.open();
+      const row = await auditRowIn(s);
 
       await s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
       await s.claimPost(row!.id, 'audit', 'CAUDIT', 2000);
@@ -157,10 +163,7 @@ export function outboxContract(c: Contract): void {
 
     it('markDelivered_withPosts_recordsTheirTs_withTheDelivery', async () => {
       const s = await c.open({ clock: { now: () => 7000 } });
-      const request = makeRequest();
-      const created = makeEvent(request, 'request.created');
-      await s.insertRequest(request, [created], [auditNote(request, created)]);
-      const [row] = await s.pendingOutbox(10);
+      const row = await auditRowIn(s);
       await s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
 
       await s.markDelivered(
@@ -182,10 +185,7 @@ export function outboxContract(c: Contract): void {
 
     it('markDelivered_withPosts_whenARefIsInvalid_recordsNothing', async () => {
       const s = await c.open();
-      const request = makeRequest();
-      const created = makeEvent(request, 'request.created');
-      await s.insertRequest(request, [created], [auditNote(request, created)]);
-      const [row] = await s.pendingOutbox(10);
+      const row = await auditRowIn(s);
       await s.claimPost(row!.id, 'audit', 'CAUDIT', 1000);
       const bad = { ...ref('abc234', 'audit', 'CAUDIT', '1.1'), role: 'banner' } as unknown as MessageRef;
 
