@@ -29,7 +29,8 @@ import { Leadership } from './scheduler/leadership.js';
 import { OverdueWatch } from './scheduler/overdue-watch.js';
 import { Sweeper } from './scheduler/sweeper.js';
 import { WarningTimers } from './scheduler/warning-timers.js';
-import { createSlackApp, registerListeners } from './slack/app.js';
+import { createSlackApp, registerListeners, type SlackServer } from './slack/app.js';
+import { peerAddress } from './slack/ack-front/peer.js';
 import { SlackDirectory } from './slack/directory.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
@@ -137,6 +138,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
         workflow: { request: (input) => workflow.request(input) },
         key: myIp.key,
         trustedProxies: config.JIT_TRUSTED_PROXIES,
+        peerAddress,
         clock,
         logger,
       }),
@@ -243,14 +245,14 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
 
   // Startup: close what expired while we were down, resume what a crash left
   // approved, and re-arm a timer for every grant still open.
-  let port: number;
+  let server: SlackServer;
   try {
     await live.protect();
     // The leader sweeps and arms its timers before serving (it closes what expired while it was down); the others leave that to it.
     await leadership.start();
     await catchUp;
     outbox.start();
-    port = await listen(app, config);
+    server = await listen(app, config, logger);
   } catch (error) {
     // Leave nothing running behind a failed start (a Socket Mode connection refused, a port in use).
     slack.stop();
@@ -267,13 +269,13 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   }
   logger.info(
     logEvent('started', { replica: replicaId }),
-    `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}, ${engine} database, replica ${replicaId}${leadership.isLeader() ? ' (runs the scheduler)' : ''}`,
+    `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${server.port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}, ${engine} database, replica ${replicaId}${leadership.isLeader() ? ' (runs the scheduler)' : ''}`,
   );
 
   let stopping: Promise<void> | undefined;
   return {
     config,
-    port,
+    port: server.port,
     workflow,
     backends,
     replicaId,
@@ -296,12 +298,16 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     },
     sweep: () => sweeper.runOnce(),
     flushOutbox: (timeoutMs = 5000) => outbox.flush(timeoutMs),
-    settled: () => gate.settled(),
+    async settled() {
+      await server.idle();
+      await gate.settled();
+    },
     stop() {
       stopping ??= (async () => {
         // Stop taking work, let in-flight use cases finish, deliver what is due, close.
         slack.stop();
-        await app.stop().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
+        // The front stops listening, answers what is in flight and runs the commands it acked; then Bolt stops.
+        await server.close().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
         // Nothing held back is lost: the commands and replies waiting for acks run now, and the outbox no longer waits.
         await gate.open();
         // Give the scheduler lease up first, so another replica takes over at once.

@@ -5,7 +5,7 @@
 import type { App } from '@slack/bolt';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../ports/logger.js';
-import { startSlackApp } from '../slack/app.js';
+import { serveSlackApp, type SlackServer } from '../slack/app.js';
 import { checkSlackSetup, DEFAULT_SLACK_API_URL, preflightClient } from '../slack/preflight.js';
 import { SlackSetupWatch } from '../slack/setup-watch.js';
 import { StartupError } from './startup.js';
@@ -24,10 +24,12 @@ export async function checkSlackAtStart(watch: SlackSetupWatch): Promise<void> {
   if (result.kind === 'refused') throw new StartupError(result.message);
 }
 
+type ServeConfig = Pick<Config, 'PORT' | 'JIT_LISTEN_HOST' | 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL'>;
+
 /** Starts serving; a port that cannot be had becomes one line that says what to do. */
-export async function listen(app: App, config: Pick<Config, 'PORT' | 'JIT_LISTEN_HOST'>): Promise<number> {
+export async function listen(app: App, config: ServeConfig, logger: Logger): Promise<SlackServer> {
   try {
-    return await startSlackApp(app, config.PORT, config.JIT_LISTEN_HOST);
+    return await serveSlackApp(app, { config, host: config.JIT_LISTEN_HOST, logger });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'EADDRINUSE') {

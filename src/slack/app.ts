@@ -1,7 +1,8 @@
 // Builds the Bolt app: HTTP mode on PORT (Slack posts to /slack/events) or
 // Socket Mode when SLACK_APP_TOKEN is set; /healthz is served in both. In HTTP
 // mode the receiver is built here (receiver.ts) so a payload Bolt cannot read
-// is refused with a 400 instead of Bolt's 500.
+// is refused with a 400 instead of Bolt's 500, and `serveSlackApp` puts the ack
+// front (ack-front/) on PORT, in front of it.
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,9 @@ import { registerHome } from './listeners/home.js';
 import { registerModal } from './listeners/modal.js';
 import { ListenerRouter } from './listeners/router.js';
 import { createHttpReceiver } from './receiver.js';
+import { AckFront } from './ack-front/ack-front.js';
+import { JIT_COMMAND } from './listeners/command.js';
+import type { Logger as JitLogger } from '../ports/logger.js';
 import { slackFetch } from './http-fetch.js';
 import type { InboundPressure } from '../workflow/yield-gate.js';
 
@@ -74,9 +78,77 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   });
 }
 
+/** The app being served: the port Slack reaches (HTTP mode), and how to stop. */
+export interface SlackServer {
+  port: number;
+  /** Resolves once every command acked so far has run (HTTP mode; at once in Socket Mode, where Bolt acks). */
+  idle(): Promise<void>;
+  /** Stops listening, answers what is in flight, runs every command already acked, then stops the app. */
+  close(): Promise<void>;
+}
+
 /**
- * Starts the app; in HTTP mode resolves with the port actually bound (PORT=0
- * picks one). `host` limits the listener (tests bind to loopback only).
+ * Serves the app as the bot does. Socket Mode: Bolt's own connection. HTTP
+ * mode: Bolt's receiver on a loopback port of its own, and the ack front on
+ * PORT (`host`: JIT_LISTEN_HOST), which acks `/jit` commands off this thread
+ * and passes everything else to the receiver.
+ */
+export async function serveSlackApp(
+  app: App,
+  options: { config: SlackAppOptions['config']; host?: string | undefined; logger: JitLogger },
+): Promise<SlackServer> {
+  const { config, host, logger } = options;
+  if (config.SLACK_APP_TOKEN) {
+    const port = await startSlackApp(app, config.PORT, host);
+    return {
+      port,
+      idle: async () => undefined,
+      async close() {
+        await app.stop();
+      },
+    };
+  }
+  const inner = await startSlackApp(app, 0, INNER_HOST);
+  let front: AckFront;
+  try {
+    front = await AckFront.start({
+      port: config.PORT,
+      host,
+      target: { host: INNER_HOST, port: inner },
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      commands: [JIT_COMMAND],
+      logger,
+      // Already acked: Bolt's ack is a no-op here, and a listener that tries to answer in it is told (commands answer through respond()).
+      dispatch: (body) => app.processEvent({ body, ack: ackedByFront(logger, body) }),
+    });
+  } catch (error) {
+    await app.stop().catch(() => undefined);
+    throw error;
+  }
+  return {
+    port: front.port,
+    idle: () => front.idle(),
+    async close() {
+      await front.close();
+      await app.stop();
+    },
+  };
+}
+
+/** Where Bolt's receiver listens behind the front: loopback only, any free port. */
+const INNER_HOST = '127.0.0.1';
+
+function ackedByFront(logger: JitLogger, body: Record<string, unknown>) {
+  return async (response?: unknown): Promise<void> => {
+    if (response === undefined || response === '') return;
+    logger.warn(`a listener answered ${String(body.command)} in its ack after the Slack listener had acked it; the answer was dropped (reply with respond())`);
+  };
+}
+
+/**
+ * Starts the app with Bolt serving the port itself (no front); in HTTP mode
+ * resolves with the port actually bound (PORT=0 picks one). `host` limits the
+ * listener (tests bind to loopback only).
  */
 export async function startSlackApp(app: App, port: number, host?: string): Promise<number> {
   const started = (await (host === undefined ? app.start(port) : app.start({ port, host }))) as Server | undefined;

@@ -6,10 +6,12 @@
 // malformed: it gets a 400 that says so and a warning in the log, and nothing
 // runs, so nothing changes.
 // It also tells the bot's yield gate (workflow/yield-gate.ts) when a request
-// begins and when its answer is sent, so the work commands cause waits while
-// acks are due.
+// begins and when its answer is sent, so the work requests cause waits while
+// acks are due, and keeps the caller's address the ack front passed along
+// (ack-front/peer.ts).
 
 import { HTTPModuleFunctions, HTTPReceiver, type CustomRoute, type Logger, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
+import { adoptPeer } from './ack-front/peer.js';
 import type { InboundPressure } from '../workflow/yield-gate.js';
 
 export interface HttpReceiverOptions {
@@ -34,16 +36,17 @@ export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
     processBeforeResponse: false,
   });
   const { inbound } = options;
-  if (inbound) {
-    const listener = receiver.requestListener;
-    receiver.requestListener = (request, response) => {
+  const listener = receiver.requestListener;
+  receiver.requestListener = (request, response) => {
+    adoptPeer(request);
+    if (inbound) {
       const answered = inbound.arrived();
       // 'finish' once the answer is handed to the socket; 'close' too if the client went away first (answered() runs once).
       response.once('finish', answered);
       response.once('close', answered);
-      return listener(request, response);
-    };
-  }
+    }
+    return listener(request, response);
+  };
   return receiver;
 }
 

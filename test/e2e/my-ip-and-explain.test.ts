@@ -1,5 +1,6 @@
 // "Use my IP" links and /jit explain, through signed Slack requests and a browser's HTTP calls.
 
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { slashCommand, textValue, selectValue } from '../support/slack-requests.js';
 import { requestIdIn, SECRET, startE2E, type E2E, stopChecked } from './harness.js';
@@ -19,6 +20,19 @@ const linkIn = (text: string): string => {
   return match[1]!;
 };
 
+/** A browser's GET or POST from `localAddress` (any 127/8 address reaches loopback). */
+function browse(url: string, localAddress: string, method = 'GET'): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, localAddress }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('Use my IP', () => {
   it('inlineRequestWithMe_linkShowsTheAddress_confirmCreatesTheRequest_onceOnly', async () => {
     e2e = await startE2E({ env: { JIT_PUBLIC_URL: PUBLIC } });
@@ -26,15 +40,16 @@ describe('Use my IP', () => {
     const url = local(e2e, linkIn(reply));
     expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]);
 
-    const page = await fetch(url);
+    // From 127.0.0.2: the page sees the browser's own address through the ack front, not the front's 127.0.0.1.
+    const page = await browse(url, '127.0.0.2');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Use 127.0.0.1');
+    expect(page.text).toContain('Use 127.0.0.2');
     expect(await e2e.bot.workflow.openRequestsOf('UREQ')).toEqual([]); // looking is not confirming
 
-    const confirmed = await fetch(url, { method: 'POST' });
+    const confirmed = await browse(url, '127.0.0.2', 'POST');
     expect(confirmed.status).toBe(200);
-    const id = requestIdIn(await confirmed.text());
-    expect(await e2e.bot.workflow.get(id)).toMatchObject({ source: '127.0.0.1/32', vm: 'web-1', justification: 'deploy', state: 'pending' });
+    const id = requestIdIn(confirmed.text);
+    expect(await e2e.bot.workflow.get(id)).toMatchObject({ source: '127.0.0.2/32', vm: 'web-1', justification: 'deploy', state: 'pending' });
 
     const again = await fetch(url, { method: 'POST' });
     expect(again.status).toBe(410);

@@ -21,9 +21,13 @@ export interface MyIpDeps {
   workflow: { request(input: RequestInput): Promise<CreateResult> };
   key: Buffer;
   trustedProxies: readonly Cidr[];
+  /** The address the request came from (behind the ack front, the one it passed: slack/ack-front/peer.ts); default the socket's. */
+  peerAddress?: (req: IncomingMessage) => string | undefined;
   clock: Clock;
   logger: Logger;
 }
+
+const socketAddress = (req: IncomingMessage) => req.socket.remoteAddress;
 
 type Req = IncomingMessage & { params?: Record<string, string | string[] | undefined> };
 
@@ -52,7 +56,7 @@ async function handle(deps: MyIpDeps, req: Req): Promise<PageContent> {
       : { status: 400, title: 'This link is not valid', body: 'Ask for a new one in Slack.' };
   }
   const forwarded = req.headers['x-forwarded-for'];
-  const address = callerAddress(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, deps.trustedProxies);
+  const address = callerAddress((deps.peerAddress ?? socketAddress)(req), Array.isArray(forwarded) ? forwarded.join(',') : forwarded, deps.trustedProxies);
   if (!address) return { status: 400, title: 'Your address could not be told', body: 'Type your address in Slack instead.' };
 
   const { payload } = check;

@@ -20,8 +20,11 @@ import { sendAuditExport } from './audit-export.js';
 import { isNoRecordedSource, sourceProblems } from './source-link.js';
 import type { Listeners } from './router.js';
 
+/** The bot's slash command. */
+export const JIT_COMMAND = '/jit';
+
 export function registerCommand(app: Listeners, deps: ListenerDeps): void {
-  app.command('/jit', async ({ command, ack, respond: respondNow, client }) => {
+  app.command(JIT_COMMAND, async ({ command, ack, respond: respondNow, client }) => {
     await ack();
     // Acks first: the ack is written; what the command causes (its use case, its
     // reply) waits while other requests are arriving, 250 ms from here at most.
