@@ -104,11 +104,16 @@ export class AckFront {
     if (worker) {
       const seq = ++this.syncSeq;
       await new Promise<void>((resolve) => {
-        this.syncs.set(seq, resolve);
-        worker.once('exit', resolve);
+        // The answer, or the thread's end (whatever it had posted was delivered before its 'exit').
+        const done = () => {
+          this.syncs.delete(seq);
+          worker.off('exit', done);
+          resolve();
+        };
+        this.syncs.set(seq, done);
+        worker.once('exit', done);
         worker.postMessage({ type: 'sync', seq });
       });
-      this.syncs.delete(seq);
     }
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
