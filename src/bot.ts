@@ -252,7 +252,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await leadership.start();
     await catchUp;
     outbox.start();
-    server = await listen(app, config, logger);
+    server = await listen(app, config, logger, () => metrics.slackListenerRestarted());
   } catch (error) {
     // Leave nothing running behind a failed start (a Socket Mode connection refused, a port in use).
     slack.stop();

@@ -27,9 +27,9 @@ export async function checkSlackAtStart(watch: SlackSetupWatch): Promise<void> {
 type ServeConfig = Pick<Config, 'PORT' | 'JIT_LISTEN_HOST' | 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL'>;
 
 /** Starts serving; a port that cannot be had becomes one line that says what to do. */
-export async function listen(app: App, config: ServeConfig, logger: Logger): Promise<SlackServer> {
+export async function listen(app: App, config: ServeConfig, logger: Logger, restarting?: () => void): Promise<SlackServer> {
   try {
-    return await serveSlackApp(app, { config, host: config.JIT_LISTEN_HOST, logger });
+    return await serveSlackApp(app, { config, host: config.JIT_LISTEN_HOST, logger, ...(restarting ? { restarting } : {}) });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'EADDRINUSE') {

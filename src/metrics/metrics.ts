@@ -34,6 +34,7 @@ export class JitMetrics {
   private readonly closeFailures: Counter;
   private readonly drift: Counter<'kind'>;
   private readonly slackErrors: Counter<'method' | 'error'>;
+  private readonly listenerRestarts: Counter;
   /** When each request was approved, until its grant opens: click-to-open. */
   private readonly approvedAt = new Map<string, number>();
   /** When each grant began to close, until it is closed: a revoke's end. */
@@ -90,6 +91,11 @@ export class JitMetrics {
       labelNames: ['method', 'error'],
       registers,
     });
+    this.listenerRestarts = new Counter({
+      name: 'jit_slack_listener_restarts_total',
+      help: 'Times the thread that serves PORT in HTTP mode (the ack front) stopped and was started again.',
+      registers,
+    });
     const openGrants: Gauge = new Gauge({
       name: 'jit_open_grants',
       help: 'Grants open now.',
@@ -124,6 +130,11 @@ export class JitMetrics {
   /** A Slack Web API call failed. */
   slackApiFailed(method: string, error: string): void {
     this.slackErrors.inc({ method, error });
+  }
+
+  /** The ack front's thread stopped; it is being started again. */
+  slackListenerRestarted(): void {
+    this.listenerRestarts.inc();
   }
 
   /** The text Prometheus scrapes. */

@@ -95,9 +95,9 @@ export interface SlackServer {
  */
 export async function serveSlackApp(
   app: App,
-  options: { config: SlackAppOptions['config']; host?: string | undefined; logger: JitLogger },
+  options: { config: SlackAppOptions['config']; host?: string | undefined; logger: JitLogger; restarting?: () => void },
 ): Promise<SlackServer> {
-  const { config, host, logger } = options;
+  const { config, host, logger, restarting } = options;
   if (config.SLACK_APP_TOKEN) {
     const port = await startSlackApp(app, config.PORT, host);
     return {
@@ -118,6 +118,7 @@ export async function serveSlackApp(
       signingSecret: config.SLACK_SIGNING_SECRET,
       commands: [JIT_COMMAND],
       logger,
+      ...(restarting ? { restarting } : {}),
       // Already acked: Bolt's ack is a no-op here, and a listener that tries to answer in it is told (commands answer through respond()).
       dispatch: (body) => app.processEvent({ body, ack: ackedByFront(logger, body) }),
     });

@@ -52,6 +52,7 @@ describe('GET /metrics', () => {
     expect(before.status).toBe(200);
     expect(before.type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(value(before.text, 'jit_open_grants')).toBe(0);
+    expect(value(before.text, 'jit_slack_listener_restarts_total')).toBe(0);
     expect(value(before.text, 'jit_decisions_total')).toBeUndefined();
     expect(value(before.text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 

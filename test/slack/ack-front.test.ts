@@ -200,6 +200,7 @@ describe('AckFront', () => {
   it('frontThatDies_isLogged_andListensAgainOnTheSamePort', async () => {
     const logger = new MemoryLogger();
     const bodies: unknown[] = [];
+    let restarts = 0;
     const front = await AckFront.start({
       port: 0,
       host: '127.0.0.1',
@@ -208,6 +209,7 @@ describe('AckFront', () => {
       commands: ['/jit'],
       logger,
       restartDelayMs: 20,
+      restarting: () => restarts++,
       dispatch: async (body) => void bodies.push(body.text),
     });
     try {
@@ -216,6 +218,7 @@ describe('AckFront', () => {
       await (front as unknown as { worker: Worker }).worker.terminate();
       await expect.poll(() => logger.lines.some((l) => l.text.includes('is back on port')), { timeout: 5000 }).toBe(true);
       expect(logger.lines.some((l) => l.level === 'error' && l.text.includes('thread stopped'))).toBe(true);
+      expect(restarts).toBe(1);
       expect((await slashCommand(url, SECRET, { text: 'again', userId: 'U1', responseUrl: 'http://127.0.0.1:9/unused' })).status).toBe(200);
       await front.idle();
       expect(bodies).toEqual(['again']);

@@ -31,6 +31,8 @@ export interface AckFrontOptions {
   logger: Logger;
   /** Runs a command the front acked (through the Bolt app). */
   dispatch(body: Record<string, unknown>): Promise<void>;
+  /** Told each time the thread stopped and is to be started again (a metric). */
+  restarting?: () => void;
   /** First wait before a dead front is started again (doubling to 30 s while it fails). */
   restartDelayMs?: number;
   /** The longest `close()` waits for acked commands to finish running. */
@@ -191,6 +193,7 @@ export class AckFront {
       worker.on('exit', (code) => {
         if (this.worker === worker) this.worker = undefined;
         if (!listening || this.closing) return;
+        this.options.restarting?.();
         this.restartLater(`exit code ${code}`);
       });
     });
