@@ -97,22 +97,24 @@ export function assertTransition(from: RequestState, to: RequestState, requestId
 
 /**
  * Throws `jit_wrong_state` unless the table allows this change of `current`:
- * every event may happen in the current state, and the state moves only as
- * one of them says (or stays, when each is an update in place).
+ * its events happen in order, each in the state the ones before it left (so
+ * `grant.closing` then `grant.closed` take an active grant to closed in one
+ * write), and the last state is the one `next` has.
  */
 export function assertChange(current: AccessRequest, next: AccessRequest, events: readonly AuditEvent[]): void {
   const refuse = (why: string) => new JitError('jit_wrong_state', `request ${current.id} is ${current.state}: ${why}`);
   if (next.id !== current.id || next.kind !== current.kind) throw refuse('a change cannot turn it into another request');
   if (events.length === 0) throw refuse('a change without an audit event would go unrecorded');
-  let moves: RequestState | undefined;
+  let state = current.state;
   for (const event of events) {
     if (event.name === 'request.created') throw refuse('it exists already');
     const step = LIFECYCLE[event.name];
-    if (!step.from.includes(current.state)) throw refuse(`${event.name} cannot happen now`);
-    if (step.to !== 'same') moves = step.to;
+    if (!step.from.includes(state)) throw refuse(state === current.state ? `${event.name} cannot happen now` : `${event.name} cannot follow in state ${state}`);
+    if (step.to === 'same') continue;
+    assertTransition(state, step.to, current.id);
+    state = step.to;
   }
-  if ((moves ?? current.state) !== next.state) throw refuse(`${events.map((event) => event.name).join(' + ')} cannot make it ${next.state}`);
-  if (moves !== undefined) assertTransition(current.state, moves, current.id);
+  if (state !== next.state) throw refuse(`${events.map((event) => event.name).join(' + ')} cannot make it ${next.state}`);
 }
 
 /** Throws `jit_wrong_state` unless a new request starts as the table allows: created, and settled at once or not. */

@@ -87,3 +87,17 @@ export interface VmInventory {
 export function hasInventory(backend: FirewallBackend): backend is FirewallBackend & VmInventory {
   return typeof (backend as Partial<VmInventory>).inventory === 'function';
 }
+
+/**
+ * A capability beside the firewall port: the backend's rules carry each
+ * grant's end and drop themselves at it (nftables element timeouts), so at a
+ * grant's end its port is shut whatever the bot does, and the expiry is the
+ * backend's to confirm, not to carry out (workflow/grant.ts, confirmExpiry).
+ */
+export interface ClosesAtEnd {
+  readonly closesAtEnd: true;
+}
+
+export function closesAtEnd(backend: FirewallBackend): backend is FirewallBackend & ClosesAtEnd {
+  return (backend as Partial<ClosesAtEnd>).closesAtEnd === true;
+}

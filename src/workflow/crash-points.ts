@@ -17,9 +17,9 @@ export const CRASH_POINTS = [
   'opened-before-active',
   /** `active` is committed with its audit event and messages; the outbox has not been woken. */
   'active-committed',
-  /** `closing` is committed; the firewall has not been asked to close. */
+  /** `closing` is committed; the firewall has not been asked to close. (An expiry on a backend that closes at the end by itself commits nothing before the close: it never passes here.) */
   'closing-before-close',
-  /** The firewall confirmed the close; `closed` is not committed. */
+  /** The firewall confirmed the close; `closed` is not committed: the grant is `closing`, or still `active` past its end after such an expiry (grant.ts, confirmExpiry). */
   'closed-before-commit',
   /** Slack accepted a post of the outbox; its ts is not recorded (the post must not be repeated). */
   'outbox-posted-before-recorded',

@@ -3,15 +3,15 @@
 // - a grant is marked closed only after the backend confirmed the close;
 // - when in doubt (a lost race, a failed open) we close, never leave open.
 
-import { type CloseReason, closed, closeFailed, closing, openFailed, opened } from '../domain/changes/grant.js';
+import { type CloseReason, closed, closedAtEnd, closeFailed, closing, openFailed, opened } from '../domain/changes/grant.js';
 import { JitError } from '../domain/errors.js';
 import type { AccessRequest, GrantRequest } from '../domain/types.js';
-import type { FirewallBackend, GrantSpec } from '../ports/firewall.js';
+import { closesAtEnd, type FirewallBackend, type GrantSpec } from '../ports/firewall.js';
 import { logEvent } from '../ports/log-event.js';
 import { commit, load } from './commit.js';
 import type { WorkflowContext } from './context.js';
 import { crashPoint } from './crash-points.js';
-import { cancelPendingExtensions } from './pending-extensions.js';
+import { cancelExtensionsOf, cancelPendingExtensions } from './pending-extensions.js';
 
 const CLOSE_RETRY_MAX_MS = 60_000;
 const BATCHED = { batch: true } as const;
@@ -20,13 +20,19 @@ export function activate(ctx: WorkflowContext, request: AccessRequest): Promise<
   return ctx.lock.run(request.id, () => activateUnlocked(ctx, request.id));
 }
 
-/** Closes the grant of a request that is active (its time is up) or already closing. */
-export function expire(ctx: WorkflowContext, id: string): Promise<AccessRequest | undefined> {
+/**
+ * Closes the grant of a request that is active (its time is up) or already
+ * closing. `extensionsLater`: the caller cancels the extensions waiting on it
+ * afterwards (expireMany, one read for the batch) instead of this close.
+ */
+export function expire(ctx: WorkflowContext, id: string, extensionsLater = false): Promise<AccessRequest | undefined> {
   return ctx.lock.run(id, async () => {
     const current = await ctx.store.getRequest(id);
     if (current?.kind !== 'grant') return current;
     if (current.state === 'active' && current.endAt !== undefined && current.endAt <= ctx.clock.now()) {
-      const closingNow = await beginClose(ctx, current, 'system', 'expired');
+      const backend = ctx.backends.find(current.target?.backend);
+      if (backend !== undefined && closesAtEnd(backend)) return confirmExpiry(ctx, backend, current, extensionsLater);
+      const closingNow = await (extensionsLater ? markClosing(ctx, current, 'system', 'expired') : beginClose(ctx, current, 'system', 'expired'));
       return closingNow ? closeUnlocked(ctx, closingNow) : ctx.store.getRequest(id);
     }
     if (current.state === 'closing') return closeUnlocked(ctx, current);
@@ -37,11 +43,24 @@ export function expire(ctx: WorkflowContext, id: string): Promise<AccessRequest 
 /**
  * Closes the grants of `ids` that are due (the timers' batch): each under its
  * own lock, as `expire` does, all side by side, so their store commits join
- * one transaction per step (closing, then closed) and the backend gets their
- * closes together (nftables: one transaction). Resolves with each outcome, in order.
+ * one transaction per step and the backend gets their closes together
+ * (nftables: one transaction). Then the extensions still waiting on the
+ * grants it closed are cancelled, with one read for the batch. Resolves with
+ * each outcome, in order.
  */
-export function expireMany(ctx: WorkflowContext, ids: readonly string[]): Promise<PromiseSettledResult<AccessRequest | undefined>[]> {
-  return Promise.allSettled(ids.map((id) => expire(ctx, id)));
+export async function expireMany(ctx: WorkflowContext, ids: readonly string[]): Promise<PromiseSettledResult<AccessRequest | undefined>[]> {
+  const outcomes = await Promise.allSettled(ids.map((id) => expire(ctx, id, true)));
+  const expired = new Set<string>();
+  for (const outcome of outcomes) {
+    const request = outcome.status === 'fulfilled' ? outcome.value : undefined;
+    if (request?.kind === 'grant' && request.reason === 'expired' && (request.state === 'closing' || request.state === 'closed')) expired.add(request.id);
+  }
+  try {
+    await cancelExtensionsOf(ctx, expired, 'expired');
+  } catch (error) {
+    ctx.logger.error('cancelling the extensions waiting on expired grants failed; the sweep times them out:', error);
+  }
+  return outcomes;
 }
 
 /** Re-opens a request left `approved` by a crash between approval and open. */
@@ -61,15 +80,82 @@ export async function beginClose(
   why: CloseReason,
   drift?: string,
 ): Promise<GrantRequest | undefined> {
+  const stored = await markClosing(ctx, request, actor, why, drift);
+  // A closing grant can no longer be extended: an extension waiting for approval ends here.
+  if (stored) await cancelPendingExtensions(ctx, stored, why === 'vanished' ? 'closed (its firewall rules vanished)' : why);
+  return stored;
+}
+
+/** beginClose without cancelling the waiting extensions: the caller does. */
+async function markClosing(ctx: WorkflowContext, request: GrantRequest, actor: string, why: CloseReason, drift?: string): Promise<GrantRequest | undefined> {
   if (request.state !== 'active' && request.state !== 'approved') return undefined;
   // Every close joins the closes of the same tick in one store transaction (grants that end together).
   const stored = await commit(ctx, request, closing(request, actor, why, ctx.clock.now(), drift), BATCHED);
-  // A closing grant can no longer be extended: an extension waiting for approval ends here.
-  if (stored?.kind === 'grant') {
-    await cancelPendingExtensions(ctx, stored, why === 'vanished' ? 'closed (its firewall rules vanished)' : why);
-    return stored;
+  return stored?.kind === 'grant' ? stored : undefined;
+}
+
+/**
+ * The expiry of a grant whose backend drops its rules at its end by itself
+ * (closesAtEnd): its port is shut already, so nothing is committed before the
+ * backend confirms the close; `closing` and `closed` are then written in one
+ * commit (closedAtEnd), one request write instead of two. A crash before that
+ * commit leaves the grant `active` past its end, which the timers and the
+ * sweep close again on restart. A refused close is recorded as the two-step
+ * close records it (`closing`, then the failure) and retried.
+ */
+async function confirmExpiry(
+  ctx: WorkflowContext,
+  backend: FirewallBackend,
+  current: GrantRequest,
+  extensionsLater: boolean,
+): Promise<AccessRequest | undefined> {
+  const inFlight = confirmingOf(ctx);
+  inFlight.add(current.id);
+  try {
+    return await confirmExpiryUnlocked(ctx, backend, current, extensionsLater);
+  } finally {
+    inFlight.delete(current.id);
   }
-  return undefined;
+}
+
+/** Per context, the grants whose expiry confirmExpiry is carrying out: still `active` in the store until it commits. */
+const confirming = new WeakMap<WorkflowContext, Set<string>>();
+
+function confirmingOf(ctx: WorkflowContext): Set<string> {
+  let ids = confirming.get(ctx);
+  if (ids === undefined) confirming.set(ctx, (ids = new Set()));
+  return ids;
+}
+
+/**
+ * Whether this process is closing the grant's expiry right now (confirmExpiry):
+ * the overdue watch leaves it alone, as it leaves a `closing` grant alone,
+ * instead of queueing behind its lock.
+ */
+export function isExpiring(ctx: WorkflowContext, id: string): boolean {
+  return confirming.get(ctx)?.has(id) ?? false;
+}
+
+async function confirmExpiryUnlocked(
+  ctx: WorkflowContext,
+  backend: FirewallBackend,
+  current: GrantRequest,
+  extensionsLater: boolean,
+): Promise<AccessRequest | undefined> {
+  const closingAt = ctx.clock.now();
+  try {
+    await backend.close(grantSpec(current, current.endAt ?? closingAt));
+  } catch (error) {
+    const closingNow = await (extensionsLater ? markClosing(ctx, current, 'system', 'expired') : beginClose(ctx, current, 'system', 'expired'));
+    return closingNow ? recordCloseFailure(ctx, closingNow, error) : ctx.store.getRequest(current.id);
+  }
+  crashPoint('closed-before-commit');
+  const stored = await commit(ctx, current, closedAtEnd(current, closingAt, ctx.clock.now()), BATCHED);
+  // Lost to another writer (another process): the store says what happened; a grant left active is closed by its timer or the sweep.
+  if (!stored) return ctx.store.getRequest(current.id);
+  ctx.logger.info(logEvent('grant.closed', { request: current.id }), `request ${current.id}: grant closed (expired)`);
+  if (stored.kind === 'grant' && !extensionsLater) await cancelPendingExtensions(ctx, stored, 'expired');
+  return stored;
 }
 
 export async function closeUnlocked(ctx: WorkflowContext, request: GrantRequest): Promise<AccessRequest | undefined> {

@@ -9,7 +9,7 @@
 import { expiryWarningDue } from '../domain/extension.js';
 import type { WorkflowContext } from './context.js';
 import { expiryWarningMs, warnExpiry } from './expiry-warning.js';
-import { expire } from './grant.js';
+import { expire, isExpiring } from './grant.js';
 import { eachConcurrently } from './sweep.js';
 
 export interface OverdueReport {
@@ -29,7 +29,8 @@ export async function watchOverdue(ctx: WorkflowContext, graceMs = OVERDUE_GRACE
   const report = { closed: 0, warned: 0 };
   // Their times only: every second, a window of thousands of grants must not mean thousands of parsed requests.
   const grants = (await ctx.store.activeEnds(now + Math.max(warningMs, 0))).filter((request) => request.kind === 'grant');
-  const late = grants.filter((grant) => grant.endAt <= now - graceMs);
+  // A grant whose expiry this process is confirming is still active until it commits (grant.ts, confirmExpiry): not late, under way.
+  const late = grants.filter((grant) => grant.endAt <= now - graceMs && !isExpiring(ctx, grant.id));
   const unwarned = grants.filter((grant) => expiryWarningDue(grant, warningMs, now));
   await eachConcurrently(late, WATCH_CONCURRENCY, async (grant) => {
     const stored = await settled(ctx, () => expire(ctx, grant.id));

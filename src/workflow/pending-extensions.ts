@@ -34,3 +34,26 @@ export async function cancelPendingExtensions(ctx: WorkflowContext, original: Gr
   }
   return cancelled;
 }
+
+/**
+ * Cancels every pending extension of the grants `originals` (ids), all
+ * `why` (expired): one read of the pending requests for the lot, where
+ * cancelPendingExtensions reads once per grant. Called once they are closing
+ * or closed, so no new extension of theirs can appear after the read.
+ */
+export async function cancelExtensionsOf(ctx: WorkflowContext, originals: ReadonlySet<string>, why: string): Promise<AccessRequest[]> {
+  if (originals.size === 0) return [];
+  const cancelled: AccessRequest[] = [];
+  for (const extension of await ctx.store.listRequests({ states: ['pending'] })) {
+    if (extension.kind !== 'extension' || !originals.has(extension.extends)) continue;
+    const stored = await commit(
+      ctx,
+      extension,
+      cancellation(extension, 'system', ctx.clock.now(), `#${extension.extends} was ${why} before the extension was decided`),
+    );
+    if (!stored) continue;
+    ctx.logger.info(`request ${extension.id}: extension cancelled, #${extension.extends} was ${why}`);
+    cancelled.push(stored);
+  }
+  return cancelled;
+}

@@ -1,7 +1,7 @@
 // Gathers the compare-and-swap transitions asked for in one tick and writes
-// them with one `store.transitions` call: one transaction (one commit, one
-// fsync, one audit-chain lock) for the grants that end together, instead of
-// one each. Every caller still gets its own outcome: its stored request, or
+// them with `store.transitions` calls of up to MAX_BATCH: one transaction (one
+// commit, one fsync, one audit-chain lock) for many grants that end together,
+// instead of one each, a turn of the event loop between two of them. Every caller still gets its own outcome: its stored request, or
 // undefined when its row had moved on. Callers hold their own request's lock
 // while they wait, as for a single transition, so the per-request guarantee
 // is unchanged. When the batch as a whole fails (one bad row, a lost
@@ -11,8 +11,12 @@
 import type { AccessRequest } from '../domain/types.js';
 import type { RequestStore, TransitionItem } from '../ports/store.js';
 
-/** Items per transaction: bounds how long one write holds the database (and, on PostgreSQL, the audit-chain lock). */
-export const MAX_BATCH = 2000;
+/**
+ * Items per transaction: bounds how long one write holds the database (and,
+ * on PostgreSQL, the audit-chain lock) and, SQLite being synchronous, the
+ * event loop: a turn of it runs between two transactions of one tick's items.
+ */
+export const MAX_BATCH = 500;
 
 type Waiting = { item: TransitionItem; resolve: (stored: AccessRequest | undefined) => void; reject: (error: unknown) => void };
 
@@ -33,9 +37,20 @@ export class TransitionBatcher {
         this.scheduled = false;
         const waiting = this.queue;
         this.queue = [];
-        for (let i = 0; i < waiting.length; i += MAX_BATCH) void this.flush(waiting.slice(i, i + MAX_BATCH));
+        this.flushInTurns(waiting);
       });
     });
+  }
+
+  /**
+   * One transaction of MAX_BATCH now, the rest on later turns of the event
+   * loop: 10,000 grants ending together must not hold the thread for the
+   * whole write while timers (the next expiries) and I/O (the firewall's
+   * answers) wait behind it.
+   */
+  private flushInTurns(waiting: Waiting[]): void {
+    void this.flush(waiting.length > MAX_BATCH ? waiting.slice(0, MAX_BATCH) : waiting);
+    if (waiting.length > MAX_BATCH) setImmediate(() => this.flushInTurns(waiting.slice(MAX_BATCH)));
   }
 
   private async flush(waiting: Waiting[]): Promise<void> {

@@ -49,6 +49,7 @@ describe('assertChange', () => {
     ['theFirewallOpened_makesItActive', request('approved'), 'active', ['grant.opened']],
     ['rulesThatVanished_areReportedWithTheClose', request('active'), 'closing', ['grant.vanished', 'grant.closing']],
     ['aFailedClose_staysClosing', request('closing'), 'closing', ['grant.close_failed']],
+    ['anExpiryTheFirewallClosedItself_closesInOneWrite', request('active'), 'closed', ['grant.closing', 'grant.closed']],
     [
       'aReview_longAfterTheClose',
       request('closed', { decision: { effect: 'break_glass', approvalsNeeded: 0, approvers: ['UAPPROVER1'], matchedRule: 'bg', reasons: [] } }),
@@ -66,6 +67,15 @@ describe('assertChange', () => {
     ['closedBeforeTheBackendSaidSo', request('active'), 'closed', ['grant.closed'], /grant\.closed cannot happen now/],
     ['anUpdateThatMovesTheState', request('pending'), 'denied', ['request.reminded'], /request\.reminded cannot make it denied/],
     ['vanishedWithoutTheClose', request('active'), 'active', ['grant.vanished', 'grant.closed'], /grant\.closed cannot happen now/],
+    ['closedBeforeClosing_inOneWrite', request('active'), 'closed', ['grant.closed', 'grant.closing'], /grant\.closed cannot happen now/],
+    ['closedTwice_inOneWrite', request('active'), 'closed', ['grant.closing', 'grant.closed', 'grant.closed'], /grant\.closed cannot follow in state closed/],
+    [
+      'closingAgainAfterTheClose',
+      request('active'),
+      'closing',
+      ['grant.closing', 'grant.closed', 'grant.closing'],
+      /grant\.closing cannot follow in state closed/,
+    ],
     ['aSecondCreation', request('pending'), 'pending', ['request.created'], /exists already/],
     ['nothingRecorded', request('pending'), 'pending', [], /without an audit event/],
     ['aTerminalRequestReopened', request('denied'), 'approved', ['request.approved'], /request\.approved cannot happen now/],

@@ -42,6 +42,30 @@ describe('watchOverdue', () => {
     expect(await h.backend.list()).toEqual([]);
   });
 
+  it('aGrantWhoseExpiryThisProcessIsConfirming_isLeftToIt_notQueuedBehindItsLock', async () => {
+    const h = createHarness();
+    harnesses.push(h);
+    // A backend whose rules end by themselves (nftables): the grant stays active until its close is confirmed.
+    Object.assign(h.backend, { closesAtEnd: true });
+    const id = await openGrant(h);
+    const end = (await h.store.getRequest(id))!.endAt!;
+    const close = h.backend.close.bind(h.backend);
+    let confirm: () => void = () => undefined;
+    h.backend.close = (grant) => new Promise((done) => (confirm = () => done(close(grant))));
+    h.clock.set(end);
+    const expiring = h.workflow.expire(id);
+    await new Promise((done) => setImmediate(done));
+
+    h.clock.set(end + OVERDUE_GRACE_MS);
+    expect((await h.workflow.watchOverdue()).closed).toBe(0);
+    expect((await h.store.getRequest(id))?.state).toBe('active');
+
+    confirm();
+    expect((await expiring)?.state).toBe('closed');
+    expect((await eventNames(h, id)).filter((name) => name === 'grant.closed')).toHaveLength(1);
+    expect(h.backend.calls.filter((call) => call.op === 'close')).toHaveLength(1);
+  });
+
   it('twoReplicasWatchingAtOnce_closeTheGrantOnce_andWarnOnce', async () => {
     const a = createHarness();
     // The second replica: its own workflow over the same database.

@@ -51,6 +51,20 @@ export function closed(current: AccessRequest, now: number): Change {
   return { next, events: [event], notifications: announce(event, next, { dm: true }) };
 }
 
+/**
+ * An expiry the firewall carried out by itself (its rules hold the grant's
+ * end: nftables element timeouts), confirmed afterwards: `closing` (begun at
+ * `closingAt`) and `closed` in one change, with the events, messages and
+ * snapshots the two changes would have, for one write instead of two. Before
+ * it is written the grant is still `active` past its end, which the sweep
+ * closes again after a crash, as it closes any grant past its end.
+ */
+export function closedAtEnd(current: AccessRequest, closingAt: number, now: number): Change {
+  const begun = closing(current, 'system', 'expired', closingAt);
+  const done = closed(begun.next, now);
+  return { next: done.next, events: [...begun.events, ...done.events], notifications: [...begun.notifications, ...done.notifications] };
+}
+
 /** A close the backend refused; it is retried. Told on the 1st and 3rd attempt and every tenth, loudly from the 3rd. */
 export function closeFailed(current: GrantRequest, message: string, now: number): Change<GrantRequest> {
   const attempts = (current.closeAttempts ?? 0) + 1;

@@ -8,14 +8,26 @@
 // against the state it has just read back, so re-reading is always truthful.
 // A close at a grant's end deletes nothing the kernel is about to time out
 // itself (its timeout ends KERNEL_MARGIN_MS after the grant): it waits for that
-// instant outside the queue, reads again, and deletes only what is still there.
+// instant outside the queue, without a read before (its end says how long:
+// selfExpiryWait), then reads and deletes only what is still there.
 
 import { JitError } from '../../domain/errors.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort } from '../../ports/firewall.js';
 import { type Logger, silentLogger } from '../../ports/logger.js';
 import { parseTable, type LiveTable } from './parse.js';
-import { openTarget, planClose, planCloses, planExtend, planOpen, protectedKeys, requireRequestId, selfExpiryWaits, type OpenTarget } from './plan.js';
+import {
+  openTarget,
+  planClose,
+  planCloses,
+  planExtend,
+  planOpen,
+  protectedKeys,
+  requireRequestId,
+  selfExpiryWait,
+  selfExpiryWaits,
+  type OpenTarget,
+} from './plan.js';
 import {
   DEFAULT_SLOTS,
   DEFAULT_TABLE,
@@ -56,8 +68,13 @@ type Job = Change & { resolve: () => void; reject: (error: unknown) => void };
 /** How often one grant is re-planned when the kernel changed between our read and our write. */
 const RACE_ATTEMPTS = 3;
 
+/** Closes due for their read within this many ms of each other wait on one timer. */
+const WAIT_BUCKET_MS = 5;
+
 export class NftablesBackend implements FirewallBackend {
   readonly name: string;
+  /** Every element carries its grant's end as a kernel timeout: at the end the port is shut without us (ports/firewall.ts, closesAtEnd). */
+  readonly closesAtEnd = true as const;
   readonly layout: Layout;
   private readonly runner: NftRunner;
   private readonly clock: Clock;
@@ -66,6 +83,8 @@ export class NftablesBackend implements FirewallBackend {
   private readonly vmNames = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
   private pending: Job[] = [];
+  /** Closes waiting for their elements' kernel timeouts (enqueueIn), by the bucket of time they are due in. */
+  private readonly waiting = new Map<number, Job[]>();
   private flushQueued = false;
 
   constructor(options: NftablesBackendOptions = {}) {
@@ -112,7 +131,11 @@ export class NftablesBackend implements FirewallBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue({ kind: 'close', requestId, endAt: grant.endAt });
+    const close = { kind: 'close', requestId, endAt: grant.endAt } as const;
+    // At its end: nothing to read before the kernel's own timeout has run out (selfExpiryWait).
+    const wait = selfExpiryWait(grant.endAt, this.clock.now());
+    if (wait === undefined) return this.enqueue(close);
+    return new Promise<void>((resolve, reject) => this.enqueueIn(wait, { ...close, waited: true, resolve, reject }));
   }
 
   async list(): Promise<OpenRule[]> {
@@ -156,6 +179,29 @@ export class NftablesBackend implements FirewallBackend {
       this.pending.push({ ...change, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Queues `job` once `wait` ms have passed, outside `exclusive`: other changes
+   * go on meanwhile. Jobs due within the same WAIT_BUCKET_MS share one timer.
+   */
+  private enqueueIn(wait: number, job: Job): void {
+    const bucket = Math.ceil((performance.now() + wait) / WAIT_BUCKET_MS);
+    const waiting = this.waiting.get(bucket);
+    if (waiting !== undefined) {
+      waiting.push(job);
+      return;
+    }
+    this.waiting.set(bucket, [job]);
+    setTimeout(
+      () => {
+        const due = this.waiting.get(bucket) ?? [];
+        this.waiting.delete(bucket);
+        this.pending.push(...due);
+        this.schedule();
+      },
+      Math.max(0, bucket * WAIT_BUCKET_MS - performance.now()),
+    );
   }
 
   private schedule(): void {

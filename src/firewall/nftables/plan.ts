@@ -222,6 +222,21 @@ export const SELF_EXPIRY_MS = 1000;
 export const SELF_EXPIRY_SLACK_MS = 40;
 
 /**
+ * How long a close told its grant's end waits before its first read: until
+ * the kernel's timeout of the elements the bot wrote for that end
+ * (KERNEL_MARGIN_MS after it) has run out, plus the slack, so that one read
+ * confirms the close by their absence (or finds what outlived it, which the
+ * close then deletes). Undefined when that instant has passed (read now) or is
+ * more than SELF_EXPIRY_MS away (a revoke: delete now). Decided from the end
+ * alone: a read before the wait (selfExpiryWaits) would cost as much as the
+ * one after it, on a table that has not yet shed the grants ending with it.
+ */
+export function selfExpiryWait(endAt: number, now: number): number | undefined {
+  const wait = endAt + KERNEL_MARGIN_MS + SELF_EXPIRY_SLACK_MS - now;
+  return wait > 0 && wait <= SELF_EXPIRY_MS ? wait : undefined;
+}
+
+/**
  * Closes whose elements the kernel is about to remove by itself: for each such
  * request (`closes` maps request ids to their grants' ends), how many ms from
  * `now` (the time of the read that reported `elements`) its close should wait

@@ -1,13 +1,13 @@
 // A close at a grant's end leaves its elements to the kernel, whose timeout
 // ends KERNEL_MARGIN_MS after the grant: the backend waits for that instant
-// outside its queue, reads again and confirms the close by the elements'
-// absence; whatever is still there is deleted as any close deletes it.
-// Real kernel: close-self-expiry-netns.test.ts.
+// outside its queue, without reading first, then reads once and confirms the
+// close by the elements' absence; whatever is still there is deleted as any
+// close deletes it. Real kernel: close-self-expiry-netns.test.ts.
 
 import { describe, expect, it } from 'vitest';
 import type { GrantSpec } from '../../../src/ports/firewall.js';
 import { NftablesBackend } from '../../../src/firewall/nftables/backend.js';
-import { openTarget, planOpen, SELF_EXPIRY_SLACK_MS, selfExpiryWaits } from '../../../src/firewall/nftables/plan.js';
+import { openTarget, planOpen, SELF_EXPIRY_MS, SELF_EXPIRY_SLACK_MS, selfExpiryWait, selfExpiryWaits } from '../../../src/firewall/nftables/plan.js';
 import { KERNEL_MARGIN_MS, type AllowElement } from '../../../src/firewall/nftables/ruleset.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeNft } from './fake-nft.js';
@@ -63,8 +63,24 @@ describe('selfExpiryWaits', () => {
   });
 });
 
+describe('selfExpiryWait', () => {
+  it('selfExpiryWait_justBeforeOrAtTheEnd_waitsUntilTheKernelTimeoutPlusTheSlack', () => {
+    expect(selfExpiryWait(NOW + 300, NOW)).toBe(300 + KERNEL_MARGIN_MS + SELF_EXPIRY_SLACK_MS);
+    expect(selfExpiryWait(NOW, NOW)).toBe(KERNEL_MARGIN_MS + SELF_EXPIRY_SLACK_MS);
+    expect(selfExpiryWait(NOW - KERNEL_MARGIN_MS, NOW)).toBe(SELF_EXPIRY_SLACK_MS);
+  });
+
+  it('selfExpiryWait_onceTheTimeoutHasRunOut_orForAnEndMoreThanASecondAway_isNone', () => {
+    // Past: read at once (the sweep after an outage). Far: a revoke, deleted at once.
+    expect(selfExpiryWait(NOW - KERNEL_MARGIN_MS - SELF_EXPIRY_SLACK_MS, NOW)).toBeUndefined();
+    expect(selfExpiryWait(NOW - 60_000, NOW)).toBeUndefined();
+    expect(selfExpiryWait(NOW + SELF_EXPIRY_MS, NOW)).toBeUndefined();
+    expect(selfExpiryWait(NOW + 60_000, NOW)).toBeUndefined();
+  });
+});
+
 describe('NftablesBackend close at the end, left to the kernel', () => {
-  it('close_atTheEnd_whenTheKernelExpiresTheElements_confirmsByAbsence_withoutWriting', async () => {
+  it('close_atTheEnd_whenTheKernelExpiresTheElements_confirmsByAbsence_withOneReadAfterTheWait', async () => {
     const nft = new FakeNft();
     const clock = new FakeClock();
     const backend = new NftablesBackend({ runner: nft, clock });
@@ -75,13 +91,29 @@ describe('NftablesBackend close at the end, left to the kernel', () => {
     const closing = Promise.all(grants.map((g) => backend.close(g))).then(() => {
       settled = true;
     });
-    // The backend has read the table and is waiting; nothing is confirmed while the elements are there.
+    // The backend waits for the kernel's timeouts without reading; nothing is confirmed before it has read.
     await new Promise((done) => setTimeout(done, 50));
     expect(settled).toBe(false);
-    expect(calls(nft, before)).toEqual(['read']);
+    expect(calls(nft, before)).toEqual([]);
     nft.elements.clear(); // the kernel's timeouts ran out
     await closing;
-    expect(calls(nft, before)).toEqual(['read', 'read']);
+    // One read for the three closes, after their wait.
+    expect(calls(nft, before)).toEqual(['read']);
+  });
+
+  it('close_longAfterTheEnd_readsAtOnce_andConfirmsByAbsence', async () => {
+    const nft = new FakeNft();
+    const clock = new FakeClock();
+    const backend = new NftablesBackend({ runner: nft, clock });
+    const ended = grant('aaaaaa', clock.now() + 200);
+    await backend.open(ended);
+    nft.elements.clear(); // the kernel's timeout ran out while the bot was down
+    clock.advance(60_000);
+    const before = nft.calls.length;
+
+    await backend.close(ended);
+
+    expect(calls(nft, before)).toEqual(['read']);
   });
 
   it('close_atTheEnd_whenTheElementsOutliveTheWait_deletesThem', async () => {
@@ -97,7 +129,7 @@ describe('NftablesBackend close at the end, left to the kernel', () => {
 
     expect(nft.elements.size).toBe(0);
     // Two elements (tcp and udp) per grant, each added back and deleted (planCloses: near their timeout).
-    expect(calls(nft, before)).toEqual(['read', 'read', 'apply 8']);
+    expect(calls(nft, before)).toEqual(['read', 'apply 8']);
   });
 
   it('close_waitingForTheKernel_doesNotHoldBackOtherChanges', async () => {
