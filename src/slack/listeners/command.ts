@@ -25,9 +25,10 @@ export const JIT_COMMAND = '/jit';
 
 export function registerCommand(app: Listeners, deps: ListenerDeps): void {
   app.command(JIT_COMMAND, async ({ command, ack, respond: respondNow, client }) => {
+    // In HTTP mode the ack front has acked it before it got here (this ack() does nothing then); in Socket Mode Bolt acks now.
     await ack();
-    // Acks first: the ack is written; what the command causes (its use case, its
-    // reply) waits while other requests are arriving, 250 ms from here at most.
+    // Acks first: what the command causes (its use case, its reply) waits while
+    // requests are arriving at Bolt's receiver, 250 ms from here at most.
     const deadline = deps.gate?.deadline();
     const respond: typeof respondNow = (message) => afterAcks(deps, () => respondNow(message), deadline);
     await afterAcks(deps, () => handle(command, respond, client, deps), deadline);
