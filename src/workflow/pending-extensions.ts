@@ -21,18 +21,7 @@ export async function openExtensionOf(ctx: WorkflowContext, id: string): Promise
 
 /** Cancels every pending extension of `original`; `why` is `revoked` or `expired`. */
 export async function cancelPendingExtensions(ctx: WorkflowContext, original: GrantRequest, why: string): Promise<AccessRequest[]> {
-  const cancelled: AccessRequest[] = [];
-  for (const extension of await ctx.store.listRequests({ extends: original.id, states: ['pending'] })) {
-    const stored = await commit(
-      ctx,
-      extension,
-      cancellation(extension, 'system', ctx.clock.now(), `#${original.id} was ${why} before the extension was decided`),
-    );
-    if (!stored) continue;
-    ctx.logger.info(`request ${extension.id}: extension cancelled, #${original.id} was ${why}`);
-    cancelled.push(stored);
-  }
-  return cancelled;
+  return cancelEach(ctx, await ctx.store.listRequests({ extends: original.id, states: ['pending'] }), why);
 }
 
 /**
@@ -43,16 +32,23 @@ export async function cancelPendingExtensions(ctx: WorkflowContext, original: Gr
  */
 export async function cancelExtensionsOf(ctx: WorkflowContext, originals: ReadonlySet<string>, why: string): Promise<AccessRequest[]> {
   if (originals.size === 0) return [];
+  const pending = await ctx.store.listRequests({ states: ['pending'] });
+  return cancelEach(
+    ctx,
+    pending.filter((request) => request.kind === 'extension' && originals.has(request.extends)),
+    why,
+  );
+}
+
+/** Cancels each extension (compare-and-swap: one decided meanwhile is left as it is); resolves with those cancelled. */
+async function cancelEach(ctx: WorkflowContext, requests: readonly AccessRequest[], why: string): Promise<AccessRequest[]> {
   const cancelled: AccessRequest[] = [];
-  for (const extension of await ctx.store.listRequests({ states: ['pending'] })) {
-    if (extension.kind !== 'extension' || !originals.has(extension.extends)) continue;
-    const stored = await commit(
-      ctx,
-      extension,
-      cancellation(extension, 'system', ctx.clock.now(), `#${extension.extends} was ${why} before the extension was decided`),
-    );
+  for (const extension of requests) {
+    if (extension.kind !== 'extension') continue;
+    const original = extension.extends;
+    const stored = await commit(ctx, extension, cancellation(extension, 'system', ctx.clock.now(), `#${original} was ${why} before the extension was decided`));
     if (!stored) continue;
-    ctx.logger.info(`request ${extension.id}: extension cancelled, #${extension.extends} was ${why}`);
+    ctx.logger.info(`request ${extension.id}: extension cancelled, #${original} was ${why}`);
     cancelled.push(stored);
   }
   return cancelled;
