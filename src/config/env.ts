@@ -83,7 +83,12 @@ const schema = z.object({
     }
     return cidrs;
   }),
+  // A policy file, or azure://subscriptions/<id>[/resourceGroups/<rg>] for Defender for Cloud's JIT policies.
   JIT_POLICY: z.string().trim().min(1).default('./policy.yaml'),
+  // With an azure:// policy: the local file of our extensions (approvers, rules, readers, admins, per-VM name/backend/tags).
+  JIT_POLICY_EXTENSIONS: optional(z.string().trim().min(1)),
+  // With an azure:// policy: how often Defender for Cloud's policies are read again (SIGHUP reads them at once).
+  JIT_POLICY_REFRESH: durationMs('5m').refine((ms) => ms >= 10_000, { message: 'must be at least 10s (Azure throttles readers that poll faster)' }),
   // Audit readers besides the policy's `readers` (for Azure policy documents kept as Azure writes them).
   JIT_READERS: optional(z.string()).transform((value, ctx) => {
     const ids = (value ?? '').split(/[\s,]+/).filter(Boolean);
@@ -149,6 +154,50 @@ const schema = z.object({
   JIT_AZURE_NSG_SCOPE: z
     .enum(['nic', 'subnet'], { error: 'must be nic (the NSG on the VM’s network interface) or subnet (the NSG on its subnet)' })
     .default('nic'),
+  // The Azure Firewall in front of the VMs whose backend is azure-firewall: its resource id.
+  JIT_AZURE_FIREWALL: optional(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/azureFirewalls\/[^/]+\/?$/i,
+        'must be an Azure Firewall resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/azureFirewalls/<name>',
+      ),
+  ),
+  // The rule collection group the bot owns in that firewall's policy, and its priority (unique among the policy's groups).
+  JIT_AZURE_FIREWALL_RCG: z
+    .string()
+    .trim()
+    .default('jit-access-bot')
+    .refine((value) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9_]$/.test(value), {
+      message: 'must be a rule collection group name: letters, digits, . _ -, 2 to 80 characters',
+    }),
+  JIT_AZURE_FIREWALL_PRIORITY: z
+    .string()
+    .trim()
+    .default('150')
+    .transform((value, ctx) => {
+      const priority = Number(value);
+      if (!/^\d+$/.test(value) || priority < 100 || priority > 65000) {
+        ctx.addIssue({ code: 'custom', message: 'must be a rule collection group priority from 100 to 65000, unused by the policy’s other groups' });
+        return z.NEVER;
+      }
+      return priority;
+    }),
+  // Public ports the firewall's DNAT rules may use for grants, e.g. 50000-59999 (port 22 maps to 50022 when free).
+  JIT_AZURE_FIREWALL_PORTS: z
+    .string()
+    .trim()
+    .default('50000-59999')
+    .transform((value, ctx) => {
+      const match = /^(\d{1,5})-(\d{1,5})$/.exec(value);
+      const [min, max] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+      if (!match || min < 1 || max > 65535 || min > max) {
+        ctx.addIssue({ code: 'custom', message: 'must be a port range such as 50000-59999 (first-last, 1 to 65535)' });
+        return z.NEVER;
+      }
+      return { min, max };
+    }),
   JIT_NFT_COMMAND: z
     .string()
     .trim()

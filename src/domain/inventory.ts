@@ -7,8 +7,17 @@
 import { matchGlob } from './glob.js';
 import type { AccessRequest, PortPolicy, RequestState, RequestedPort, VmPolicy } from './types.js';
 
-/** A VM a firewall backend can see (with its OS when the backend knows it), and whether that backend could guard it. */
-export type SeenVm = { id: string; name: string; os?: 'linux' | 'windows' } & ({ support: 'supported' } | { support: 'unsupported'; reason: string });
+/** What stands between a VM and the internet, as an Azure backend finds it: its NSG, an Azure Firewall, or both. */
+export type Guard = 'nsg' | 'firewall' | 'both';
+
+/**
+ * A VM a firewall backend can see (with its OS and guard when the backend
+ * knows them), and whether that backend could guard it.
+ */
+export type SeenVm = { id: string; name: string; os?: 'linux' | 'windows'; guard?: Guard } & (
+  | { support: 'supported' }
+  | { support: 'unsupported'; reason: string }
+);
 
 /** What one backend answered when asked which VMs it can see. */
 export type Sighting = { backend: string; ok: true; vms: SeenVm[] } | { backend: string; ok: false; error: string };

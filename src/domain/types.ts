@@ -189,6 +189,20 @@ export interface GrantRequest extends RequestCore {
    * a crash interrupts it and the sweep applies it again.
    */
   appliedExtensions?: string[];
+  /**
+   * Where to connect, when it is not the VM's own address and port: a
+   * firewall's public address and the port its DNAT rule maps to each granted
+   * port (the backend says so when it opens). Absent: connect to the VM.
+   */
+  endpoints?: Endpoint[];
+}
+
+/** One granted port as the requester reaches it: `host:hostPort` leads to the VM's `port`. */
+export interface Endpoint {
+  port: number;
+  protocol: Protocol;
+  host: string;
+  hostPort: number;
 }
 
 /**

@@ -6,9 +6,9 @@
 // to the end a grant already has succeeds.
 
 import type { SeenVm } from '../domain/inventory.js';
-import type { Protocol, RequestedPort } from '../domain/types.js';
+import type { Endpoint, Protocol, RequestedPort } from '../domain/types.js';
 
-export type { SeenVm };
+export type { Endpoint, SeenVm };
 
 /** A port JIT manages: closed to every source unless a grant allows one. */
 export interface ProtectedPort {
@@ -31,6 +31,12 @@ export interface GrantSpec {
   source: string;
   /** Epoch ms; backends with their own expiry (nftables timeouts) enforce it. */
   endAt: number;
+}
+
+/** What a backend that translates addresses reports from open(). */
+export interface OpenedGrant {
+  /** One per granted port, in the grant's order. */
+  endpoints: Endpoint[];
 }
 
 /** One allow rule the backend reports as live right now. */
@@ -58,8 +64,13 @@ export interface FirewallBackend {
    * shortens an allow rule of a running grant.
    */
   protect(ports: ProtectedPort[]): Promise<void>;
-  /** Opens every port of the grant, or none of them, then resolves. */
-  open(grant: GrantSpec): Promise<void>;
+  /**
+   * Opens every port of the grant, or none of them, then resolves. A backend
+   * that puts the grant behind another address (a firewall's DNAT) resolves
+   * with where to connect; the requester's DM and `/jit list` show it.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most backends open the VM's own address and return nothing.
+  open(grant: GrantSpec): Promise<OpenedGrant | void>;
   /** Closes every port of the grant; resolves only once the backend confirms. */
   close(grant: GrantSpec): Promise<void>;
   /**

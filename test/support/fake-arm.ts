@@ -54,6 +54,43 @@ export interface FakeArmOptions {
   asyncPolls?: number;
   /** Items per page of a list operation; the rest follow through `nextLink`. Default 100. */
   pageSize?: number;
+  /** More resource providers (firewall policies, Defender for Cloud), each in its own file. */
+  providers?: FakeArmProvider[];
+}
+
+/** What a request looks like to a provider, and the fake's shared answers. */
+export interface FakeArmCall {
+  method: string;
+  /** Path without the query, decoded. */
+  path: string;
+  body: Record<string, unknown>;
+  record: RecordedArmRequest;
+  query: URLSearchParams;
+  /**
+   * A write ARM took on: answered now with `status` and `payload`, finished
+   * when the client polls the operation (Azure-AsyncOperation, and Location on
+   * a 202) to the end; `finish` runs then, with whether it succeeded. Scripted
+   * failNextOperation/stallNextOperation apply to it like to any write.
+   */
+  accepted(status: number, payload: unknown, subscription: string, location: string, finish: (ok: boolean) => void): FakeArmAnswer;
+  /** One page of `all`, the rest through `nextLink` (ARM's list paging). */
+  page(all: unknown[]): FakeArmAnswer;
+}
+
+export interface FakeArmAnswer {
+  status: number;
+  payload?: unknown;
+  headers: Record<string, string>;
+}
+
+/**
+ * A resource provider served beside Compute and Network: answers the calls it
+ * owns, undefined for the rest. Throw an ArmError for ARM's error answers.
+ */
+export interface FakeArmProvider {
+  route(call: FakeArmCall): FakeArmAnswer | undefined;
+  /** For If-Match on a GET: the resource's current ETag, when this provider owns `path`. */
+  etagOf?(path: string): string | undefined;
 }
 
 interface Operation {
@@ -92,6 +129,7 @@ export class FakeArm {
     private readonly token: string,
     private readonly asyncPolls: number,
     private readonly pageSize: number,
+    private readonly providers: FakeArmProvider[],
   ) {
     const scopes: string[] = [];
     this.credential = {
@@ -107,7 +145,7 @@ export class FakeArm {
   static async start(options: FakeArmOptions = {}): Promise<FakeArm> {
     const { cert, key } = makeSelfSignedCertificate();
     const server = createServer({ cert, key });
-    const fake = new FakeArm(server, cert, options.token ?? 'fake-arm-token', options.asyncPolls ?? 1, options.pageSize ?? 100);
+    const fake = new FakeArm(server, cert, options.token ?? 'fake-arm-token', options.asyncPolls ?? 1, options.pageSize ?? 100, options.providers ?? []);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
@@ -134,6 +172,11 @@ export class FakeArm {
   /** The next asynchronous write is accepted, and its operation stays InProgress for ever. */
   stallNextOperation(): void {
     this.stalls += 1;
+  }
+
+  /** Serves one more resource provider from now on (one that needs `world` is made after the fake). */
+  addProvider(provider: FakeArmProvider): void {
+    this.providers.push(provider);
   }
 
   /** Runs `run` right after the next matching request has been answered (e.g. a concurrent edit). */
@@ -214,7 +257,7 @@ export class FakeArm {
     let m: RegExpMatchArray | null;
     // Strict HTTP: a conditional GET whose ETag does not match fails, so a client
     // that leaks a write's If-Match onto its polls finds out here, not in Azure.
-    if (method === 'GET' && record.ifMatch !== undefined && record.ifMatch !== '*' && this.world.nsg(path)?.etag !== record.ifMatch) {
+    if (method === 'GET' && record.ifMatch !== undefined && record.ifMatch !== '*' && this.etagOf(path) !== record.ifMatch) {
       throw new ArmError(412, 'PreconditionFailed', `If-Match ${record.ifMatch} does not match the current ETag of ${path}.`);
     }
     if (method === 'GET' && (m = path.match(ROUTES.operation))) return this.pollOperation(m[3]!.toLowerCase(), m[4]!, path);
@@ -260,7 +303,24 @@ export class FakeArm {
         return this.accepted(202, undefined, m[1]!, nsg.location, record.apiVersion!, finish);
       }
     }
+    const call: FakeArmCall = {
+      method,
+      path,
+      body,
+      record,
+      query,
+      accepted: (status, payload, subscription, location, finish) => this.accepted(status, payload, subscription, location, record.apiVersion!, finish),
+      page: (all) => ok(this.slice(path, all, record.apiVersion!, query.get('$skiptoken'))),
+    };
+    for (const provider of this.providers) {
+      const answer = provider.route(call);
+      if (answer) return answer;
+    }
     throw new ArmError(404, 'NoRegisteredProviderFound', `The fake ARM does not serve ${method} ${path}.`);
+  }
+
+  private etagOf(path: string): string | undefined {
+    return this.world.nsg(path)?.etag ?? this.providers.map((provider) => provider.etagOf?.(path)).find((etag) => etag !== undefined);
   }
 
   /** One page of a subscription-wide list; `nextLink` carries the api-version, as ARM's does. */
@@ -271,6 +331,10 @@ export class FakeArm {
         : type === 'microsoft.network/networkinterfaces'
           ? this.world.nicsIn(subscription).map((nic) => nicToWire(this.world, nic.id))
           : vnetsToWire(this.world, subscription);
+    return this.slice(path, all, apiVersion, skipToken);
+  }
+
+  private slice(path: string, all: unknown[], apiVersion: string, skipToken: string | null): { value: unknown[]; nextLink?: string } {
     const start = skipToken === null ? 0 : Number(skipToken);
     if (!Number.isInteger(start) || start < 0) throw new ArmError(400, 'InvalidSkipToken', `The skip token ${skipToken} is invalid.`);
     const end = start + this.pageSize;
