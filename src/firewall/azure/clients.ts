@@ -1,4 +1,4 @@
-// One Network and one Compute client per subscription, all sharing one pipeline
+// One Network, one Compute and one Security client per subscription, all sharing one pipeline
 // configuration: the ARM endpoint (sovereign clouds set AZURE_ARM_ENDPOINT),
 // the token audience that goes with it, the retry policy and any extra TLS trust.
 // The SDK's default retry policy already honours 429/503 Retry-After and backs
@@ -6,6 +6,7 @@
 
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
+import type { SecurityCenter } from '@azure/arm-security';
 import type { PipelinePolicy, PipelineRetryOptions, TlsSettings } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 
@@ -39,6 +40,7 @@ export class ArmClients {
   readonly scope: string;
   private readonly network_ = new Map<string, NetworkManagementClient>();
   private readonly compute_ = new Map<string, ComputeManagementClient>();
+  private readonly security_ = new Map<string, SecurityCenter>();
 
   constructor(private readonly options: ArmClientOptions) {
     this.endpoint = (options.endpoint ?? PUBLIC_ARM_ENDPOINT).replace(/\/+$/, '');
@@ -60,6 +62,12 @@ export class ArmClients {
   async compute(subscriptionId: string): Promise<ComputeManagementClient> {
     const { ComputeManagementClient } = await import('@azure/arm-compute');
     return cached(this.compute_, subscriptionId, () => new ComputeManagementClient(this.options.credential, subscriptionId, this.clientOptions()));
+  }
+
+  /** Defender for Cloud (Microsoft.Security): its JIT network access policies. */
+  async security(subscriptionId: string): Promise<SecurityCenter> {
+    const { SecurityCenter } = await import('@azure/arm-security');
+    return cached(this.security_, subscriptionId, () => new SecurityCenter(this.options.credential, subscriptionId, this.clientOptions()));
   }
 
   private clientOptions() {
