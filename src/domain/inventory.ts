@@ -42,6 +42,8 @@ export interface ConfiguredVm {
   activeGrants: ActiveGrant[];
   /** The backend sees the VM but says it cannot guard it: requests for it will fail to open. */
   problem?: string;
+  /** What its backend opens for a grant (an Azure backend says: NSG, firewall, both). */
+  guard?: Guard;
 }
 
 export interface NotConfiguredVm {
@@ -50,6 +52,7 @@ export interface NotConfiguredVm {
   backend: string;
   /** Enabling JIT proposes this OS's default ports. */
   os?: 'linux' | 'windows';
+  guard?: Guard;
 }
 
 export interface UnsupportedVm extends NotConfiguredVm {
@@ -82,41 +85,52 @@ export interface InventoryInput {
 
 export function buildInventory(input: InventoryInput): Inventory {
   const stats = statsByVm(input.requests, input.now);
-  // Azure resource ids are case-insensitive; a VM seen by two backends counts once.
-  const seen = new Map<string, SeenVm & { backend: string }>();
+  // Azure resource ids are case-insensitive; a VM seen by two backends (the
+  // NSG and the firewall backend list one subscription alike) counts once.
+  const seen = new Map<string, Seen[]>();
   const failures: Inventory['failures'] = [];
   for (const sighting of input.sightings) {
     if (!sighting.ok) {
       failures.push({ backend: sighting.backend, error: sighting.error });
       continue;
     }
-    for (const vm of sighting.vms) if (!seen.has(key(vm.id))) seen.set(key(vm.id), { ...vm, backend: sighting.backend });
+    for (const vm of sighting.vms) seen.set(key(vm.id), [...(seen.get(key(vm.id)) ?? []), { ...vm, backend: sighting.backend }]);
   }
 
   const configured = input.vms.map((vm): ConfiguredVm => {
-    const sighted = seen.get(key(vm.id));
+    const backend = input.backendOf(vm);
+    // What the VM's own backend says about it; another backend's view of it is not what a grant meets.
+    const sighted = seen.get(key(vm.id))?.find((one) => one.backend === backend);
     seen.delete(key(vm.id));
     const vmStats = stats.get(vm.name.toLowerCase());
     return {
       id: vm.id,
       name: vm.name,
-      backend: input.backendOf(vm),
+      backend,
       ports: vm.ports,
       approvedRecently: vmStats?.approvedRecently ?? 0,
       ...(vmStats?.lastAccess ? { lastAccess: vmStats.lastAccess } : {}),
       activeGrants: vmStats?.activeGrants ?? [],
       ...(sighted?.support === 'unsupported' ? { problem: sighted.reason } : {}),
+      ...(sighted?.guard ? { guard: sighted.guard } : {}),
     };
   });
 
-  const rest = [...seen.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  // A VM outside the policy: the first backend that could guard it, else the first that saw it (with its reason).
+  const rest = [...seen.values()]
+    .map((views) => views.find((one) => one.support === 'supported') ?? views[0]!)
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return {
     configured,
-    notConfigured: rest.filter((vm) => vm.support === 'supported').map(({ id, name, backend, os }) => ({ id, name, backend, ...(os ? { os } : {}) })),
+    notConfigured: rest
+      .filter((vm) => vm.support === 'supported')
+      .map(({ id, name, backend, os, guard }) => ({ id, name, backend, ...(os ? { os } : {}), ...(guard ? { guard } : {}) })),
     unsupported: rest.flatMap((vm) => (vm.support === 'unsupported' ? [{ id: vm.id, name: vm.name, backend: vm.backend, reason: vm.reason }] : [])),
     failures,
   };
 }
+
+type Seen = SeenVm & { backend: string };
 
 /** Only the VMs whose name matches `glob` (case-insensitive, `*` and `?`); failures are kept. */
 export function filterInventory(inventory: Inventory, glob: string): Inventory {

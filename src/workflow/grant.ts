@@ -5,7 +5,7 @@
 
 import { type CloseReason, closed, closedAtEnd, closeFailed, closing, openFailed, opened } from '../domain/changes/grant.js';
 import { JitError } from '../domain/errors.js';
-import type { AccessRequest, GrantRequest } from '../domain/types.js';
+import type { AccessRequest, Endpoint, GrantRequest } from '../domain/types.js';
 import { closesAtEnd, type FirewallBackend, type GrantSpec } from '../ports/firewall.js';
 import { logEvent } from '../ports/log-event.js';
 import { commit, load } from './commit.js';
@@ -182,15 +182,16 @@ async function activateUnlocked(ctx: WorkflowContext, id: string): Promise<Acces
   const endAt = startAt + current.durationSeconds * 1000;
   const spec = grantSpec(current, endAt);
   let backend: FirewallBackend;
+  let endpoints: Endpoint[] | undefined;
   try {
     backend = backendOf(ctx, current);
-    await backend.open(spec);
+    endpoints = (await backend.open(spec))?.endpoints;
   } catch (error) {
     return recordOpenFailure(ctx, current, spec, error);
   }
   crashPoint('opened-before-active');
 
-  const stored = await commit(ctx, current, opened(current, startAt, endAt));
+  const stored = await commit(ctx, current, opened(current, startAt, endAt, endpoints));
   if (stored) {
     crashPoint('active-committed');
     ctx.logger.info(logEvent('grant.opened', { request: id }), `request ${id}: grant opened on ${stored.vm} until ${new Date(endAt).toISOString()}`);

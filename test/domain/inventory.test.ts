@@ -91,11 +91,34 @@ describe('buildInventory', () => {
   });
 
   it('buildInventory_aConfiguredVmTheBackendCannotGuard_carriesTheReasonAsAProblem', () => {
-    const sightings: Sighting[] = [{ backend: 'memory', ok: true, vms: [{ id: 'db-1', name: 'db-1', support: 'unsupported', reason: 'no NSG on its NIC' }] }];
+    const sightings: Sighting[] = [{ backend: 'nftables', ok: true, vms: [{ id: 'db-1', name: 'db-1', support: 'unsupported', reason: 'no NSG on its NIC' }] }];
     const inventory = buildInventory(input({ sightings }));
     expect(inventory.configured[1]?.problem).toBe('no NSG on its NIC');
     expect(inventory.configured[0]?.problem).toBeUndefined();
     expect(inventory.unsupported).toEqual([]);
+  });
+
+  it('buildInventory_aConfiguredVm_isJudgedByItsOwnBackend_notByAnotherThatSeesIt', () => {
+    // The NSG backend cannot guard a VM without an NSG; the firewall backend the policy gives it can.
+    const vms = [vm('fw-1', { backend: 'azure-firewall' })];
+    const sightings: Sighting[] = [
+      { backend: 'azure-nsg', ok: true, vms: [{ id: 'fw-1', name: 'fw-1', support: 'unsupported', reason: 'no NSG guards it' }] },
+      { backend: 'azure-firewall', ok: true, vms: [{ id: 'FW-1', name: 'fw-1', support: 'supported', guard: 'firewall' }] },
+    ];
+    const [configured] = buildInventory(input({ vms, sightings })).configured;
+    expect(configured?.problem).toBeUndefined();
+    expect(configured?.guard).toBe('firewall');
+  });
+
+  it('buildInventory_aVmOutsideThePolicy_isShownByABackendThatCanGuardIt_withItsGuard', () => {
+    const sightings: Sighting[] = [
+      { backend: 'azure-nsg', ok: true, vms: [{ id: 'spare', name: 'spare', support: 'unsupported', reason: 'no NSG guards it' }] },
+      { backend: 'azure-firewall', ok: true, vms: [{ id: 'spare', name: 'spare', support: 'supported', guard: 'both' }] },
+      { backend: 'azure-nsg', ok: true, vms: [{ id: 'old', name: 'old', support: 'unsupported', reason: 'a classic VM' }] },
+    ];
+    const inventory = buildInventory(input({ sightings }));
+    expect(inventory.notConfigured).toEqual([{ id: 'spare', name: 'spare', backend: 'azure-firewall', guard: 'both' }]);
+    expect(inventory.unsupported).toEqual([{ id: 'old', name: 'old', backend: 'azure-nsg', reason: 'a classic VM' }]);
   });
 
   it('buildInventory_aFailedBackend_isReported_andTheOthersStillCount', () => {

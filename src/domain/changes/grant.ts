@@ -6,7 +6,7 @@
 import { formatDuration } from '../duration.js';
 import { type Change, announce, auditEvent } from '../change.js';
 import type { Notification } from '../notification.js';
-import type { AccessRequest, GrantRequest } from '../types.js';
+import type { AccessRequest, Endpoint, GrantRequest } from '../types.js';
 
 /** Failed close attempts reported in the request's audit thread (then every tenth). */
 const CLOSE_REPORT_ATTEMPTS = new Set([1, 3]);
@@ -15,8 +15,10 @@ const CLOSE_ALERT_AFTER = 3;
 
 export type CloseReason = 'expired' | 'revoked' | 'vanished';
 
-export function opened(current: AccessRequest, startAt: number, endAt: number): Change {
-  const next: AccessRequest = { ...current, state: 'active', startAt, endAt };
+/** The grant is open; `endpoints` say where to connect when a firewall translates the address (OpenedGrant). */
+export function opened(current: AccessRequest, startAt: number, endAt: number, endpoints?: readonly Endpoint[]): Change {
+  const at = endpoints !== undefined && endpoints.length > 0 && current.kind === 'grant' ? { endpoints: [...endpoints] } : {};
+  const next: AccessRequest = { ...current, state: 'active', startAt, endAt, ...at };
   const event = auditEvent('grant.opened', next, 'system', startAt);
   return { next, events: [event], notifications: announce(event, next, { dm: true }) };
 }

@@ -1,7 +1,7 @@
 // What the requester reads in their DM at each step. Written for the person
 // waiting on a port: what happened, what is open and until when, how to connect.
 
-import type { AccessRequest, AuditEventName, RequestedPort, VmPolicy } from '../../domain/types.js';
+import type { AccessRequest, AuditEventName, Endpoint, RequestedPort, VmPolicy } from '../../domain/types.js';
 import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, escapeTruncated, mentionList, slackDate, userMention } from './escape.js';
 import { extensionOfText, fromText, portsText, requestIdText, sourceText, vmText } from './request-summary.js';
@@ -118,6 +118,39 @@ function closingWhy(request: AccessRequest): string {
     return request.decidedBy && request.decidedBy !== 'system' ? `: revoked by ${userMention(request.decidedBy)}` : ': revoked';
   }
   return request.reason ? `: ${escapeTruncated(request.reason, REASON_MAX)}` : '';
+}
+
+/**
+ * How the requester reaches an open grant: through the endpoints a firewall's
+ * DNAT gave it when there are any, else at the VM's own address.
+ */
+export function grantConnectHint(request: AccessRequest, vm: VmPolicy | undefined): string | undefined {
+  if (request.kind === 'grant' && request.endpoints !== undefined && request.endpoints.length > 0) return endpointHint(request.endpoints);
+  return vm ? connectHint(vm, request.ports) : undefined;
+}
+
+/**
+ * The DNAT mappings as commands, each alone in a code span: `ssh -p 50022
+ * user@20.1.2.3` for 22, `mstsc /v:20.1.2.3:53389` for 3389, and
+ * `20.1.2.3:55985` for 5985 otherwise.
+ */
+export function endpointHint(endpoints: readonly Endpoint[]): string {
+  const code = (text: string): string => `\`${escapeMrkdwn(text)}\``;
+  const seen = new Set<string>();
+  const hints: string[] = [];
+  for (const { port, host, hostPort } of endpoints) {
+    const hostAndPort = host.includes(':') ? `[${host}]:${hostPort}` : `${host}:${hostPort}`;
+    const line =
+      port === 22
+        ? code(hostPort === 22 ? `ssh user@${host}` : `ssh -p ${hostPort} user@${host}`)
+        : port === 3389
+          ? code(`mstsc /v:${hostAndPort}`)
+          : `${code(hostAndPort)} for ${port}`;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    hints.push(line);
+  }
+  return hints.join(' · ');
 }
 
 /**

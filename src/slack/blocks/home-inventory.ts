@@ -4,7 +4,7 @@
 
 import type { Button, KnownBlock, SectionBlock } from '@slack/types';
 import { formatCountdown, formatDuration } from '../../domain/duration.js';
-import type { ConfiguredVm, Inventory, NotConfiguredVm, UnsupportedVm } from '../../domain/inventory.js';
+import type { ConfiguredVm, Guard, Inventory, NotConfiguredVm, UnsupportedVm } from '../../domain/inventory.js';
 import type { PortPolicy } from '../../domain/types.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
 import { portsText, requestIdText, vmText } from './request-summary.js';
@@ -47,7 +47,7 @@ function configuredBlocks(vms: readonly ConfiguredVm[], now: number, isAdmin: bo
 }
 
 export function configuredText(vm: ConfiguredVm, now: number): string {
-  const lines = [`*${vmText(vm.name)}* · ${portPolicyText(vm.ports)} · backend \`${escapeTruncated(vm.backend, 40)}\``];
+  const lines = [`*${vmText(vm.name)}* · ${portPolicyText(vm.ports)} · backend \`${escapeTruncated(vm.backend, 40)}\`${guardText(vm.guard)}`];
   const last = vm.lastAccess ? `last access ${slackDate(vm.lastAccess.at)} by ${userMention(vm.lastAccess.user)}` : 'no access yet';
   lines.push(`${vm.approvedRecently} approved request${vm.approvedRecently === 1 ? '' : 's'} in the last 7 days · ${last}`);
   if (vm.activeGrants.length > 0) {
@@ -108,7 +108,14 @@ function unsupportedBlocks(vms: readonly UnsupportedVm[]): KnownBlock[] {
 }
 
 function seenLine(vm: NotConfiguredVm): string {
-  return `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`)`;
+  return `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`${guardText(vm.guard)})`;
+}
+
+const GUARDS: Record<Guard, string> = { nsg: 'NSG', firewall: 'Azure Firewall', both: 'NSG + Azure Firewall' };
+
+/** ` · guarded by NSG + Azure Firewall`: what a grant on the VM opens, when its backend says. */
+export function guardText(guard: Guard | undefined): string {
+  return guard === undefined ? '' : ` · guarded by ${GUARDS[guard]}`;
 }
 
 /** As many whole lines as fit in `max` characters. */

@@ -5,6 +5,7 @@ import type { KnownBlock } from '@slack/types';
 import { formatCountdown, formatDuration } from '../../domain/duration.js';
 import type { AccessRequest } from '../../domain/types.js';
 import type { SlackMessage } from './approval.js';
+import { endpointHint } from './dm.js';
 import { slackDate, truncate } from './escape.js';
 import { portsText, requestIdText, sourceText, vmText } from './request-summary.js';
 import { batchIdOf } from '../../domain/request-kind.js';
@@ -47,10 +48,13 @@ function stateText(request: AccessRequest, now: number): string {
       const needed = request.decision.approvalsNeeded;
       return `Pending: ${request.approvals.length} of ${needed} approval${needed === 1 ? '' : 's'}, would run ${formatDuration(request.durationSeconds)}`;
     }
-    case 'active':
-      if (request.endAt === undefined) return 'Active';
+    case 'active': {
+      // Where a firewall's DNAT put the grant, so the command is one tap away.
+      const via = request.kind === 'grant' && request.endpoints?.length ? `\nConnect: ${endpointHint(request.endpoints)}` : '';
+      if (request.endAt === undefined) return `Active${via}`;
       // `now` gives the remaining time, which reads faster than a clock time.
-      return `Active until ${slackDate(request.endAt)} (${formatCountdown((request.endAt - now) / 1000)} left)`;
+      return `Active until ${slackDate(request.endAt)} (${formatCountdown((request.endAt - now) / 1000)} left)${via}`;
+    }
     case 'approved':
       return 'Approved, opening';
     case 'closing':

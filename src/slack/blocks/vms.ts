@@ -5,7 +5,7 @@
 import { formatCountdown, formatDuration } from '../../domain/duration.js';
 import type { ConfiguredVm, Inventory } from '../../domain/inventory.js';
 import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
-import { fitLines } from './home-inventory.js';
+import { fitLines, guardText } from './home-inventory.js';
 import { portsText, vmText } from './request-summary.js';
 
 /** Characters per group; with the header lines the whole text stays under 36,000. */
@@ -33,7 +33,7 @@ export function vmsText(inventory: Inventory, now: number, filter?: string): str
     ),
     group(
       'Not configured',
-      inventory.notConfigured.map((vm) => `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`)`),
+      inventory.notConfigured.map((vm) => `• *${vmText(vm.name)}* (\`${escapeTruncated(vm.backend, 40)}\`${guardText(vm.guard)})`),
       VMS_TEXT_BUDGET.notConfigured,
     ),
     group(
@@ -56,7 +56,10 @@ function group(title: string, lines: string[], budget: number): string {
 function configuredLine(vm: ConfiguredVm, now: number): string {
   // Ports carry no characters mrkdwn treats specially, so a cut cannot break an entity.
   const ports = truncate(vm.ports.map((port) => `${portsText([port])} (max ${formatDuration(port.maxDurationSeconds)})`).join(', '), 300);
-  const parts = [`• *${vmText(vm.name)}* · ${ports} · \`${escapeTruncated(vm.backend, 40)}\``, `${vm.approvedRecently} approved in 7 days`];
+  const parts = [
+    `• *${vmText(vm.name)}* · ${ports} · \`${escapeTruncated(vm.backend, 40)}\`${guardText(vm.guard)}`,
+    `${vm.approvedRecently} approved in 7 days`,
+  ];
   parts.push(vm.lastAccess ? `last access ${slackDate(vm.lastAccess.at)} by ${userMention(vm.lastAccess.user)}` : 'no access yet');
   const open = vm.activeGrants.length;
   if (open > 0) {

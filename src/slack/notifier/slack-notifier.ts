@@ -10,7 +10,7 @@ import type { AccessRequest, Policy } from '../../domain/types.js';
 import { approvalMessage, approvalResolvedMessage } from '../blocks/approval.js';
 import { breakGlassMessage } from '../blocks/break-glass.js';
 import { auditAlertText, auditReplyText, auditRootMessage, systemEventText } from '../blocks/audit.js';
-import { connectHint } from '../blocks/dm.js';
+import { grantConnectHint } from '../blocks/dm.js';
 import { requesterDmMessage } from '../blocks/grant-dm.js';
 import { approvalReminderText } from '../blocks/reminder.js';
 import { batchApprovalMessage, batchReminderText, batchSummaryText } from '../blocks/batch.js';
@@ -171,7 +171,7 @@ export class SlackNotifier implements Notifier {
       return;
     }
     const vm = this.options.policy().vms.find((candidate) => candidate.name === request.vm);
-    const hint = event === 'grant.opened' && vm ? connectHint(vm, request.ports) : undefined;
+    const hint = event === 'grant.opened' ? grantConnectHint(request, vm) : undefined;
     // An open grant's DMs carry its Extend / Revoke now buttons.
     const message = requesterDmMessage(event, request, hint);
     await poster.post('dm', { channel: request.requester, ...message, unfurl_links: false });

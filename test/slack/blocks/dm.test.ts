@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEventName } from '../../../src/domain/types.js';
-import { connectHint, requesterDmText } from '../../../src/slack/blocks/dm.js';
+import { connectHint, endpointHint, grantConnectHint, requesterDmText } from '../../../src/slack/blocks/dm.js';
 import { HOSTILE, T0, hostileIsInert, request, vm } from './fixtures.js';
 
 const EVENTS: AuditEventName[] = [
@@ -59,4 +59,28 @@ describe('connectHint', () => {
   it('connectHint_ipv6_bracketsHostPort', () => expect(connectHint(vm('x', { address: '2001:db8::1' }), ports(3389))).toBe('RDP to `[2001:db8::1]:3389`'));
   it('connectHint_hostileAddress_isEscaped', () => expect(connectHint(vm('x', { address: '<!here>' }), ports(22))).toBe('`ssh &lt;!here&gt;`'));
   it('connectHint_noAddress_isUndefined', () => expect(connectHint(vm('x'), ports(22))).toBeUndefined());
+});
+
+describe('endpointHint', () => {
+  const at = (port: number, hostPort: number, host = '20.1.2.3') => ({ port, protocol: 'TCP' as const, host, hostPort });
+  // A firewall's DNAT: the public address and the mapped port, as Azure's JIT shows them.
+  it('endpointHint_ssh_namesTheMappedPort', () => expect(endpointHint([at(22, 50022)])).toBe('`ssh -p 50022 user@20.1.2.3`'));
+  it('endpointHint_ssh_onPort22_needsNoFlag', () => expect(endpointHint([at(22, 22)])).toBe('`ssh user@20.1.2.3`'));
+  it('endpointHint_rdp_isAnMstscLine', () => expect(endpointHint([at(3389, 53389)])).toBe('`mstsc /v:20.1.2.3:53389`'));
+  it('endpointHint_other_saysWhichPortItLeadsTo', () => expect(endpointHint([at(5985, 55985)])).toBe('`20.1.2.3:55985` for 5985'));
+  it('endpointHint_several_inOrder', () =>
+    expect(endpointHint([at(22, 50022), at(3389, 53389)])).toBe('`ssh -p 50022 user@20.1.2.3` · `mstsc /v:20.1.2.3:53389`'));
+  it('endpointHint_tcpAndUdpOfOnePort_showOnce', () =>
+    expect(endpointHint([at(5000, 55000), { ...at(5000, 55000), protocol: 'UDP' }])).toBe('`20.1.2.3:55000` for 5000'));
+  it('endpointHint_ipv6_bracketsHostPort', () => expect(endpointHint([at(3389, 53389, '2001:db8::1')])).toBe('`mstsc /v:[2001:db8::1]:53389`'));
+  it('endpointHint_hostileHost_isEscaped', () => expect(endpointHint([at(22, 50022, '<!here>')])).toBe('`ssh -p 50022 user@&lt;!here&gt;`'));
+});
+
+describe('grantConnectHint', () => {
+  const endpoints = [{ port: 22, protocol: 'TCP' as const, host: '20.1.2.3', hostPort: 50022 }];
+  it('grantConnectHint_withEndpoints_usesThemOverTheVmAddress', () =>
+    expect(grantConnectHint(request({ state: 'active', endpoints }), vm('web-1', { address: '10.0.0.4' }))).toBe('`ssh -p 50022 user@20.1.2.3`'));
+  it('grantConnectHint_withoutEndpoints_isTheVmAddress', () =>
+    expect(grantConnectHint(request({ state: 'active' }), vm('web-1', { address: '10.0.0.4' }))).toBe('`ssh 10.0.0.4`'));
+  it('grantConnectHint_noVmNoEndpoints_isUndefined', () => expect(grantConnectHint(request({ state: 'active' }), undefined)).toBeUndefined());
 });

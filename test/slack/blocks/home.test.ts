@@ -65,6 +65,21 @@ describe('homeView', () => {
     expect(section).toMatch(/Open now: #k7m2qp <@U0OPEN> 22\/TCP until <!date\^\d+.*> \(30m left\)/);
   });
 
+  it('homeView_azureVms_sayWhichGuardAGrantOpens', () => {
+    const home = view({
+      isAdmin: true,
+      inventory: inventory({
+        configured: [configured('web-1', { backend: 'azure-nsg', guard: 'nsg' }), configured('app-1', { backend: 'azure-firewall', guard: 'both' })],
+        notConfigured: [{ id: 'spare', name: 'spare', backend: 'azure-firewall', guard: 'firewall' }],
+      }),
+    });
+    expect(validateView(home)).toEqual([]);
+    const lines = blocksOf(home).flatMap((b) => (b.text ? [b.text.text.split('\n')[0]] : []));
+    expect(lines).toContain('*web-1* · 22/TCP (max 3h) · backend `azure-nsg` · guarded by NSG');
+    expect(lines).toContain('*app-1* · 22/TCP (max 3h) · backend `azure-firewall` · guarded by NSG + Azure Firewall');
+    expect(lines).toContain('• *spare* (`azure-firewall` · guarded by Azure Firewall)');
+  });
+
   it('homeView_500VmsInEveryGroupAndManyRequests_staysWithinSlacksLimits_andCountsTheRest', () => {
     const home = view({
       isAdmin: true,

@@ -34,6 +34,18 @@ describe('requestListBlocks', () => {
     for (const s of ['#abc123', 'web-1', '22/TCP', '198.51.100.7/32', `<!date^${(T0 + 5_400_000) / 1000}^`, '1h 30m left']) expect(text).toContain(s);
   });
 
+  it('requestListBlocks_activeBehindAFirewall_showsTheConnectionDetails', () => {
+    const endpoints = [{ port: 22, protocol: 'TCP' as const, host: '20.1.2.3', hostPort: 50022 }];
+    const msg = requestListBlocks([request({ state: 'active', endAt: T0 + 3_600_000, endpoints })], T0);
+    expect(JSON.stringify(msg.blocks)).toContain('Connect: `ssh -p 50022 user@20.1.2.3`');
+    expect(validateBlocks(msg.blocks, 'message')).toEqual([]);
+  });
+
+  it('requestListBlocks_activeOnTheVmItself_hasNoConnectLine', () => {
+    const msg = requestListBlocks([request({ state: 'active', endAt: T0 + 3_600_000 })], T0);
+    expect(JSON.stringify(msg.blocks)).not.toContain('Connect:');
+  });
+
   it('requestListBlocks_hostileVm_isInert', () => {
     const msg = requestListBlocks([request({ vm: HOSTILE, source: '<!channel>' })], T0);
     expect(hostileIsInert(JSON.stringify(msg.blocks))).toBe(true);

@@ -31,6 +31,18 @@ describe('vmsText', () => {
     );
   });
 
+  it('vmsText_azureVms_sayWhichGuardAGrantOpens', () => {
+    const text = vmsText(
+      inventory({
+        configured: [configured('app-1', { backend: 'azure-firewall', guard: 'both' })],
+        notConfigured: [{ id: 'spare', name: 'spare', backend: 'azure-nsg', guard: 'nsg' }],
+      }),
+      T0,
+    );
+    expect(text).toContain('• *app-1* · 22/TCP (max 3h) · `azure-firewall` · guarded by NSG + Azure Firewall · 0 approved in 7 days');
+    expect(text).toContain('• *spare* (`azure-nsg` · guarded by NSG)');
+  });
+
   it('vmsText_listsTheThreeGroups_withStatsReasonsAndFailures', () => {
     const text = vmsText(
       inventory({
