@@ -35,6 +35,9 @@ describe('endpoints', () => {
       { port: 22, protocol: 'TCP', host: '20.1.2.3', hostPort: 50022 },
       { port: 3389, protocol: 'TCP', host: '20.1.2.3', hostPort: 53389 },
     ]);
+    // The chained audit log says through which public address and ports the VM could be reached.
+    const opened = (await h.store.auditEvents(active!.id)).find((e) => e.name === 'grant.opened');
+    expect(opened?.detail).toBe('through 20.1.2.3:50022 → 22/TCP, 20.1.2.3:53389 → 3389/TCP');
     const dm = (await h.notifications()).find((n) => n.kind === 'requester_dm' && n.event === 'grant.opened');
     expect(dm?.kind === 'requester_dm' && dm.request.kind === 'grant' && dm.request.endpoints?.map((e) => e.hostPort)).toEqual([50022, 53389]);
   });
@@ -58,5 +61,6 @@ describe('endpoints', () => {
     const [active] = await h.store.listRequests({ states: ['active'] });
     expect(active?.state).toBe('active');
     expect(active && 'endpoints' in active).toBe(false);
+    expect((await h.store.auditEvents(active!.id)).find((e) => e.name === 'grant.opened')?.detail).toBeUndefined();
   });
 });

@@ -17,10 +17,17 @@ export type CloseReason = 'expired' | 'revoked' | 'vanished';
 
 /** The grant is open; `endpoints` say where to connect when a firewall translates the address (OpenedGrant). */
 export function opened(current: AccessRequest, startAt: number, endAt: number, endpoints?: readonly Endpoint[]): Change {
-  const at = endpoints !== undefined && endpoints.length > 0 && current.kind === 'grant' ? { endpoints: [...endpoints] } : {};
-  const next: AccessRequest = { ...current, state: 'active', startAt, endAt, ...at };
-  const event = auditEvent('grant.opened', next, 'system', startAt);
+  const translated = endpoints !== undefined && endpoints.length > 0 && current.kind === 'grant';
+  const next: AccessRequest = { ...current, state: 'active', startAt, endAt, ...(translated ? { endpoints: [...endpoints] } : {}) };
+  // In the chained audit log too: who could reach the VM through which public address and port.
+  const event = auditEvent('grant.opened', next, 'system', startAt, translated ? endpointsDetail(endpoints) : undefined);
   return { next, events: [event], notifications: announce(event, next, { dm: true }) };
+}
+
+/** `through 20.1.2.3:50022 → 22/TCP, 20.1.2.3:53389 → 3389/TCP` */
+export function endpointsDetail(endpoints: readonly Endpoint[]): string {
+  const hostPort = (e: Endpoint) => (e.host.includes(':') ? `[${e.host}]:${e.hostPort}` : `${e.host}:${e.hostPort}`);
+  return `through ${endpoints.map((e) => `${hostPort(e)} → ${e.port}/${e.protocol === '*' ? 'any' : e.protocol}`).join(', ')}`;
 }
 
 export function openFailed(current: AccessRequest, message: string, now: number): Change {

@@ -73,7 +73,9 @@ function eventLine(event: AuditEvent, request: AccessRequest): string {
       return 'Timed out: nobody approved it in time';
     case 'grant.opened': {
       const opened = `Opened ${portsText(request.ports)} on *${vmText(request.vm)}* for ${sourceText(request.source)}`;
-      return request.endAt === undefined ? opened : `${opened} until ${slackDate(request.endAt)}`;
+      // The detail names the public address and ports when a firewall translates them.
+      const through = event.detail ? `, ${escapeTruncated(event.detail, DETAIL_MAX)}` : '';
+      return request.endAt === undefined ? `${opened}${through}` : `${opened} until ${slackDate(request.endAt)}${through}`;
     }
     case 'grant.open_failed':
       return `Opening failed, nothing is open${because}`;

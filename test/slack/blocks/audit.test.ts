@@ -72,6 +72,9 @@ describe('auditReplyText', () => {
   it('auditReplyText_opened_hasEndTime', () => {
     expect(reply('grant.opened', 'system')).toContain(`until <!date^${(T0 + 5_400_000) / 1000}^`);
   });
+  it('auditReplyText_openedThroughAFirewall_namesThePublicAddressAndPorts', () => {
+    expect(reply('grant.opened', 'system', 'through 20.1.2.3:50022 → 22/TCP')).toMatch(/\^.*\|.*>, through 20\.1\.2\.3:50022 → 22\/TCP · </);
+  });
   it('auditReplyText_openFailed_hasReason', () => expect(reply('grant.open_failed', 'system', 'nft: boom')).toContain('nft: boom'));
   it('auditReplyText_closingExpired_saysWhy', () => expect(reply('grant.closing', 'system', 'expired')).toMatch(/^Closing: the end time was reached/));
   it('auditReplyText_closingRevoked_namesWho', () => expect(reply('grant.closing', 'U7', 'revoked')).toMatch(/^Closing: revoked by <@U7>/));
