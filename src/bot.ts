@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LogLevel, CustomRoute } from '@slack/bolt';
 import { loadConfig, type Config } from './config/env.js';
-import { openPolicy, openStore, readPolicy, StartupError, workflowSettings } from './compose/startup.js';
+import { openPolicy, openStore, policyReader, type PolicySourceOptions, StartupError, workflowSettings } from './compose/startup.js';
+import { formatDuration, formatUtc } from './domain/duration.js';
 import { checkSlackAtStart, listen, watchSlackSetup } from './compose/slack-setup.js';
 import type { FirewallBackend } from './ports/firewall.js';
 import type { BackendRegistry } from './workflow/backends.js';
@@ -44,6 +45,10 @@ export interface BotOptions {
   /** Backends to use instead of the built-in ones (tests pass a MemoryBackend they can inspect). */
   backends?: FirewallBackend[];
   outboxPollMs?: number;
+  /** How an azure:// JIT_POLICY reaches ARM (tests: the fake's credential and TLS trust). */
+  policySource?: PolicySourceOptions;
+  /** Overrides JIT_POLICY_REFRESH, which cannot go below 10s (tests). */
+  policyRefreshMs?: number;
 }
 
 export interface Bot {
@@ -76,7 +81,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   logger.addSecret(config.SLACK_SIGNING_SECRET);
   if (config.JIT_METRICS_TOKEN) logger.addSecret(config.JIT_METRICS_TOKEN);
 
-  const file = readPolicy(config.JIT_POLICY);
+  // A file, or Defender for Cloud's JIT policies (azure://): unreadable or invalid, the start stops here.
+  const reader = policyReader(config, { ...options.policySource, warn: (message) => logger.warn(logEvent('policy.extension_unused'), message) });
+  const file = await reader.read();
   // Slack must accept the token and have the bot in its channels before anything is opened; an unreachable Slack is retried (not ready meanwhile).
   const slack = watchSlackSetup(config, logger);
   await checkSlackAtStart(slack);
@@ -95,7 +102,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       clock,
       lock,
       ...(options.backends ? { backends: options.backends } : {}),
-      readFile: () => readPolicy(config.JIT_POLICY),
+      readFile: () => reader.read(),
       notified: () => wake?.(),
     });
     await opened.live.reportOverlay();
@@ -272,6 +279,41 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${server.port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}, ${engine} database, replica ${replicaId}${leadership.isLeader() ? ' (runs the scheduler)' : ''}`,
   );
 
+  // Defender for Cloud's policies change without a SIGHUP: read again every JIT_POLICY_REFRESH.
+  // A failed read keeps the last good policy, said once per streak of failures and once when reads succeed again.
+  let failingSince: number | undefined;
+  const readsAgain = () => {
+    if (failingSince === undefined) return;
+    logger.info(
+      logEvent('policy.read_recovered'),
+      `policy read from ${config.JIT_POLICY} succeeds again (it had failed since ${formatUtc(failingSince)}); ${policy().vms.length} VMs`,
+    );
+    failingSince = undefined;
+  };
+  const refreshMs = options.policyRefreshMs ?? config.JIT_POLICY_REFRESH;
+  let refreshing: Promise<void> | undefined;
+  const refresh = () =>
+    (refreshing ??= (async () => {
+      try {
+        const next = await live.refresh();
+        readsAgain();
+        if (next)
+          logger.info(
+            logEvent('policy.reloaded'),
+            `policy reloaded from ${config.JIT_POLICY} (it changed): ${next.policy.vms.length} VMs, ${next.policy.rules.length} rules${overlayNote(live)}`,
+          );
+      } catch (error) {
+        if (failingSince === undefined)
+          logger.error(
+            logEvent('policy.refresh_failed'),
+            `scheduled policy read failed, keeping the last good policy: ${error instanceof Error ? error.message : String(error)} (read again every ${formatDuration(refreshMs / 1000)}; said again once it succeeds)`,
+          );
+        failingSince ??= clock.now();
+      }
+    })().finally(() => (refreshing = undefined)));
+  const refreshTimer = reader.azure ? setInterval(() => void refresh(), refreshMs) : undefined;
+  refreshTimer?.unref();
+
   let stopping: Promise<void> | undefined;
   return {
     config,
@@ -283,12 +325,14 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     async reloadPolicy() {
       try {
         const next = await live.reload();
+        readsAgain();
         logger.info(
           logEvent('policy.reloaded'),
           `policy reloaded from ${config.JIT_POLICY}: ${next.policy.vms.length} VMs, ${next.policy.rules.length} rules${overlayNote(live)}`,
         );
         return true;
       } catch (error) {
+        if (reader.azure) failingSince ??= clock.now();
         logger.error(
           logEvent('policy.reload_failed'),
           `policy reload failed, keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`,
@@ -306,6 +350,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       stopping ??= (async () => {
         // Stop taking work, let in-flight use cases finish, deliver what is due, close.
         slack.stop();
+        clearInterval(refreshTimer);
+        await refreshing;
         // The front stops listening, answers what is in flight and runs the commands it acked; then Bolt stops.
         await server.close().catch((error: unknown) => logger.warn('stopping the Slack app:', error));
         // Nothing held back is lost: the commands and replies waiting for acks run now, and the outbox no longer waits.

@@ -4,6 +4,7 @@
 // SQLite or PostgreSQL as JIT_DB says; `jit db copy` the copier.
 
 import type { OverlayVm } from '../domain/policy/overlay.js';
+import type { PolicySource } from '../config/policy-file.js';
 import type { PolicyResult } from '../domain/policy/parse.js';
 import type { PolicyText } from '../workflow/policy-export.js';
 import type { Store } from '../ports/store.js';
@@ -29,6 +30,12 @@ export interface CliOpeners {
   copyDatabase(from: string, to: string): Promise<DatabaseCopy>;
   /** Reads a policy file as the bot reads JIT_POLICY (`jit policy check`, `jit policy export`). */
   policyFile: PolicyFiles;
+  /**
+   * Reads an azure://… policy as the bot reads it: Defender for Cloud's JIT
+   * policies with JIT_POLICY_EXTENSIONS (from `env`) merged in. Problems come
+   * back as data; a source that cannot be read throws SetupError saying what to check.
+   */
+  azurePolicy(url: string, env: NodeJS.ProcessEnv): Promise<PolicySource>;
 }
 
 /** The tables `jit db copy` copies, and how many rows of each. */

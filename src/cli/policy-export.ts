@@ -1,13 +1,15 @@
 // `npm run policy:export [-- --out <file>]`: the policy the bot runs (JIT_POLICY
 // with the Slack overlay from JIT_DB merged in) in the policy file's own form,
-// YAML or JSON, ready to commit. The database is only read. The same as
-// `jit policy export` (cli/policy.ts), with this script's own usage line.
+// YAML or JSON, ready to commit; for an azure:// JIT_POLICY, Defender for
+// Cloud's policies with JIT_POLICY_EXTENSIONS, as YAML. The database is only
+// read. The same as `jit policy export` (cli/policy.ts), with this script's own usage line.
 // Exit codes: 0 written, 2 could not export.
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { readStoredOverlay } from '../compose/cli-store.js';
-import { readPolicyText } from '../config/policy-file.js';
+import { policyReader } from '../compose/startup.js';
+import { isAzurePolicyUrl, readPolicyText } from '../config/policy-file.js';
 import { exportRunningPolicy } from '../workflow/policy-export.js';
 
 export interface ExportOptions {
@@ -22,7 +24,14 @@ export interface ExportOptions {
 /** The merged policy document as text; rejects with a sentence when the policy file or the database cannot be read. */
 export async function exportPolicy(options: ExportOptions = {}): Promise<string> {
   const policyPath = options.policyPath ?? (process.env.JIT_POLICY?.trim() || './policy.yaml');
-  const exported = exportRunningPolicy(readPolicyText(policyPath), await readStoredOverlay(options.dbPath ?? process.env.JIT_DB));
+  const file = isAzurePolicyUrl(policyPath)
+    ? await policyReader({
+        JIT_POLICY: policyPath,
+        JIT_POLICY_EXTENSIONS: process.env.JIT_POLICY_EXTENSIONS?.trim() || undefined,
+        AZURE_ARM_ENDPOINT: process.env.AZURE_ARM_ENDPOINT?.trim() || undefined,
+      }).read()
+    : readPolicyText(policyPath);
+  const exported = exportRunningPolicy(file, await readStoredOverlay(options.dbPath ?? process.env.JIT_DB));
   for (const message of exported.leftOut) options.warn?.(message);
   return exported.text;
 }

@@ -1,6 +1,7 @@
-// `jit policy check <file>`: the bot's own loader on a file, before the bot
-// reads it. Valid: what it protects and how each rule decides. Invalid: every
-// problem with its path, as the bot would report them at startup.
+// `jit policy check <file>`: the bot's own loader on a file (or on Defender
+// for Cloud's policies, azure://…), before the bot reads it. Valid: what it
+// protects and how each rule decides. Invalid: every problem with its path, as
+// the bot would report them at startup.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { OverlayVm } from '../domain/policy/overlay.js';
@@ -15,7 +16,11 @@ import { exactly, readArgs, stringOption } from './args.js';
 import { EXIT, printError, printJson, SetupError, type CliIo, type ExitCode } from './io.js';
 import { IDS, type Names } from './names.js';
 import { table } from './table.js';
-import type { PolicyFiles } from './core.js';
+import type { CliOpeners, PolicyFiles } from './core.js';
+import { isAzurePolicyUrl, type PolicySource } from '../config/policy-file.js';
+
+/** How `jit policy` reads an azure://… policy (CliOpeners.azurePolicy, with the command's environment). */
+export type AzurePolicyReader = (url: string) => ReturnType<CliOpeners['azurePolicy']>;
 
 export const USAGE = 'jit policy check <file>';
 export const EXPORT_USAGE = 'jit policy export [--out <file>]';
@@ -27,15 +32,23 @@ const WIDTH = 100;
  * `jit policy export`: the policy the bot runs (JIT_POLICY with the Slack
  * overlay from JIT_DB) in the file's own form, to commit back to git.
  */
-export async function policyExportCommand(argv: string[], io: CliIo, files: PolicyFiles, overlay: () => Promise<OverlayVm[]>): Promise<ExitCode> {
+export async function policyExportCommand(
+  argv: string[],
+  io: CliIo,
+  files: PolicyFiles,
+  overlay: () => Promise<OverlayVm[]>,
+  azure: AzurePolicyReader,
+): Promise<ExitCode> {
   const args = readArgs(argv, { out: { type: 'string' } }, EXPORT_USAGE);
   exactly(args, 0, EXPORT_USAGE);
   const out = stringOption(args, 'out');
   let text: string;
   let warnings: string[];
   try {
-    ({ text, leftOut: warnings } = exportRunningPolicy(files.readText(io.env.JIT_POLICY?.trim() || './policy.yaml'), await overlay()));
+    const path = io.env.JIT_POLICY?.trim() || './policy.yaml';
+    ({ text, leftOut: warnings } = exportRunningPolicy(isAzurePolicyUrl(path) ? valid(path, await azure(path)) : files.readText(path), await overlay()));
   } catch (error) {
+    if (error instanceof SetupError) throw error;
     throw new SetupError(`cannot export the policy: ${error instanceof Error ? error.message : String(error)}`);
   }
   for (const warning of warnings) printError(io, warning);
@@ -46,22 +59,34 @@ export async function policyExportCommand(argv: string[], io: CliIo, files: Poli
   return EXIT.ok;
 }
 
-export async function policyCheckCommand(argv: string[], io: CliIo, files: PolicyFiles): Promise<ExitCode> {
+/** The export of an azure:// policy as the bot runs it; the sentence readText would throw when it is invalid. */
+function valid(path: string, source: PolicySource) {
+  if (source.ok) return source;
+  throw new Error(`JIT_POLICY (${path}) is invalid:\n${formatPolicyProblems(source.problems)}`);
+}
+
+export async function policyCheckCommand(argv: string[], io: CliIo, files: PolicyFiles, azure: AzurePolicyReader): Promise<ExitCode> {
   const args = readArgs(argv, {}, USAGE);
   const [file] = exactly(args, 1, USAGE) as [string];
-  try {
-    readFileSync(file);
-  } catch (error) {
-    throw new SetupError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  let result: ReturnType<PolicyFiles['load']>;
+  if (isAzurePolicyUrl(file)) {
+    const source = await azure(file);
+    result = source.ok ? { ok: true, policy: source.policy } : source;
+  } else {
+    try {
+      readFileSync(file);
+    } catch (error) {
+      throw new SetupError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
+    result = files.load(file);
   }
-  const result = files.load(file);
   if (!result.ok) {
     if (args.json) printJson(io, { ok: false, problems: result.problems });
     else io.stdout(`${file} has ${plural(result.problems.length, 'problem')}:\n${formatPolicyProblems(result.problems)}\n`);
     printError(io, `${file} is invalid: fix the ${plural(result.problems.length, 'problem')} listed, then check again`);
     return EXIT.failed;
   }
-  const warning = noApproversWarning(result.policy, file);
+  const warning = noApproversWarning(result.policy, isAzurePolicyUrl(file) ? (io.env.JIT_POLICY_EXTENSIONS ?? 'a JIT_POLICY_EXTENSIONS file') : file);
   if (args.json) printJson(io, { ok: true, ...summary(result.policy), warnings: warning === undefined ? [] : [warning] });
   else {
     const names = io.names ?? IDS;

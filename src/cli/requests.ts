@@ -14,6 +14,7 @@ import { EXIT, printError, printJson, SetupError, UsageError, type CliIo, type E
 import { IDS, type Names } from './names.js';
 import { table } from './table.js';
 import { ALL_STATES, LIVE_STATES } from '../domain/lifecycle.js';
+import { isAzurePolicyUrl, parseAzurePolicyUrl } from '../config/policy-file.js';
 
 export const USAGE = {
   request: 'jit request <vm>[,<vm>…] <ports> <source> <duration> [justification…] --as <user>',
@@ -165,9 +166,15 @@ export async function listCommand(store: () => Promise<Pick<RequestStore, 'listR
  * JIT_POLICY that names no readable file says this is not that environment
  * (exit 2, as the README's table has it). Its content is not judged, so the
  * requests can still be listed while a broken file keeps the bot from starting.
+ * Defender for Cloud (azure://…) is not called: its URL need only have the right shape.
  */
 function requireReadablePolicy(env: NodeJS.ProcessEnv): void {
   const path = env.JIT_POLICY?.trim() || './policy.yaml';
+  if (isAzurePolicyUrl(path)) {
+    const parsed = parseAzurePolicyUrl(path);
+    if (!parsed.ok) throw new SetupError(`JIT_POLICY ${parsed.error}`);
+    return;
+  }
   try {
     if (!statSync(path).isFile()) throw new SetupError(`JIT_POLICY (${path}) is not a file: set JIT_POLICY to the bot's policy file`);
     accessSync(path, constants.R_OK);

@@ -12,6 +12,7 @@ import { EXIT, printError, SetupError, UsageError, type CliIo, type ExitCode } f
 import { namesFor } from './names.js';
 import { plain, principalsIn } from './render.js';
 import { EXPORT_USAGE as POLICY_EXPORT, policyCheckCommand, policyExportCommand, USAGE as POLICY } from './policy.js';
+import { IMPORT_USAGE as POLICY_IMPORT, policyImportCommand } from './policy-import.js';
 import { approveCommand, denyCommand, listCommand, requestCommand, revokeCommand, USAGE as REQUESTS } from './requests.js';
 import { sweepCommand, USAGE as SWEEP } from './sweep.js';
 
@@ -27,6 +28,7 @@ export const HELP = `jit: just-in-time VM access from the command line, on the b
   ${AUDIT.verify}
   ${POLICY}
   ${POLICY_EXPORT}
+  ${POLICY_IMPORT}
   ${SWEEP}
   ${DB.copy}
   jit --version
@@ -89,11 +91,14 @@ async function dispatch(
       });
     case 'db':
       return subcommand('db', rest, { copy: (args) => dbCopyCommand(open, args, io) });
-    case 'policy':
+    case 'policy': {
+      const azure = (url: string) => open.azurePolicy(url, io.env);
       return subcommand('policy', rest, {
-        check: (args) => policyCheckCommand(args, io, open.policyFile),
-        export: (args) => policyExportCommand(args, io, open.policyFile, () => open.overlay(io.env)),
+        check: (args) => policyCheckCommand(args, io, open.policyFile, azure),
+        export: (args) => policyExportCommand(args, io, open.policyFile, () => open.overlay(io.env), azure),
+        import: (args) => policyImportCommand(args, io, azure),
       });
+    }
     case 'version':
     case '--version':
       io.stdout(`${packageVersion()}\n`);

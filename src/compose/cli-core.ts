@@ -6,9 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { LogLevel, webApi } from '@slack/bolt';
-import { openPolicy, StartupError, workflowSettings } from './startup.js';
+import { openPolicy, policyReader, type PolicySourceOptions, StartupError, workflowSettings } from './startup.js';
 import type { CliConfig } from '../config/env.js';
-import { readPolicySource } from '../config/policy-file.js';
 import { isJitError } from '../domain/errors.js';
 import { processLocalBackends } from './backends.js';
 import type { PolicyFile } from '../workflow/live-policy.js';
@@ -30,9 +29,16 @@ function cliLogger(env: NodeJS.ProcessEnv, config: CliConfig): JitLogger {
   return logger;
 }
 
-function readPolicyFile(path: string): PolicyFile {
-  const result = readPolicySource(path);
+/** JIT_POLICY as the bot reads it (a file, or Defender for Cloud with JIT_POLICY_EXTENSIONS); a problem is exit 2. */
+async function readPolicyFile(config: CliConfig, options: PolicySourceOptions): Promise<PolicyFile> {
+  let result: Awaited<ReturnType<ReturnType<typeof policyReader>['readSource']>>;
+  try {
+    result = await policyReader(config, options).readSource();
+  } catch (error) {
+    throw asSetupError(error);
+  }
   if (result.ok) return result;
+  const path = config.JIT_POLICY;
   const problems = result.problems.length === 1 ? '1 problem' : `${result.problems.length} problems`;
   throw new SetupError(`JIT_POLICY (${path}) has ${problems}: run \`jit policy check ${path}\` to see each one`);
 }
@@ -42,14 +48,14 @@ function readPolicyFile(path: string): PolicyFile {
  * policy as the bot runs it (the file with the Slack overlay from the
  * database), its backends, the database and the workflow.
  */
-export async function openCore(env: NodeJS.ProcessEnv): Promise<CliCore> {
+export async function openCore(env: NodeJS.ProcessEnv, policySource: PolicySourceOptions = {}): Promise<CliCore> {
   const config = cliConfig(env);
   const logger = cliLogger(env, config);
-  const file = readPolicyFile(config.JIT_POLICY);
+  const file = await readPolicyFile(config, policySource);
   const { store, lock } = await openDatabase(config);
   let opened: Awaited<ReturnType<typeof openPolicy>>;
   try {
-    opened = await openPolicy({ config, file, store, logger, clock: systemClock, lock, readFile: () => readPolicyFile(config.JIT_POLICY) });
+    opened = await openPolicy({ config, file, store, logger, clock: systemClock, lock, readFile: () => readPolicyFile(config, policySource) });
   } catch (error) {
     await store.close();
     await closeLock(lock);

@@ -1,17 +1,38 @@
-// What the `jit` entry scripts hand to runJit: each part of the composition is
+// What the \`jit\` entry scripts hand to runJit: each part of the composition is
 // opened only when a command needs it, and the heavy half (the firewall
 // modules, Slack's client, the workflow) loads only for commands that change
-// requests; the PostgreSQL client only when JIT_DB (or `jit db copy`) names a
-// PostgreSQL database.
+// requests; the PostgreSQL client only when JIT_DB (or \`jit db copy\`) names a
+// PostgreSQL database; the Azure SDK only when a policy is read from Defender for Cloud.
 
 import type { CliOpeners } from '../cli/core.js';
-import { loadPolicyFile, readPolicyText } from '../config/policy-file.js';
-import { copyDatabase, openCliStore, readStoredOverlay } from './cli-store.js';
+import { SetupError } from '../cli/io.js';
+import { loadPolicyFile, type PolicySource, readPolicyText } from '../config/policy-file.js';
+import { cliConfig, copyDatabase, openCliStore, readStoredOverlay } from './cli-store.js';
+import { policyReader, type PolicySourceOptions, StartupError } from './startup.js';
 
-export const CLI_OPENERS: CliOpeners = {
-  core: async (env) => (await import('./cli-core.js')).openCore(env),
-  store: openCliStore,
-  overlay: (env) => readStoredOverlay(env.JIT_DB),
-  copyDatabase,
-  policyFile: { load: loadPolicyFile, readText: readPolicyText },
-};
+/** The openers, with how an azure:// policy reaches ARM (tests pass the fake's credential and TLS trust). */
+export function cliOpeners(policySource: PolicySourceOptions = {}): CliOpeners {
+  return {
+    core: async (env) => (await import('./cli-core.js')).openCore(env, policySource),
+    store: openCliStore,
+    overlay: (env) => readStoredOverlay(env.JIT_DB),
+    copyDatabase,
+    policyFile: { load: loadPolicyFile, readText: readPolicyText },
+    azurePolicy: (url, env) => readAzurePolicyFor(url, env, policySource),
+  };
+}
+
+export const CLI_OPENERS: CliOpeners = cliOpeners();
+
+async function readAzurePolicyFor(url: string, env: NodeJS.ProcessEnv, options: PolicySourceOptions): Promise<PolicySource> {
+  const config = cliConfig(env);
+  try {
+    const reader = policyReader(
+      { JIT_POLICY: url, JIT_POLICY_EXTENSIONS: config.JIT_POLICY_EXTENSIONS, AZURE_ARM_ENDPOINT: config.AZURE_ARM_ENDPOINT },
+      options,
+    );
+    return await reader.readSource();
+  } catch (error) {
+    throw error instanceof StartupError ? new SetupError(error.message) : error;
+  }
+}

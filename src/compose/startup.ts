@@ -1,10 +1,15 @@
 // What the bot's and the CLI's compositions share: the workflow settings from
-// the environment, the policy file, the backends it names, and the one error
-// kind a startup problem becomes (one line for the operator, no stack trace).
+// the environment, the policy (a file, or Defender for Cloud's JIT policies
+// with JIT_POLICY_EXTENSIONS), the backends it names, and the one error kind a
+// startup problem becomes (one line for the operator, no stack trace).
 
 import { type BackendConfig, createBackends } from './backends.js';
 import { type Config, isPostgresUrl } from '../config/env.js';
-import { readPolicySource } from '../config/policy-file.js';
+import { readAzurePolicy } from '../config/azure-policy.js';
+import { isAzurePolicyUrl, parseAzurePolicyUrl, type PolicySource, readPolicySource } from '../config/policy-file.js';
+import { type ArmClientOptions, ArmClients, defaultAzureCredential } from '../firewall/azure/clients.js';
+import { listDefenderPolicies } from '../firewall/azure/defender-policies.js';
+import type { PolicyText } from '../workflow/policy-export.js';
 import { JitError } from '../domain/errors.js';
 import { noApproversWarning } from '../domain/policy/checks.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
@@ -34,10 +39,91 @@ export function workflowSettings(config: Pick<Config, 'JIT_EXPIRY_WARNING' | 'JI
   };
 }
 
-export function readPolicy(path: string): PolicyFile {
+export function readPolicy(path: string): PolicyText {
   const result = readPolicySource(path);
   if (result.ok) return result;
   throw new StartupError(`JIT_POLICY (${path}) is invalid:\n${formatPolicyProblems(result.problems)}`);
+}
+
+export type PolicyConfig = Pick<Config, 'JIT_POLICY' | 'JIT_POLICY_EXTENSIONS' | 'AZURE_ARM_ENDPOINT'>;
+
+export interface PolicySourceOptions {
+  /** The ARM pipeline for an azure:// policy: the bot's credential and AZURE_ARM_ENDPOINT unless given (tests pass the fake's, with its TLS trust). */
+  arm?: Partial<ArmClientOptions>;
+  /** Told each warning of a read once (the schedule reads every few minutes): an extension for a VM Defender no longer lists. */
+  warn?: (message: string) => void;
+}
+
+/** Where the policy comes from, read the same way by the bot (at start, on SIGHUP, on its schedule) and the CLI. */
+export interface PolicyReader {
+  /** JIT_POLICY as configured. */
+  source: string;
+  /** Defender for Cloud (azure://…), which the bot also reads again every JIT_POLICY_REFRESH. */
+  azure: boolean;
+  /** Every problem with where it is (invalid), or what to check (unreadable), as a StartupError. */
+  read(): Promise<PolicyText>;
+  /** The same, with the problems as data; throws StartupError only when the source cannot be read. */
+  readSource(): Promise<PolicySource>;
+}
+
+export function policyReader(config: PolicyConfig, options: PolicySourceOptions = {}): PolicyReader {
+  const source = config.JIT_POLICY;
+  const extensions = config.JIT_POLICY_EXTENSIONS;
+  let readSource: () => Promise<PolicySource>;
+  if (!isAzurePolicyUrl(source)) {
+    readSource = async () => {
+      // Said rather than ignored: approvers written there would silently not apply.
+      if (extensions !== undefined)
+        throw new StartupError(
+          `JIT_POLICY_EXTENSIONS (${extensions}) is read only with an azure:// JIT_POLICY: put its approvers, rules and VM fields in ${source} itself, or unset JIT_POLICY_EXTENSIONS`,
+        );
+      return readPolicySource(source);
+    };
+  } else {
+    const parsed = parseAzurePolicyUrl(source);
+    let clients: ArmClients | undefined;
+    const warned = new Set<string>();
+    const warnOnce = (warnings: readonly string[]) => {
+      for (const warning of warnings) {
+        if (!warned.has(warning)) options.warn?.(warning);
+        warned.add(warning);
+      }
+    };
+    readSource = async () => {
+      if (!parsed.ok) throw new StartupError(`JIT_POLICY ${parsed.error}`);
+      clients ??= new ArmClients({
+        credential: defaultAzureCredential(),
+        ...(config.AZURE_ARM_ENDPOINT ? { endpoint: config.AZURE_ARM_ENDPOINT } : {}),
+        ...options.arm,
+      });
+      const arm = clients;
+      try {
+        const read = await readAzurePolicy(parsed.scope, extensions, (scope) => listDefenderPolicies(arm, scope));
+        if (read.ok) warnOnce(read.warnings ?? []);
+        return read;
+      } catch (error) {
+        throw new StartupError(
+          `JIT_POLICY (${source}): cannot read Defender for Cloud's JIT policies: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    };
+  }
+  return {
+    source,
+    azure: isAzurePolicyUrl(source),
+    readSource,
+    async read() {
+      const result = await readSource();
+      if (result.ok) return result;
+      throw new StartupError(`JIT_POLICY (${source}) is invalid:\n${formatPolicyProblems(result.problems)}`);
+    },
+  };
+}
+
+/** Where a policy without approvers gets them: the policy file, or the extensions file of an azure:// policy. */
+export function approversFile(config: { JIT_POLICY?: string; JIT_POLICY_EXTENSIONS?: string | undefined }): string {
+  if (config.JIT_POLICY !== undefined && isAzurePolicyUrl(config.JIT_POLICY)) return config.JIT_POLICY_EXTENSIONS ?? 'a JIT_POLICY_EXTENSIONS file';
+  return config.JIT_POLICY ?? 'the policy file';
 }
 
 /**
@@ -48,15 +134,15 @@ export function readPolicy(path: string): PolicyFile {
  * entries that are not applied itself.
  */
 export async function openPolicy(input: {
-  config: BackendConfig & { JIT_POLICY?: string };
+  config: BackendConfig & { JIT_POLICY?: string; JIT_POLICY_EXTENSIONS?: string | undefined };
   file: PolicyFile;
   store: PolicyOverlayStore & AuditLog;
   logger: Logger;
   clock: Clock;
   lock: RequestLock;
   backends?: FirewallBackend[];
-  /** Reads the file again (SIGHUP); throws a sentence when it is invalid. */
-  readFile: () => PolicyFile;
+  /** Reads the policy again (SIGHUP, the azure:// schedule); throws a sentence when it is invalid or unreadable. */
+  readFile: () => PolicyFile | Promise<PolicyFile>;
   notified?: () => void;
 }): Promise<{ backends: BackendRegistry; live: LivePolicy }> {
   const { config, file, store, logger } = input;
@@ -65,14 +151,20 @@ export async function openPolicy(input: {
   checkBackends(file.policy, backends);
   // Valid, yet denying everything that needs approval: said at start and at each reload.
   const warnApprovers = (policy: Policy) => {
-    const warning = noApproversWarning(policy, config.JIT_POLICY ?? 'the policy file');
+    const warning = noApproversWarning(policy, approversFile(config));
     if (warning !== undefined) logger.warn(warning);
   };
   warnApprovers(file.policy);
-  const readFile = () => {
-    const next = input.readFile();
+  // A file is read again only on SIGHUP, and warned each time; Defender for Cloud
+  // every few minutes too (the azure:// schedule), so only when its policy changed.
+  const scheduled = config.JIT_POLICY !== undefined && isAzurePolicyUrl(config.JIT_POLICY);
+  let lastRead = JSON.stringify(file.document);
+  const readFile = async () => {
+    const next = await input.readFile();
     checkBackends(next.policy, backends);
-    warnApprovers(next.policy);
+    const document = JSON.stringify(next.document);
+    if (!scheduled || document !== lastRead) warnApprovers(next.policy);
+    lastRead = document;
     return next;
   };
   const live = await LivePolicy.load(

@@ -1,6 +1,7 @@
-// The policy the bot runs: the policy file plus the Slack overlay, composed
-// and validated by domain/policy/overlay.ts. Every change goes through one
-// path, whether a reload (SIGHUP) or an admin's edit: compose and validate,
+// The policy the bot runs: the policy file (or Defender for Cloud's policies,
+// read asynchronously) plus the Slack overlay, composed and validated by
+// domain/policy/overlay.ts. Every change goes through one path, whether a
+// reload (SIGHUP, the azure:// schedule) or an admin's edit: compose and validate,
 // tell the backends which ports to keep closed (so deny rules cover a new
 // port before anyone can ask for it), then swap. Both run under one lock, so
 // an edit never interleaves with a reload.
@@ -30,11 +31,12 @@ export interface LivePolicyDeps {
   logger: Logger;
   lock: RequestLock;
   /**
-   * Reads the policy file again; throws a sentence naming every problem when it
-   * is invalid or one of its own VMs names a backend that is not running (an
-   * overlay entry that does is only not applied).
+   * Reads the policy file again (or Defender for Cloud: a Promise); throws a
+   * sentence naming every problem when it is unreadable, invalid, or one of its
+   * own VMs names a backend that is not running (an overlay entry that does is
+   * only not applied).
    */
-  readFile: () => PolicyFile;
+  readFile: () => PolicyFile | Promise<PolicyFile>;
   /** Outbox rows were written (the not-applied notices): wake the delivery worker. */
   notified?: () => void;
 }
@@ -96,9 +98,25 @@ export class LivePolicy {
   }
 
   /** Reads the file again and applies it with the overlay; on any problem throws and keeps the running policy. */
-  reload(): Promise<Composed> {
+  async reload(): Promise<Composed> {
+    return (await this.read(false)) ?? this.current;
+  }
+
+  /**
+   * A scheduled read: applies the policy only when its document changed since
+   * the last one read (resolves undefined, and does nothing, when not); on any
+   * problem throws and keeps the running policy.
+   */
+  refresh(): Promise<Composed | undefined> {
+    return this.read(true);
+  }
+
+  private async read(onlyIfChanged: boolean): Promise<Composed | undefined> {
+    // Read before taking the lock: Defender for Cloud may take a while (throttled,
+    // retried), and an admin's edit from Slack should not wait on Azure.
+    const file = await this.deps.readFile();
     return this.deps.lock.run(LOCK_KEY, async () => {
-      const file = this.deps.readFile();
+      if (onlyIfChanged && JSON.stringify(file.document) === JSON.stringify(this.file.document)) return undefined;
       const next = this.compose(file, await this.deps.store.overlayVms());
       await this.deps.backends.protectAll(protectionPolicy(next, this.options()));
       [this.file, this.current] = [file, next];

@@ -28,7 +28,7 @@ describe('jit help and usage errors', () => {
   it.each([
     [['frobnicate'], 'jit: frobnicate is not a jit command: run `jit help` for the list'],
     [['audit'], 'jit: jit audit needs one of: export, verify'],
-    [['policy', 'lint', 'x'], 'jit: jit policy needs one of: check, export'],
+    [['policy', 'lint', 'x'], 'jit: jit policy needs one of: check, export, import'],
     [['approve', 'k7m2qp', '--as', 'UAPPROVER1', '--bogus'], "jit: Unknown option '--bogus'; usage: jit approve <id> --as <user>"],
     [['approve', 'k7m2qp'], 'jit: say who is acting with --as <Slack member ID> (or set JIT_CLI_USER); usage: jit approve <id> --as <user>'],
     [['approve', 'k7m2qp', '--as', 'alice'], 'jit: --as alice is not a Slack member ID such as U0123ABCD (profile → ⋮ → Copy member ID)'],
