@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/bot.js';
+import type { FirewallBackend } from '../../src/ports/firewall.js';
 import { MemoryBackend } from '../../src/ports/memory-firewall.js';
 import { createLogger } from '../../src/log.js';
 import type { Clock } from '../../src/ports/clock.js';
@@ -67,6 +68,8 @@ export interface E2EOptions {
   clock?: Clock;
   /** The firewall, when a test needs one that does more than remember (e.g. holds a call mid-flight); default a new MemoryBackend. */
   backend?: MemoryBackend;
+  /** Real backends beside the memory one (Azure against the fake ARM); the policy's VMs name them. Kept across a restart. */
+  moreBackends?: FirewallBackend[];
   /** Reuse these instead of making new ones (a restart). */
   shared?: { fake: FakeSlack; backend: MemoryBackend; dir: string };
 }
@@ -89,7 +92,12 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       JIT_LISTEN_HOST: '127.0.0.1',
       ...options.env,
     },
-    { backends: [backend], outboxPollMs: 50, logger: createLogger({ write: (line) => logs.push(line) }), ...(options.clock ? { clock: options.clock } : {}) },
+    {
+      backends: [backend, ...(options.moreBackends ?? [])],
+      outboxPollMs: 50,
+      logger: createLogger({ write: (line) => logs.push(line) }),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
   );
   const baseUrl = `http://127.0.0.1:${bot.port}`;
 

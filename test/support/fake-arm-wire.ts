@@ -1,6 +1,8 @@
 // How the fake ARM world looks on the wire: the JSON shapes Azure returns for
-// VMs, NICs, subnets, NSGs and security rules (properties nested, ids absolute).
+// VMs, NICs, subnets, NSGs and security rules, and for Azure Firewalls and
+// their policies' rule collection groups (properties nested, ids absolute).
 
+import type { FakeFirewall, FakeGroup, FakePolicy } from './fake-arm-firewall.js';
 import type { FakeArmWorld, FakeNsg, FakeRule } from './fake-arm-world.js';
 
 type Json = Record<string, unknown>;
@@ -140,4 +142,60 @@ export function vnetsToWire(world: FakeArmWorld, subscriptionId: string): Json[]
     vnets.set(vnetId.toLowerCase(), vnet);
   }
   return [...vnets.values()];
+}
+
+export function firewallToWire(fw: FakeFirewall): Json {
+  return {
+    id: fw.id,
+    name: fw.name,
+    location: fw.location,
+    etag: 'W/"00000000-0000-0000-0000-0000000000f1"',
+    type: 'Microsoft.Network/azureFirewalls',
+    properties: {
+      provisioningState: 'Succeeded',
+      sku: { name: fw.hubId ? 'AZFW_Hub' : 'AZFW_VNet', tier: 'Standard' },
+      threatIntelMode: 'Alert',
+      ipConfigurations: fw.publicIpId
+        ? [
+            {
+              name: 'ipconfig1',
+              id: `${fw.id}/azureFirewallIpConfigurations/ipconfig1`,
+              properties: { privateIPAddress: '10.0.100.4', publicIPAddress: { id: fw.publicIpId }, provisioningState: 'Succeeded' },
+            },
+          ]
+        : [],
+      // A firewall without a policy has classic rule collections of its own.
+      ...(fw.policyId ? { firewallPolicy: { id: fw.policyId } } : { natRuleCollections: [], networkRuleCollections: [], applicationRuleCollections: [] }),
+      ...(fw.hubId ? { virtualHub: { id: fw.hubId }, hubIPAddresses: { publicIPs: { addresses: [{ address: '20.60.0.1' }], count: 1 } } } : {}),
+    },
+  };
+}
+
+export function publicIpToWire(ip: { id: string; name: string; address: string }): Json {
+  return {
+    id: ip.id,
+    name: ip.name,
+    location: 'westeurope',
+    sku: { name: 'Standard' },
+    properties: { ipAddress: ip.address, publicIPAllocationMethod: 'Static' },
+  };
+}
+
+export function policyToWire(policy: FakePolicy): Json {
+  return {
+    id: policy.id,
+    name: policy.name,
+    location: policy.location,
+    properties: { provisioningState: 'Succeeded', ruleCollectionGroups: policy.groups.map((g) => ({ id: `${policy.id}/ruleCollectionGroups/${g.name}` })) },
+  };
+}
+
+export function groupToWire(policy: FakePolicy, group: FakeGroup): Json {
+  return {
+    id: `${policy.id}/ruleCollectionGroups/${group.name}`,
+    name: group.name,
+    etag: group.etag,
+    type: 'Microsoft.Network/FirewallPolicies/RuleCollectionGroups',
+    properties: { priority: group.priority, ruleCollections: group.ruleCollections, provisioningState: group.provisioningState },
+  };
 }

@@ -88,7 +88,7 @@ export interface AddedVm {
 }
 
 const key = (id: string) => id.toLowerCase();
-const newEtag = () => `W/"${randomUUID()}"`;
+export const newEtag = () => `W/"${randomUUID()}"`;
 const RULE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
 const PROTOCOLS = ['tcp', 'udp', 'icmp', 'esp', 'ah', '*'];
 const PORT_RANGE = /^(\*|\d{1,5}(-\d{1,5})?)$/;
@@ -250,7 +250,7 @@ export function notFound(type: string, id: string): ArmError {
   );
 }
 
-function checkIfMatch(ifMatch: string | undefined, current: string | undefined, id: string): void {
+export function checkIfMatch(ifMatch: string | undefined, current: string | undefined, id: string): void {
   if (ifMatch === undefined || (ifMatch === '*' && current !== undefined)) return;
   if (current === ifMatch) return;
   throw new ArmError(412, 'PreconditionFailed', 'Precondition failed.', [

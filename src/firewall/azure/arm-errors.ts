@@ -37,14 +37,17 @@ export type WriteConflict = 'stale-etag' | 'priority-taken' | 'busy';
  * A write that lost a race and is safe to retry after reading the NSG again:
  * 412 (our If-Match ETag is stale), SecurityRuleConflict (another writer took
  * the priority first) and "another operation in progress" (NRP serialises
- * writes to one NSG; it answers 409, or 429 when the SDK's own retries ran out).
+ * writes to one NSG, and to one firewall policy, whose refusals are named
+ * FirewallPolicyUpdateNotAllowed…; it answers 409, or 429 when the SDK's own
+ * retries ran out).
  */
 export function writeConflict(error: unknown): WriteConflict | undefined {
   const status = armStatus(error);
   const code = armCode(error);
   if (status === 412 || code === 'PreconditionFailed') return 'stale-etag';
   if (code === 'SecurityRuleConflict') return 'priority-taken';
-  if (code === 'AnotherOperationInProgress' || code?.startsWith('RetryableError') || status === 429) return 'busy';
+  if (code === 'AnotherOperationInProgress' || code?.startsWith('RetryableError') || code?.startsWith('FirewallPolicyUpdateNotAllowed') || status === 429)
+    return 'busy';
   return undefined;
 }
 

@@ -9,11 +9,10 @@
 // the FirewallBackend contract: all or nothing, idempotent, fail closed.
 
 import type { BackendHealth, FirewallBackend, GrantSpec, OpenRule, ProtectedPort, SeenVm } from '../../ports/firewall.js';
-import { parseCidr } from '../../domain/cidr.js';
 import { isJitError, JitError } from '../../domain/errors.js';
 import { describeArmError } from './arm-errors.js';
 import { ArmClients } from './clients.js';
-import { listSubscription, seenVms } from './inventory.js';
+import { listSubscription, seenVms, type SubscriptionListing } from './inventory.js';
 import { NsgWriter } from './nsg-writer.js';
 import { resolveOptions, type AzureNsgBackendOptions, type ResolvedOptions } from './options.js';
 import { openRulesIn } from './readback.js';
@@ -22,6 +21,7 @@ import { parseVmId, type NsgRef } from './resource-id.js';
 import { ALLOW_PREFIX, isAllowRuleName } from './rule-layout.js';
 import {
   allowIntents,
+  checkOpenable,
   converge,
   convergeDenyRules,
   denyIntent,
@@ -39,8 +39,9 @@ const messageOf = (error: unknown) => (isJitError(error) ? error.message : descr
 export class AzureNsgBackend implements FirewallBackend {
   readonly name: string;
   private readonly options: ResolvedOptions;
-  private readonly clients: ArmClients;
-  private readonly resolver: VmResolver;
+  /** Shared with the azure-firewall backend, which holds one of these for the VMs an NSG guards too. */
+  readonly clients: ArmClients;
+  readonly resolver: VmResolver;
   private readonly writer: NsgWriter;
   /** VMs of the last protect() (lower-cased id → policy name): list() reads their NSGs. */
   private protectedVms = new Map<string, { vmId: string; vmName: string }>();
@@ -50,8 +51,8 @@ export class AzureNsgBackend implements FirewallBackend {
   private readonly knownNsgs = new Map<string, NsgRef>();
   /** NSGs that hold our deny rules: protect() removes stale ones there even after their VMs leave the policy. */
   private denyNsgs = new Map<string, NsgRef>();
-  /** The last inventory, reused for resolveCacheMs: every App Home opening asks for it. */
-  private inventoryCache?: { key: string; at: number; vms: Promise<SeenVm[]> };
+  /** The last listings, reused for resolveCacheMs: every App Home opening asks for the inventory. */
+  private inventoryCache?: { key: string; at: number; listings: Promise<SubscriptionListing[]> };
 
   constructor(options: AzureNsgBackendOptions) {
     this.options = resolveOptions(options);
@@ -132,10 +133,7 @@ export class AzureNsgBackend implements FirewallBackend {
   }
 
   async open(grant: GrantSpec): Promise<void> {
-    if (grant.ports.length === 0) throw new JitError('jit_backend_failed', `request ${grant.requestId} names no port to open`);
-    if (grant.source !== '*' && !parseCidr(grant.source).ok) {
-      throw new JitError('jit_backend_failed', `request ${grant.requestId}: source ${grant.source} is neither * nor a CIDR`);
-    }
+    checkOpenable(grant);
     const target = await this.target(grant);
     const intents = allowIntents(grant, target.privateIp);
     const what = `${grant.ports.map((p) => `${p.protocol} ${p.number}`).join(', ')} on ${grant.vmName} for request ${grant.requestId}`;
@@ -228,21 +226,29 @@ export class AzureNsgBackend implements FirewallBackend {
    * their subscriptions), with whether an NSG in the configured scope guards it.
    */
   inventory(): Promise<SeenVm[]> {
-    const subscriptions = [
-      ...new Set([...this.protectedVms.values(), ...this.grantVms.values()].flatMap(({ vmId }) => parseVmId(vmId)?.subscriptionId.toLowerCase() ?? [])),
-    ].sort();
-    const key = subscriptions.join(',');
+    return this.listings(this.subscriptions()).then((listings) => seenVms(listings, this.options.nsgScope));
+  }
+
+  /** The subscriptions of the VMs this backend protects or has granted on, lower-cased. */
+  subscriptions(): string[] {
+    return [...new Set([...this.protectedVms.values(), ...this.grantVms.values()].flatMap(({ vmId }) => parseVmId(vmId)?.subscriptionId.toLowerCase() ?? []))];
+  }
+
+  /** What every VM of `subscriptions` looks like to Azure, reused for resolveCacheMs. */
+  listings(subscriptions: string[]): Promise<SubscriptionListing[]> {
+    const sorted = [...new Set(subscriptions.map((id) => id.toLowerCase()))].sort();
+    const key = sorted.join(',');
     const now = this.options.clock.now();
     const hit = this.inventoryCache;
-    if (hit && hit.key === key && now - hit.at < this.options.resolveCacheMs) return hit.vms;
+    if (hit && hit.key === key && now - hit.at < this.options.resolveCacheMs) return hit.listings;
     const signal = AbortSignal.timeout(this.options.timeoutMs);
-    const vms = Promise.all(subscriptions.map((id) => listSubscription(this.clients, id, signal))).then((listings) => seenVms(listings, this.options.nsgScope));
-    this.inventoryCache = { key, at: now, vms };
+    const listings = Promise.all(sorted.map((id) => listSubscription(this.clients, id, signal)));
+    this.inventoryCache = { key, at: now, listings };
     // A failed listing is not remembered: the next call asks Azure again.
-    vms.catch(() => {
-      if (this.inventoryCache?.vms === vms) this.inventoryCache = undefined;
+    listings.catch(() => {
+      if (this.inventoryCache?.listings === listings) this.inventoryCache = undefined;
     });
-    return vms;
+    return listings;
   }
 
   async health(): Promise<BackendHealth> {

@@ -1,6 +1,6 @@
 // VM id → (NSG, private IP): the VM's primary NIC, that NIC's primary IP
 // configuration, and the NSG on the NIC (scope 'nic') or on its subnet (scope
-// 'subnet'). Cached briefly, because 20 grants on one VM in one minute should
+// 'subnet'), which the azure-firewall backend may find missing. Cached briefly, because 20 grants on one VM in one minute should
 // cost three reads, not sixty; concurrent lookups of one VM share one request.
 
 import { JitError } from '../../domain/errors.js';
@@ -22,6 +22,9 @@ export interface VmTarget {
   attachedTo: string;
 }
 
+/** What resolve() finds before it insists on an NSG: an Azure Firewall guards VMs with or without one. */
+export type VmNetwork = Omit<VmTarget, 'nsg' | 'attachedTo'> & ({ nsg: NsgRef; attachedTo: string } | { nsg?: undefined; noNsg: string });
+
 const fail = (message: string, cause?: unknown) => new JitError('jit_backend_failed', message, cause === undefined ? undefined : { cause });
 
 /** The VM itself is gone from Azure (its NIC, NSG and our rules may well remain). */
@@ -35,14 +38,22 @@ export function requireVmId(id: string): VmRef {
 }
 
 export class VmResolver {
-  private readonly cache = new Map<string, { at: number; target: Promise<VmTarget> }>();
+  private readonly cache = new Map<string, { at: number; target: Promise<VmNetwork> }>();
 
   constructor(
     private readonly clients: ArmClients,
     private readonly options: { scope: NsgScope; clock: Clock; ttlMs: number; timeoutMs: number },
   ) {}
 
-  resolve(vmId: string): Promise<VmTarget> {
+  /** The VM's private IP and the NSG in scope; throws when no NSG is there. */
+  async resolve(vmId: string): Promise<VmTarget> {
+    const network = await this.network(vmId);
+    if (!network.nsg) throw fail(network.noNsg);
+    return network;
+  }
+
+  /** The VM's private IP, and the NSG in scope when there is one. */
+  network(vmId: string): Promise<VmNetwork> {
     const vm = requireVmId(vmId);
     const key = vm.id.toLowerCase();
     const now = this.options.clock.now();
@@ -67,7 +78,7 @@ export class VmResolver {
     return { abortSignal: AbortSignal.timeout(this.options.timeoutMs) };
   }
 
-  private async lookup(vm: VmRef): Promise<VmTarget> {
+  private async lookup(vm: VmRef): Promise<VmNetwork> {
     const machine = await (await this.clients.compute(vm.subscriptionId)).virtualMachines
       .get(vm.resourceGroup, vm.name, this.callOptions())
       .catch((error: unknown) => {
@@ -102,10 +113,10 @@ export class VmResolver {
     if (this.options.scope === 'nic') {
       const nsg = nic.networkSecurityGroup?.id ? parseNsgId(nic.networkSecurityGroup.id) : undefined;
       if (!nsg) {
-        throw fail(
+        const noNsg =
           `network interface ${nicRef.name} of VM ${vm.name} has no network security group: associate one with the NIC ` +
-            `(az network nic update -g ${nicRef.resourceGroup} -n ${nicRef.name} --network-security-group <nsg>), or set nsgScope 'subnet' to use the subnet's NSG`,
-        );
+          `(az network nic update -g ${nicRef.resourceGroup} -n ${nicRef.name} --network-security-group <nsg>), or set nsgScope 'subnet' to use the subnet's NSG`;
+        return { vmId: vm.id, azureName: vm.name, privateIp, noNsg };
       }
       return { vmId: vm.id, azureName: vm.name, nsg, privateIp, attachedTo: `NIC ${nicRef.name}` };
     }
@@ -119,11 +130,11 @@ export class VmResolver {
       });
     const nsg = subnet.networkSecurityGroup?.id ? parseNsgId(subnet.networkSecurityGroup.id) : undefined;
     if (!nsg) {
-      throw fail(
+      const noNsg =
         `subnet ${subnetRef.virtualNetwork}/${subnetRef.name} of VM ${vm.name} has no network security group: associate one with the subnet ` +
-          `(az network vnet subnet update -g ${subnetRef.resourceGroup} --vnet-name ${subnetRef.virtualNetwork} -n ${subnetRef.name} --network-security-group <nsg>), ` +
-          `or set nsgScope 'nic' to use the NIC's NSG`,
-      );
+        `(az network vnet subnet update -g ${subnetRef.resourceGroup} --vnet-name ${subnetRef.virtualNetwork} -n ${subnetRef.name} --network-security-group <nsg>), ` +
+        `or set nsgScope 'nic' to use the NIC's NSG`;
+      return { vmId: vm.id, azureName: vm.name, privateIp, noNsg };
     }
     return { vmId: vm.id, azureName: vm.name, nsg, privateIp, attachedTo: `subnet ${subnetRef.virtualNetwork}/${subnetRef.name}` };
   }

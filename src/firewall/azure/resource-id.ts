@@ -16,6 +16,8 @@ export type NsgRef = ResourceGroupScoped & {
   /** Lower-cased id: one key per NSG however its id was spelled. */
   key: string;
 };
+/** Any network resource we key by id: a firewall, its policy, its public IP. */
+export type NetworkRef = NsgRef;
 export type SubnetRef = ResourceGroupScoped & { virtualNetwork: string };
 
 const PREFIX = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/(.+)$/i;
@@ -56,14 +58,13 @@ export function parseSubnetId(id: string): SubnetRef | undefined {
 }
 
 export function parseNsgId(id: string): NsgRef | undefined {
-  const parsed = scoped(id, /^Microsoft\.Network\/networkSecurityGroups\/([^/]+)$/i);
+  return parseNetworkId(id, 'networkSecurityGroups');
+}
+
+/** A Microsoft.Network resource of `type` (`azureFirewalls`, `firewallPolicies`, `publicIPAddresses`), with its lower-cased key. */
+export function parseNetworkId(id: string, type: string): NetworkRef | undefined {
+  const parsed = scoped(id, new RegExp(`^Microsoft\\.Network/${type}/([^/]+)$`, 'i'));
   return (
-    parsed && {
-      id: parsed.id,
-      key: parsed.id.toLowerCase(),
-      subscriptionId: parsed.subscriptionId,
-      resourceGroup: parsed.resourceGroup,
-      name: parsed.name,
-    }
+    parsed && { id: parsed.id, key: parsed.id.toLowerCase(), subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name }
   );
 }

@@ -73,13 +73,18 @@ function nameSafe(text: string): string {
 
 function checkedName(name: string): string {
   if (name.length > MAX_RULE_NAME) {
-    throw new JitError('jit_backend_failed', `NSG rule name ${name} is longer than Azure's ${MAX_RULE_NAME} characters`);
+    throw new JitError('jit_backend_failed', `rule name ${name} is longer than Azure's ${MAX_RULE_NAME} characters`);
   }
   return name;
 }
 
+/** `<prefix><request id>-<port>-<tcp|udp|any>`: an NSG allow rule's name, or a firewall DNAT rule's. */
+export function grantRuleName(prefix: string, requestId: string, port: number, protocol: Protocol): string {
+  return checkedName(`${prefix}${nameSafe(requestId)}-${port}-${PROTOCOL_TAG[protocol]}`);
+}
+
 export function allowRuleName(requestId: string, port: number, protocol: Protocol): string {
-  return checkedName(`${ALLOW_PREFIX}${nameSafe(requestId)}-${port}-${PROTOCOL_TAG[protocol]}`);
+  return grantRuleName(ALLOW_PREFIX, requestId, port, protocol);
 }
 
 export function denyRuleName(address: string, port: number, protocol: Protocol): string {
@@ -109,8 +114,13 @@ export interface ParsedAllowName {
  * close() can match.
  */
 export function parseAllowRuleName(name: string | undefined): ParsedAllowName | undefined {
-  if (!name || !isAllowRuleName(name)) return undefined;
-  const rest = name.slice(ALLOW_PREFIX.length).toLowerCase();
+  return parseGrantRuleName(ALLOW_PREFIX, name);
+}
+
+/** parseAllowRuleName for any prefix (grantRuleName's): undefined for a name without it. */
+export function parseGrantRuleName(prefix: string, name: string | undefined): ParsedAllowName | undefined {
+  if (!name || !startsWithCi(name, prefix)) return undefined;
+  const rest = name.slice(prefix.length).toLowerCase();
   const match = rest.match(/^(.+)-(\d{1,5})-(tcp|udp|any)$/);
   if (!match) return { requestId: rest };
   return { requestId: match[1]!, port: Number(match[2]), protocol: TAG_PROTOCOL[match[3]!] };

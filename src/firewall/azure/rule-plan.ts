@@ -71,6 +71,14 @@ export function allowIntents(
   }));
 }
 
+/** Throws when a grant cannot become rules: no port, or a source that is neither `*` nor a CIDR. */
+export function checkOpenable(grant: { requestId: string; ports: RequestedPort[]; source: string }): void {
+  if (grant.ports.length === 0) throw new JitError('jit_backend_failed', `request ${grant.requestId} names no port to open`);
+  if (grant.source !== '*' && !parseCidr(grant.source).ok) {
+    throw new JitError('jit_backend_failed', `request ${grant.requestId}: source ${grant.source} is neither * nor a CIDR`);
+  }
+}
+
 export function denyIntent(port: { port: number; protocol: Protocol; vmName: string }, destination: string): RuleIntent {
   return {
     name: denyRuleName(destination, port.port, port.protocol),

@@ -21,8 +21,9 @@ export function recordingLogger(): RecordingLogger {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export function backendFor(fake: FakeArm, overrides: Partial<AzureNsgBackendOptions> = {}): AzureNsgBackend {
-  return new AzureNsgBackend({
+/** How a test points a backend at the fake: its endpoint, credential and certificate, with delays shrunk. */
+export function fakeArmOptions(fake: FakeArm) {
+  return {
     credential: fake.credential,
     endpoint: fake.endpoint,
     tlsOptions: { ca: fake.certificate },
@@ -30,8 +31,11 @@ export function backendFor(fake: FakeArm, overrides: Partial<AzureNsgBackendOpti
     pollIntervalMs: 5,
     conflictRetry: { maxAttempts: 100, baseDelayMs: 2, maxDelayMs: 50 },
     logger: recordingLogger(),
-    ...overrides,
-  });
+  };
+}
+
+export function backendFor(fake: FakeArm, overrides: Partial<AzureNsgBackendOptions> = {}): AzureNsgBackend {
+  return new AzureNsgBackend({ ...fakeArmOptions(fake), ...overrides });
 }
 
 export interface TestVm extends AddedVm {

@@ -76,7 +76,7 @@ describe('inventory', () => {
     expect(seen).toHaveLength(130);
     expect(seen.every((vm) => vm.support === 'supported')).toBe(true);
     // 130 VMs and 130 NICs at 40 a page: four pages each, the later ones through nextLink.
-    expect(listRequests(sub).filter((r) => /virtualMachines$/i.test(r.path))).toHaveLength(4);
+    expect(listRequests(sub).filter((r) => /Microsoft\.Compute\/virtualMachines$/i.test(r.path))).toHaveLength(4);
   });
 
   it('inventory_withNothingProtected_listsNothing_andAsksAzureNothing', async () => {

@@ -51,6 +51,17 @@ describe('Azure SDK loading', () => {
     expect(imported.filter((name) => HEAVY.includes(name))).toEqual([]);
   }, 60_000);
 
+  it('azureFirewallBackend_constructed_importsNoHeavySdk', () => {
+    const imported = azureImports(`
+      const { AzureFirewallBackend } = await import('./src/firewall/azure/index.ts');
+      new AzureFirewallBackend({
+        credential: { getToken: async () => null },
+        firewallId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/azureFirewalls/fw',
+      });
+    `);
+    expect(imported.filter((name) => HEAVY.includes(name))).toEqual([]);
+  }, 60_000);
+
   it('armClients_firstUse_loadsTheSdk', () => {
     const imported = azureImports(`
       const { ArmClients } = await import('./src/firewall/azure/clients.ts');
