@@ -10,7 +10,7 @@
 
 import { throwIt } from './fake-arm-http.js';
 import { firewallToWire, groupToWire, policyToWire, publicIpToWire } from './fake-arm-wire.js';
-import { ArmError, checkIfMatch, FAKE_SUBSCRIPTION, newEtag, notFound, rgId } from './fake-arm-world.js';
+import { ArmError, checkIfMatch, FAKE_SUBSCRIPTION, type FakeArmWorld, newEtag, notFound, rgId } from './fake-arm-world.js';
 import type { FakeArmAnswer, FakeArmCall, FakeArmProvider } from './fake-arm.js';
 
 type Json = Record<string, unknown>;
@@ -59,6 +59,8 @@ export interface FakeFirewall {
   policyId?: string;
   publicIpId?: string;
   hubId?: string;
+  /** The AzureFirewallSubnet its ipconfig sits in (in the world, so ARM serves it); none in a virtual hub. */
+  subnetId?: string;
 }
 
 export interface AddFirewallOptions {
@@ -71,6 +73,8 @@ export interface AddFirewallOptions {
   inVirtualHub?: boolean;
   /** Classic rules: no firewall policy. */
   withoutPolicy?: boolean;
+  /** The AzureFirewallSubnet's prefix, where DNAT'd traffic comes from; default 10.0.100.0/26. */
+  subnetPrefix?: string;
 }
 
 export interface AddedFirewall {
@@ -91,6 +95,9 @@ const ROUTES = {
 };
 
 export class FakeArmFirewall implements FakeArmProvider {
+  /** `world` serves the firewall's subnet (Network's subnets route is the world's). */
+  constructor(private readonly world: FakeArmWorld) {}
+
   private readonly firewalls = new Map<string, FakeFirewall>();
   private readonly publicIps = new Map<string, { id: string; name: string; address: string }>();
   private readonly policies = new Map<string, FakePolicy>();
@@ -102,6 +109,8 @@ export class FakeArmFirewall implements FakeArmProvider {
     const policyId = `${base}/firewallPolicies/${options.name}-policy`;
     const publicIpId = `${base}/publicIPAddresses/${options.name}-pip`;
     const publicIp = options.publicIp ?? `20.50.0.${this.firewalls.size + 1}`;
+    const subnetId = `${base}/virtualNetworks/${options.name}-vnet/subnets/AzureFirewallSubnet`;
+    if (!options.inVirtualHub) this.world.addSubnet(subnetId, options.subnetPrefix ?? '10.0.100.0/26');
     this.publicIps.set(key(publicIpId), { id: publicIpId, name: `${options.name}-pip`, address: publicIp });
     if (!options.withoutPolicy)
       this.policies.set(key(policyId), { id: policyId, name: `${options.name}-policy`, location: 'westeurope', groups: [], unfinished: 0 });
@@ -110,7 +119,7 @@ export class FakeArmFirewall implements FakeArmProvider {
       name: options.name,
       location: 'westeurope',
       ...(options.withoutPolicy ? {} : { policyId }),
-      ...(options.inVirtualHub ? { hubId: `${base}/virtualHubs/hub-1` } : { publicIpId }),
+      ...(options.inVirtualHub ? { hubId: `${base}/virtualHubs/hub-1` } : { publicIpId, subnetId }),
     });
     return { firewallId, policyId, publicIp };
   }

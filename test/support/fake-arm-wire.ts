@@ -160,7 +160,12 @@ export function firewallToWire(fw: FakeFirewall): Json {
             {
               name: 'ipconfig1',
               id: `${fw.id}/azureFirewallIpConfigurations/ipconfig1`,
-              properties: { privateIPAddress: '10.0.100.4', publicIPAddress: { id: fw.publicIpId }, provisioningState: 'Succeeded' },
+              properties: {
+                privateIPAddress: '10.0.100.4',
+                publicIPAddress: { id: fw.publicIpId },
+                ...(fw.subnetId ? { subnet: { id: fw.subnetId } } : {}),
+                provisioningState: 'Succeeded',
+              },
             },
           ]
         : [],

@@ -130,6 +130,11 @@ export class FakeArmWorld {
     return { vmId, nicId, subnetId, nicNsgId, subnetNsgId };
   }
 
+  /** A subnet with no VM in it (a hub's AzureFirewallSubnet). */
+  addSubnet(id: string, addressPrefix: string): void {
+    this.subnets.set(key(id), { id, name: id.split('/').at(-1)!, addressPrefix });
+  }
+
   addNsg(subscriptionId: string, resourceGroup: string, name: string, location = 'westeurope'): FakeNsg {
     const id = `${rgId(subscriptionId, resourceGroup)}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
     const existing = this.nsgs.get(key(id));

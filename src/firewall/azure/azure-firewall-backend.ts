@@ -3,8 +3,10 @@
 // collection group the bot owns in the firewall's policy (dnat-plan.ts), and
 // the requester is told where to connect: the firewall's public IP and the
 // public port mapped to the VM's port. Where an NSG in scope guards the VM
-// too, its allow and deny rules are kept exactly as azure-nsg keeps them, by
-// an AzureNsgBackend this one holds; both open or neither does.
+// too, its allow and deny rules are kept as azure-nsg keeps them, by an
+// AzureNsgBackend this one holds, except that the allow rule admits the
+// firewall's subnet (DNAT'd traffic comes from there; the DNAT rule is what
+// checks the requester's address); both open or neither does.
 //
 // The firewall itself denies what no DNAT rule admits, so protect() has no
 // deny rule to write there: it makes sure the group exists at its priority.
@@ -25,6 +27,15 @@ import { parseVmId } from './resource-id.js';
 import { checkOpenable } from './rule-plan.js';
 
 const messageOf = (error: unknown) => (isJitError(error) ? error.message : describeArmError(error));
+
+/**
+ * The grant as the VM's NSG must see it: DNAT'd traffic arrives from the
+ * firewall's subnet, not from the requester (whose address the DNAT rule
+ * checks), so the NSG allow rule admits that subnet, to that VM and port only.
+ */
+function behind(grant: GrantSpec, fw: FirewallTarget): GrantSpec {
+  return { ...grant, source: fw.translatedSource };
+}
 
 /** Waits for every step, then throws the first failure: both halves of a grant are always attempted. */
 async function settleAll(steps: (Promise<unknown> | undefined)[]): Promise<void> {
@@ -104,7 +115,7 @@ export class AzureFirewallBackend implements FirewallBackend {
         return next;
       },
     });
-    const nsg = network.nsg ? this.nsg.open(grant) : undefined;
+    const nsg = network.nsg ? this.nsg.open(behind(grant, fw)) : undefined;
     const [dnatResult, nsgResult] = await Promise.allSettled([dnat, nsg]);
     const failure = [dnatResult, nsgResult].find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) {
@@ -114,7 +125,7 @@ export class AzureFirewallBackend implements FirewallBackend {
           label: `roll back ${grant.requestId}`,
           apply: (rules) => removeDnat(rules, grant.requestId, this.groupSettings(fw)),
         }),
-        network.nsg && nsgResult.status === 'fulfilled' ? this.nsg.close(grant) : undefined,
+        network.nsg && nsgResult.status === 'fulfilled' ? this.nsg.close(behind(grant, fw)) : undefined,
       ]).catch((rollback: unknown) => this.options.logger.error(`rolling back request ${grant.requestId} failed too: ${messageOf(rollback)}`));
       throw new JitError('jit_backend_failed', `could not open ${what}: ${messageOf(failure.reason)}`, { cause: failure.reason });
     }
@@ -134,7 +145,7 @@ export class AzureFirewallBackend implements FirewallBackend {
         label: `extend ${grant.requestId}`,
         apply: (rules) => extendDnat(rules, intents, this.dnatSettings(fw)),
       }),
-      network.nsg ? this.nsg.extend(grant) : undefined,
+      network.nsg ? this.nsg.extend(behind(grant, fw)) : undefined,
     ]).catch((error: unknown) => {
       throw new JitError('jit_backend_failed', `could not extend request ${grant.requestId} on ${grant.vmName}: ${messageOf(error)}`, { cause: error });
     });

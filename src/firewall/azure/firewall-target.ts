@@ -10,20 +10,30 @@ import { JitError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import { describeArmError, isNotFound } from './arm-errors.js';
 import type { ArmClients } from './clients.js';
-import { type NetworkRef, parseNetworkId } from './resource-id.js';
+import { type NetworkRef, parseNetworkId, parseSubnetId } from './resource-id.js';
 
 export interface FirewallTarget {
   name: string;
   policy: NetworkRef;
   /** The public address users connect to; DNAT rules match it. */
   publicIp: string;
+  /**
+   * Where DNAT'd traffic comes from as the VM sees it: Azure Firewall
+   * translates the source of a DNAT flow to one of its own addresses in
+   * AzureFirewallSubnet, so this prefix, not the requester's address, is what
+   * an NSG behind the firewall must let in.
+   */
+  translatedSource: string;
 }
 
 /** The firewall is readable but this backend cannot use it; the message says why, for every VM behind it. */
 export class FirewallUnsupportedError extends JitError {}
 
 /** The verdict on a firewall as ARM describes it: its policy, or why it cannot be used. Pure. */
-export function firewallVerdict(firewall: AzureFirewall, name: string): { policy: NetworkRef; publicIpId: string } | { reason: string } {
+export function firewallVerdict(
+  firewall: AzureFirewall,
+  name: string,
+): { policy: NetworkRef; publicIpId: string; subnetId: string | undefined } | { reason: string } {
   if (firewall.virtualHub?.id || firewall.sku?.name === 'AZFW_Hub') {
     return {
       reason:
@@ -39,7 +49,7 @@ export function firewallVerdict(firewall: AzureFirewall, name: string): { policy
   }
   const publicIpId = firewall.ipConfigurations?.[0]?.publicIPAddress?.id;
   if (!publicIpId) return { reason: `Azure Firewall ${name} has no public IP address on its first IP configuration, so there is nothing to connect to` };
-  return { policy, publicIpId };
+  return { policy, publicIpId, subnetId: firewall.ipConfigurations?.[0]?.subnet?.id };
 }
 
 export class FirewallResolver {
@@ -83,6 +93,25 @@ export class FirewallResolver {
         });
       });
     if (!ip.ipAddress) throw new JitError('jit_backend_failed', `public IP ${ipRef.name} of Azure Firewall ${name} has no address allocated`);
-    return { name, policy: verdict.policy, publicIp: ip.ipAddress };
+    return { name, policy: verdict.policy, publicIp: ip.ipAddress, translatedSource: await this.firewallSubnet(verdict.subnetId, name, signal) };
+  }
+
+  /** The AzureFirewallSubnet's address prefix (see FirewallTarget.translatedSource). */
+  private async firewallSubnet(id: string | undefined, name: string, signal: () => { abortSignal: AbortSignal }): Promise<string> {
+    const ref = id === undefined ? undefined : parseSubnetId(id);
+    if (!ref)
+      throw new JitError('jit_backend_failed', `Azure Firewall ${name} names no subnet on its first IP configuration (expected its AzureFirewallSubnet)`);
+    const subnet = await (await this.clients.network(ref.subscriptionId)).subnets
+      .get(ref.resourceGroup, ref.virtualNetwork, ref.name, signal())
+      .catch((error: unknown) => {
+        throw new JitError(
+          'jit_backend_failed',
+          `subnet ${ref.virtualNetwork}/${ref.name} of Azure Firewall ${name} could not be read (the bot needs Microsoft.Network/virtualNetworks/subnets/read there): ${describeArmError(error)}`,
+          { cause: error },
+        );
+      });
+    const prefix = subnet.addressPrefix ?? subnet.addressPrefixes?.[0];
+    if (!prefix) throw new JitError('jit_backend_failed', `subnet ${ref.virtualNetwork}/${ref.name} of Azure Firewall ${name} has no address prefix`);
+    return prefix;
   }
 }

@@ -16,7 +16,7 @@ export interface FirewallFake {
 
 export async function startFirewallFake(options: { pageSize?: number } = {}): Promise<FirewallFake> {
   const fake = await FakeArm.start(options);
-  const firewall = new FakeArmFirewall();
+  const firewall = new FakeArmFirewall(fake.world);
   fake.addProvider(firewall);
   return { fake, firewall };
 }

@@ -1,6 +1,7 @@
 // A VM both an NSG and the Azure Firewall guard: the azure-firewall backend
-// keeps the NSG's allow and deny rules as azure-nsg does and the DNAT rules
-// beside them, all or nothing.
+// keeps the NSG's allow and deny rules as azure-nsg does (the allow rule
+// admitting the firewall's subnet, where DNAT'd traffic comes from) and the
+// DNAT rules beside them, all or nothing.
 
 import { expect, it } from 'vitest';
 import { firewallBackendFor, firewallSuite } from './firewall-harness.js';
@@ -31,11 +32,15 @@ it('open_addsTheNsgAllowRule_andTheDnatRule', async () => {
   const opened = await backend.open(grantFor(s.vm, 'both12', [SSH], '198.51.100.7/32'));
   expect(opened?.endpoints).toEqual([{ port: 22, protocol: 'TCP', host: s.fw.publicIp, hostPort: 50022 }]);
   expect(ruleNames(s.fake, s.vm.nicNsgId!)).toEqual(['jit-allow-both12-22-tcp', `jit-deny-${s.vm.privateIp}-22-tcp`]);
+  // Azure Firewall translates a DNAT flow's source to an address of its own
+  // subnet: the NSG must admit that subnet; the DNAT rule checks the requester.
   expect(s.fake.world.rules(s.vm.nicNsgId!).find((r) => r.name === 'jit-allow-both12-22-tcp')?.properties).toMatchObject({
-    sourceAddressPrefix: '198.51.100.7/32',
+    sourceAddressPrefix: '10.0.100.0/26',
     destinationAddressPrefix: s.vm.privateIp,
+    destinationPortRange: '22',
   });
   expect(dnatNames()).toEqual(['jit-both12-22-tcp']);
+  expect(s.provider.natRules(s.fw.policyId, 'jit-access-bot')[0]).toMatchObject({ sourceAddresses: ['198.51.100.7/32'] });
   expect((await backend.list()).map((r) => r.requestId)).toEqual(['both12', 'both12']);
 });
 
@@ -76,4 +81,13 @@ it('extend_rewritesBothDescriptions', async () => {
   const until = 'until 2026-11-29T09:00:00.000Z';
   expect(s.provider.natRules(s.fw.policyId, 'jit-access-bot')[0]?.description).toContain(until);
   expect(s.fake.world.rules(s.vm.nicNsgId!).find((r) => r.name === 'jit-allow-ext123-22-tcp')?.properties.description).toContain(until);
+});
+
+it('open_whenTheFirewallsSubnetCannotBeRead_opensNothing_andSaysWhichPermission', async () => {
+  s.fake.failNext({ method: 'GET', path: /subnets\/AzureFirewallSubnet$/, status: 403, code: 'AuthorizationFailed', message: 'No access.' });
+  await expect(firewallBackendFor(s.fake, s.fw.firewallId).open(grantFor(s.vm, 'sub123', [SSH]))).rejects.toThrow(
+    /subnet fwn-\d+-vnet\/AzureFirewallSubnet of Azure Firewall fwn-\d+ could not be read \(the bot needs Microsoft\.Network\/virtualNetworks\/subnets\/read there\): HTTP 403 AuthorizationFailed/,
+  );
+  expect(ruleNames(s.fake, s.vm.nicNsgId!)).toEqual([]);
+  expect(dnatNames()).toEqual([]);
 });
