@@ -2,7 +2,10 @@
 // the SDKs we use have no client for Microsoft.ClassicCompute, so one raw ARM
 // GET goes through the Network client's pipeline (its token, retries, TLS
 // trust and endpoint). A subscription where the classic provider is not
-// registered answers 404 or 400: that means it has none.
+// registered answers 404 or 400: that means it has none. An identity that may
+// not read classic VMs (403, as the documented least-privilege role) sees
+// none either: they could never be guarded, so the listing is only
+// informative and must not cost the Home its whole inventory.
 
 import { describeArmError } from './arm-errors.js';
 import type { ArmClients } from './clients.js';
@@ -30,7 +33,7 @@ export async function listClassicVms(clients: ArmClients, subscriptionId: string
     const response = await network.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal: signal })).catch((error: unknown) => {
       throw failed(describeArmError(error), error);
     });
-    if (response.status === 404 || response.status === 400) return vms;
+    if (response.status === 404 || response.status === 400 || response.status === 403) return vms;
     let body: { value?: { id?: unknown; name?: unknown }[]; nextLink?: unknown; error?: { code?: string; message?: string } };
     try {
       body = JSON.parse(response.bodyAsText || '{}');

@@ -90,12 +90,22 @@ describe('inventory', () => {
     expect(classic.map((r) => r.status)).toEqual([404]);
   });
 
-  it('aClassicListingAzureRefuses_otherwise_failsTheInventory_namingTheSubscription', async () => {
+  it('aClassicListingTheIdentityMayNotRead_showsNoClassicVms_andTheRestOfTheInventory', async () => {
+    // The least-privilege role has no Microsoft.ClassicCompute read: the Home must not lose its whole inventory for it.
     const sub = randomUUID();
     const vm = addVm(fake, 'denied', '10.4.0.4', { subscriptionId: sub });
     const backend = backendFor(fake);
     await backend.protect(protectedPorts(vm, [SSH]));
     fake.failNext({ path: /ClassicCompute/, status: 403, code: 'AuthorizationFailed', message: 'No read access to Microsoft.ClassicCompute.' });
-    await expect(backend.inventory()).rejects.toThrow(new RegExp(`classic virtual machines of subscription ${sub} failed: HTTP 403 AuthorizationFailed`));
+    expect(verdicts(await backend.inventory())).toEqual({ denied: 'supported by nsg' });
   });
+
+  it('aClassicListingThatFailsOtherwise_failsTheInventory_namingTheSubscription', async () => {
+    const sub = randomUUID();
+    const vm = addVm(fake, 'broken', '10.5.0.4', { subscriptionId: sub });
+    const backend = backendFor(fake);
+    await backend.protect(protectedPorts(vm, [SSH]));
+    fake.failNext({ path: /ClassicCompute/, status: 500, code: 'InternalServerError', message: 'Boom.', times: 10 });
+    await expect(backend.inventory()).rejects.toThrow(new RegExp(`classic virtual machines of subscription ${sub} failed: HTTP 500`));
+  }, 30_000);
 });
