@@ -251,7 +251,10 @@ export function openDnat(rules: PolicyRules, intents: DnatIntent[], settings: Dn
   let all = [...ours, ...rules.others.flatMap(natRules)];
   const added: NatRule[] = [];
   for (const intent of wanted) {
-    const rule = toRule(intent, settings.publicIp, choosePublicPort(ours, all, intent, settings.publicIp, settings.publicPorts));
+    // A rule rewritten in place (an extension's new end) keeps its public port:
+    // the requester was told it, and may connect again while the grant lasts.
+    const previous = present.filter((rule) => rule.name?.toLowerCase() === intent.name.toLowerCase());
+    const rule = toRule(intent, settings.publicIp, choosePublicPort([...previous, ...ours], all, intent, settings.publicIp, settings.publicPorts));
     added.push(rule);
     ours = [...ours, rule];
     all = [...all, rule];

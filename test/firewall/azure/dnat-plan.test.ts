@@ -170,6 +170,18 @@ describe('rules', () => {
     expect(() => extendDnat(rules, grant('ext123', [{ number: 3389, protocol: 'TCP' }]), SETTINGS)).toThrow(/jit-ext123-3389-tcp not found/);
   });
 
+  it('extendDnat_keepsAPublicPortThatIsNotThePreferredOne_evenWhenALowerOneIsFreeNow', () => {
+    // 50022 was taken when the grant opened, so it got 50000; then 50022 was freed.
+    const taken = { group: group('other', 300, [nat(50022, '10.9.9.9', 22)]) };
+    const opened = openDnat({ others: [taken.group] }, grant('ext456', [{ number: 22, protocol: 'TCP' }]), SETTINGS)!;
+    expect(natRules(opened.group)[0]?.destinationPorts).toEqual(['50000']);
+    const later = dnatIntents(
+      { requestId: 'ext456', ports: [{ number: 22, protocol: 'TCP' }], source: '198.51.100.7/32', vmName: 'web-1', endAt: END + 3_600_000 },
+      '10.0.0.4',
+    );
+    expect(natRules(extendDnat({ group: opened.group, others: [] }, later, SETTINGS)!.group)[0]?.destinationPorts).toEqual(['50000']);
+  });
+
   it('ensureGroup_createsItEmpty_thenHasNothingToDo', () => {
     const created = ensureGroup({ others: [] }, SETTINGS)!;
     expect(created.group).toEqual({ name: 'jit-access-bot', priority: 150, ruleCollections: [] });
