@@ -215,6 +215,30 @@ const schema = z.object({
     .trim()
     .default('jit')
     .refine((value) => /^[a-z][a-z0-9_]{0,31}$/.test(value), { message: 'must be an nftables table name such as jit (lower case letters, digits, _)' }),
+  // On-call rule conditions (`match.onCall`): PagerDuty REST API v2 and Opsgenie, read with these tokens; answers cached JIT_ONCALL_CACHE.
+  JIT_PAGERDUTY_TOKEN: optional(z.string().trim().min(8, 'must be a PagerDuty REST API key (Integrations → API Access Keys), or unset')),
+  JIT_PAGERDUTY_URL: z
+    .string()
+    .trim()
+    .default('https://api.pagerduty.com')
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+      message: 'must be an http(s) URL such as https://api.pagerduty.com',
+    })
+    .transform((value) => value.replace(/\/+$/, '')),
+  JIT_OPSGENIE_TOKEN: optional(z.string().trim().min(8, 'must be an Opsgenie API key (Settings → API key management), or unset')),
+  JIT_OPSGENIE_URL: z
+    .string()
+    .trim()
+    .default('https://api.opsgenie.com')
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+      message: 'must be an http(s) URL such as https://api.opsgenie.com (or https://api.eu.opsgenie.com)',
+    })
+    .transform((value) => value.replace(/\/+$/, '')),
+  JIT_ONCALL_CACHE: durationMs('60s'),
+  // Audit anchoring: checkpoints of the chain head signed with HMAC-SHA256 (JIT_AUDIT_KEY) or Ed25519 (JIT_AUDIT_SIGNING_KEY, a PEM file).
+  JIT_AUDIT_KEY: optional(z.string().trim().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset')),
+  JIT_AUDIT_SIGNING_KEY: optional(z.string().trim().min(1)),
+  JIT_AUDIT_CHECKPOINT: durationMs('15m'),
   JIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info'),
   JIT_LOG_FORMAT: z.enum(['text', 'json'], { error: 'must be text (one readable line each) or json (one JSON object a line)' }).default('text'),
   // GET /metrics asks for `Authorization: Bearer <token>` when set.
