@@ -29,10 +29,15 @@ import { ExpiryTimers } from './scheduler/expiry-timers.js';
 import { Leadership } from './scheduler/leadership.js';
 import { OverdueWatch } from './scheduler/overdue-watch.js';
 import { Sweeper } from './scheduler/sweeper.js';
+import { AuditCheckpoints } from './scheduler/audit-checkpoints.js';
+import { auditKeyOf } from './compose/audit-key.js';
+import type { AnchorKey } from './domain/audit-anchor.js';
+import { checkpointAuditChain } from './workflow/audit-checkpoint.js';
 import { WarningTimers } from './scheduler/warning-timers.js';
 import { createSlackApp, registerListeners, type SlackServer } from './slack/app.js';
 import { peerAddress } from './slack/ack-front/peer.js';
 import { SlackDirectory } from './slack/directory.js';
+import { createOnCall } from './oncall/create.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
 import { AdminWorkflow } from './workflow/admin.js';
@@ -49,6 +54,8 @@ export interface BotOptions {
   policySource?: PolicySourceOptions;
   /** Overrides JIT_POLICY_REFRESH, which cannot go below 10s (tests). */
   policyRefreshMs?: number;
+  /** Overrides JIT_AUDIT_CHECKPOINT (tests). */
+  auditCheckpointMs?: number;
 }
 
 export interface Bot {
@@ -65,6 +72,8 @@ export interface Bot {
   reloadPolicy(): Promise<boolean>;
   /** Runs one sweep now (tests and the startup sweep use it). */
   sweep(): Promise<void>;
+  /** Records an audit checkpoint now when this replica leads, the audit log is anchored and the chain grew (tests). */
+  checkpointAudit(): Promise<void>;
   /** Delivers due outbox rows now. */
   flushOutbox(timeoutMs?: number): Promise<void>;
   /** Resolves once the work Slack requests caused (held back while requests arrived) has run. */
@@ -79,7 +88,11 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.JIT_LOG_LEVEL as LogLevel, format: config.JIT_LOG_FORMAT });
   logger.addSecret(config.SLACK_SIGNING_SECRET);
+  if (config.JIT_PAGERDUTY_TOKEN) logger.addSecret(config.JIT_PAGERDUTY_TOKEN);
+  if (config.JIT_OPSGENIE_TOKEN) logger.addSecret(config.JIT_OPSGENIE_TOKEN);
   if (config.JIT_METRICS_TOKEN) logger.addSecret(config.JIT_METRICS_TOKEN);
+  // Both keys set, or a key file that is not an Ed25519 PEM, stops the start here.
+  const auditKey = openAuditKey(config);
 
   // A file, or Defender for Cloud's JIT policies (azure://): unreadable or invalid, the start stops here.
   const reader = policyReader(config, { ...options.policySource, warn: (message) => logger.warn(logEvent('policy.extension_unused'), message) });
@@ -179,16 +192,19 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     }),
     clock,
     logger,
-    { pollMs: options.outboxPollMs ?? 1000, worker: replicaId, problems: deliveryProblems, gate },
+    { pollMs: options.outboxPollMs ?? 1000, worker: replicaId, problems: deliveryProblems, gate, chain: store },
   );
   let timers: ExpiryTimers | undefined;
   let warnings: WarningTimers | undefined;
+  // One directory for groups and e-mails; the on-call port finds requesters in PagerDuty and Opsgenie by e-mail.
+  const directory = new SlackDirectory(app.client, clock, logger);
   const workflow = new AccessWorkflow({
     store,
     backends,
     clock,
     policy,
-    directory: new SlackDirectory(app.client, clock, logger),
+    directory,
+    onCall: createOnCall(config, { emails: directory, clock, logger }),
     randomBytes: (size) => randomBytes(size),
     logger,
     settings: workflowSettings(config),
@@ -246,6 +262,15 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       void watch.stop();
     },
   });
+  // Signed checkpoints of the chain head in the audit channel, from the leader only, through the outbox.
+  const checkpoints = new AuditCheckpoints({
+    intervalMs: options.auditCheckpointMs ?? config.JIT_AUDIT_CHECKPOINT,
+    leads: () => auditKey !== undefined && (leadership?.isLeader() ?? false),
+    checkpoint: async () => {
+      if (auditKey && (await checkpointAuditChain(store, auditKey, clock))) outbox.kick();
+    },
+    logger,
+  });
   wake = () => outbox.kick();
   const admin = new AdminWorkflow(workflow.ctx, live);
   registerListeners(app, { workflow, admin, policy, clock, logger, gate, ...(myIp ? { myIpUrl: myIp.url } : {}) });
@@ -259,6 +284,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await leadership.start();
     await catchUp;
     outbox.start();
+    if (auditKey) checkpoints.start();
     server = await listen(app, config, logger, () => metrics.slackListenerRestarted());
   } catch (error) {
     // Leave nothing running behind a failed start (a Socket Mode connection refused, a port in use).
@@ -266,6 +292,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await app.stop().catch(() => undefined);
     await leadership.stop();
     await sweeper.stop();
+    await checkpoints.stop();
     await watch.stop();
     timers.stop();
     warnings.stop();
@@ -278,6 +305,14 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     logEvent('started', { replica: replicaId }),
     `jit bot started: ${config.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP mode on port ${server.port}`}, ${policy().vms.length} VMs${overlayNote(live)}, backends ${backends.names().join(', ')}, ${engine} database, replica ${replicaId}${leadership.isLeader() ? ' (runs the scheduler)' : ''}`,
   );
+
+  // Said once, after the start succeeded (a failed start says only why it failed).
+  if (!auditKey) {
+    logger.warn(
+      logEvent('audit.not_anchored'),
+      'the audit log is not anchored outside the database (deleted newest rows or a rewritten chain would go unnoticed): set JIT_AUDIT_KEY or JIT_AUDIT_SIGNING_KEY to post signed checkpoints to the audit channel',
+    );
+  }
 
   // Defender for Cloud's policies change without a SIGHUP: read again every JIT_POLICY_REFRESH.
   // A failed read keeps the last good policy, said once per streak of failures and once when reads succeed again.
@@ -341,6 +376,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       }
     },
     sweep: () => sweeper.runOnce(),
+    checkpointAudit: () => checkpoints.tick(),
     flushOutbox: (timeoutMs = 5000) => outbox.flush(timeoutMs),
     async settled() {
       await server.idle();
@@ -359,6 +395,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
         // Give the scheduler lease up first, so another replica takes over at once.
         await leadership.stop();
         await sweeper.stop();
+        await checkpoints.stop();
         await watch.stop();
         timers?.stop();
         warnings?.stop();
@@ -390,6 +427,15 @@ function myIpLinks(publicUrl: string, key: Buffer, clock: Clock) {
       return `${publicUrl}${MY_IP_PATH}/${token}`;
     },
   };
+}
+
+/** The checkpoint signing key (compose/audit-key.ts); both variables set, or an unreadable key, stops the start. */
+function openAuditKey(config: Config): AnchorKey | undefined {
+  try {
+    return auditKeyOf(config);
+  } catch (error) {
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function overlayNote(live: LivePolicy): string {

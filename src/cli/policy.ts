@@ -7,11 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { OverlayVm } from '../domain/policy/overlay.js';
 import { exportRunningPolicy } from '../workflow/policy-export.js';
 import { formatDuration, toIsoDuration } from '../domain/duration.js';
-import { noApproversWarning } from '../domain/policy/checks.js';
+import { noApproversWarning, onCallWarnings } from '../domain/policy/checks.js';
+import { onCallPlaces } from '../domain/rules-on-call.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
 import { describeWindow } from '../domain/time-window.js';
 import type { Policy, PortPolicy, Rule } from '../domain/types.js';
-import { plural } from '../domain/wording.js';
+import { orList, plural } from '../domain/wording.js';
 import { exactly, readArgs, stringOption } from './args.js';
 import { EXIT, printError, printJson, SetupError, type CliIo, type ExitCode } from './io.js';
 import { IDS, type Names } from './names.js';
@@ -87,13 +88,16 @@ export async function policyCheckCommand(argv: string[], io: CliIo, files: Polic
     return EXIT.failed;
   }
   const warning = noApproversWarning(result.policy, isAzurePolicyUrl(file) ? (io.env.JIT_POLICY_EXTENSIONS ?? 'a JIT_POLICY_EXTENSIONS file') : file);
-  if (args.json) printJson(io, { ok: true, ...summary(result.policy), warnings: warning === undefined ? [] : [warning] });
+  // Valid, yet a condition that can never hold: an on-call rule naming a service without its token.
+  const services = { pagerduty: Boolean(io.env.JIT_PAGERDUTY_TOKEN?.trim()), opsgenie: Boolean(io.env.JIT_OPSGENIE_TOKEN?.trim()) };
+  const warnings = [...(warning === undefined ? [] : [warning]), ...onCallWarnings(result.policy, services)];
+  if (args.json) printJson(io, { ok: true, ...summary(result.policy), warnings });
   else {
     const names = io.names ?? IDS;
     await names.learn(principalsOf(result.policy));
     io.stdout(humanSummary(file, result.policy, names));
   }
-  if (warning !== undefined) printError(io, `warning: ${warning}`);
+  for (const line of warnings) printError(io, `warning: ${line}`);
   return EXIT.ok;
 }
 
@@ -173,6 +177,7 @@ function conditions(rule: Rule, names: Names = IDS): string[] {
   if (m.maxDurationSeconds !== undefined) out.push(`at most ${formatDuration(m.maxDurationSeconds)}`);
   if (m.sources) out.push(`source within ${m.sources.join(' or ')}`);
   if (m.hours || m.weekdays) out.push(`${describeWindow(m)} ${m.timezone ?? 'UTC'}`);
+  if (m.onCall) out.push(`on call in ${orList(onCallPlaces(m.onCall))}`);
   return out;
 }
 

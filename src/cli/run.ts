@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isJitError } from '../domain/errors.js';
 import type { Store } from '../ports/store.js';
 import { GroupsUnreadable } from '../ports/unreadable-directory.js';
-import { auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
+import { type AuditAnchorOpeners, auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
 import type { CliCore, CliOpeners } from './core.js';
 import { COPY_NOTE, dbCopyCommand, USAGE as DB } from './db.js';
 import { EXIT, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
@@ -43,8 +43,11 @@ file or a postgres:// URL; every command works on either.
 ${COPY_NOTE}
 `;
 
+/** The openers, with how `jit audit verify --against-slack` reads Slack (optional: a caller without it gets exit 2 for that flag). */
+export type JitOpeners = CliOpeners & { auditAnchors?: AuditAnchorOpeners };
+
 /** Runs one command line; never throws. */
-export async function runJit(argv: readonly string[], io: CliIo, open: CliOpeners): Promise<ExitCode> {
+export async function runJit(argv: readonly string[], io: CliIo, open: JitOpeners): Promise<ExitCode> {
   let core: CliCore | undefined;
   let store: Promise<Store> | undefined;
   const lazyCore = async () => (core ??= await open.core(io.env));
@@ -67,7 +70,7 @@ async function dispatch(
   command: string,
   rest: string[],
   io: CliIo,
-  open: CliOpeners,
+  open: JitOpeners,
   core: () => Promise<CliCore>,
   store: () => Promise<Store>,
 ): Promise<ExitCode> {
@@ -87,7 +90,7 @@ async function dispatch(
     case 'audit':
       return subcommand('audit', rest, {
         export: (args) => auditExportCommand(store, args, io, Date.now()),
-        verify: (args) => auditVerifyCommand(store, args, io),
+        verify: (args) => auditVerifyCommand(store, args, io, open.auditAnchors),
       });
     case 'db':
       return subcommand('db', rest, { copy: (args) => dbCopyCommand(open, args, io) });

@@ -13,6 +13,8 @@ import { processLocalBackends } from './backends.js';
 import type { PolicyFile } from '../workflow/live-policy.js';
 import { createLogger, type JitLogger } from '../log.js';
 import { SlackDirectory } from '../slack/directory.js';
+import { createOnCall } from '../oncall/create.js';
+import { noEmails } from '../oncall/service.js';
 import { UnreadableDirectory } from '../ports/unreadable-directory.js';
 import { AccessWorkflow } from '../workflow/access-workflow.js';
 import { systemClock } from '../ports/clock.js';
@@ -26,6 +28,8 @@ import { requestWithoutGroups } from './cli-groups.js';
 function cliLogger(env: NodeJS.ProcessEnv, config: CliConfig): JitLogger {
   const logger = createLogger({ level: env.JIT_LOG_LEVEL ? (config.JIT_LOG_LEVEL as LogLevel) : LogLevel.ERROR });
   if (config.SLACK_SIGNING_SECRET) logger.addSecret(config.SLACK_SIGNING_SECRET);
+  if (config.JIT_PAGERDUTY_TOKEN) logger.addSecret(config.JIT_PAGERDUTY_TOKEN);
+  if (config.JIT_OPSGENIE_TOKEN) logger.addSecret(config.JIT_OPSGENIE_TOKEN);
   return logger;
 }
 
@@ -69,6 +73,7 @@ export async function openCore(env: NodeJS.ProcessEnv, policySource: PolicySourc
     clock: systemClock,
     policy: () => live.policy(),
     directory,
+    onCall: createOnCall(config, { emails: directory instanceof SlackDirectory ? directory : noEmails(EMAILS_WAY_OUT), clock: systemClock, logger }),
     randomBytes: (size) => randomBytes(size),
     logger,
     // Its own memory firewall is empty whatever the bot's holds: not reconciled here.
@@ -102,6 +107,13 @@ function directoryFor(config: CliConfig, logger: JitLogger): Directory {
   });
   return new SlackDirectory(client, systemClock, logger);
 }
+
+/**
+ * On-call services know people by e-mail, which the CLI reads only through
+ * Slack: without SLACK_BOT_TOKEN an on-call condition does not hold (fail
+ * closed), and `jit explain` says this.
+ */
+const EMAILS_WAY_OUT = 'the CLI looks up e-mail addresses only through Slack (SLACK_BOT_TOKEN is not set), so it cannot tell whether the requester is on call';
 
 /** A startup problem of the bot's own helpers becomes the CLI's exit 2. */
 function asSetupError(error: unknown): unknown {

@@ -11,7 +11,7 @@ import { type ArmClientOptions, ArmClients, defaultAzureCredential } from '../fi
 import { listDefenderPolicies } from '../firewall/azure/defender-policies.js';
 import type { PolicyText } from '../workflow/policy-export.js';
 import { JitError } from '../domain/errors.js';
-import { noApproversWarning } from '../domain/policy/checks.js';
+import { noApproversWarning, onCallWarnings } from '../domain/policy/checks.js';
 import { formatPolicyProblems } from '../domain/policy/parse.js';
 import { DEFAULT_PENDING_TIMEOUT_SECONDS } from '../domain/rules.js';
 import type { Policy } from '../domain/types.js';
@@ -19,6 +19,7 @@ import { type Clock, systemClock } from '../ports/clock.js';
 import type { FirewallBackend } from '../ports/firewall.js';
 import type { Logger } from '../ports/logger.js';
 import type { AuditLog, PolicyOverlayStore, Store } from '../ports/store.js';
+import type { ChainReader } from '../domain/audit-anchor.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { BackendRegistry } from '../workflow/backends.js';
 import { KeyedLock, type RequestLock } from '../ports/lock.js';
@@ -134,7 +135,12 @@ export function approversFile(config: { JIT_POLICY?: string; JIT_POLICY_EXTENSIO
  * entries that are not applied itself.
  */
 export async function openPolicy(input: {
-  config: BackendConfig & { JIT_POLICY?: string; JIT_POLICY_EXTENSIONS?: string | undefined };
+  config: BackendConfig & {
+    JIT_POLICY?: string;
+    JIT_POLICY_EXTENSIONS?: string | undefined;
+    JIT_PAGERDUTY_TOKEN?: string | undefined;
+    JIT_OPSGENIE_TOKEN?: string | undefined;
+  };
   file: PolicyFile;
   store: PolicyOverlayStore & AuditLog;
   logger: Logger;
@@ -149,10 +155,13 @@ export async function openPolicy(input: {
   const overlay = await store.overlayVms();
   const backends = new BackendRegistry(input.backends ?? createBackends(config, file.policy, logger, overlay), config.JIT_BACKEND);
   checkBackends(file.policy, backends);
-  // Valid, yet denying everything that needs approval: said at start and at each reload.
+  // Valid, yet denying everything that needs approval, or with an on-call
+  // condition that can never hold (its service has no token): said at start and at each reload.
+  const services = { pagerduty: Boolean(config.JIT_PAGERDUTY_TOKEN), opsgenie: Boolean(config.JIT_OPSGENIE_TOKEN) };
   const warnApprovers = (policy: Policy) => {
     const warning = noApproversWarning(policy, approversFile(config));
     if (warning !== undefined) logger.warn(warning);
+    for (const line of onCallWarnings(policy, services)) logger.warn(line);
   };
   warnApprovers(file.policy);
   // A file is read again only on SIGHUP, and warned each time; Defender for Cloud
@@ -186,7 +195,8 @@ export function checkBackends(policy: Policy, backends: BackendRegistry): void {
 
 /** The database JIT_DB names, the per-request lock that fits it, and which engine it is. */
 export interface OpenedStore {
-  store: Store;
+  /** With the chain reads the audit checkpoints need (audit-anchor.ts). */
+  store: Store & ChainReader;
   lock: RequestLock;
   engine: 'sqlite' | 'postgres';
   /** Closes the lock's connections, then the store. */

@@ -1,16 +1,18 @@
 // What a state change tells people: data written to the outbox in the same
 // transaction as the change, rendered and delivered later by a Notifier.
 
+import type { ChainLink } from './audit-anchor.js';
 import type { AccessRequest, AuditEvent, AuditEventName, SystemEvent } from './types.js';
 
 /**
- * A message that a state change causes. Written to the outbox in the same
+ * A message that a state change causes. `chain`: the (seq, hash) of the
+ * event's audit row, which the outbox worker adds as it delivers (audit-anchor.ts); the post carries it. Written to the outbox in the same
  * transaction as the change; delivered later by the outbox worker. It carries a
  * snapshot of the request so rendering never needs another read.
  */
 export type Notification =
   /** `request.created` starts the request's audit thread; every later event is a reply in it. */
-  | { kind: 'audit'; event: AuditEvent; request: AccessRequest }
+  | { kind: 'audit'; event: AuditEvent; request: AccessRequest; chain?: ChainLink }
   /** Ask for approval in one place: the approval channel or one approver's DM. */
   | { kind: 'approval_request'; target: string; request: AccessRequest }
   /** Rewrite every approval message of the request in place (decided: buttons gone). */
@@ -18,7 +20,7 @@ export type Notification =
   /** Nudge the approvers once, halfway to `timesOutAt`: a thread reply under every approval message. */
   | { kind: 'approval_reminder'; request: AccessRequest; timesOutAt: number }
   /** Something needs a human now (a port that will not close): a top-level, loud audit-channel message. */
-  | { kind: 'alert'; event: AuditEvent; request: AccessRequest }
+  | { kind: 'alert'; event: AuditEvent; request: AccessRequest; chain?: ChainLink }
   /** A break-glass grant: a loud top-level audit message with an Acknowledge button (kept as the request's approval message). */
   | { kind: 'break_glass'; request: AccessRequest }
   /**
@@ -28,7 +30,7 @@ export type Notification =
    */
   | { kind: 'requester_dm'; event: AuditEventName; request: AccessRequest }
   /** An event of the bot itself (drift no request explains): a top-level audit-channel message. */
-  | { kind: 'system'; event: SystemEvent };
+  | { kind: 'system'; event: SystemEvent; chain?: ChainLink };
 
 /** The request a notification belongs to; the bot's own events belong to none. */
 export function requestIdOf(notification: Notification): string | undefined {

@@ -12,6 +12,7 @@
 
 import { parseCidr } from './cidr.js';
 import { matchGlob } from './glob.js';
+import { type OnCallAnswers, onCallKey } from './rules-on-call.js';
 import { inWindow, localCode, type ZoneClock, WEEKDAYS, zoneClock } from './time-window.js';
 import type { RequestedPort, Rule, RuleMatch, VmPolicy } from './types.js';
 
@@ -21,6 +22,7 @@ export interface MatchInput {
   vm: VmPolicy;
   requesterGroups: readonly string[];
   now: number;
+  onCall?: OnCallAnswers;
 }
 
 interface Sources {
@@ -48,6 +50,8 @@ interface CompiledRule {
   ports: readonly number[] | undefined;
   sources: Sources | undefined;
   time: TimeWindow | undefined;
+  /** onCallKey of the rule's on-call condition: it holds only on a positive answer under that key. */
+  onCall: string | undefined;
 }
 
 interface VmIndex {
@@ -122,11 +126,12 @@ function firstNamed(
   return best;
 }
 
-/** Duration, source and time window, cheapest first (VM, ports and requesters are the index's). */
+/** Duration, source, time window and on-call, cheapest first (VM, ports and requesters are the index's). */
 function restHolds(rule: CompiledRule, input: MatchInput, source: Source): boolean {
   if (input.draft.durationSeconds > rule.maxSeconds) return false;
   if (rule.sources !== undefined && !sourceHolds(rule.sources, source)) return false;
   if (rule.time !== undefined && !timeHolds(rule.time, input.now)) return false;
+  if (rule.onCall !== undefined && input.onCall?.get(rule.onCall)?.onCall !== true) return false;
   return true;
 }
 
@@ -171,6 +176,7 @@ function compileRule(rule: Rule, order: number): CompiledRule {
     ports: match.ports,
     sources: match.sources === undefined ? undefined : compileSources(match.sources),
     time: match.hours === undefined && match.weekdays === undefined ? undefined : compileWindow(match),
+    onCall: match.onCall === undefined ? undefined : onCallKey(match.onCall),
   };
 }
 

@@ -9,6 +9,7 @@ import { matchGlob } from './glob.js';
 import { effectiveJustification, justificationProblem, type JustificationPolicy } from './justification.js';
 import { type Message, msg, principals } from './message.js';
 import { firstMatchingRule } from './rules-compiled.js';
+import { type OnCallAnswers, onCallFailure, onCallKey, type OnCallQuestion } from './rules-on-call.js';
 import { timeProblem } from './time-window.js';
 import type { AccessRequest, Decision, Policy, RequestDraft, Rule, RuleMatch, VmPolicy } from './types.js';
 import { orList, plural } from './wording.js';
@@ -19,6 +20,8 @@ export interface RuleInput {
   requesterGroups: string[];
   /** Epoch ms: the moment `hours` and `weekdays` are read at (the caller's clock, never ours). */
   now: number;
+  /** The on-call port's answers for the conditions onCallQuestions listed; a condition without one does not hold. */
+  onCall?: OnCallAnswers;
 }
 
 export interface TraceRow {
@@ -47,12 +50,42 @@ export const DEFAULT_PENDING_TIMEOUT_SECONDS = 1_800;
 export function evaluate(input: RuleInput, policy: Policy): Evaluation {
   const trace: TraceRow[] = [];
   for (const rule of policy.rules) {
-    const failed = failedConditions(rule.match, input).map((sentence) => sentence());
+    const failed = failedConditions(rule, input).map((sentence) => sentence());
     const matched = failed.length === 0;
     trace.push({ rule: rule.name, matched, failed });
     if (matched) return matchedEvaluation(rule, policy, input.draft, trace);
   }
   return { decision: fallbackDecision(policy), trace };
+}
+
+/**
+ * The on-call conditions that could decide `input`, in rule order: those of
+ * the rules whose other conditions hold, up to the first such rule without
+ * one (it decides whatever the on-call answers are). Empty, at the cost of one
+ * lookup, for a policy without on-call conditions: such requests wait for no
+ * PagerDuty or Opsgenie.
+ */
+export function onCallQuestions(input: RuleInput, policy: Policy): OnCallQuestion[] {
+  if (!hasOnCall(policy.rules)) return [];
+  const questions: OnCallQuestion[] = [];
+  for (const rule of policy.rules) {
+    if (failedConditions(rule, input, false).length > 0) continue;
+    const condition = rule.match.onCall;
+    if (condition === undefined) break;
+    questions.push({ rule: rule.name, condition, key: onCallKey(condition) });
+  }
+  return questions;
+}
+
+const rulesWithOnCall = new WeakMap<readonly Rule[], boolean>();
+
+function hasOnCall(rules: readonly Rule[]): boolean {
+  let has = rulesWithOnCall.get(rules);
+  if (has === undefined) {
+    has = rules.some((rule) => rule.match.onCall !== undefined);
+    rulesWithOnCall.set(rules, has);
+  }
+  return has;
 }
 
 /**
@@ -204,9 +237,11 @@ const HOLDS: readonly Sentence[] = Object.freeze([]);
  * Every condition of `match` that does not hold, in the order a trace lists
  * them; absent conditions hold. This is the plain reading of a rule that
  * `evaluate` explains with; `decide` answers from a compiled form of the same
- * rules (rules-compiled.ts) and must agree with it.
+ * rules (rules-compiled.ts) and must agree with it. `readOnCall` false leaves
+ * the on-call condition out: onCallQuestions asks whether the rest holds.
  */
-function failedConditions(match: RuleMatch, input: RuleInput): readonly Sentence[] {
+function failedConditions(rule: Rule, input: RuleInput, readOnCall = true): readonly Sentence[] {
+  const match: RuleMatch = rule.match;
   const { draft, vm, requesterGroups } = input;
   let failed: Sentence[] | undefined;
 
@@ -249,6 +284,13 @@ function failedConditions(match: RuleMatch, input: RuleInput): readonly Sentence
   const outside = timeProblem(match, input.now);
   if (outside !== undefined) {
     (failed ??= []).push(() => [outside]);
+  }
+
+  // Last: a rule failing already is not looked up (onCallQuestions), and its trace need not say so.
+  const onCall = readOnCall ? match.onCall : undefined;
+  if (onCall !== undefined && (failed === undefined || input.onCall?.has(onCallKey(onCall)))) {
+    const failure = onCallFailure(rule.name, onCall, input.onCall);
+    if (failure !== undefined) (failed ??= []).push(() => [failure]);
   }
   return failed ?? HOLDS;
 }

@@ -53,6 +53,20 @@ export interface RuleMatch {
   weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
   /** Canonical IANA zone for `hours` and `weekdays`; absent means UTC. */
   timezone?: string;
+  /**
+   * The requester is on call now in any of these schedules or escalation
+   * policies. The workflow asks an on-call port and hands the answers in
+   * (RuleInput.onCall); an answer that is missing or failed does not hold.
+   */
+  onCall?: OnCallMatch;
+}
+
+/** Where a requester may be on call: at least one list, each non-empty. */
+export interface OnCallMatch {
+  /** PagerDuty schedule and escalation-policy IDs (P…). */
+  pagerduty?: { schedules?: string[]; escalationPolicies?: string[] };
+  /** Opsgenie schedule names (or IDs). */
+  opsgenie?: { schedules?: string[] };
 }
 
 export interface Rule {
@@ -262,7 +276,16 @@ export type AuditEventName =
  * longer validates against the policy file and is not applied. They share the
  * audit log's hash chain with request events.
  */
-export type SystemEventName = 'drift.orphan_closed' | 'drift.orphan_close_failed' | 'policy.vm_enabled' | 'policy.vm_changed' | 'policy.overlay_not_applied';
+export type SystemEventName =
+  | 'drift.orphan_closed'
+  | 'drift.orphan_close_failed'
+  | 'policy.vm_enabled'
+  | 'policy.vm_changed'
+  | 'policy.overlay_not_applied'
+  /** The scheduler leader anchored the chain head in the audit channel (detail: the signed checkpoint, JSON). */
+  | 'audit.checkpoint'
+  /** Someone exported the audit log (`/jit audit`, `jit audit export`): who, which window, how many rows. */
+  | 'audit.exported';
 
 export interface SystemEvent {
   name: SystemEventName;

@@ -3,17 +3,23 @@
 // (at most one per group every MISS_REFRESH_MS), so someone just added to a group
 // can act at once; someone removed loses the right at the next refresh.
 // A lookup that fails counts as "not a member": fail closed.
+//
+// It also gives on-call rules (oncall/service.ts) a user's e-mail address, read
+// with users.info (the users:read.email scope) and kept as long; a failed lookup
+// is not kept, and says why in a sentence.
 
 import type { Logger } from '../ports/logger.js';
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
+import type { EmailAnswer, UserEmails } from '../ports/on-call.js';
 
 const DEFAULT_TTL_MS = 5 * 60_000;
 const MISS_REFRESH_MS = 30_000;
 
-export class SlackDirectory implements Directory {
+export class SlackDirectory implements Directory, UserEmails {
   private readonly cache = new Map<string, { members: string[]; until: number; fetchedAt: number }>();
+  private readonly emails = new Map<string, { email: string; until: number }>();
 
   constructor(
     private readonly client: WebClient,
@@ -51,5 +57,31 @@ export class SlackDirectory implements Directory {
     const now = this.clock.now();
     this.cache.set(group, { members, until: now + this.ttlMs, fetchedAt: now });
     return members;
+  }
+
+  async emailOf(user: string): Promise<EmailAnswer> {
+    const cached = this.emails.get(user);
+    if (cached && cached.until > this.clock.now()) return { ok: true, email: cached.email };
+    let email: unknown;
+    try {
+      const result = await this.client.users.info({ user });
+      email = result.user?.profile?.email;
+    } catch (error) {
+      const code = (error as { data?: { error?: unknown } }).data?.error;
+      this.logger.warn(`users.info for ${user} failed; on-call conditions do not hold for them:`, error);
+      if (code === 'missing_scope')
+        return {
+          ok: false,
+          problem: 'Slack does not give the bot e-mail addresses (missing_scope): add the users:read.email scope to the app and reinstall it',
+        };
+      return {
+        ok: false,
+        problem: `Slack could not say who ${user} is (${typeof code === 'string' ? code : 'users.info failed'}), so their e-mail address is unknown`,
+      };
+    }
+    if (typeof email !== 'string' || email.trim() === '')
+      return { ok: false, problem: `Slack has no e-mail address for ${user}, so they cannot be found in an on-call schedule` };
+    this.emails.set(user, { email: email.trim(), until: this.clock.now() + this.ttlMs });
+    return { ok: true, email: email.trim() };
   }
 }

@@ -29,6 +29,7 @@ import {
 } from '../ports/store.js';
 import type { MessageRef, Notification, PostedStep, PostRecord } from '../ports/notifier.js';
 import { GENESIS, rowHash, storableEvent, verifyChain, type ChainVerdict } from '../domain/audit-chain.js';
+import type { ChainHead, ChainLink as AnchorLink, LinkedEvent } from '../domain/audit-anchor.js';
 import { batchTransitions, checkBatch } from './batch-commit.js';
 import { type CheckpointOptions, Checkpointer } from './checkpoint.js';
 import { migrate } from './migrate.js';
@@ -236,6 +237,24 @@ export class SqliteStore implements Store {
       const rows = requestId === undefined ? this.sql.allEvents.all() : this.sql.eventsOf.all(requestId);
       return rows.map(({ detail, ...event }) => (detail === null ? event : { ...event, detail }));
     });
+  }
+
+  /** Every row's (seq, hash), oldest first: what `jit audit verify --against-slack` compares with the audit channel. */
+  async auditLinks(): Promise<AnchorLink[]> {
+    return this.guard('read the audit chain', () => this.sql.chainLinks.all());
+  }
+
+  /** The (seq, hash) of the newest row that holds `event` as written; undefined when none does. */
+  async auditLinkOf(event: LinkedEvent): Promise<AnchorLink | undefined> {
+    return this.guard('find an audit row', () => {
+      const stored = storableEvent(event);
+      return this.sql.linkOf.get(stored.requestId ?? null, stored.name, stored.actor, stored.at, stored.detail ?? null);
+    });
+  }
+
+  /** The newest row's seq, hash and name; undefined when the log is empty. */
+  async auditHead(): Promise<ChainHead | undefined> {
+    return this.guard('read the audit chain head', () => this.sql.chainHeadRow.get());
   }
 
   async recordSystemEvent(event: SystemEvent, notifications: Notification[]): Promise<void> {

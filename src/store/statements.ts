@@ -121,6 +121,14 @@ export function prepareStatements(db: Database) {
     chainRows: db.prepare<[], ChainRow>(
       'SELECT seq, request_id AS requestId, name, actor, at, detail, prev_hash AS prevHash, hash FROM audit_events ORDER BY seq',
     ),
+    chainLinks: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events WHERE hash IS NOT NULL ORDER BY seq'),
+    // The row an outbox notification reports, found by its fields (the newest, should two be alike).
+    linkOf: db.prepare<[string | null, string, string, number, string | null], { seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit_events WHERE request_id IS ? AND name = ? AND actor = ? AND at = ? AND detail IS ? AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1',
+    ),
+    chainHeadRow: db.prepare<[], { seq: number; hash: string; name: string }>(
+      'SELECT seq, hash, name FROM audit_events WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1',
+    ),
     allEvents: db.prepare<[], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id IS NOT NULL ORDER BY seq`),
     systemEvents: db.prepare<[], SystemRow>('SELECT name, actor, at, detail FROM audit_events WHERE request_id IS NULL ORDER BY seq'),
     eventsOf: db.prepare<[string], AuditRow>(`SELECT ${event} FROM audit_events WHERE request_id = ? ORDER BY seq`),

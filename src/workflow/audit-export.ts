@@ -1,6 +1,7 @@
 // Use case: export the activity log. Only the audit readers (the policy's
 // `readers` and JIT_READERS, users or user groups) may ask from Slack; the CLI
 // runs on the bot's host with the database in reach, so it asks without a user.
+// Every export is recorded as an `audit.exported` event, in the chain and the audit channel.
 
 import { auditCsv, auditRows, type AuditRow, type ExportFilter } from '../domain/audit-export.js';
 import type { AccessRequest } from '../domain/types.js';
@@ -8,6 +9,7 @@ import { readersOf } from '../domain/authorize.js';
 import { accessRules, verdictOf } from './access.js';
 import type { WorkflowContext } from './context.js';
 import type { Store } from '../ports/store.js';
+import { auditExported } from '../domain/changes/audit-exported.js';
 
 export interface AuditExport {
   rows: AuditRow[];
@@ -42,6 +44,8 @@ export async function exportAuditFor(ctx: WorkflowContext, user: string, filter:
     return { ok: false, readers: auditReaders(ctx) };
   }
   const result = await exportAudit(ctx.store, filter);
+  const exported = auditExported(user, filter, result.rows.length, 'slack', ctx.clock.now());
+  await ctx.store.recordSystemEvent(exported.event, exported.notifications);
   ctx.logger.info(`audit export by ${user}: ${result.rows.length} events${filter.vm ? ` of VM ${filter.vm}` : ''}`);
   return { ok: true, export: result };
 }

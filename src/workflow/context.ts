@@ -6,6 +6,7 @@ import type { AccessRequest, AuditEvent, Policy } from '../domain/types.js';
 import type { BackendRegistry } from './backends.js';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
+import type { OnCall } from '../ports/on-call.js';
 import type { RequestLock } from '../ports/lock.js';
 import type { AuditLog, RequestStore, SourceLinkStore } from '../ports/store.js';
 
@@ -54,6 +55,11 @@ export interface WorkflowContext {
   clock: Clock;
   policy: () => Policy;
   directory: Directory;
+  /**
+   * Who is on call (rules with `match.onCall`), asked only when such a rule could
+   * decide a request. Absent: those conditions never hold, and `/jit explain` says so.
+   */
+  onCall?: OnCall;
   randomBytes: (size: number) => Uint8Array;
   logger: Logger;
   settings: WorkflowSettings;

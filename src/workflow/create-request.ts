@@ -5,12 +5,14 @@ import { created, type ExtensionOf, initialRequest } from '../domain/changes/cre
 import { type DraftInput, type DraftProblem, validateDraft } from '../domain/draft.js';
 import { isJitError, JitError } from '../domain/errors.js';
 import { newRequestId } from '../domain/ids.js';
-import { decide } from '../domain/rules.js';
+import { decide, onCallQuestions, type RuleInput } from '../domain/rules.js';
+import { type OnCallQuestion, type OnCallStatus, onCallNotes } from '../domain/rules-on-call.js';
 import type { AccessRequest, Decision, GrantTarget, Policy, RequestDraft, VmPolicy } from '../domain/types.js';
 import { insert } from './commit.js';
 import type { WorkflowContext } from './context.js';
 import { activate } from './grant.js';
 import { GroupsUnreadable } from '../ports/unreadable-directory.js';
+import { ON_CALL_NOT_WIRED } from '../ports/on-call.js';
 
 export type RequestInput = DraftInput;
 export type FieldProblem = DraftProblem;
@@ -89,8 +91,53 @@ export function noRecordedSource(): FieldProblem {
   };
 }
 
-export async function decideFor(ctx: WorkflowContext, policy: Policy, draft: RequestDraft, vm: VmPolicy): Promise<Decision> {
-  return decide({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, draft.requester), now: ctx.clock.now() }, policy);
+/**
+ * The decision, with what the on-call lookups found added to its reasons (where
+ * the requester is on call; why a lookup failed), so approvers see it too.
+ */
+export async function decideFor(ctx: WorkflowContext, policy: Policy, draft: RequestDraft, vm: VmPolicy, now = ctx.clock.now()): Promise<Decision> {
+  const { input, questions } = await ruleInputFor(ctx, policy, draft, vm, now);
+  const decision = decide(input, policy);
+  decision.reasons.push(...onCallNotes(questions, input.onCall, decision.matchedRule));
+  return decision;
+}
+
+/**
+ * What the rule engine reads of a request, with the asynchronous parts looked
+ * up first: the requester's groups among those the rules name, then whether
+ * they are on call, only for the on-call conditions that could decide (none:
+ * no lookup at all).
+ */
+export async function ruleInputFor(
+  ctx: WorkflowContext,
+  policy: Policy,
+  draft: RequestDraft,
+  vm: VmPolicy,
+  now = ctx.clock.now(),
+): Promise<{ input: RuleInput; questions: OnCallQuestion[] }> {
+  const input: RuleInput = { draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, draft.requester), now };
+  const questions = onCallQuestions(input, policy);
+  if (questions.length === 0) return { input, questions };
+  return { input: { ...input, onCall: await onCallAnswers(ctx, draft.requester, questions) }, questions };
+}
+
+/** One lookup per distinct condition, all at once; a port that throws anyway counts as a failed lookup. */
+async function onCallAnswers(ctx: WorkflowContext, requester: string, questions: readonly OnCallQuestion[]): Promise<Map<string, OnCallStatus>> {
+  const distinct = new Map(questions.map((question) => [question.key, question.condition]));
+  const answers = new Map<string, OnCallStatus>();
+  await Promise.all(
+    [...distinct].map(async ([key, condition]) => {
+      let answer: OnCallStatus;
+      try {
+        answer = ctx.onCall === undefined ? ON_CALL_NOT_WIRED : await ctx.onCall.status(requester, condition);
+      } catch (error) {
+        ctx.logger.warn(`on-call lookup for ${requester} failed:`, error);
+        answer = { onCall: false, problems: ['the on-call lookup failed unexpectedly'] };
+      }
+      answers.set(key, answer);
+    }),
+  );
+  return answers;
 }
 
 /** The requester's memberships among the groups the rules name (the only ones that can matter). */

@@ -7,7 +7,7 @@ import type { Message } from '../domain/message.js';
 import { evaluate } from '../domain/rules.js';
 import type { Decision } from '../domain/types.js';
 import type { WorkflowContext } from './context.js';
-import { type FieldProblem, prepare, type RequestInput, requesterGroupsOf } from './create-request.js';
+import { type FieldProblem, prepare, type RequestInput, ruleInputFor } from './create-request.js';
 
 export type ExplainResult = { ok: true; decision: Decision; lines: Message[] } | { ok: false; problems: FieldProblem[] };
 
@@ -16,6 +16,7 @@ export async function explainRequest(ctx: WorkflowContext, input: RequestInput):
   if (!prepared.ok) return { ok: false, problems: prepared.problems };
   const { policy } = prepared;
   const { draft, vm } = prepared.valid;
-  const evaluation = evaluate({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, draft.requester), now: ctx.clock.now() }, policy);
+  const ruleInput = (await ruleInputFor(ctx, policy, draft, vm)).input;
+  const evaluation = evaluate(ruleInput, policy);
   return { ok: true, decision: evaluation.decision, lines: explainLines(evaluation) };
 }

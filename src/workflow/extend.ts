@@ -13,12 +13,11 @@ import { extended } from '../domain/changes/grant.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { refuse } from '../domain/errors.js';
 import { extensionApprovalDecision, grantMaxSeconds, planExtension } from '../domain/extension.js';
-import { decide } from '../domain/rules.js';
 import type { AccessRequest, Decision, Policy, RequestDraft } from '../domain/types.js';
 import { requireRight } from './access.js';
 import { commit, withRequest } from './commit.js';
 import type { WorkflowContext } from './context.js';
-import { requesterGroupsOf } from './create-request.js';
+import { decideFor } from './create-request.js';
 import { requestExtension } from './extension-approval.js';
 import { backendOf, grantSpec, restoreEnd } from './grant.js';
 import { openExtensionOf } from './pending-extensions.js';
@@ -120,5 +119,6 @@ async function judge(ctx: WorkflowContext, policy: Policy, request: AccessReques
     durationSeconds: totalSeconds,
     justification: request.justification,
   };
-  return decide({ draft, vm, requesterGroups: await requesterGroupsOf(ctx, policy, request.requester), now }, policy);
+  // The same lookups as a new request (groups, on call), so an on-call rule can approve an extension too.
+  return decideFor(ctx, policy, draft, vm, now);
 }

@@ -13,7 +13,9 @@
 // must be durable before what. Several replicas share one outbox: a
 // worker delivers only the rows it claimed (the store hands each queue's next
 // row to one worker at a time, for a lease), and a dead replica's claims are
-// taken over once their lease runs out.
+// taken over once their lease runs out. An audit post carries the (seq, hash)
+// of its event's row, looked up as it goes out (`chain`): the channel's second
+// record of the chain (domain/audit-anchor.ts).
 
 import type { Logger } from '../ports/logger.js';
 import { logEvent } from '../ports/log-event.js';
@@ -23,6 +25,8 @@ import { type Clock, systemClock } from '../ports/clock.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { OutboxRow, OutboxStore } from '../ports/store.js';
 import { DestinationError } from '../domain/delivery-problem.js';
+import type { ChainReader } from '../domain/audit-anchor.js';
+import type { Notification } from '../domain/notification.js';
 import type { DeliveryProblems } from './delivery-problems.js';
 import { BACKGROUND_STREAM, type Yielding } from './yield-gate.js';
 
@@ -40,6 +44,8 @@ export interface OutboxWorkerOptions {
   problems?: DeliveryProblems;
   /** Acks first: while Slack requests arrive, each row waits its turn (bounded: a pass waits at most the gate's delay in all). */
   gate?: Yielding;
+  /** Finds the audit row an audit post reports, whose (seq, hash) the post carries (audit anchoring); without it posts carry none. */
+  chain?: Pick<ChainReader, 'auditLinkOf'>;
 }
 
 /** Long enough for a row's posts with Slack's own retries; short enough that a dead replica's rows wait little. */
@@ -57,6 +63,7 @@ export class OutboxWorker {
   private readonly destinationRetryMs: number;
   private readonly problems: DeliveryProblems | undefined;
   private readonly gate: Yielding | undefined;
+  private readonly chain: Pick<ChainReader, 'auditLinkOf'> | undefined;
 
   constructor(
     private readonly store: OutboxStore,
@@ -73,6 +80,7 @@ export class OutboxWorker {
     this.destinationRetryMs = options.destinationRetryMs ?? 60_000;
     this.problems = options.problems;
     this.gate = options.gate;
+    this.chain = options.chain;
   }
 
   start(): void {
@@ -145,10 +153,15 @@ export class OutboxWorker {
     await this.running;
   }
 
+  private anchored(notification: Notification): Promise<Notification> {
+    return this.chain ? linked(notification, this.chain) : Promise.resolve(notification);
+  }
+
   private async deliver(row: OutboxRow): Promise<boolean> {
     const journal = new OutboxJournal(this.store, row.id);
     try {
-      const refs = await this.notifier.deliver(row.notification, row.requestId === undefined ? [] : await this.store.messageRefs(row.requestId), journal);
+      const notification = await this.anchored(row.notification);
+      const refs = await this.notifier.deliver(notification, row.requestId === undefined ? [] : await this.store.messageRefs(row.requestId), journal);
       crashPoint('outbox-delivered-before-committed');
       await this.store.markDelivered(row.id, refs, journal.heldPosts());
       this.problems?.delivered(row.id);
@@ -174,6 +187,13 @@ export class OutboxWorker {
       return false;
     }
   }
+}
+
+/** An audit event's notification with the (seq, hash) of its row, read as it goes out (the row was written with the notification). */
+async function linked(notification: Notification, chain: Pick<ChainReader, 'auditLinkOf'>): Promise<Notification> {
+  if (notification.kind !== 'audit' && notification.kind !== 'alert' && notification.kind !== 'system') return notification;
+  const link = await chain.auditLinkOf(notification.event);
+  return link === undefined ? notification : { ...notification, chain: link };
 }
 
 /** @slack/web-api's rate-limit error carries `retryAfter` in seconds. */

@@ -221,8 +221,11 @@ function inWindow(ts: string, a: Args): boolean {
   return after(a.oldest) && before(a.latest);
 }
 
-/** Message objects as Slack returns them: metadata only when asked for, one page of `limit` (default 100) with a cursor. */
-function pageOf(found: PostedMessage[], a: Args): Reply {
+/**
+ * Message objects as Slack returns them: metadata only when asked for, one page of `limit` (default 100) with a cursor;
+ * a thread's parent with its `reply_count` (history), as Slack marks the messages whose replies conversations.replies reads.
+ */
+function pageOf(found: PostedMessage[], a: Args, repliesTo: (m: PostedMessage) => number = () => 0): Reply {
   const withMetadata = a.include_all_metadata === true || a.include_all_metadata === 'true';
   const limit = Math.max(1, Math.min(999, Number(a.limit ?? 100) || 100));
   const start = typeof a.cursor === 'string' && a.cursor !== '' ? Number(a.cursor) : 0;
@@ -234,6 +237,7 @@ function pageOf(found: PostedMessage[], a: Args): Reply {
     text: m.text ?? '',
     blocks: m.blocks,
     ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }),
+    ...(repliesTo(m) > 0 ? { thread_ts: m.ts, reply_count: repliesTo(m) } : {}),
     ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
   }));
   const more = start + limit < found.length;
@@ -329,7 +333,8 @@ function builtInMethods(
       const found = [...state.messages.values()]
         .filter((m) => m.channel === a.channel && (m.thread_ts === undefined || m.thread_ts === m.ts) && inWindow(m.ts, a))
         .reverse();
-      return pageOf(found, a);
+      const replies = (m: PostedMessage) => [...state.messages.values()].filter((r) => r.channel === m.channel && r.thread_ts === m.ts && r.ts !== m.ts).length;
+      return pageOf(found, a, replies);
     },
     // The parent first, then its replies oldest first, as Slack answers.
     'conversations.replies': (a) => {

@@ -229,3 +229,35 @@ export function noApproversWarning(policy: Pick<Policy, 'rules' | 'approvers'>, 
   if (policy.approvers.length > 0 || !needsPolicyApprovers(policy)) return undefined;
   return `the policy has no approvers, so every request that needs approval is denied: add \`approvers: [U…]\` at the root of ${file} (or rules that approve)`;
 }
+
+/** Which on-call services this process can read: their tokens are set. */
+export interface OnCallServices {
+  pagerduty: boolean;
+  opsgenie: boolean;
+}
+
+/**
+ * Rules whose on-call condition names a service without a token: valid (the
+ * token may come with the next deploy), but that part of the condition can
+ * never hold, so said at every load and by `jit policy check`, with the fix.
+ */
+export function onCallWarnings(policy: Pick<Policy, 'rules'>, services: OnCallServices): string[] {
+  const warnings: string[] = [];
+  for (const rule of policy.rules) {
+    const onCall = rule.match.onCall;
+    if (onCall === undefined) continue;
+    const named = [
+      { key: 'pagerduty', name: 'PagerDuty', token: 'JIT_PAGERDUTY_TOKEN', listed: onCall.pagerduty !== undefined, readable: services.pagerduty },
+      { key: 'opsgenie', name: 'Opsgenie', token: 'JIT_OPSGENIE_TOKEN', listed: onCall.opsgenie !== undefined, readable: services.opsgenie },
+    ].filter((service) => service.listed);
+    const unreadable = named.filter((service) => !service.readable);
+    if (unreadable.length === 0) continue;
+    const tokens = unreadable.map((service) => service.token).join(' and ');
+    const outcome = unreadable.length === named.length ? 'the condition can never hold' : `${unreadable[0]?.name} never counts`;
+    const fix = unreadable.map((service) => `set ${service.token} or remove ${service.key} from the rule`).join('; ');
+    warnings.push(
+      `rule ${rule.name}: its on-call condition names ${unreadable.map((service) => service.name).join(' and ')} but ${tokens} ${unreadable.length === 1 ? 'is' : 'are'} not set, so ${outcome}: ${fix}`,
+    );
+  }
+  return warnings;
+}

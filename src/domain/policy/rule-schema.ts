@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { formatDuration, parseDuration } from '../duration.js';
 import { compilePattern, MAX_PATTERN_LENGTH } from '../justification.js';
 import { canonicalTimeZone, parseHours, WEEKDAYS, type Weekday } from '../time-window.js';
-import type { Rule, RuleMatch } from '../types.js';
+import type { OnCallMatch, Rule, RuleMatch } from '../types.js';
 import { describeValue } from './problems.js';
 import { anyDuration, cidr, closed, expected, portNumber, principal, tags } from './schema.js';
 
@@ -45,6 +45,66 @@ const timezone = z.string({ error: expected('an IANA time zone such as Europe/Pa
   return z.NEVER;
 });
 
+// PagerDuty IDs are upper-case letters and digits (PABC123); a schedule's name
+// would be looked up as an ID and never match, so it is refused with the way to the ID.
+const PAGERDUTY_ID = /^[A-Z0-9]{2,20}$/;
+const pagerdutyId = (what: string) =>
+  z
+    .string({ error: expected(`a PagerDuty ${what} ID such as PABC123`) })
+    .trim()
+    .regex(PAGERDUTY_ID, {
+      error: (issue) =>
+        `${describeValue(issue.input)} is not a PagerDuty ${what} ID: use the ID from its page's address (…/${what === 'schedule' ? 'schedules' : 'escalation_policies'}/PABC123), not its name`,
+    });
+
+const opsgenieSchedule = z
+  .string({ error: expected('an Opsgenie schedule name such as sre-primary') })
+  .trim()
+  .min(1, { error: 'the schedule name is empty: write the Opsgenie schedule name (or ID)' })
+  .max(100, { error: 'longer than 100 characters, which no Opsgenie schedule name is: write the schedule name (or ID)' });
+
+/** Writing `pagerduty:` or `opsgenie:` without any list would never hold: said, rather than silently matching nobody. */
+function atLeastOne(keys: readonly string[], where: string) {
+  return (value: Record<string, unknown>, ctx: z.core.$RefinementCtx<Record<string, unknown>>) => {
+    if (keys.some((key) => value[key] !== undefined)) return;
+    ctx.addIssue({ code: 'custom', message: `${where} lists nothing: add ${keys.map((key) => `\`${key}\``).join(' or ')}, or remove it` });
+  };
+}
+
+const onCallSchema = closed(
+  {
+    pagerduty: closed(
+      {
+        schedules: matchList(pagerdutyId('schedule'), 'PagerDuty schedule IDs', 'schedules'),
+        escalationPolicies: matchList(pagerdutyId('escalation policy'), 'PagerDuty escalation policy IDs', 'escalationPolicies'),
+      },
+      'a PagerDuty object such as {schedules: [PABC123], escalationPolicies: [PXYZ789]}',
+    )
+      .superRefine(atLeastOne(['schedules', 'escalationPolicies'], 'pagerduty'))
+      .optional(),
+    opsgenie: closed(
+      { schedules: matchList(opsgenieSchedule, 'Opsgenie schedule names', 'schedules') },
+      'an Opsgenie object such as {schedules: [sre-primary]}',
+    )
+      .superRefine(atLeastOne(['schedules'], 'opsgenie'))
+      .optional(),
+  },
+  'an on-call object such as {pagerduty: {schedules: [PABC123]}} or {opsgenie: {schedules: [sre-primary]}}',
+)
+  .superRefine(atLeastOne(['pagerduty', 'opsgenie'], 'onCall'))
+  .transform((value): OnCallMatch => {
+    const result: OnCallMatch = {};
+    const { pagerduty, opsgenie } = value;
+    if (pagerduty !== undefined) {
+      result.pagerduty = {
+        ...(pagerduty.schedules === undefined ? {} : { schedules: [...new Set(pagerduty.schedules)] }),
+        ...(pagerduty.escalationPolicies === undefined ? {} : { escalationPolicies: [...new Set(pagerduty.escalationPolicies)] }),
+      };
+    }
+    if (opsgenie?.schedules !== undefined) result.opsgenie = { schedules: [...new Set(opsgenie.schedules)] };
+    return result;
+  });
+
 const matchSchema = closed(
   {
     vms: matchList(
@@ -62,6 +122,7 @@ const matchSchema = closed(
     hours: hours.optional(),
     weekdays: matchList(weekday, 'three-letter weekdays', 'weekdays').transform((days) => (days === undefined ? undefined : [...new Set(days)])),
     timezone: timezone.optional(),
+    onCall: onCallSchema.optional(),
   },
   'a match object',
 ).transform((match): RuleMatch => {

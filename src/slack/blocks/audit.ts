@@ -9,6 +9,7 @@ import { escapeTruncated, slackDate, truncate, userMention } from './escape.js';
 import { askText, portsText, requestIdText, ruleText, sourceText, summaryLine, vmText } from './request-summary.js';
 import { isBreakGlass } from '../../domain/request-kind.js';
 import { plural } from '../../domain/wording.js';
+import { checkpointLine, checkpointOfDetail } from '../../domain/audit-anchor.js';
 
 const DETAIL_MAX = 1500;
 
@@ -131,6 +132,13 @@ export function auditAlertText(event: AuditEvent, request: AccessRequest): strin
 export function systemEventText(event: SystemEvent): string {
   if (event.name === 'policy.vm_enabled' || event.name === 'policy.vm_changed') {
     return `:gear: ${actor(event.actor)} ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
+  }
+  if (event.name === 'audit.checkpoint') {
+    const checkpoint = checkpointOfDetail(event.detail);
+    return checkpoint ? checkpointLine(checkpoint) : `Audit checkpoint: ${escapeTruncated(event.detail, DETAIL_MAX)}`;
+  }
+  if (event.name === 'audit.exported') {
+    return `:outbox_tray: ${actor(event.actor)} exported the audit log: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
   }
   if (event.name === 'policy.overlay_not_applied') {
     return `:warning: Policy: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;

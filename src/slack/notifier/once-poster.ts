@@ -47,7 +47,8 @@ export class OncePoster {
     private readonly refused: Refusal = (_channel, error) => error,
   ) {}
 
-  async post(step: string, args: PostArgs): Promise<Posted> {
+  /** `anchor`: more metadata for the post (the audit chain's head, a checkpoint); `row` and `step` are always there. */
+  async post(step: string, args: PostArgs, anchor: Record<string, string | number> = {}): Promise<Posted> {
     const earlier = (await this.journal.posts()).find((post) => post.step === step);
     if (earlier?.ts !== undefined) {
       const updated = await this.update({ channel: earlier.channel, ts: earlier.ts }, args);
@@ -60,7 +61,7 @@ export class OncePoster {
       }
     }
     await this.journal.claim(step, args.channel);
-    const metadata = { event_type: METADATA_EVENT, event_payload: { row: this.journal.rowId, step } };
+    const metadata = { event_type: METADATA_EVENT, event_payload: { ...anchor, row: this.journal.rowId, step } };
     const answer = await this.client.chat.postMessage({ ...args, metadata }).catch((error: unknown) => {
       throw this.refused(args.channel, error);
     });

@@ -2,7 +2,9 @@
 // sends them through the Slack Web API. Throws on any failure so the outbox
 // worker retries (a DestinationError when Slack refuses the destination itself,
 // e.g. the bot is not in the audit channel); reports the messages it posted so
-// later rows can thread on them or update them in place.
+// later rows can thread on them or update them in place. Audit-channel posts
+// carry the (seq, hash) of their event's audit row in their metadata, and a
+// checkpoint its signature (domain/audit-anchor.ts).
 
 import type { Logger } from '../../ports/logger.js';
 import type { WebClient } from '@slack/web-api';
@@ -19,6 +21,7 @@ import type { MessageRef, Notification, Notifier, PostJournal } from '../../port
 import { OncePoster, slackError } from './once-poster.js';
 import { DestinationError, type DestinationRole, isDestinationError } from '../../domain/delivery-problem.js';
 import { batchIdOf } from '../../domain/request-kind.js';
+import { checkpointOfDetail, type ChainLink } from '../../domain/audit-anchor.js';
 
 export interface SlackNotifierOptions {
   client: WebClient;
@@ -62,10 +65,18 @@ export class SlackNotifier implements Notifier {
       case 'break_glass':
         return this.breakGlass(notification.request, poster);
       case 'alert':
-        await poster.post('alert', { channel: this.options.auditChannel, text: auditAlertText(notification.event, notification.request), unfurl_links: false });
+        await poster.post(
+          'alert',
+          { channel: this.options.auditChannel, text: auditAlertText(notification.event, notification.request), unfurl_links: false },
+          chainMetadata(notification),
+        );
         return [];
       case 'system':
-        await poster.post('system', { channel: this.options.auditChannel, text: systemEventText(notification.event), unfurl_links: false });
+        await poster.post(
+          'system',
+          { channel: this.options.auditChannel, text: systemEventText(notification.event), unfurl_links: false },
+          systemMetadata(notification),
+        );
         return [];
     }
   }
@@ -74,17 +85,25 @@ export class SlackNotifier implements Notifier {
     const { auditChannel } = this.options;
     if (notification.event.name === 'request.created') {
       const message = auditRootMessage(notification.request);
-      const posted = await poster.post('audit', { channel: auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false });
+      const posted = await poster.post(
+        'audit',
+        { channel: auditChannel, text: message.text, blocks: message.blocks, unfurl_links: false },
+        chainMetadata(notification),
+      );
       return [{ requestId: notification.request.id, role: 'audit', ...posted }];
     }
     const root = refs.find((ref) => ref.role === 'audit');
     if (!root) throw new Error(`audit thread of request ${notification.request.id} has no root message yet`);
-    await poster.post('audit', {
-      channel: root.channel,
-      thread_ts: root.ts,
-      text: auditReplyText(notification.event, notification.request),
-      unfurl_links: false,
-    });
+    await poster.post(
+      'audit',
+      {
+        channel: root.channel,
+        thread_ts: root.ts,
+        text: auditReplyText(notification.event, notification.request),
+        unfurl_links: false,
+      },
+      chainMetadata(notification),
+    );
     return [];
   }
 
@@ -176,4 +195,23 @@ export class SlackNotifier implements Notifier {
     const message = requesterDmMessage(event, request, hint);
     await poster.post('dm', { channel: request.requester, ...message, unfurl_links: false });
   }
+}
+
+/** The audit chain's head at the post's event (its own row), for `jit audit verify --against-slack`. */
+function chainMetadata(notification: { chain?: ChainLink }): Record<string, string | number> {
+  return notification.chain ? { seq: notification.chain.seq, hash: notification.chain.hash } : {};
+}
+
+/** A checkpoint's post carries the checkpoint (the head it anchors and the signature); any other event its own row. */
+function systemMetadata(notification: Extract<Notification, { kind: 'system' }>): Record<string, string | number> {
+  const checkpoint = notification.event.name === 'audit.checkpoint' ? checkpointOfDetail(notification.event.detail) : undefined;
+  if (!checkpoint) return chainMetadata(notification);
+  return {
+    kind: 'checkpoint',
+    seq: checkpoint.seq,
+    hash: checkpoint.hash,
+    alg: checkpoint.alg,
+    sig: checkpoint.sig,
+    ...(checkpoint.keyId ? { keyId: checkpoint.keyId } : {}),
+  };
 }

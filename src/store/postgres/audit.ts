@@ -5,6 +5,7 @@
 // hashed exactly as the SQLite adapter hashes them (domain/audit-chain.ts).
 
 import { GENESIS, rowHash, storableEvent, type ChainRow, type ChainVerdict } from '../../domain/audit-chain.js';
+import type { ChainHead, ChainLink, LinkedEvent } from '../../domain/audit-anchor.js';
 import { JitError } from '../../domain/errors.js';
 import { laneOf, type Notification } from '../../domain/notification.js';
 import type { AuditEvent, SystemEvent } from '../../domain/types.js';
@@ -105,4 +106,33 @@ export async function verifyChainPaged(pool: PgPool): Promise<ChainVerdict> {
     },
     'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
   );
+}
+
+/** Every row's (seq, hash), oldest first: what `jit audit verify --against-slack` compares with the audit channel. */
+export async function chainLinks(pool: PgPool): Promise<ChainLink[]> {
+  const { rows } = await run<ChainLink>(pool, 'SELECT seq, hash FROM audit_events WHERE hash IS NOT NULL ORDER BY seq');
+  return rows.map((row) => ({ seq: Number(row.seq), hash: row.hash }));
+}
+
+/** The newest row's seq, hash and name; undefined when the log is empty. */
+export async function chainHead(pool: PgPool): Promise<ChainHead | undefined> {
+  const { rows } = await run<ChainHead>(pool, 'SELECT seq, hash, name FROM audit_events WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1');
+  const row = rows[0];
+  return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash, name: row.name };
+}
+
+/** The (seq, hash) of the newest row that holds `event` as written; undefined when none does. */
+export async function chainLinkOf(pool: PgPool, event: LinkedEvent): Promise<ChainLink | undefined> {
+  const fields = chainFields({ ...event, requestId: event.requestId ?? null } as LoggedEvent);
+  // `= $1` and `IS NULL` (not IS NOT DISTINCT FROM): both can use the (request_id, seq) index.
+  const request = fields.requestId === null ? 'request_id IS NULL' : 'request_id = $5';
+  const { rows } = await run<ChainLink>(
+    pool,
+    `SELECT seq, hash FROM audit_events
+      WHERE ${request} AND name = $1 AND actor = $2 AND at = $3 AND detail IS NOT DISTINCT FROM $4 AND hash IS NOT NULL
+      ORDER BY seq DESC LIMIT 1`,
+    [fields.name, fields.actor, fields.at, fields.detail, ...(fields.requestId === null ? [] : [fields.requestId])],
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash };
 }

@@ -21,7 +21,8 @@ import {
   type Store,
   type TransitionItem,
 } from '../../ports/store.js';
-import { verifyChainPaged, writeSideEffects } from './audit.js';
+import { chainHead, chainLinkOf, chainLinks, verifyChainPaged, writeSideEffects } from './audit.js';
+import type { ChainHead, ChainLink, LinkedEvent } from '../../domain/audit-anchor.js';
 import { migratePg } from './migrate.js';
 import { pgMigrations } from './migrations/index.js';
 import { PgOutboxStore, storeError } from './outbox-store.js';
@@ -176,6 +177,21 @@ export class PostgresStore extends PgOutboxStore implements Store {
       const { rows } = requestId === undefined ? await run<EventRow>(this.pool, SQL.allEvents) : await run<EventRow>(this.pool, SQL.eventsOf, [requestId]);
       return rows.map(({ detail, ...event }) => (detail === null ? event : { ...event, detail }) as AuditEvent);
     });
+  }
+
+  /** Every row's (seq, hash), oldest first: what `jit audit verify --against-slack` compares with the audit channel. */
+  async auditLinks(): Promise<ChainLink[]> {
+    return this.guard('read the audit chain', () => chainLinks(this.pool));
+  }
+
+  /** The (seq, hash) of the newest row that holds `event` as written; undefined when none does. */
+  async auditLinkOf(event: LinkedEvent): Promise<ChainLink | undefined> {
+    return this.guard('find an audit row', () => chainLinkOf(this.pool, event));
+  }
+
+  /** The newest row's seq, hash and name; undefined when the log is empty. */
+  async auditHead(): Promise<ChainHead | undefined> {
+    return this.guard('read the audit chain head', () => chainHead(this.pool));
   }
 
   async recordSystemEvent(event: SystemEvent, notifications: Notification[]): Promise<void> {
