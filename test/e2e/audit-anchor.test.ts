@@ -4,12 +4,16 @@
 // and `jit audit verify --against-slack` (the real CLI, a subprocess reading
 // the fake Slack with the bot token) exits 1 naming them.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkpointValid, hmacKey } from '../../src/domain/audit-anchor.js';
 import { METADATA_EVENT } from '../../src/slack/notifier/once-poster.js';
 import { runJit, SLOW } from '../cli/harness.js';
-import type { RecordedCall } from '../support/fake-slack.js';
+import { MemoryBackend } from '../../src/ports/memory-firewall.js';
+import { type RecordedCall, startFakeSlack } from '../support/fake-slack.js';
 import { AUDIT, BASIC_POLICY, requestIdIn, startE2E, stopChecked, until, type E2E } from './harness.js';
 
 const KEY = 'e2e-audit-key-0123456789abcdef0123456789abcdef';
@@ -83,8 +87,17 @@ describe('audit anchoring', () => {
   });
 
   it('bothKeysSet_isAClearStartupError', async () => {
-    await expect(startE2E({ env: { JIT_AUDIT_KEY: KEY, JIT_AUDIT_SIGNING_KEY: '/nonexistent.pem' } })).rejects.toThrow(
-      /JIT_AUDIT_KEY and JIT_AUDIT_SIGNING_KEY are both set: set one/,
-    );
+    // The fake Slack and directory are the test's own, so a start that throws leaves nothing open behind it.
+    const fake = await startFakeSlack();
+    const dir = mkdtempSync(join(tmpdir(), 'jit-anchor-keys-'));
+    writeFileSync(join(dir, 'policy.yaml'), BASIC_POLICY);
+    try {
+      await expect(
+        startE2E({ env: { JIT_AUDIT_KEY: KEY, JIT_AUDIT_SIGNING_KEY: '/nonexistent.pem' }, shared: { fake, backend: new MemoryBackend(), dir } }),
+      ).rejects.toThrow(/JIT_AUDIT_KEY and JIT_AUDIT_SIGNING_KEY are both set: set one/);
+    } finally {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
