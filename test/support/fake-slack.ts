@@ -83,6 +83,8 @@ export interface PostedMessage {
   thread_ts?: unknown;
   metadata?: unknown;
   updates: number;
+  /** Posted by another app (its bot id), not by this bot. */
+  botId?: string;
 }
 
 export interface FakeSlack {
@@ -107,6 +109,8 @@ export interface FakeSlack {
   message(channel: string, ts: string): PostedMessage | undefined;
   /** A view as it stands after any views.update. */
   view(id: string): Args | undefined;
+  /** A message another app (bot id `botId`, default BOTHER) posted in `channel`, metadata and all, as Slack would store it. */
+  postAsAnotherApp(channel: string, message: { text: string; metadata?: unknown; thread_ts?: string; botId?: string }): string;
   /** Files whose upload was completed, in order. */
   files: readonly UploadedFile[];
   reset(): void;
@@ -231,8 +235,8 @@ function pageOf(found: PostedMessage[], a: Args, repliesTo: (m: PostedMessage) =
   const start = typeof a.cursor === 'string' && a.cursor !== '' ? Number(a.cursor) : 0;
   const page = found.slice(start, start + limit).map((m) => ({
     type: 'message',
-    user: 'UBOT',
-    bot_id: 'BBOT',
+    user: m.botId === undefined ? 'UBOT' : 'UOTHERAPP',
+    bot_id: m.botId ?? 'BBOT',
     ts: m.ts,
     text: m.text ?? '',
     blocks: m.blocks,
@@ -565,6 +569,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return waitIn(responses, 'response', match, opts, 'a response_url post', describe);
     },
     message: (channel, ts) => state.messages.get(`${channel}|${ts}`),
+    postAsAnotherApp(channel, message) {
+      const ts = state.nextTs();
+      state.messages.set(`${channel}|${ts}`, {
+        channel,
+        ts,
+        text: message.text,
+        thread_ts: message.thread_ts,
+        metadata: message.metadata,
+        updates: 0,
+        botId: message.botId ?? 'BOTHER',
+      });
+      return ts;
+    },
     view: (id) => state.views.get(id),
     files: state.files,
     reset() {

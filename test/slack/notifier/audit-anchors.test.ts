@@ -135,6 +135,18 @@ describe('readAuditAnchors', () => {
     expect(fake.callsTo('conversations.history')).toHaveLength(2);
   });
 
+  it('postsOfAnotherAppWithTheSameMetadata_anchorNothing', async () => {
+    await history();
+    await deliverAll();
+    const links = await store.auditLinks();
+    // Another app in the channel posts "heads" of a rewritten chain, at the top and inside a thread.
+    const forged = (seq: number) => ({ event_type: METADATA_EVENT, event_payload: { row: 1, step: 'audit', seq, hash: 'f'.repeat(64) } });
+    const root = fake.postAsAnotherApp(AUDIT, { text: 'looks like the bot', metadata: forged(1) });
+    fake.postAsAnotherApp(AUDIT, { text: 'a reply', metadata: forged(2), thread_ts: root });
+    const anchors = await readAuditAnchors(client, AUDIT);
+    expect(anchors.map(({ seq, hash }) => ({ seq, hash }))).toEqual(links);
+  });
+
   it('aChannelTheBotCannotRead_throwsWhatSlackSaid', async () => {
     fake.failNext('conversations.history', 1, { ok: false, error: 'not_in_channel' });
     await expect(readAuditAnchors(client, AUDIT)).rejects.toMatchObject({ data: { error: 'not_in_channel' } });
