@@ -21,6 +21,12 @@ const url = (example: string) =>
       message: `must be an http(s) URL such as ${example}`,
     });
 
+/** A service's API base URL, defaulting to its public one, without a trailing slash. */
+const apiBase = (fallback: string) =>
+  url(fallback)
+    .default(fallback)
+    .transform((value) => value.replace(/\/+$/, ''));
+
 const durationMs = (fallback: string) =>
   z
     .string()
@@ -217,23 +223,10 @@ const schema = z.object({
     .refine((value) => /^[a-z][a-z0-9_]{0,31}$/.test(value), { message: 'must be an nftables table name such as jit (lower case letters, digits, _)' }),
   // On-call rule conditions (`match.onCall`): PagerDuty REST API v2 and Opsgenie, read with these tokens; answers cached JIT_ONCALL_CACHE.
   JIT_PAGERDUTY_TOKEN: optional(z.string().trim().min(8, 'must be a PagerDuty REST API key (Integrations → API Access Keys), or unset')),
-  JIT_PAGERDUTY_URL: z
-    .string()
-    .trim()
-    .default('https://api.pagerduty.com')
-    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-      message: 'must be an http(s) URL such as https://api.pagerduty.com',
-    })
-    .transform((value) => value.replace(/\/+$/, '')),
+  JIT_PAGERDUTY_URL: apiBase('https://api.pagerduty.com'),
   JIT_OPSGENIE_TOKEN: optional(z.string().trim().min(8, 'must be an Opsgenie API key (Settings → API key management), or unset')),
-  JIT_OPSGENIE_URL: z
-    .string()
-    .trim()
-    .default('https://api.opsgenie.com')
-    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-      message: 'must be an http(s) URL such as https://api.opsgenie.com (or https://api.eu.opsgenie.com)',
-    })
-    .transform((value) => value.replace(/\/+$/, '')),
+  // https://api.eu.opsgenie.com for the EU instance.
+  JIT_OPSGENIE_URL: apiBase('https://api.opsgenie.com'),
   JIT_ONCALL_CACHE: durationMs('60s'),
   // Audit anchoring: checkpoints of the chain head signed with HMAC-SHA256 (JIT_AUDIT_KEY) or Ed25519 (JIT_AUDIT_SIGNING_KEY, a PEM file).
   JIT_AUDIT_KEY: optional(z.string().trim().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset')),
