@@ -232,6 +232,53 @@ const schema = z.object({
   JIT_AUDIT_KEY: optional(z.string().trim().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset')),
   JIT_AUDIT_SIGNING_KEY: optional(z.string().trim().min(1)),
   JIT_AUDIT_CHECKPOINT: durationMs('15m'),
+  // The event stream: every audit event, in chain order, at least once, to an HTTPS webhook (HMAC-SHA256 signed) and/or syslog.
+  JIT_EVENT_WEBHOOK_URL: optional(
+    z
+      .string()
+      .trim()
+      .refine((value) => URL.canParse(value) && isSafeWebhook(new URL(value)), {
+        message: 'must be an https:// URL such as https://siem.example.com/jit (http:// only to 127.0.0.1, ::1 or localhost)',
+      }),
+  ),
+  JIT_EVENT_WEBHOOK_SECRET: optional(
+    z.string().trim().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`): the webhook signs each body with it'),
+  ),
+  // A PEM file of the CA(s) that issued the webhook's or syslog server's certificate, when it is not a public one.
+  JIT_EVENT_WEBHOOK_CA: optional(z.string().trim().min(1)),
+  JIT_EVENT_SYSLOG_URL: optional(
+    z
+      .string()
+      .trim()
+      .refine((value) => URL.canParse(value) && /^(tcp|tls):$/.test(new URL(value).protocol) && new URL(value).port !== '', {
+        message: 'must be tcp://host:port or tls://host:port (RFC 5424 over TCP, RFC 5425 over TLS), such as tls://siem.example.com:6514',
+      }),
+  ),
+  JIT_EVENT_SYSLOG_CA: optional(z.string().trim().min(1)),
+  // Attempts at one event before it is dead-lettered (reported in the audit channel) and the stream moves on.
+  JIT_EVENT_MAX_ATTEMPTS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce
+      .number({ error: 'must be a whole number of attempts, 1 to 1000' })
+      .int('must be a whole number of attempts, 1 to 1000')
+      .min(1, 'must be a whole number of attempts, 1 to 1000')
+      .max(1000, 'must be a whole number of attempts, 1 to 1000')
+      .default(12),
+  ),
+  // Where a sink seen for the first time starts: the chain's first event (beginning) or the events after its start (now).
+  JIT_EVENT_START: z
+    .enum(['beginning', 'now'], { error: 'must be beginning (send the whole audit log first) or now (only events from now on)' })
+    .default('beginning'),
+  // REST API tokens (/jit token create): the longest lifetime a user may give one, in days.
+  JIT_API_TOKEN_MAX_DAYS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce
+      .number({ error: 'must be a whole number of days, 1 to 365' })
+      .int('must be a whole number of days, 1 to 365')
+      .min(1, 'must be a whole number of days, 1 to 365')
+      .max(365, 'must be a whole number of days, 1 to 365')
+      .default(90),
+  ),
   JIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info'),
   JIT_LOG_FORMAT: z.enum(['text', 'json'], { error: 'must be text (one readable line each) or json (one JSON object a line)' }).default('text'),
   // GET /metrics asks for `Authorization: Bearer <token>` when set.
@@ -247,6 +294,12 @@ const schema = z.object({
 });
 
 export type Config = z.output<typeof schema>;
+
+/** https anywhere; plain http only to this machine (a local relay, tests). */
+function isSafeWebhook(url: URL): boolean {
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+}
 
 /** Whether JIT_DB names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(value: string): boolean {

@@ -285,7 +285,17 @@ export type SystemEventName =
   /** The scheduler leader anchored the chain head in the audit channel (detail: the signed checkpoint, JSON). */
   | 'audit.checkpoint'
   /** Someone exported the audit log (`/jit audit`, `jit audit export`): who, which window, how many rows. */
-  | 'audit.exported';
+  | 'audit.exported'
+  /** An event sink (webhook, syslog) gave up on an event after its attempts: the first of a streak of failures (detail: sink, seq, error). */
+  | 'stream.dead_lettered'
+  /** A sink that had dead-lettered events delivers again (detail: sink, how many were dead-lettered in the streak). */
+  | 'stream.recovered'
+  /** A user created a REST API token (detail: its id, name and expiry; never the secret). */
+  | 'api.token_created'
+  /** A token was revoked by its owner or an admin (detail: its id). */
+  | 'api.token_revoked'
+  /** A REST API call authenticated by a token (detail: token id, method, path): recorded before the call acts. */
+  | 'api.token_used';
 
 export interface SystemEvent {
   name: SystemEventName;

@@ -261,6 +261,31 @@ export class SqliteStore implements Store {
     await this.guard('record a system event', () => this.systemEventTx(event, notifications));
   }
 
+  /**
+   * A write to a table another module of this adapter keeps in this database
+   * (API tokens: store/api-tokens.ts) with the bot's own audit events and their
+   * notifications, in one IMMEDIATE transaction: the table changes with its
+   * events or not at all. `write` runs synchronously inside the transaction.
+   */
+  async writeWithSystemEvents<T>(what: string, write: (db: Database) => T, events: SystemEvent[], notifications: Notification[]): Promise<T> {
+    const tx = this.ownWrite(
+      this.db.transaction(() => {
+        const result = write(this.db);
+        this.writeSideEffects(
+          events.map((event) => ({ ...event, requestId: null })),
+          notifications,
+        );
+        return result;
+      }).immediate,
+    );
+    return this.guard(what, () => tx());
+  }
+
+  /** A read, or a write without audit events, of a module that keeps its own tables in this database (the event stream's cursors). */
+  async withDatabase<T>(what: string, use: (db: Database) => T): Promise<T> {
+    return this.guard(what, () => use(this.db));
+  }
+
   async systemEvents(): Promise<SystemEvent[]> {
     return this.guard('read system events', () => this.sql.systemEvents.all().map(({ detail, ...event }) => ({ ...event, detail: detail ?? '' })));
   }

@@ -140,6 +140,16 @@ export function systemEventText(event: SystemEvent): string {
   if (event.name === 'audit.exported') {
     return `:outbox_tray: ${actor(event.actor)} exported the audit log: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
   }
+  if (event.name === 'stream.dead_lettered') {
+    return `<!here> :rotating_light: Event stream: ${escapeTruncated(event.detail, DETAIL_MAX)}. Later events keep flowing; check the sink, then replay what it missed. · ${slackDate(event.at)}`;
+  }
+  if (event.name === 'stream.recovered') {
+    return `:white_check_mark: Event stream: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
+  }
+  if (event.name === 'api.token_created' || event.name === 'api.token_revoked' || event.name === 'api.token_used') {
+    const verb = { 'api.token_created': 'created', 'api.token_revoked': 'revoked', 'api.token_used': 'used' }[event.name];
+    return `:key: ${actor(event.actor)} ${verb} an API token: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
+  }
   if (event.name === 'policy.overlay_not_applied') {
     return `:warning: Policy: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
   }

@@ -9,6 +9,8 @@ import { migration0004OutboxPostsAndSystemEvents } from './0004-outbox-posts-and
 import { migration0005PolicyOverlay } from './0005-policy-overlay.js';
 import { migration0006Replicas } from './0006-replicas.js';
 import { migration0007OutboxLanes } from './0007-outbox-lanes.js';
+import { migration0008EventStream } from './0008-event-stream.js';
+import { migration0009ApiTokens } from './0009-api-tokens.js';
 
 export const migrations: readonly Migration[] = Object.freeze([
   migration0001Initial,
@@ -18,4 +20,6 @@ export const migrations: readonly Migration[] = Object.freeze([
   migration0005PolicyOverlay,
   migration0006Replicas,
   migration0007OutboxLanes,
+  migration0008EventStream,
+  migration0009ApiTokens,
 ]);

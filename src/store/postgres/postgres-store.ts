@@ -200,6 +200,31 @@ export class PostgresStore extends PgOutboxStore implements Store {
     );
   }
 
+  /**
+   * A write to a table another module of this adapter keeps in this database
+   * (API tokens: api-tokens.ts) with the bot's own audit events and their
+   * notifications, in one transaction: the table changes with its events or not at all.
+   */
+  async writeWithSystemEvents<T>(what: string, write: (client: PoolClient) => Promise<T>, events: SystemEvent[], notifications: Notification[]): Promise<T> {
+    return this.guard(what, () =>
+      inTransaction(this.pool, async (client) => {
+        const result = await write(client);
+        await writeSideEffects(
+          client,
+          events.map((event) => ({ ...event, requestId: null })),
+          notifications,
+          this.clock.now(),
+        );
+        return result;
+      }),
+    );
+  }
+
+  /** A read, or a write without audit events, of a module that keeps its own tables in this database (the event stream's cursors). */
+  async withPool<T>(what: string, use: (pool: PgPool) => Promise<T>): Promise<T> {
+    return this.guard(what, () => use(this.pool));
+  }
+
   async systemEvents(): Promise<SystemEvent[]> {
     return this.guard('read system events', async () =>
       (await run<EventRow>(this.pool, SQL.systemEvents)).rows.map(({ detail, ...event }) => ({ ...event, detail: detail ?? '' }) as SystemEvent),
