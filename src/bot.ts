@@ -38,6 +38,8 @@ import { createSlackApp, registerListeners, type SlackServer } from './slack/app
 import { peerAddress } from './slack/ack-front/peer.js';
 import { SlackDirectory } from './slack/directory.js';
 import { createOnCall } from './oncall/create.js';
+import { eventStream } from './compose/event-stream.js';
+import { restApi } from './compose/rest-api.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
 import { AdminWorkflow } from './workflow/admin.js';
@@ -74,6 +76,8 @@ export interface Bot {
   sweep(): Promise<void>;
   /** Records an audit checkpoint now when this replica leads, the audit log is anchored and the chain grew (tests). */
   checkpointAudit(): Promise<void>;
+  /** One event-stream delivery pass over every configured sink now (tests). */
+  streamEvents(): Promise<void>;
   /** Delivers due outbox rows now. */
   flushOutbox(timeoutMs?: number): Promise<void>;
   /** Resolves once the work Slack requests caused (held back while requests arrived) has run. */
@@ -164,6 +168,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
       }),
     );
   }
+  // The REST API (/api/v1, per-user tokens from `/jit token create`); its routes call the workflow bound late, like the link route.
+  const api = restApi({ config, database, workflow: () => workflow, clock, logger, kick: () => outbox.kick() });
+  routes.push(...api.routes);
   // Acks first: what requests cause (use cases, replies, outbox posts) waits while requests arrive, 250 ms at most.
   const gate = new YieldGate();
   const app = createSlackApp({ config, logger, routes, identity: () => slack.identity(), inbound: gate });
@@ -271,9 +278,11 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     },
     logger,
   });
+  // Every audit event, in chain order, to the sinks JIT_EVENT_* configure (webhook, syslog).
+  const stream = eventStream({ config, database, replicaId, clock, logger, leads: () => leadership?.isLeader() ?? false, kick: () => outbox.kick() });
   wake = () => outbox.kick();
   const admin = new AdminWorkflow(workflow.ctx, live);
-  registerListeners(app, { workflow, admin, policy, clock, logger, gate, ...(myIp ? { myIpUrl: myIp.url } : {}) });
+  registerListeners(app, { workflow, admin, policy, clock, logger, gate, ...(myIp ? { myIpUrl: myIp.url } : {}), ...api.listeners });
 
   // Startup: close what expired while we were down, resume what a crash left
   // approved, and re-arm a timer for every grant still open.
@@ -285,6 +294,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await catchUp;
     outbox.start();
     if (auditKey) checkpoints.start();
+    stream.start();
     server = await listen(app, config, logger, () => metrics.slackListenerRestarted());
   } catch (error) {
     // Leave nothing running behind a failed start (a Socket Mode connection refused, a port in use).
@@ -293,6 +303,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     await leadership.stop();
     await sweeper.stop();
     await checkpoints.stop();
+    await stream.stop();
     await watch.stop();
     timers.stop();
     warnings.stop();
@@ -377,6 +388,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     },
     sweep: () => sweeper.runOnce(),
     checkpointAudit: () => checkpoints.tick(),
+    streamEvents: () => stream.tick(),
     flushOutbox: (timeoutMs = 5000) => outbox.flush(timeoutMs),
     async settled() {
       await server.idle();
@@ -396,6 +408,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
         await leadership.stop();
         await sweeper.stop();
         await checkpoints.stop();
+        await stream.stop();
         await watch.stop();
         timers?.stop();
         warnings?.stop();
