@@ -4,7 +4,7 @@
 //   domain/    pure: imports only domain/ and pure libraries (zod, yaml, ip-cidr)
 //   ports/     the interfaces the core owns, with their in-memory twins: domain/, ports/
 //   workflow/  the core (use cases, the one commit path): domain/, ports/, workflow/
-//   adapters   store/ firewall/ slack/ http/ scheduler/ cli/ config/ metrics/ oncall/ log.ts:
+//   adapters   store/ firewall/ slack/ http/ scheduler/ cli/ config/ metrics/ oncall/ events/ log.ts:
 //              domain/, ports/, workflow/ and their own folder, never another adapter
 //   composition root  main.ts bot.ts compose/ and the CLI's entry scripts
 //              (cli/jit.ts, cli/verify-audit.ts, cli/policy-export.ts):
@@ -16,7 +16,7 @@ const ROOTS = '^src/(main|bot)[.]ts$|^src/compose/|^src/cli/(jit|verify-audit|po
  * workflow/ and itself: the CLI's `jit policy check` reads a policy file the
  * way the bot does (config/policy-file.ts).
  */
-const ADAPTERS = { store: '', firewall: '', slack: '', http: '', scheduler: '', cli: '|config/policy-file[.]ts$', config: '', metrics: '', oncall: '' };
+const ADAPTERS = { store: '', firewall: '', slack: '', http: '', scheduler: '', cli: '|config/policy-file[.]ts$', config: '', metrics: '', oncall: '', events: '' };
 
 module.exports = {
   forbidden: [
