@@ -53,7 +53,8 @@ export async function auditExportCommand(
 }
 
 /** Who exported: --as or JIT_CLI_USER when given, else the operating-system user running the CLI. */
-function exporterOf(args: Args, env: NodeJS.ProcessEnv): string {
+/** Who runs a CLI command that is audited: `--as`, JIT_CLI_USER, or `cli:<login name>`. */
+export function exporterOf(args: Args, env: NodeJS.ProcessEnv): string {
   const given = stringOption(args, 'as') ?? env.JIT_CLI_USER?.trim();
   if (given) return given;
   try {

@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { CLI_OPENERS } from '../compose/cli.js';
+import { openEventsForCli } from '../compose/event-stream.js';
 import { runJit } from './run.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -15,5 +16,5 @@ process.exitCode = await runJit(
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   },
-  CLI_OPENERS,
+  { ...CLI_OPENERS, events: openEventsForCli },
 );

@@ -8,6 +8,7 @@ import { GroupsUnreadable } from '../ports/unreadable-directory.js';
 import { type AuditAnchorOpeners, auditExportCommand, auditVerifyCommand, USAGE as AUDIT } from './audit.js';
 import type { CliCore, CliOpeners } from './core.js';
 import { COPY_NOTE, dbCopyCommand, USAGE as DB } from './db.js';
+import { type EventsOpener, eventsReplayCommand, eventsStatusCommand, USAGE as EVENTS } from './events.js';
 import { EXIT, printError, SetupError, UsageError, type CliIo, type ExitCode } from './io.js';
 import { namesFor } from './names.js';
 import { plain, principalsIn } from './render.js';
@@ -26,6 +27,8 @@ export const HELP = `jit: just-in-time VM access from the command line, on the b
   ${REQUESTS.list}
   ${AUDIT.export}
   ${AUDIT.verify}
+  ${EVENTS.status}
+  ${EVENTS.replay}
   ${POLICY}
   ${POLICY_EXPORT}
   ${POLICY_IMPORT}
@@ -44,7 +47,7 @@ ${COPY_NOTE}
 `;
 
 /** The openers, with how `jit audit verify --against-slack` reads Slack (optional: a caller without it gets exit 2 for that flag). */
-export type JitOpeners = CliOpeners & { auditAnchors?: AuditAnchorOpeners };
+export type JitOpeners = CliOpeners & { auditAnchors?: AuditAnchorOpeners; events?: EventsOpener };
 
 /** Runs one command line; never throws. */
 export async function runJit(argv: readonly string[], io: CliIo, open: JitOpeners): Promise<ExitCode> {
@@ -91,6 +94,11 @@ async function dispatch(
       return subcommand('audit', rest, {
         export: (args) => auditExportCommand(store, args, io, Date.now()),
         verify: (args) => auditVerifyCommand(store, args, io, open.auditAnchors),
+      });
+    case 'events':
+      return subcommand('events', rest, {
+        status: (args) => eventsStatusCommand(open.events, args, io),
+        replay: (args) => eventsReplayCommand(open.events, args, io, Date.now()),
       });
     case 'db':
       return subcommand('db', rest, { copy: (args) => dbCopyCommand(open, args, io) });

@@ -35,6 +35,8 @@ export class JitMetrics {
   private readonly drift: Counter<'kind'>;
   private readonly slackErrors: Counter<'method' | 'error'>;
   private readonly listenerRestarts: Counter;
+  private readonly streamLagGauge: Gauge<'sink'>;
+  private readonly deadLetters: Counter<'sink'>;
   /** When each request was approved, until its grant opens: click-to-open. */
   private readonly approvedAt = new Map<string, number>();
   /** When each grant began to close, until it is closed: a revoke's end. */
@@ -96,6 +98,18 @@ export class JitMetrics {
       help: 'Times the thread that serves PORT in HTTP mode (the ack front) stopped and was started again.',
       registers,
     });
+    this.streamLagGauge = new Gauge({
+      name: 'jit_event_stream_lag_events',
+      help: 'Audit events an event stream sink (webhook, syslog) is behind the chain’s newest, as last seen by the replica delivering it.',
+      labelNames: ['sink'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'jit_event_stream_dead_letters_total',
+      help: 'Audit events an event stream sink gave up on after JIT_EVENT_MAX_ATTEMPTS attempts (each is kept for replay).',
+      labelNames: ['sink'],
+      registers,
+    });
     const openGrants: Gauge = new Gauge({
       name: 'jit_open_grants',
       help: 'Grants open now.',
@@ -135,6 +149,16 @@ export class JitMetrics {
   /** The ack front's thread stopped; it is being started again. */
   slackListenerRestarted(): void {
     this.listenerRestarts.inc();
+  }
+
+  /** How many events a sink is behind the chain's head (after each delivery pass). */
+  streamLag(sink: string, events: number): void {
+    this.streamLagGauge.set({ sink }, events);
+  }
+
+  /** A sink dead-lettered an event. */
+  streamDeadLettered(sink: string): void {
+    this.deadLetters.inc({ sink });
   }
 
   /** The text Prometheus scrapes. */
