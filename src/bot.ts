@@ -38,7 +38,7 @@ import { createSlackApp, registerListeners, type SlackServer } from './slack/app
 import { peerAddress } from './slack/ack-front/peer.js';
 import { SlackDirectory } from './slack/directory.js';
 import { createOnCall } from './oncall/create.js';
-import { eventStream } from './compose/event-stream.js';
+import { eventStream, sinkPlans } from './compose/event-stream.js';
 import { restApi } from './compose/rest-api.js';
 import type { MyIpDraft } from './slack/listeners/deps.js';
 import { AccessWorkflow } from './workflow/access-workflow.js';
@@ -97,6 +97,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
   if (config.JIT_METRICS_TOKEN) logger.addSecret(config.JIT_METRICS_TOKEN);
   // Both keys set, or a key file that is not an Ed25519 PEM, stops the start here.
   const auditKey = openAuditKey(config);
+  // A half-configured event sink (a webhook URL without its secret, an unreadable CA) stops the start here, before anything is opened.
+  const sinks = sinkPlans(config);
+  if (config.JIT_EVENT_WEBHOOK_SECRET) logger.addSecret(config.JIT_EVENT_WEBHOOK_SECRET);
 
   // A file, or Defender for Cloud's JIT policies (azure://): unreadable or invalid, the start stops here.
   const reader = policyReader(config, { ...options.policySource, warn: (message) => logger.warn(logEvent('policy.extension_unused'), message) });
@@ -279,7 +282,16 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     logger,
   });
   // Every audit event, in chain order, to the sinks JIT_EVENT_* configure (webhook, syslog).
-  const stream = eventStream({ config, database, replicaId, clock, logger, leads: () => leadership?.isLeader() ?? false, kick: () => outbox.kick() });
+  const stream = eventStream({
+    config,
+    database,
+    replicaId,
+    clock,
+    logger,
+    kick: () => outbox.kick(),
+    plans: sinks,
+    observer: { lag: (sink, events) => metrics.streamLag(sink, events), deadLettered: (sink) => metrics.streamDeadLettered(sink) },
+  });
   wake = () => outbox.kick();
   const admin = new AdminWorkflow(workflow.ctx, live);
   registerListeners(app, { workflow, admin, policy, clock, logger, gate, ...(myIp ? { myIpUrl: myIp.url } : {}), ...api.listeners });

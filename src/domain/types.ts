@@ -290,6 +290,8 @@ export type SystemEventName =
   | 'stream.dead_lettered'
   /** A sink that had dead-lettered events delivers again (detail: sink, how many were dead-lettered in the streak). */
   | 'stream.recovered'
+  /** An operator moved a sink's cursor back (`jit events replay`): the sink sends the chain again from a seq (detail: sink, from, head). */
+  | 'stream.replayed'
   /** A user created a REST API token (detail: its id, name and expiry; never the secret). */
   | 'api.token_created'
   /** A token was revoked by its owner or an admin (detail: its id). */

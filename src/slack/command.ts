@@ -1,5 +1,6 @@
 // The `/jit` grammar (a contract: DESIGN.md). Pure: text in, command out.
 
+import { parseDuration } from '../domain/duration.js';
 import { normaliseRequestId } from '../domain/ids.js';
 import { closestKey } from '../domain/policy/problems.js';
 import { auditCommand } from './audit-command.js';
@@ -56,6 +57,8 @@ export function parseJitCommand(text: string): JitCommand {
       return args.length === 1 && args[0]!.length <= 2000
         ? { kind: 'edit', vm: args[0]! }
         : { kind: 'invalid', message: 'Usage: `/jit edit <vm>`, e.g. `/jit edit web-1`: opens a form with the VM’s ports (admins only).' };
+    case 'token':
+      return tokenCommand(args);
     default:
       return { kind: 'invalid', message: notACommand(verb, '') };
   }
@@ -159,4 +162,28 @@ function requestCommand(text: string, args: string[]): JitCommand {
     .replace(/^\S+\s+\S+\s+\S+\s+\S+\s+\S+\s*/, '')
     .trim();
   return { kind: 'request', vm, ports, source, duration, justification };
+}
+
+export const USAGE_TOKEN =
+  'Usage: `/jit token create [name] [for <days>]` (e.g. `/jit token create deploy for 30d`), `/jit token list`, or `/jit token revoke <id>`: API tokens for scripts (`/jit help token`).';
+
+/** `/jit token create [name…] [for <duration>]`, `/jit token list` (also `/jit token` alone), `/jit token revoke <id>`. */
+function tokenCommand(args: string[]): JitCommand {
+  const [sub = 'list', ...rest] = args;
+  switch (sub.toLowerCase()) {
+    case 'list':
+      return rest.length === 0 ? { kind: 'token_list' } : { kind: 'invalid', message: USAGE_TOKEN };
+    case 'revoke':
+      return rest.length === 1 ? { kind: 'token_revoke', id: rest[0]! } : { kind: 'invalid', message: USAGE_TOKEN };
+    case 'create': {
+      const forAt = rest.length >= 2 && rest.at(-2)!.toLowerCase() === 'for' ? rest.length - 2 : -1;
+      const name = (forAt === -1 ? rest : rest.slice(0, forAt)).join(' ');
+      if (forAt === -1) return { kind: 'token_create', name };
+      const lifetime = parseDuration(rest.at(-1)!);
+      if (!lifetime.ok) return { kind: 'invalid', message: `\`${rest.at(-1)!.slice(0, 20)}\` is not a lifetime: ${lifetime.error} (e.g. \`for 30d\`).` };
+      return { kind: 'token_create', name, lifetimeSeconds: lifetime.seconds };
+    }
+    default:
+      return { kind: 'invalid', message: USAGE_TOKEN };
+  }
 }

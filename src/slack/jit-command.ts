@@ -2,7 +2,7 @@
 // listeners act on it). The grammar is a contract: DESIGN.md.
 
 /** Every verb `/jit` knows, in the order `/jit help` lists them (and manifest.yml's usage hint). */
-export const JIT_VERBS = ['request', 'list', 'vms', 'cancel', 'revoke', 'extend', 'explain', 'breakglass', 'audit', 'enable', 'edit', 'help'] as const;
+export const JIT_VERBS = ['request', 'list', 'vms', 'cancel', 'revoke', 'extend', 'explain', 'breakglass', 'audit', 'enable', 'edit', 'token', 'help'] as const;
 
 export type JitVerb = (typeof JIT_VERBS)[number];
 
@@ -24,6 +24,12 @@ export type JitCommand =
   | { kind: 'enable'; vm: string; os?: 'linux' | 'windows'; address?: string }
   /** Admins: the edit modal for a configured VM's ports. */
   | { kind: 'edit'; vm: string }
+  /** A REST API token for the caller: `name` may be empty; `lifetimeSeconds` absent: the default lifetime. */
+  | { kind: 'token_create'; name: string; lifetimeSeconds?: number }
+  /** The caller's live API tokens. */
+  | { kind: 'token_list' }
+  /** `id` as typed (the use case reads it). */
+  | { kind: 'token_revoke'; id: string }
   /** `topic`: `/jit help <command>`, that command's grammar and examples; absent: the short list. */
   | { kind: 'help'; topic?: JitVerb }
   | { kind: 'invalid'; message: string };

@@ -143,6 +143,9 @@ export function systemEventText(event: SystemEvent): string {
   if (event.name === 'stream.dead_lettered') {
     return `<!here> :rotating_light: Event stream: ${escapeTruncated(event.detail, DETAIL_MAX)}. Later events keep flowing; check the sink, then replay what it missed. · ${slackDate(event.at)}`;
   }
+  if (event.name === 'stream.replayed') {
+    return `:repeat: ${actor(event.actor)} replays the event stream: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
+  }
   if (event.name === 'stream.recovered') {
     return `:white_check_mark: Event stream: ${escapeTruncated(event.detail, DETAIL_MAX)} · ${slackDate(event.at)}`;
   }

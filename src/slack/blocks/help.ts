@@ -8,6 +8,8 @@ import { DEFAULT_AUDIT_DAYS } from '../audit-command.js';
 export interface HelpOptions {
   /** JIT_PUBLIC_URL is set: the bot can hand out "Use my IP" links, so `me` works. */
   myIpLink: boolean;
+  /** JIT_PUBLIC_URL, where scripts reach the REST API; absent: the bot's own address. */
+  publicUrl?: string;
 }
 
 interface CommandHelp {
@@ -92,6 +94,15 @@ const HELP: Record<JitVerb, CommandHelp> = {
   edit: {
     line: '`/jit edit <vm>`: admins: change its ports',
     details: () => ['`/jit edit <vm>`: admins: a form to add, change or remove the VM’s ports, e.g. `/jit edit web-1`. It applies at once and is audited.'],
+  },
+  token: {
+    line: '`/jit token create|list|revoke`: API tokens for scripts',
+    details: (options) => [
+      '`/jit token create [name] [for <days>]`: a token for the REST API that acts as you, e.g. `/jit token create deploy for 30d`. Shown once: copy it then. It lasts 30 days unless you say otherwise (the bot’s admin sets the most).',
+      `Use it as \`curl -H "Authorization: Bearer <token>" ${options.publicUrl ?? 'https://<the bot>'}/api/v1/policy\`; \`/api/v1/openapi.json\` describes every call. A request through the API goes through the same rules and approvals, and every call is in the audit log.`,
+      '`/jit token list`: your tokens (name, ID, expiry, last use); the Home tab lists them too, each with *Revoke*.',
+      '`/jit token revoke <id>`: the token stops working at once. Admins can revoke anyone’s.',
+    ],
   },
   help: {
     line: '`/jit help <command>`: details and examples',

@@ -1,5 +1,6 @@
 // The App Home tab: the user's own requests (Cancel / Revoke), the requests
-// waiting for their approval (Approve / Deny), then the VM inventory. Pure:
+// waiting for their approval (Approve / Deny), their API tokens (Revoke), then
+// the VM inventory. Pure:
 // data in, view out. Every list is capped so that the view stays within
 // Slack's 100 blocks whatever the numbers; `/jit list` and `/jit vms` have
 // the rest.
@@ -8,6 +9,8 @@ import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
 import { formatCountdown, formatDuration } from '../../domain/duration.js';
 import type { Inventory } from '../../domain/inventory.js';
 import type { AccessRequest } from '../../domain/types.js';
+import type { ApiToken } from '../../domain/api-token-record.js';
+import { tokenHomeBlocks } from './api-tokens.js';
 import { APPROVAL_IDS } from './approval.js';
 import { mentionList, slackDate, userMention } from './escape.js';
 import { GRANT_IDS, revokeConfirm } from './grant-dm.js';
@@ -30,6 +33,8 @@ export interface HomeInput {
   awaiting: readonly AccessRequest[];
   isAdmin: boolean;
   now: number;
+  /** The user's live REST API tokens (each with Revoke); none: no section. */
+  tokens?: readonly ApiToken[];
 }
 
 export function homeView(input: HomeInput): HomeView {
@@ -45,6 +50,7 @@ export function homeView(input: HomeInput): HomeView {
     ...failureBlocks(inventory.failures),
     ...mineBlocks(input.mine, input.now),
     ...awaitingBlocks(input.awaiting),
+    ...tokenHomeBlocks(input.tokens ?? []),
     { type: 'divider' },
     ...inventoryBlocks(inventory, input.isAdmin, input.now),
   ];

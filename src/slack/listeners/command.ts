@@ -19,6 +19,8 @@ import { afterAcks, escapeMrkdwn, userMessage, type ListenerDeps } from './deps.
 import { sendAuditExport } from './audit-export.js';
 import { isNoRecordedSource, sourceProblems } from './source-link.js';
 import type { Listeners } from './router.js';
+import { tokenCreatedText, tokenListText, tokenRevokedText } from '../blocks/api-tokens.js';
+import type { JitCommand } from '../command.js';
 
 /** The bot's slash command. */
 export const JIT_COMMAND = '/jit';
@@ -43,7 +45,11 @@ async function handle(command: SlashCommand, respond: RespondFn, client: WebClie
   try {
     switch (parsed.kind) {
       case 'help':
-        return void (await reply(parsed.topic === undefined ? helpText() : commandHelpText(parsed.topic, { myIpLink: links })));
+        return void (await reply(
+          parsed.topic === undefined
+            ? helpText()
+            : commandHelpText(parsed.topic, { myIpLink: links, ...(deps.apiTokens?.publicUrl ? { publicUrl: deps.apiTokens.publicUrl } : {}) }),
+        ));
       case 'invalid':
         // Each message says what to do (a usage line, or the nearest command): one answer, not two.
         return void (await reply(escapeMrkdwn(parsed.message)));
@@ -104,6 +110,10 @@ async function handle(command: SlashCommand, respond: RespondFn, client: WebClie
             : `Request #${parsed.id} is revoked; the firewall has not confirmed the close yet and it will be retried until it does.`,
         ));
       }
+      case 'token_create':
+      case 'token_list':
+      case 'token_revoke':
+        return void (await reply(await tokenReply(deps, user, parsed)));
       case 'extend': {
         try {
           const result = await deps.workflow.extend(parsed.id, user, parsed.duration === undefined ? {} : { duration: parsed.duration });
@@ -117,5 +127,24 @@ async function handle(command: SlashCommand, respond: RespondFn, client: WebClie
   } catch (error) {
     // JitError messages are built from validated IDs and states only, never raw user text.
     await reply(userMessage(error, deps.logger, `/jit ${parsed.kind} by ${user}`));
+  }
+}
+
+/** `/jit token create|list|revoke`: the token itself appears in this ephemeral reply only. */
+async function tokenReply(deps: ListenerDeps, user: string, command: Extract<JitCommand, { kind: `token_${string}` }>): Promise<string> {
+  const api = deps.apiTokens;
+  if (!api) return 'API tokens are not set up on this bot: ask its admins.';
+  switch (command.kind) {
+    case 'token_create': {
+      const created = await api.tokens.create(user, {
+        name: command.name,
+        ...(command.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: command.lifetimeSeconds }),
+      });
+      return tokenCreatedText(created.token, created.record, api.publicUrl);
+    }
+    case 'token_list':
+      return tokenListText(await api.tokens.list(user));
+    case 'token_revoke':
+      return tokenRevokedText(await api.tokens.revoke(command.id, user), user);
   }
 }

@@ -5,6 +5,7 @@ import { isJitError } from '../../domain/errors.js';
 import type { Policy } from '../../domain/types.js';
 import type { AccessWorkflow } from '../../workflow/access-workflow.js';
 import type { AdminWorkflow } from '../../workflow/admin.js';
+import type { ApiTokens } from '../../workflow/api-tokens.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Message } from '../../domain/message.js';
 import type { Yielding } from '../../workflow/yield-gate.js';
@@ -23,6 +24,8 @@ export interface ListenerDeps {
   myIpUrl?: (user: string, draft?: MyIpDraft) => string;
   /** Enabling and editing VMs from Slack (admins); unset: those commands say they are not set up. */
   admin?: AdminWorkflow;
+  /** REST API tokens (`/jit token …`, the Home's token list); unset: those commands say the API is not set up. */
+  apiTokens?: ApiTokenDeps;
   /** Acks first: the work a request causes and its response_url reply wait while other requests arrive (bounded). Unset: nothing waits. */
   gate?: Yielding;
 }
@@ -33,6 +36,12 @@ export interface ListenerDeps {
  */
 export function afterAcks<T>(deps: Pick<ListenerDeps, 'gate'>, work: () => Promise<T>, deadline?: number): Promise<T> {
   return deps.gate ? deps.gate.run(work, deadline) : work();
+}
+
+export interface ApiTokenDeps {
+  tokens: ApiTokens;
+  /** JIT_PUBLIC_URL: where scripts reach the API (shown in the token's instructions). */
+  publicUrl?: string;
 }
 
 export interface MyIpDraft {
