@@ -3,11 +3,24 @@
 // `pos` columns PostgreSQL numbers as rows arrive keep the order SQLite's
 // rowid gave (a batch lists leader first, message refs in the order written).
 // Leases are not copied: they name replicas of the old bot, and run out anyway.
+// API tokens and the event stream's cursors and dead letters are: scripts keep
+// working, and each sink goes on from the event it had reached.
 
 import type { Database } from 'better-sqlite3';
 import { run, type PgPool, type PoolClient } from './postgres/pool.js';
 
-export const COPIED_TABLES = ['requests', 'audit_events', 'outbox', 'outbox_posts', 'message_refs', 'source_links', 'policy_overlay'] as const;
+export const COPIED_TABLES = [
+  'requests',
+  'audit_events',
+  'outbox',
+  'outbox_posts',
+  'message_refs',
+  'source_links',
+  'policy_overlay',
+  'api_tokens',
+  'stream_cursors',
+  'stream_dead_letters',
+] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];
 export type TableCounts = Record<CopiedTable, number>;
 
@@ -20,6 +33,9 @@ export const ROW_NOUNS: Record<CopiedTable, string> = {
   message_refs: 'message ref',
   source_links: 'source link',
   policy_overlay: 'policy overlay entry',
+  api_tokens: 'API token',
+  stream_cursors: 'event-stream cursor',
+  stream_dead_letters: 'event-stream dead letter',
 };
 
 interface TableCopy {
@@ -59,6 +75,15 @@ const TABLES: Record<CopiedTable, TableCopy> = {
   message_refs: { select: ['request_id', 'role', 'channel', 'ts'], columns: ['request_id', 'role', 'channel', 'ts'] },
   source_links: { select: ['nonce', 'user', 'address', 'used_at'], columns: ['nonce', '"user"', 'address', 'used_at'] },
   policy_overlay: { select: ['name', 'vm', 'updated_by', 'updated_at'], columns: ['name', 'vm', 'updated_by', 'updated_at'] },
+  api_tokens: {
+    select: ['id', 'owner', 'name', 'secret_hash', 'created_at', 'expires_at', 'revoked_at', 'revoked_by', 'last_used_at'],
+    columns: ['id', 'owner', 'name', 'secret_hash', 'created_at', 'expires_at', 'revoked_at', 'revoked_by', 'last_used_at'],
+  },
+  stream_cursors: {
+    select: ['sink', 'seq', 'attempts', 'next_attempt_at', 'last_error', 'dead_streak'],
+    columns: ['sink', 'seq', 'attempts', 'next_attempt_at', 'last_error', 'dead_streak'],
+  },
+  stream_dead_letters: { select: ['sink', 'seq', 'attempts', 'last_error', 'at'], columns: ['sink', 'seq', 'attempts', 'last_error', 'at'] },
 };
 
 /** Rows per INSERT: few round trips, far below PostgreSQL's 65,535 parameters. */

@@ -152,6 +152,9 @@ describePg('jit db copy into PostgreSQL', () => {
         message_refs: 1,
         source_links: 1,
         policy_overlay: 1,
+        api_tokens: 1,
+        stream_cursors: 1,
+        stream_dead_letters: 1,
       },
       chain: { rows: chain.rows, head: chain.ok ? chain.head : '' },
     });

@@ -1,13 +1,18 @@
 // A SQLite database with real history for `jit db copy` to carry: made by the
 // real workflow (grants approved, opened, expired, revoked, denied, a batch
 // still waiting), plus what the bot's other parts write beside it: a drift
-// event, a Slack overlay entry, a "Use my IP" link, and an outbox partly
-// delivered (with its posts and message refs), partly retried, partly claimed.
+// event, a Slack overlay entry, a "Use my IP" link, an API token, an event
+// sink's cursor and dead letter, and an outbox partly delivered (with its
+// posts and message refs), partly retried, partly claimed.
 
 import { randomBytes } from 'node:crypto';
 import { runJit } from '../../src/cli/run.js';
 import { CLI_OPENERS } from '../../src/compose/cli.js';
+import { tokenCreatedEvent } from '../../src/domain/api-token-record.js';
 import type { SystemEvent } from '../../src/domain/types.js';
+import { SqliteApiTokenStore } from '../../src/store/api-tokens.js';
+import { SqliteEventStreamStore } from '../../src/store/event-stream.js';
+import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import { createHarness, liveThroughAFewGrants, policyOf, vm, type Harness } from '../support/workflow-harness.js';
 
 export interface History {
@@ -55,6 +60,14 @@ export async function sqliteWithHistory(): Promise<History> {
   const ports = [{ number: 22, protocol: 'TCP', allowedSourceAddressPrefix: '*', maxRequestAccessDuration: 'PT3H' }];
   await h.store.saveOverlayVm({ name: 'web-9', vm: { id: 'web-9', address: '10.0.0.9', ports }, updatedBy: 'UADMIN', updatedAt: now }, enabled, []);
   await h.store.recordSourceLink(randomBytes(8).toString('hex'), 'UREQ0', '198.51.100.7/32', now);
+
+  // A script's API token, and an event sink that has dead-lettered one event and stands after it.
+  const tokens = new SqliteApiTokenStore(h.store as SqliteStore);
+  const token = { id: 'k7m2qpab', owner: 'UREQ0', name: 'deploy', secretHash: 'a'.repeat(64), createdAt: now, expiresAt: now + 86_400_000 };
+  await tokens.createToken(token, 10, tokenCreatedEvent(token), []);
+  const stream = new SqliteEventStreamStore(h.store as SqliteStore);
+  await stream.openCursor('webhook', 'beginning');
+  await stream.deadLettered({ sink: 'webhook', from: 0, seq: 1 }, { sink: 'webhook', seq: 1, attempts: 12, lastError: 'HTTP 500', at: now });
 
   // An old bot delivered one queue's head, failed another's, and holds a third's claim.
   const [first, second, third] = await h.store.claimOutbox('old-bot', now, 3_600_000, 3);

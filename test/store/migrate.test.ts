@@ -43,7 +43,19 @@ describe('schema migrations', () => {
 
     const db = raw();
     expect(schemaVersion(db)).toBe(migrations.length);
-    expect(names(db, 'table')).toEqual(['audit_events', 'leases', 'message_refs', 'outbox', 'outbox_posts', 'policy_overlay', 'requests', 'source_links']);
+    expect(names(db, 'table')).toEqual([
+      'api_tokens',
+      'audit_events',
+      'leases',
+      'message_refs',
+      'outbox',
+      'outbox_posts',
+      'policy_overlay',
+      'requests',
+      'source_links',
+      'stream_cursors',
+      'stream_dead_letters',
+    ]);
     expect(names(db, 'index')).toEqual(expect.arrayContaining(['requests_state_end_at', 'requests_requester_state', 'outbox_undelivered']));
     const outboxIndex = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'outbox_undelivered'").get();
     expect(outboxIndex?.sql).toContain('WHERE delivered_at IS NULL');
