@@ -8,26 +8,10 @@ import type { Notification } from '../domain/notification.js';
 import type { SystemEvent } from '../domain/types.js';
 import type { ApiTokenStore, CreateTokenOutcome } from '../ports/api-tokens.js';
 import type { SqliteStore } from './sqlite-store.js';
+import { Outcome, rolledBack, type TokenRow, tokenOf } from './api-token-rows.js';
 
 /** The part of SqliteStore this module uses. */
 export type SqliteTokenHost = Pick<SqliteStore, 'writeWithSystemEvents' | 'withDatabase'>;
-
-interface TokenRow {
-  id: string;
-  owner: string;
-  name: string;
-  secret_hash: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-  last_used_at: number | null;
-}
-
-/** Thrown inside a transaction to roll it back with an outcome rather than an error. */
-class Outcome {
-  constructor(readonly value: CreateTokenOutcome | false) {}
-}
 
 const LIVE_COUNT = 'SELECT COUNT(*) AS n FROM api_tokens WHERE owner = ? AND revoked_at IS NULL AND expires_at > ?';
 
@@ -97,36 +81,4 @@ export class SqliteApiTokenStore implements ApiTokenStore {
       ),
     )) as boolean;
   }
-}
-
-/** The write's result, or the outcome it rolled back with. */
-async function rolledBack<T>(write: () => Promise<T>): Promise<T | CreateTokenOutcome | false> {
-  try {
-    return await write();
-  } catch (error) {
-    const outcome = outcomeIn(error);
-    if (outcome !== undefined) return outcome.value;
-    throw error;
-  }
-}
-
-/** The store's guard wraps what a write throws (a JitError keeps its cause): the Outcome is found either way. */
-function outcomeIn(error: unknown): Outcome | undefined {
-  if (error instanceof Outcome) return error;
-  if (error instanceof Error && error.cause instanceof Outcome) return error.cause;
-  return undefined;
-}
-
-function tokenOf(row: TokenRow): ApiToken {
-  return {
-    id: row.id,
-    owner: row.owner,
-    name: row.name,
-    secretHash: row.secret_hash,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-    ...(row.revoked_by === null ? {} : { revokedBy: row.revoked_by }),
-    ...(row.last_used_at === null ? {} : { lastUsedAt: row.last_used_at }),
-  };
 }

@@ -10,26 +10,10 @@ import type { SystemEvent } from '../../domain/types.js';
 import type { ApiTokenStore, CreateTokenOutcome } from '../../ports/api-tokens.js';
 import { run } from './pool.js';
 import type { PostgresStore } from './postgres-store.js';
+import { Outcome, rolledBack, type TokenRow, tokenOf } from '../api-token-rows.js';
 
 /** The part of PostgresStore this module uses. */
 export type PgTokenHost = Pick<PostgresStore, 'writeWithSystemEvents' | 'withPool'>;
-
-interface TokenRow {
-  id: string;
-  owner: string;
-  name: string;
-  secret_hash: string;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-  last_used_at: string | null;
-}
-
-/** Thrown inside a transaction to roll it back with an outcome rather than an error. */
-class Outcome {
-  constructor(readonly value: CreateTokenOutcome | false) {}
-}
 
 export class PgApiTokenStore implements ApiTokenStore {
   constructor(private readonly host: PgTokenHost) {}
@@ -104,29 +88,4 @@ export class PgApiTokenStore implements ApiTokenStore {
       ),
     )) as boolean;
   }
-}
-
-/** The write's result, or the outcome it rolled back with (the store's guard may wrap it as a cause). */
-async function rolledBack<T>(write: () => Promise<T>): Promise<T | CreateTokenOutcome | false> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof Outcome) return error.value;
-    if (error instanceof Error && error.cause instanceof Outcome) return error.cause.value;
-    throw error;
-  }
-}
-
-function tokenOf(row: TokenRow): ApiToken {
-  return {
-    id: row.id,
-    owner: row.owner,
-    name: row.name,
-    secretHash: row.secret_hash,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    ...(row.revoked_at === null ? {} : { revokedAt: Number(row.revoked_at) }),
-    ...(row.revoked_by === null ? {} : { revokedBy: row.revoked_by }),
-    ...(row.last_used_at === null ? {} : { lastUsedAt: Number(row.last_used_at) }),
-  };
 }
