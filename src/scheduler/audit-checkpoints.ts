@@ -5,6 +5,7 @@
 // are in the chain, and the next checkpoint anchors them too).
 
 import type { Logger } from '../ports/logger.js';
+import { Ticker } from './ticker.js';
 
 export interface AuditCheckpointsOptions {
   intervalMs: number;
@@ -16,32 +17,29 @@ export interface AuditCheckpointsOptions {
 }
 
 export class AuditCheckpoints {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly ticker: Ticker;
 
-  constructor(private readonly options: AuditCheckpointsOptions) {}
+  constructor(private readonly options: AuditCheckpointsOptions) {
+    this.ticker = new Ticker(
+      () =>
+        options
+          .checkpoint()
+          .then(() => undefined)
+          .catch((error: unknown) => options.logger.warn('could not record the audit checkpoint; trying again at the next one:', error)),
+      options.intervalMs,
+    );
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), this.options.intervalMs);
-    this.timer.unref();
+    this.ticker.start();
   }
 
   /** One checkpoint when this replica leads; a tick while one runs joins it. */
   tick(): Promise<void> {
-    if (!this.options.leads()) return Promise.resolve();
-    this.running ??= this.options
-      .checkpoint()
-      .then(() => undefined)
-      .catch((error: unknown) => this.options.logger.warn('could not record the audit checkpoint; trying again at the next one:', error))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.options.leads() ? this.ticker.tick() : Promise.resolve();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 }

@@ -5,6 +5,7 @@
 // tried again at the next tick: the cursors are unchanged, nothing is lost.
 
 import type { Logger } from '../ports/logger.js';
+import { Ticker } from './ticker.js';
 
 export interface EventStreamTimerOptions {
   pollMs: number;
@@ -14,33 +15,29 @@ export interface EventStreamTimerOptions {
 }
 
 export class EventStreamTimer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly ticker: Ticker;
 
-  constructor(private readonly options: EventStreamTimerOptions) {}
+  constructor(options: EventStreamTimerOptions) {
+    const { passes, logger } = options;
+    this.ticker = new Ticker(
+      () =>
+        Promise.all(
+          passes.map((pass) => pass().catch((error: unknown) => logger.warn('event stream pass failed; trying again at the next tick:', error))),
+        ).then(() => undefined),
+      options.pollMs,
+    );
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), this.options.pollMs);
-    this.timer.unref();
+    this.ticker.start();
   }
 
   /** One pass over every sink; a tick while one runs joins it. */
   tick(): Promise<void> {
-    this.running ??= Promise.all(
-      this.options.passes.map((pass) =>
-        pass().catch((error: unknown) => this.options.logger.warn('event stream pass failed; trying again at the next tick:', error)),
-      ),
-    )
-      .then(() => undefined)
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.ticker.tick();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 }

@@ -4,39 +4,34 @@
 
 import type { Logger } from '../ports/logger.js';
 import type { OverdueReport } from '../workflow/overdue.js';
+import { Ticker } from './ticker.js';
 
 export const OVERDUE_WATCH_MS = 1000;
 
 export class OverdueWatch {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly ticker: Ticker;
 
-  constructor(
-    private readonly watch: () => Promise<OverdueReport>,
-    private readonly logger: Logger,
-    private readonly everyMs = OVERDUE_WATCH_MS,
-  ) {}
+  constructor(watch: () => Promise<OverdueReport>, logger: Logger, everyMs = OVERDUE_WATCH_MS) {
+    this.ticker = new Ticker(
+      () =>
+        watch()
+          .then((report) => {
+            if (report.closed > 0 || report.warned > 0) logger.info('overdue watch:', report);
+          })
+          .catch((error: unknown) => logger.error('overdue watch failed:', error)),
+      everyMs,
+    );
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.runOnce(), this.everyMs);
-    this.timer.unref();
+    this.ticker.start();
   }
 
   runOnce(): Promise<void> {
-    this.running ??= this.watch()
-      .then((report) => {
-        if (report.closed > 0 || report.warned > 0) this.logger.info('overdue watch:', report);
-      })
-      .catch((error: unknown) => this.logger.error('overdue watch failed:', error))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.ticker.tick();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 }
