@@ -12,6 +12,7 @@ const UNAUTHORIZED = {
   ...json(ref('Error')),
 };
 const UNAVAILABLE = error('The database cannot be reached, or the call could not be recorded in the audit log: nothing was done.');
+const INTERNAL = error('Something failed on the bot’s side (it is logged): try again; if it keeps failing, tell the bot’s admins.');
 const ID = {
   name: 'id',
   in: 'path',
@@ -221,7 +222,7 @@ const DOCUMENT = {
       get: {
         operationId: 'getPolicy',
         summary: 'The VMs and ports one may ask for, in Azure’s jitNetworkAccessPolicies shape.',
-        responses: { '200': { description: 'The running policy.', ...json(ref('Policy')) }, '401': UNAUTHORIZED, '503': UNAVAILABLE },
+        responses: { '200': { description: 'The running policy.', ...json(ref('Policy')) }, '401': UNAUTHORIZED, '500': INTERNAL, '503': UNAVAILABLE },
       },
     },
     '/api/v1/requests': {
@@ -238,6 +239,7 @@ const DOCUMENT = {
           '415': error('The body is not sent as application/json.'),
           '422': error('The policy does not allow it as asked (unknown VM, port, source, duration, justification): the problems say what to change.'),
           '429': error('Too many requests in the last minute (`Retry-After` says when to try again).'),
+          '500': INTERNAL,
           '503': UNAVAILABLE,
         },
       },
@@ -251,6 +253,7 @@ const DOCUMENT = {
           '200': { description: 'The request as it is now.', ...json(ref('RequestResult')) },
           '401': UNAUTHORIZED,
           '404': error('No such request, or not one you may see.'),
+          '500': INTERNAL,
           '503': UNAVAILABLE,
         },
       },
@@ -266,6 +269,7 @@ const DOCUMENT = {
           '403': error('Not yours to end (an approver may revoke open access, only the requester may withdraw a waiting request).'),
           '404': error('No such request, or not one you may see.'),
           '409': error('Nothing to end: it has ended already.'),
+          '500': INTERNAL,
           '503': UNAVAILABLE,
         },
       },

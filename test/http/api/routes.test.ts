@@ -64,6 +64,25 @@ describe('API routes', () => {
     expect(logger.lines.some((line) => line.level === 'error' && line.text.includes('could not be recorded'))).toBe(true);
   });
 
+  it('aFailureOfTheBotItself_isA500AsDocumented_andIsLogged', async () => {
+    const logger = new MemoryLogger();
+    const token = { id: 'k7m2qpab', owner: 'UREQ', name: '', secretHash: '0'.repeat(64), createdAt: 0, expiresAt: 1 };
+    const base = await serve({
+      tokens: { authenticate: async () => ({ ok: true, token }) },
+      workflow: () => {
+        throw new TypeError('policy is not readable');
+      },
+      clock: { now: () => 0 },
+      logger,
+    });
+    const answer = await fetch(`${base}/api/v1/policy`, { headers: { authorization: 'Bearer x' } });
+    const body: unknown = await answer.json();
+    expect(answer.status).toBe(500);
+    expect(body).toEqual({ error: { code: 'internal', message: expect.stringContaining('try again in a minute') } });
+    expect(new OpenApiCheck(JSON.parse(JSON.stringify(openApiDocument())) as OpenApiDocument).check('GET', '/api/v1/policy', 500, body)).toEqual([]);
+    expect(logger.lines.some((line) => line.level === 'error' && line.text.includes('GET /api/v1/policy'))).toBe(true);
+  });
+
   it('aTokenThatDoesNotAuthenticate_reachesNothing', async () => {
     const base = await serve({
       tokens: { authenticate: async () => ({ ok: false, reason: 'revoked', tokenId: 'k7m2qpab' }) },
