@@ -172,7 +172,16 @@ export async function startBot(env: NodeJS.ProcessEnv, options: BotOptions = {})
     );
   }
   // The REST API (/api/v1, per-user tokens from `/jit token create`); its routes call the workflow bound late, like the link route.
-  const api = restApi({ config, database, workflow: () => workflow, clock, logger, kick: () => outbox.kick() });
+  const api = restApi({
+    config,
+    database,
+    workflow: () => workflow,
+    clock,
+    logger,
+    kick: () => outbox.kick(),
+    // Bound late too: the directory is built with the Slack app's client.
+    accounts: { accountOf: (user) => directory.accountOf(user) },
+  });
   routes.push(...api.routes);
   // Acks first: what requests cause (use cases, replies, outbox posts) waits while requests arrive, 250 ms at most.
   const gate = new YieldGate();

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
 import type { Config } from '../config/env.js';
-import type { ApiTokenStore } from '../ports/api-tokens.js';
+import type { ApiTokenStore, UserAccounts } from '../ports/api-tokens.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { ListenerDeps } from '../slack/listeners/deps.js';
@@ -26,6 +26,8 @@ export interface RestApiDeps {
   logger: Logger;
   /** Wakes the outbox worker after a write that queued notifications. */
   kick: () => void;
+  /** Whether a token's owner is still an active member of the workspace (the Slack directory). */
+  accounts: UserAccounts;
 }
 
 export interface RestApi {
@@ -41,6 +43,7 @@ export function restApi(deps: RestApiDeps): RestApi {
     randomBytes: (size) => randomBytes(size),
     maxDays: deps.config.JIT_API_TOKEN_MAX_DAYS,
     isAdmin: (user) => deps.workflow().isAdmin(user),
+    accounts: deps.accounts,
     logger: deps.logger,
     notified: deps.kick,
   });

@@ -30,3 +30,11 @@ export interface ApiTokenStore {
    */
   recordTokenUse(id: string, at: number, event: SystemEvent): Promise<boolean>;
 }
+
+/** Whether a user is still a member of the workspace: `unknown` (with why) when it could not be told. */
+export type AccountAnswer = 'active' | 'deactivated' | { unknown: string };
+
+/** Who may still act: a token acts as its owner only while the owner is an active member (Slack's users.info `deleted`). */
+export interface UserAccounts {
+  accountOf(user: string): Promise<AccountAnswer>;
+}

@@ -6,20 +6,26 @@
 //
 // It also gives on-call rules (oncall/service.ts) a user's e-mail address, read
 // with users.info (the users:read.email scope) and kept as long; a failed lookup
-// is not kept, and says why in a sentence.
+// is not kept, and says why in a sentence. And it tells the REST API whether a
+// token's owner is still an active member (users.info `deleted`): an active
+// answer is kept a minute, a deactivated one for good, a failure not at all.
 
 import type { Logger } from '../ports/logger.js';
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
+import type { AccountAnswer, UserAccounts } from '../ports/api-tokens.js';
 import type { EmailAnswer, UserEmails } from '../ports/on-call.js';
 
 const DEFAULT_TTL_MS = 5 * 60_000;
 const MISS_REFRESH_MS = 30_000;
+/** How long an "active" answer stands: a member deactivated in Slack loses API access within it. */
+export const ACCOUNT_TTL_MS = 60_000;
 
-export class SlackDirectory implements Directory, UserEmails {
+export class SlackDirectory implements Directory, UserEmails, UserAccounts {
   private readonly cache = new Map<string, { members: string[]; until: number; fetchedAt: number }>();
   private readonly emails = new Map<string, { email: string; until: number }>();
+  private readonly accounts = new Map<string, { answer: 'active' | 'deactivated'; until: number }>();
 
   constructor(
     private readonly client: WebClient,
@@ -57,6 +63,27 @@ export class SlackDirectory implements Directory, UserEmails {
     const now = this.clock.now();
     this.cache.set(group, { members, until: now + this.ttlMs, fetchedAt: now });
     return members;
+  }
+
+  async accountOf(user: string): Promise<AccountAnswer> {
+    const cached = this.accounts.get(user);
+    if (cached && cached.until > this.clock.now()) return cached.answer;
+    let deleted: unknown;
+    try {
+      deleted = (await this.client.users.info({ user })).user?.deleted;
+    } catch (error) {
+      const code = (error as { data?: { error?: unknown } }).data?.error;
+      // Not a user of this workspace (any more): nobody to act as.
+      if (code === 'user_not_found') return this.keepAccount(user, 'deactivated');
+      this.logger.warn(`users.info for ${user} failed; their API calls are refused until it answers:`, error);
+      return { unknown: `Slack could not say whether ${user} is still a member (${typeof code === 'string' ? code : 'users.info failed'})` };
+    }
+    return this.keepAccount(user, deleted === true ? 'deactivated' : 'active');
+  }
+
+  private keepAccount(user: string, answer: 'active' | 'deactivated'): AccountAnswer {
+    this.accounts.set(user, { answer, until: answer === 'active' ? this.clock.now() + ACCOUNT_TTL_MS : Number.POSITIVE_INFINITY });
+    return answer;
   }
 
   async emailOf(user: string): Promise<EmailAnswer> {

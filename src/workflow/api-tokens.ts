@@ -8,7 +8,7 @@ import { formatToken, hashSecret, newTokenId, newTokenSecret, normaliseTokenId, 
 import { type ApiToken, tokenCreatedEvent, tokenLabel, tokenRevokedEvent, tokenStatus, tokenUsedEvent } from '../domain/api-token-record.js';
 import { formatUtc } from '../domain/duration.js';
 import { JitError } from '../domain/errors.js';
-import type { ApiTokenStore } from '../ports/api-tokens.js';
+import type { ApiTokenStore, UserAccounts } from '../ports/api-tokens.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 
@@ -30,6 +30,8 @@ export interface ApiTokensDeps {
   maxDays: number;
   /** JIT_ADMINS or the policy's admins name the user (the workflow's isAdmin). */
   isAdmin: (user: string) => Promise<boolean>;
+  /** Whether a token's owner is still an active member; absent: not asked (tests of other things). */
+  accounts?: UserAccounts;
   logger: Logger;
   /** Outbox rows were written (the audit-channel post): wake the delivery worker. */
   notified?: () => void;
@@ -41,8 +43,13 @@ export interface NewToken {
   record: ApiToken;
 }
 
-/** Why a call did not authenticate: `expired` and `revoked` only once the secret matched. */
-export type AuthFailure = 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked';
+/**
+ * Why a call did not authenticate: `expired` and `revoked` only once the
+ * secret matched; `deactivated`: its owner left the workspace (the token is
+ * revoked then); `unconfirmed`: Slack could not say whether the owner is still
+ * a member, so the call is refused (fail closed) and may be tried again.
+ */
+export type AuthFailure = 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | 'deactivated' | 'unconfirmed';
 
 export type AuthResult = { ok: true; token: ApiToken } | { ok: false; reason: AuthFailure; tokenId?: string };
 
@@ -142,11 +149,31 @@ export class ApiTokens {
     const now = this.deps.clock.now();
     const status = tokenStatus(token, now);
     if (status !== 'live') return failed(status, token.id);
+    // A token acts as its owner only while the owner may act at all.
+    const account = (await this.deps.accounts?.accountOf(token.owner)) ?? 'active';
+    if (account === 'deactivated') {
+      await this.revokeForLeaver(token, now);
+      return failed('deactivated', token.id);
+    }
+    if (account !== 'active') {
+      this.deps.logger.warn(`API token ${token.id} of ${token.owner}: ${account.unknown}; the call is refused until Slack answers`);
+      return failed('unconfirmed', token.id);
+    }
     if (!(await this.deps.store.recordTokenUse(token.id, now, tokenUsedEvent(token, call.method, call.path, now)))) {
       // Revoked or expired between the read and the write.
       const again = await this.deps.store.tokenById(token.id);
       return failed(again !== undefined && tokenStatus(again, now) === 'expired' ? 'expired' : 'revoked', token.id);
     }
     return { ok: true, token: { ...token, lastUsedAt: now } };
+  }
+
+  /** The owner was deactivated in Slack: the token is revoked by the system, audited like any revocation. */
+  private async revokeForLeaver(token: ApiToken, at: number): Promise<void> {
+    const revoked = tokenRevokedEvent(token, 'system', at);
+    const event = { ...revoked, detail: `${revoked.detail}: its owner is deactivated in Slack` };
+    if (await this.deps.store.revokeToken(token.id, 'system', at, event, [{ kind: 'system', event }])) {
+      this.deps.notified?.();
+      this.deps.logger.info(`API token ${tokenLabel(token)} revoked: its owner ${token.owner} is deactivated in Slack`);
+    }
   }
 }

@@ -64,6 +64,8 @@ export interface E2EOptions {
   policy?: string;
   env?: Record<string, string>;
   groups?: Record<string, string[]>;
+  /** users.info overrides per user id (the fake Slack reads the object at each call, so a test may change it later). */
+  users?: Record<string, Record<string, unknown>>;
   /** The bot's clock (rules that look at the time of day); default the real one. */
   clock?: Clock;
   /** The firewall, when a test needs one that does more than remember (e.g. holds a call mid-flight); default a new MemoryBackend. */
@@ -75,7 +77,7 @@ export interface E2EOptions {
 }
 
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
-  const fake = options.shared?.fake ?? (await startFakeSlack({ groups: options.groups ?? {} }));
+  const fake = options.shared?.fake ?? (await startFakeSlack({ groups: options.groups ?? {}, ...(options.users ? { users: options.users } : {}) }));
   const dir = options.shared?.dir ?? mkdtempSync(join(tmpdir(), 'jit-e2e-'));
   if (!options.shared) writeFileSync(join(dir, 'policy.yaml'), options.policy ?? BASIC_POLICY);
   const backend = options.shared?.backend ?? options.backend ?? new MemoryBackend();

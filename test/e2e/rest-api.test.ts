@@ -217,6 +217,28 @@ describe('REST API', () => {
     expect(e2e.logs.join('\n')).toMatch(/API call GET \/api\/v1\/policy refused: expired token/);
   });
 
+  it('anOwnerDeactivatedInSlack_losesApiAccessWithinAMinute_theTokenRevokedByTheSystem', async () => {
+    let offset = 0;
+    const users: Record<string, Record<string, unknown>> = {};
+    e2e = await startE2E({ policy: POLICY, users, clock: { now: () => Date.now() + offset } });
+    const api = new ApiClient(e2e.baseUrl, check);
+    const { token, id } = await createToken(e2e, 'ULEAVER');
+    expect((await api.get('/api/v1/policy', token)).status).toBe(200);
+
+    users.ULEAVER = { deleted: true };
+    offset = 61_000;
+    const refused = await api.get('/api/v1/policy', token);
+    expect(refused.status).toBe(401);
+    expect(refused.json.error).toEqual({ code: 'token_revoked', message: expect.stringContaining('no longer an active member of the Slack workspace') });
+    expect(await systemEvents(e2e, 'api.token_revoked')).toEqual([expect.objectContaining({ actor: 'system', detail: expect.stringContaining(`${id}`) })]);
+    // The one use before the deactivation is audited; the refused one is not.
+    expect(await systemEvents(e2e, 'api.token_used')).toHaveLength(1);
+    await e2e.bot.flushOutbox();
+    expect(
+      e2e.fake.callsTo('chat.postMessage').some((c) => c.args.channel === AUDIT && String(c.args.text).includes('its owner is deactivated in Slack')),
+    ).toBe(true);
+  });
+
   it('badCalls_areAnsweredInJson_withTheStatusThatSaysWhy', async () => {
     e2e = await startE2E({ policy: POLICY });
     const api = new ApiClient(e2e.baseUrl, check);

@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/ports/clock.js';
 import { MemoryLogger } from '../../src/ports/logger.js';
 import { MemoryApiTokenStore } from '../../src/ports/memory-api-tokens.js';
 import { MemoryStore } from '../../src/ports/memory-store.js';
+import type { AccountAnswer } from '../../src/ports/api-tokens.js';
 import { ApiTokens, MAX_LIVE_TOKENS } from '../../src/workflow/api-tokens.js';
 
 const DAY = 86_400_000;
@@ -147,5 +148,39 @@ describe('authenticating calls', () => {
     const { token, record } = await closed.create('UOWNER');
     await expect(closed.authenticate(bearer(token), CALL)).rejects.toThrow('disk full');
     expect((await failing.tokenById(record.id))?.lastUsedAt).toBeUndefined();
+  });
+});
+
+describe('a token acts as its owner only while the owner is a member', () => {
+  const withAccounts = (answer: AccountAnswer) =>
+    new ApiTokens({
+      store,
+      clock,
+      randomBytes: (n) => randomBytes(n),
+      maxDays: 90,
+      isAdmin: async () => false,
+      logger,
+      accounts: { accountOf: async (user) => (user === 'UOWNER' ? answer : 'active') },
+    });
+
+  it('anOwnerDeactivatedInSlack_isRefused_andTheTokenIsRevokedByTheSystem_audited', async () => {
+    const { token, record } = await tokens.create('UOWNER');
+    const leaver = withAccounts('deactivated');
+    expect(await leaver.authenticate(bearer(token), CALL)).toEqual({ ok: false, reason: 'deactivated', tokenId: record.id });
+    expect(await store.tokenById(record.id)).toMatchObject({ revokedBy: 'system', revokedAt: clock.now() });
+    const events = await audit.systemEvents();
+    expect(events.map((event) => event.name)).toEqual(['api.token_created', 'api.token_revoked']);
+    expect(events.at(-1)).toMatchObject({ actor: 'system', detail: expect.stringContaining('its owner is deactivated in Slack') });
+    // Revoked for good: even once Slack says otherwise, the token stays revoked.
+    expect(await withAccounts('active').authenticate(bearer(token), CALL)).toEqual({ ok: false, reason: 'revoked', tokenId: record.id });
+  });
+
+  it('anOwnerSlackCannotConfirm_isRefusedWithoutAnyWrite_andWorksOnceSlackAnswers', async () => {
+    const { token, record } = await tokens.create('UOWNER');
+    const unsure = withAccounts({ unknown: 'Slack could not say whether UOWNER is still a member (fatal_error)' });
+    expect(await unsure.authenticate(bearer(token), CALL)).toEqual({ ok: false, reason: 'unconfirmed', tokenId: record.id });
+    expect((await audit.systemEvents()).map((event) => event.name)).toEqual(['api.token_created']);
+    expect(await store.tokenById(record.id)).not.toHaveProperty('revokedAt');
+    expect(await withAccounts('active').authenticate(bearer(token), CALL)).toMatchObject({ ok: true });
   });
 });

@@ -9,13 +9,23 @@ import { type Answer, apiError } from './wire.js';
 
 const CREATE_HINT = 'create one in Slack with `/jit token create` and send it as `Authorization: Bearer <token>`';
 
+/** A call whose token did not authenticate: 401, or 503 when Slack could not confirm the owner (try again). */
 export function unauthorized(reason: AuthFailure, tokenId?: string): Answer {
-  const messages: Record<AuthFailure, [string, string]> = {
+  if (reason === 'unconfirmed') {
+    return apiError(
+      503,
+      'unavailable',
+      `Slack could not confirm that the owner of API token ${tokenId ?? ''} is still a member of the workspace, so nothing was done: try again in a minute.`,
+      { headers: { 'retry-after': '30' } },
+    );
+  }
+  const messages: Record<Exclude<AuthFailure, 'unconfirmed'>, [string, string]> = {
     missing: ['token_missing', `This call needs an API token: ${CREATE_HINT}.`],
     malformed: ['token_invalid', `That is not a jit API token (they look like jit_<id>_<secret>): ${CREATE_HINT}.`],
     invalid: ['token_invalid', `That API token is not valid: copy it again whole, or ${CREATE_HINT}.`],
     expired: ['token_expired', `API token ${tokenId ?? ''} has expired: ${CREATE_HINT}.`],
     revoked: ['token_revoked', `API token ${tokenId ?? ''} was revoked: ${CREATE_HINT}.`],
+    deactivated: ['token_revoked', `API token ${tokenId ?? ''} is revoked: its owner is no longer an active member of the Slack workspace.`],
   };
   const [code, message] = messages[reason];
   // RFC 6750: no error attribute when no token was sent at all.
