@@ -8,73 +8,24 @@
 import { readFileSync } from 'node:fs';
 import type { EventsOpener } from '../cli/events.js';
 import type { Config } from '../config/env.js';
-import type { Clock } from '../ports/clock.js';
-import type { EventSink, EventStreamStore } from '../ports/event-stream.js';
-import type { Logger } from '../ports/logger.js';
-import { EventStreamTimer } from '../scheduler/event-stream.js';
-import { SqliteEventStreamStore } from '../store/event-stream.js';
-import { SqliteStore } from '../store/sqlite-store.js';
-import { SinkDelivery, type StreamObserver } from '../workflow/event-stream.js';
-import { type OpenedStore, StartupError } from './startup.js';
+import type { EventStream, EventStreamDeps, SinkPlan } from './event-stream-runtime.js';
+import { StartupError } from './startup.js';
 
-export interface EventStreamDeps {
-  config: Config;
-  database: OpenedStore;
-  replicaId: string;
-  clock: Clock;
-  logger: Logger;
-  /** Wakes the outbox worker after a write that queued notifications. */
-  kick: () => void;
-  /** Lag and dead letters, for the metrics. */
-  observer?: StreamObserver;
-  /** How often every replica tries a pass (default 1 s; tests). */
-  pollMs?: number;
-  /** The sinks, when the caller checked them already (`sinkPlans`, before anything was opened); default: checked here. */
-  plans?: SinkPlan[];
-}
-
-export interface EventStream {
-  start(): void;
-  /** One delivery pass over every sink now (tests; the bot's own timer does this on its own). */
-  tick(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** A configured sink, checked at start, built at the first pass. */
-export type SinkPlan = { kind: 'webhook'; url: string; secret: string; ca?: string } | { kind: 'syslog'; url: string; ca?: string };
+export type { EventStream, EventStreamDeps, SinkPlan };
 
 export function eventStream(deps: EventStreamDeps): EventStream {
   const plans = deps.plans ?? sinkPlans(deps.config);
   if (plans.length === 0) return { start() {}, tick: async () => {}, stop: async () => {} };
-  let built: Promise<SinkDelivery[]> | undefined;
-  const deliveries = () => {
-    built ??= buildDeliveries(deps, plans).catch((error: unknown) => {
-      built = undefined;
-      throw error;
-    });
-    return built;
-  };
-  const timer = new EventStreamTimer({
-    pollMs: deps.pollMs ?? 1000,
-    passes: plans.map((_, index) => async () => (await deliveries())[index]!.pass()),
-    logger: deps.logger,
-  });
-  let stopped = false;
+  const running = import('./event-stream-runtime.js').then(({ runEventStream }) => runEventStream(deps, plans));
   return {
     start() {
-      timer.start();
-      void timer.tick();
+      running.then(
+        (stream) => stream.start(),
+        (error: unknown) => deps.logger.error('the event stream could not be started:', error),
+      );
     },
-    tick: () => (stopped ? Promise.resolve() : timer.tick()),
-    async stop() {
-      stopped = true;
-      const sinks = (await built?.catch(() => undefined)) ?? [];
-      // Each sink stops after the event in flight, not after the backlog.
-      const halted = Promise.all(sinks.map((delivery) => delivery.halt()));
-      await timer.stop();
-      await halted;
-      for (const delivery of sinks) await delivery.sink.close();
-    },
+    tick: async () => (await running).tick(),
+    stop: async () => (await running.catch(() => undefined))?.stop(),
   };
 }
 
@@ -125,53 +76,15 @@ function readCa(variable: string, file: string): string {
   return pem;
 }
 
-async function buildDeliveries(deps: EventStreamDeps, plans: SinkPlan[]): Promise<SinkDelivery[]> {
-  const store = await streamStore(deps.database);
-  const sinks = await Promise.all(plans.map((plan) => buildSink(plan, deps.clock)));
-  return sinks.map(
-    (sink) =>
-      new SinkDelivery({
-        sink,
-        store,
-        leases: deps.database.store,
-        holder: deps.replicaId,
-        clock: deps.clock,
-        logger: deps.logger,
-        maxAttempts: deps.config.JIT_EVENT_MAX_ATTEMPTS,
-        start: deps.config.JIT_EVENT_START,
-        notified: deps.kick,
-        ...(deps.observer ? { observer: deps.observer } : {}),
-      }),
-  );
-}
-
-async function buildSink(plan: SinkPlan, clock: Clock): Promise<EventSink> {
-  if (plan.kind === 'webhook') {
-    const { WebhookSink } = await import('../events/webhook.js');
-    return new WebhookSink({ url: plan.url, secret: plan.secret, clock, ...(plan.ca === undefined ? {} : { ca: plan.ca }) });
-  }
-  const { SyslogSink } = await import('../events/syslog.js');
-  return new SyslogSink({ url: plan.url, ...(plan.ca === undefined ? {} : { ca: plan.ca }) });
-}
-
 /** `jit events`: the stream's tables in the database JIT_DB names, opened as the CLI's read-only commands open it. */
 export const openEventsForCli: EventsOpener = async (env) => {
   const { cliConfig, openDatabase } = await import('./cli-store.js');
   const database = await openDatabase(cliConfig(env));
   try {
+    const { streamStore } = await import('./event-stream-runtime.js');
     return { stream: await streamStore(database), close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;
   }
 };
-
-/** The stream's tables in the bot's own database: SQLite's, or PostgreSQL's (its module loaded only then). */
-async function streamStore(database: Pick<OpenedStore, 'store'>): Promise<EventStreamStore> {
-  const store: unknown = database.store;
-  if (store instanceof SqliteStore) return new SqliteEventStreamStore(store);
-  const { PostgresStore } = await import('../store/postgres/postgres-store.js');
-  const { PgEventStreamStore } = await import('../store/postgres/event-stream.js');
-  if (store instanceof PostgresStore) return new PgEventStreamStore(store);
-  throw new Error('the event stream needs the SQLite or PostgreSQL store');
-}

@@ -1,20 +1,23 @@
 // The REST API's composition: the /api/v1 routes and the Slack side of API
 // tokens (`/jit token …`, the Home's token list), over a token table kept in
-// the bot's own database (SQLite or PostgreSQL; PostgreSQL's module is loaded
-// only when the bot runs on it, as compose/startup.ts loads the store's).
+// the bot's own database (SQLite or PostgreSQL). The routes are registered at
+// start (the HTTP receiver takes them then), but what answers them, the token
+// use cases and the token store load on first use: a bot nobody scripts
+// against keeps its idle memory (bench/mass-expiry.ts budgets it).
 
 import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
 import type { Config } from '../config/env.js';
-import type { ApiTokenStore, UserAccounts } from '../ports/api-tokens.js';
+import type { UserAccounts } from '../ports/api-tokens.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { ListenerDeps } from '../slack/listeners/deps.js';
-import { apiRoutes } from '../http/api/routes.js';
-import { SqliteApiTokenStore, type SqliteTokenHost } from '../store/api-tokens.js';
+import { API_METHODS, API_PATHS } from '../http/api/paths.js';
+import type { ApiRoute } from '../http/api/routes.js';
+import type { SqliteTokenHost } from '../store/api-tokens.js';
 import type { PgTokenHost } from '../store/postgres/api-tokens.js';
+import type { ApiTokenDeps, ListenerDeps } from '../slack/listeners/deps.js';
 import type { AccessWorkflow } from '../workflow/access-workflow.js';
-import { ApiTokens } from '../workflow/api-tokens.js';
+import type { ApiTokens } from '../workflow/api-tokens.js';
 import type { OpenedStore } from './startup.js';
 
 export interface RestApiDeps {
@@ -36,9 +39,49 @@ export interface RestApi {
   listeners: Partial<ListenerDeps>;
 }
 
+interface Loaded {
+  tokens: ApiTokens;
+  routes: ApiRoute[];
+}
+
 export function restApi(deps: RestApiDeps): RestApi {
+  let loaded: Promise<Loaded> | undefined;
+  const load = () => {
+    loaded ??= build(deps).catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
+  };
+  const routes: CustomRoute[] = API_PATHS.map(({ path }) => ({
+    path,
+    method: API_METHODS,
+    handler: (req, res) => {
+      load().then(
+        ({ routes: real }) => real.find((route) => route.path === path)!.handler(req, res),
+        (error: unknown) => {
+          deps.logger.error(`API ${req.method} ${req.url}: the API could not be loaded:`, error);
+          res.writeHead(503, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              error: { code: 'unavailable', message: 'The API could not be started on this bot: try again in a minute, or tell its admins.' },
+            }),
+          );
+        },
+      );
+    },
+  }));
+  const tokens: ApiTokenDeps['tokens'] = {
+    create: async (owner, options) => (await load()).tokens.create(owner, options),
+    list: async (owner) => (await load()).tokens.list(owner),
+    revoke: async (id, user) => (await load()).tokens.revoke(id, user),
+  };
+  return { routes, listeners: { apiTokens: { tokens, ...(deps.config.JIT_PUBLIC_URL ? { publicUrl: deps.config.JIT_PUBLIC_URL } : {}) } } };
+}
+
+async function build(deps: RestApiDeps): Promise<Loaded> {
+  const [{ apiRoutes }, { ApiTokens }] = await Promise.all([import('../http/api/routes.js'), import('../workflow/api-tokens.js')]);
   const tokens = new ApiTokens({
-    store: tokenStore(deps.database),
+    store: await tokenStore(deps.database),
     clock: deps.clock,
     randomBytes: (size) => randomBytes(size),
     maxDays: deps.config.JIT_API_TOKEN_MAX_DAYS,
@@ -47,21 +90,15 @@ export function restApi(deps: RestApiDeps): RestApi {
     logger: deps.logger,
     notified: deps.kick,
   });
-  return {
-    routes: apiRoutes({ tokens, workflow: deps.workflow, clock: deps.clock, logger: deps.logger }),
-    listeners: { apiTokens: { tokens, ...(deps.config.JIT_PUBLIC_URL ? { publicUrl: deps.config.JIT_PUBLIC_URL } : {}) } },
-  };
+  return { tokens, routes: apiRoutes({ tokens, workflow: deps.workflow, clock: deps.clock, logger: deps.logger }) };
 }
 
-/** The token table beside the store's own: SQLite at once, PostgreSQL once its module is loaded. */
-function tokenStore(database: OpenedStore): ApiTokenStore {
-  if (database.engine === 'sqlite') return new SqliteApiTokenStore(database.store as unknown as SqliteTokenHost);
-  const ready = import('../store/postgres/api-tokens.js').then(({ PgApiTokenStore }) => new PgApiTokenStore(database.store as unknown as PgTokenHost));
-  return {
-    createToken: async (...args) => (await ready).createToken(...args),
-    tokenById: async (...args) => (await ready).tokenById(...args),
-    liveTokensOf: async (...args) => (await ready).liveTokensOf(...args),
-    revokeToken: async (...args) => (await ready).revokeToken(...args),
-    recordTokenUse: async (...args) => (await ready).recordTokenUse(...args),
-  };
+/** The token table beside the store's own, SQLite's or PostgreSQL's (each module loaded only for its engine). */
+async function tokenStore(database: OpenedStore) {
+  if (database.engine === 'sqlite') {
+    const { SqliteApiTokenStore } = await import('../store/api-tokens.js');
+    return new SqliteApiTokenStore(database.store as unknown as SqliteTokenHost);
+  }
+  const { PgApiTokenStore } = await import('../store/postgres/api-tokens.js');
+  return new PgApiTokenStore(database.store as unknown as PgTokenHost);
 }

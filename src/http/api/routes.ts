@@ -15,9 +15,10 @@ import { ApiRequests } from '../../workflow/api-requests.js';
 import type { AuthResult } from '../../workflow/api-tokens.js';
 import { errorAnswer, notRecorded, unauthorized } from './answers.js';
 import { openApiDocument } from './openapi.js';
+import { API_METHODS as METHODS, API_PREFIX } from './paths.js';
 import { type Answer, apiError, readJson, send } from './wire.js';
 
-export const API_PREFIX = '/api/v1';
+export { API_PREFIX } from './paths.js';
 
 export interface ApiDeps {
   tokens: { authenticate(authorization: string | undefined, call: { method: string; path: string }): Promise<AuthResult> };
@@ -35,9 +36,6 @@ interface Call {
   token: ApiToken;
   id?: string;
 }
-
-/** Every method is routed, so that one a path does not serve gets a 405 naming those it does. */
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export interface ApiRoute {
   path: string;

@@ -39,7 +39,7 @@ export function afterAcks<T>(deps: Pick<ListenerDeps, 'gate'>, work: () => Promi
 }
 
 export interface ApiTokenDeps {
-  tokens: ApiTokens;
+  tokens: Pick<ApiTokens, 'create' | 'list' | 'revoke'>;
   /** JIT_PUBLIC_URL: where scripts reach the API (shown in the token's instructions). */
   publicUrl?: string;
 }

@@ -10,6 +10,7 @@ import { match } from 'path-to-regexp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiDeps, apiRoutes } from '../../../src/http/api/routes.js';
 import { openApiDocument } from '../../../src/http/api/openapi.js';
+import { API_PATHS } from '../../../src/http/api/paths.js';
 import { MemoryLogger } from '../../../src/ports/logger.js';
 import type { AccessWorkflow } from '../../../src/workflow/access-workflow.js';
 import { OpenApiCheck, type OpenApiDocument } from '../../support/api-openapi.js';
@@ -81,6 +82,16 @@ describe('API routes', () => {
     expect(body).toEqual({ error: { code: 'internal', message: expect.stringContaining('try again in a minute') } });
     expect(new OpenApiCheck(JSON.parse(JSON.stringify(openApiDocument())) as OpenApiDocument).check('GET', '/api/v1/policy', 500, body)).toEqual([]);
     expect(logger.lines.some((line) => line.level === 'error' && line.text.includes('GET /api/v1/policy'))).toBe(true);
+  });
+
+  it('thePathsRegisteredAtStart_areTheRoutesThatAnswer_inTheSameOrder', () => {
+    const real = apiRoutes({
+      tokens: { authenticate: async () => ({ ok: false, reason: 'missing' }) },
+      workflow: untouchable,
+      clock: { now: () => 0 },
+      logger: new MemoryLogger(),
+    });
+    expect(API_PATHS.map(({ path, serves }) => [path, serves ?? null])).toEqual(real.map((route) => [route.path, route.serves[0] ?? null]));
   });
 
   it('aTokenThatDoesNotAuthenticate_reachesNothing', async () => {
