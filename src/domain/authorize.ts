@@ -12,7 +12,8 @@ import type { AccessRequest, Policy } from './types.js';
 import { isGroupId } from './wording.js';
 import { reviewOf } from './request-kind.js';
 
-export type Right = 'approve' | 'deny' | 'revoke' | 'extend' | 'cancel' | 'acknowledge' | 'admin' | 'read_audit';
+/** `view`: read one request as it stands (the REST API's GET): its requester, the approvers it names, admins and audit readers. */
+export type Right = 'approve' | 'deny' | 'revoke' | 'extend' | 'cancel' | 'acknowledge' | 'view' | 'admin' | 'read_audit';
 
 export interface Caller {
   user: string;
@@ -32,7 +33,7 @@ export type Verdict = { ok: true } | { ok: false; refusal: Refusal };
 
 const OK: Verdict = Object.freeze({ ok: true });
 
-type RequestRight = Exclude<Right, 'admin' | 'read_audit'>;
+type RequestRight = Exclude<Right, 'admin' | 'read_audit' | 'view'>;
 
 /** Who the caller is to one request, worked out once. */
 interface Standing {
@@ -51,6 +52,7 @@ export function authorize(caller: Caller, right: Right, request: AccessRequest |
   if (right === 'read_audit') return mayReadAudit(caller, rules);
   if (!isUserId(caller.user)) return no('unknown_caller', {});
   if (request === undefined) return no('request_missing', {});
+  if (right === 'view') return mayView(caller, request, rules);
   return REQUEST_CHECKS[right](request, standingOf(caller, request, rules.policy));
 }
 
@@ -64,6 +66,8 @@ export function groupsToCheck(right: Right, request: AccessRequest | undefined, 
     case 'cancel':
     case 'extend':
       return [];
+    case 'view':
+      return request === undefined ? [] : groupsAmong([...request.decision.approvers, ...(rules.policy.admins ?? []), ...readersOf(rules)]);
     default:
       return request === undefined ? [] : groupsAmong([...request.decision.approvers, ...currentApprovers(rules.policy)]);
   }
@@ -158,6 +162,18 @@ function mayAdminister(caller: Caller, rules: AccessRules): Verdict {
   if (rules.admins?.includes(caller.user)) return OK;
   // JIT_ADMINS names users only; the policy's `admins` may name groups too.
   return names(rules.policy.admins ?? [], caller) ? OK : no('not_admin', {});
+}
+
+/**
+ * Those the request concerns (its requester, the approvers its decision names,
+ * whom the policy may since have dropped: they were asked) and those who see
+ * everything (admins, audit readers). Anyone else is told there is no such
+ * request, as for an id that does not exist: ids cannot be probed.
+ */
+function mayView(caller: Caller, request: AccessRequest, rules: AccessRules): Verdict {
+  if (request.requester === caller.user || names(request.decision.approvers, caller)) return OK;
+  if (mayAdminister(caller, rules).ok || mayReadAudit(caller, rules).ok) return OK;
+  return no('not_found', { id: request.id });
 }
 
 function mayReadAudit(caller: Caller, rules: AccessRules): Verdict {

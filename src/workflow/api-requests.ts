@@ -4,7 +4,6 @@
 // open). Creating a request is the workflow's own `request`: same rules,
 // approvals, rate limit and audit trail as Slack.
 
-import { isGroupId } from '../domain/wording.js';
 import type { AccessRequest } from '../domain/types.js';
 import { batchIdOf } from '../domain/request-kind.js';
 import { verdictOf } from './access.js';
@@ -34,12 +33,6 @@ export class ApiRequests {
   }
 
   private async mayRead(user: string, request: AccessRequest): Promise<boolean> {
-    if (request.requester === user) return true;
-    const { ctx } = this.workflow;
-    const approvers = request.decision.approvers;
-    if (approvers.includes(user)) return true;
-    const groups = [...new Set(approvers.filter(isGroupId))];
-    if (groups.length > 0 && (await ctx.directory.groupsOf(user, groups)).length > 0) return true;
-    return (await verdictOf(ctx, user, 'admin')).ok || (await verdictOf(ctx, user, 'read_audit')).ok;
+    return (await verdictOf(this.workflow.ctx, user, 'view', request)).ok;
   }
 }

@@ -48,6 +48,10 @@ const EXPECTED: Record<RequestRight, Record<Role, Expect>> = {
     requester: { active: 'ok', else: 'extend_not_open' },
     ...each(['requestApprover', 'groupApprover', 'rootApprover', 'removedApprover', ...BYSTANDERS], { else: 'extend_not_requester' }),
   },
+  view: {
+    ...each(['requester', 'requestApprover', 'groupApprover', 'removedApprover', 'jitAdmin', 'groupPolicyAdmin', 'reader', 'groupReader'], { else: 'ok' }),
+    ...each(['rootApprover', 'stranger'], { else: 'not_found' }),
+  },
   // On a break-glass request, as only those are ever acknowledged.
   acknowledge: {
     requester: { ...NEVER_OPENED, else: 'ack_own_grant' },
