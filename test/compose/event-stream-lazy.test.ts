@@ -3,34 +3,11 @@
 // one with a sink loads them when the stream is built. A module-resolution hook
 // in a fresh process lists what gets imported.
 
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importsMatching } from '../support/import-probe.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const RESOLVE_HOOK = `export async function resolve(specifier, context, next) {
-  if (/event-stream-runtime|(workflow|scheduler|store)\\/event-stream|\\/events\\//.test(specifier)) console.log('IMPORTED ' + specifier.replace(/\\.ts$/, '.js'));
-  return next(specifier, context);
-}`;
-const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`)});`;
-
-/** The event-stream modules a fresh process imports while running `script`. */
-function streamImports(script: string): string[] {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--import', 'tsx', '--input-type=module', '-e', script],
-    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
-  );
-  if (result.status !== 0) throw new Error(`probe failed (${result.status}): ${result.stderr}`);
-  return [
-    ...new Set(
-      result.stdout
-        .split('\n')
-        .filter((line) => line.startsWith('IMPORTED '))
-        .map((line) => line.slice('IMPORTED '.length)),
-    ),
-  ];
-}
+const STREAM_RUNTIME = 'event-stream-runtime|(workflow|scheduler|store)/event-stream|/events/';
+const streamImports = (script: string) => importsMatching(STREAM_RUNTIME, script);
 
 const BUILD = (config: string) => `
   await import('./src/bot.ts');

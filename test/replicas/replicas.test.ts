@@ -11,6 +11,7 @@ import { APPROVERS, type Cluster, requestIdIn, startCluster, until } from './clu
 import { auditThread, countOf, createDatabase, duplicatePosts, eventsOf, replicasUnavailable, undeliveredOutbox, withStore } from './support.js';
 
 const unavailable = await replicasUnavailable();
+if (unavailable) console.warn(`replicas suite skipped: ${unavailable}`);
 const REPLICAS = ['a', 'b', 'c'];
 /**
  * The takeover bound this test holds the replicas to. The product's target is

@@ -21,6 +21,19 @@ const ID = {
   schema: { type: 'string' },
 };
 
+const PROTOCOL = { enum: ['TCP', 'UDP', '*'] };
+
+/** Azure's list of VMs (`id`, `name`, `ports`), each port as `port` says: a request's and the policy's share it. */
+const vmList = (port: object) => ({
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'name', 'ports'],
+    additionalProperties: false,
+    properties: { id: { type: 'string' }, name: { type: 'string' }, ports: { type: 'array', items: port } },
+  },
+});
+
 const schemas = {
   Error: {
     type: 'object',
@@ -68,7 +81,7 @@ const schemas = {
                 required: ['number'],
                 properties: {
                   number: { type: 'integer', minimum: 1, maximum: 65535 },
-                  protocol: { enum: ['TCP', 'UDP', '*'] },
+                  protocol: PROTOCOL,
                   allowedSourceAddressPrefix: { type: 'string', examples: ['198.51.100.7'] },
                   allowedSourceAddressPrefixes: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'string' } },
                   endTimeUtc: { type: 'string', format: 'date-time' },
@@ -119,34 +132,19 @@ const schemas = {
           reasons: { type: 'array', items: { type: 'string' } },
         },
       },
-      virtualMachines: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['id', 'name', 'ports'],
-          additionalProperties: false,
-          properties: {
-            id: { type: 'string' },
-            name: { type: 'string' },
-            ports: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['number', 'protocol', 'allowedSourceAddressPrefix', 'status'],
-                additionalProperties: false,
-                properties: {
-                  number: { type: 'integer' },
-                  protocol: { enum: ['TCP', 'UDP', '*'] },
-                  allowedSourceAddressPrefix: { type: 'string' },
-                  endTimeUtc: { type: 'string', format: 'date-time' },
-                  status: { enum: ['Pending', 'Initiated', 'Revoked', 'Denied', 'Cancelled', 'TimedOut', 'Failed'] },
-                  statusReason: { type: 'string' },
-                },
-              },
-            },
-          },
+      virtualMachines: vmList({
+        type: 'object',
+        required: ['number', 'protocol', 'allowedSourceAddressPrefix', 'status'],
+        additionalProperties: false,
+        properties: {
+          number: { type: 'integer' },
+          protocol: PROTOCOL,
+          allowedSourceAddressPrefix: { type: 'string' },
+          endTimeUtc: { type: 'string', format: 'date-time' },
+          status: { enum: ['Pending', 'Initiated', 'Revoked', 'Denied', 'Cancelled', 'TimedOut', 'Failed'] },
+          statusReason: { type: 'string' },
         },
-      },
+      }),
     },
   },
   Policy: {
@@ -162,34 +160,19 @@ const schemas = {
         required: ['virtualMachines'],
         additionalProperties: false,
         properties: {
-          virtualMachines: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['id', 'name', 'ports'],
-              additionalProperties: false,
-              properties: {
-                id: { type: 'string' },
-                name: { type: 'string' },
-                ports: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    required: ['number', 'protocol', 'maxRequestAccessDuration'],
-                    additionalProperties: false,
-                    properties: {
-                      number: { type: 'integer' },
-                      protocol: { enum: ['TCP', 'UDP', '*'] },
-                      allowedSourceAddressPrefix: { type: 'string' },
-                      allowedSourceAddressPrefixes: { type: 'array', items: { type: 'string' } },
-                      maxRequestAccessDuration: { type: 'string' },
-                    },
-                    oneOf: [{ required: ['allowedSourceAddressPrefix'] }, { required: ['allowedSourceAddressPrefixes'] }],
-                  },
-                },
-              },
+          virtualMachines: vmList({
+            type: 'object',
+            required: ['number', 'protocol', 'maxRequestAccessDuration'],
+            additionalProperties: false,
+            properties: {
+              number: { type: 'integer' },
+              protocol: PROTOCOL,
+              allowedSourceAddressPrefix: { type: 'string' },
+              allowedSourceAddressPrefixes: { type: 'array', items: { type: 'string' } },
+              maxRequestAccessDuration: { type: 'string' },
             },
-          },
+            oneOf: [{ required: ['allowedSourceAddressPrefix'] }, { required: ['allowedSourceAddressPrefixes'] }],
+          }),
         },
       },
     },

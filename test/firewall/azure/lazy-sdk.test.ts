@@ -3,41 +3,14 @@
 // without Azure VMs must not pay (bench/mass-expiry.ts measures the bot's peak
 // RSS). A module-resolution hook in a fresh process lists what gets imported.
 
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importsMatching } from '../../support/import-probe.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 // core-rest-pipeline too: 2.5 MB of a compiled bot's idle memory, once imported for `isRestError` alone.
 const HEAVY = ['@azure/arm-network', '@azure/arm-compute', '@azure/identity', '@azure/core-rest-pipeline'];
 
-const RESOLVE_HOOK = `export async function resolve(specifier, context, next) {
-  if (specifier.startsWith('@azure/')) console.log('IMPORTED ' + specifier);
-  return next(specifier, context);
-}`;
-const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`)});`;
-
 /** The @azure packages a fresh process imports while running `script` (an ES module body). */
-function azureImports(script: string): string[] {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--import', 'tsx', '--input-type=module', '-e', script],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
-  if (result.status !== 0) throw new Error(`probe failed (${result.status}): ${result.stderr}`);
-  return [
-    ...new Set(
-      result.stdout
-        .split('\n')
-        .filter((line) => line.startsWith('IMPORTED '))
-        .map((line) => line.slice('IMPORTED '.length)),
-    ),
-  ];
-}
+const azureImports = (script: string) => importsMatching('^@azure/', script);
 
 describe('Azure SDK loading', () => {
   it('botAndAzureBackend_constructed_importNoHeavySdk', () => {
