@@ -85,6 +85,8 @@ export class NftablesBackend implements FirewallBackend {
   private pending: Job[] = [];
   /** Closes waiting for their elements' kernel timeouts (enqueueIn), by the bucket of time they are due in. */
   private readonly waiting = new Map<number, Job[]>();
+  /** performance.now() as the current synchronous run first read it (enqueueIn); cleared at its end. */
+  private tickStart: number | undefined;
   private flushQueued = false;
 
   constructor(options: NftablesBackendOptions = {}) {
@@ -186,7 +188,15 @@ export class NftablesBackend implements FirewallBackend {
    * go on meanwhile. Jobs due within the same WAIT_BUCKET_MS share one timer.
    */
   private enqueueIn(wait: number, job: Job): void {
-    const bucket = Math.ceil((performance.now() + wait) / WAIT_BUCKET_MS);
+    // One reading of the time for every close queued in this synchronous run: grants that end together and are
+    // closed together share a bucket even when the run itself straddles a bucket's edge (a busy machine).
+    if (this.tickStart === undefined) {
+      this.tickStart = performance.now();
+      queueMicrotask(() => {
+        this.tickStart = undefined;
+      });
+    }
+    const bucket = Math.ceil((this.tickStart + wait) / WAIT_BUCKET_MS);
     const waiting = this.waiting.get(bucket);
     if (waiting !== undefined) {
       waiting.push(job);
